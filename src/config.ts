@@ -1,0 +1,156 @@
+/**
+ * The one typed configuration of Docent. Every setting comes from the environment, is parsed and
+ * validated once, and is exported frozen. Nothing else in src/ reads `process.env`.
+ *
+ * A bad value stops the process with a message naming the variable (see {@link ConfigError}).
+ * The README's configuration table lists every variable; keep the two in step.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Variables, their defaults and their ranges. Names are the environment variable names. */
+const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  ANALYTICS_PORT: int(0, 65535).default(3002),
+  /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
+  ANALYTICS_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  WORKER_ID: z.string().min(1).optional(),
+
+  DATA_DIR: z.string().default('data'),
+  VECTORSTORE_DIR: z.string().default('vectorstore'),
+  MODELS_DIR: z.string().default('models'),
+  INGEST_INBOX: z.string().default('ingest'),
+
+  AMQP_URL: z.string().url().optional(),
+  /** Prefix for every queue and exchange name: keeps test runs and deployments apart on one broker. */
+  AMQP_PREFIX: z.string().regex(/^[\w.-]*$/).default(''),
+  ANSWER_QUEUE_MAX_LENGTH: int(1, 1_000_000).default(1000),
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_CLIENT_ID: z.string().default('docent'),
+  /** Prefix for every Kafka topic and consumer group. */
+  KAFKA_PREFIX: z.string().regex(/^[\w.-]*$/).default(''),
+
+  CHAT_MODEL: z.string().default('models/Llama-3.2-1B-Instruct-Q4_K_M.gguf'),
+  EMBED_MODEL: z.string().default('models/bge-small-en-v1.5'),
+  /** CPU threads for generation; 0 means "cores available to this process". */
+  LLM_THREADS: int(0, 256).default(0),
+  LLM_CONTEXT_SIZE: int(256, 131072).default(4096),
+  /** Sequences one answer worker generates at once; also its RabbitMQ prefetch. */
+  LLM_SEQUENCES: int(1, 16).default(1),
+  SYSTEM_PROMPT: z.string().optional(),
+
+  CHUNK_SIZE: int(100, 8000).default(1000),
+  CHUNK_OVERLAP: int(0, 4000).default(150),
+  EMBED_BATCH: int(1, 512).default(32),
+  MAX_UPLOAD_MB: int(1, 4096).default(50),
+  MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
+  ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  OPEN_BROWSER: bool.default('false'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  readonly web: { host: string; port: number; maxUploadBytes: number; maxQuestionChars: number };
+  readonly analytics: { port: number; url: string | undefined };
+  readonly log: { level: RawConfig['LOG_LEVEL'] };
+  readonly workerId: string;
+  readonly paths: { data: string; vectorstore: string; models: string; inbox: string; uploads: string };
+  readonly amqp: { url: string | undefined; prefix: string; answerQueueMaxLength: number };
+  readonly kafka: { brokers: string[] | undefined; clientId: string; prefix: string };
+  readonly models: {
+    chat: string;
+    embed: string;
+    threads: number;
+    contextSize: number;
+    sequences: number;
+    systemPrompt: string | undefined;
+  };
+  readonly chunking: { size: number; overlap: number; embedBatch: number };
+  readonly answer: { timeoutMs: number };
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Parses an environment into a frozen Config; throws ConfigError naming each bad variable. */
+export function parseConfig(env: Env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
+    throw new ConfigError(`invalid configuration:\n  CHUNK_OVERLAP: must be smaller than CHUNK_SIZE (${e.CHUNK_SIZE})`);
+  }
+  const data = path.resolve(e.DATA_DIR);
+  const brokers = e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const cfg: Config = {
+    web: { host: e.HOST, port: e.PORT, maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxQuestionChars: e.MAX_QUESTION_CHARS },
+    analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
+    log: { level: e.LOG_LEVEL },
+    workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
+    paths: {
+      data,
+      vectorstore: path.resolve(e.VECTORSTORE_DIR),
+      models: path.resolve(e.MODELS_DIR),
+      inbox: path.resolve(e.INGEST_INBOX),
+      uploads: path.join(data, 'uploads'),
+    },
+    amqp: { url: e.AMQP_URL, prefix: e.AMQP_PREFIX, answerQueueMaxLength: e.ANSWER_QUEUE_MAX_LENGTH },
+    kafka: { brokers: brokers && brokers.length > 0 ? brokers : undefined, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX },
+    models: {
+      chat: path.resolve(e.CHAT_MODEL),
+      embed: path.resolve(e.EMBED_MODEL),
+      threads: e.LLM_THREADS === 0 ? Math.max(1, os.availableParallelism()) : e.LLM_THREADS,
+      contextSize: e.LLM_CONTEXT_SIZE,
+      sequences: e.LLM_SEQUENCES,
+      systemPrompt: e.SYSTEM_PROMPT,
+    },
+    chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
+    answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(cfg);
+}
+
+let loaded: Config | undefined;
+
+/** The process's configuration, parsed from process.env on first use. */
+export function loadConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/**
+ * Native libraries read these when they load, so they are set before faiss-node or BLAS is first
+ * imported (the adapters load them lazily). Busy-waiting OpenMP threads and a BLAS pool on top of
+ * our own workers slowed search by large factors on 2-core machines (DESIGN.md section 6).
+ */
+export function applyNativeThreadingDefaults(): void {
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  process.env.OPENBLAS_NUM_THREADS ??= '1';
+  process.env.OMP_NUM_THREADS ??= '1';
+}

@@ -1,0 +1,48 @@
+/**
+ * Kafka event formats. Topic `qa` (key = chat id), `votes` (key = answer id), `qa.scored`
+ * (key = answer id). Every event has a version `v` and a unique `eventId`; consumers are
+ * idempotent by eventId.
+ */
+import { z } from 'zod';
+import { settingsSchema } from './settings.ts';
+import { timingsSchema } from './answer.ts';
+
+export const EVENT_VERSION = 1;
+
+export const qaEventSchema = z.object({
+  v: z.literal(EVENT_VERSION),
+  eventId: z.string().min(1),
+  answerId: z.string().min(1),
+  chatId: z.string().min(1),
+  question: z.string(),
+  answer: z.string(),
+  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable() })),
+  settings: settingsSchema,
+  model: z.string(),
+  worker: z.string(),
+  timings: timingsSchema,
+  tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+  at: z.number(),
+});
+export type QaEvent = z.infer<typeof qaEventSchema>;
+
+export const voteEventSchema = z.object({
+  v: z.literal(EVENT_VERSION),
+  eventId: z.string().min(1),
+  answerId: z.string().min(1),
+  vote: z.enum(['up', 'down']),
+  at: z.number(),
+});
+export type VoteEvent = z.infer<typeof voteEventSchema>;
+
+export const qaScoredSchema = z.object({
+  v: z.literal(EVENT_VERSION),
+  eventId: z.string().min(1),
+  answerId: z.string(),
+  questionSentiment: z.object({ score: z.number(), comparative: z.number() }),
+  answerSentiment: z.object({ score: z.number(), comparative: z.number() }),
+  totalMs: z.number(),
+  tokensPerSecond: z.number(),
+  at: z.number(),
+});
+export type QaScored = z.infer<typeof qaScoredSchema>;

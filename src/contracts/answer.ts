@@ -1,0 +1,57 @@
+/**
+ * Wire format of the `answer.requests` queue and of the replies on a web instance's reply queue.
+ *
+ * Request: one JSON message, `v` = 1, message id = `id`, correlation id = `answerId`, reply-to = the
+ * asking web instance's reply queue. Replies for one answer, all with the same correlation id:
+ *   sources (once) -> token (0..n, coalesced text, `seq` increasing) -> done | error (exactly one).
+ * A redelivered request (worker died) starts again from `sources`; the receiver restarts the answer
+ * when it sees a `sources` with a new `attempt`.
+ */
+import { z } from 'zod';
+import { settingsSchema } from './settings.ts';
+import { sourceSchema } from './source.ts';
+
+export const ANSWER_CONTRACT_VERSION = 1;
+
+export const answerRequestSchema = z.object({
+  v: z.literal(ANSWER_CONTRACT_VERSION),
+  id: z.string().min(1),
+  answerId: z.string().min(1),
+  chatId: z.string().min(1),
+  question: z.string().min(1),
+  settings: settingsSchema,
+  /** Epoch ms when the web accepted the question. */
+  requestedAt: z.number(),
+  /** Epoch ms after which nobody waits for the answer any more. */
+  deadline: z.number(),
+});
+export type AnswerRequest = z.infer<typeof answerRequestSchema>;
+
+export const timingsSchema = z.object({
+  queueWaitMs: z.number(),
+  retrievalMs: z.number(),
+  firstTokenMs: z.number(),
+  generationMs: z.number(),
+  totalMs: z.number(),
+});
+export type Timings = z.infer<typeof timingsSchema>;
+
+const base = { v: z.literal(ANSWER_CONTRACT_VERSION), answerId: z.string() };
+
+export const answerReplySchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('sources'), attempt: z.number().int().min(1), worker: z.string(), sources: z.array(sourceSchema) }),
+  z.object({ ...base, type: z.literal('token'), seq: z.number().int().min(0), text: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('done'),
+    answer: z.string(),
+    sources: z.array(sourceSchema),
+    worker: z.string(),
+    model: z.string(),
+    tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+    timings: timingsSchema,
+  }),
+  z.object({ ...base, type: z.literal('error'), message: z.string(), retryable: z.boolean() }),
+]);
+export type AnswerReply = z.infer<typeof answerReplySchema>;
+export type AnswerDone = Extract<AnswerReply, { type: 'done' }>;

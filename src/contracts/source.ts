@@ -1,0 +1,14 @@
+/** A retrieved passage as it travels with an answer and as search returns it. */
+import { z } from 'zod';
+
+export const sourceSchema = z.object({
+  /** 1-based number the answer cites as [n]. */
+  n: z.number().int().min(1),
+  documentId: z.string(),
+  documentName: z.string(),
+  page: z.number().int().min(1).nullable(),
+  text: z.string(),
+  score: z.number(),
+  chunkId: z.string(),
+});
+export type Source = z.infer<typeof sourceSchema>;

@@ -1,0 +1,33 @@
+/** The chat-model port: one loaded model, many concurrent generations up to its sequence count. */
+import type { Settings } from '../contracts/settings.ts';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateOptions {
+  settings: Settings;
+  signal?: AbortSignal;
+  /** Called with each piece of generated text, in order. */
+  onText?: (text: string) => void;
+}
+
+export interface Generation {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** Ms from the call to the first generated text. */
+  firstTokenMs: number;
+}
+
+export interface ChatModel {
+  readonly name: string;
+  readonly contextSize: number;
+  /** Sequences that can generate at once; more callers wait for a free one. */
+  readonly sequences: number;
+  /** Messages: a system prompt, earlier turns, the user's turn last. */
+  generate(messages: ChatMessage[], opts: GenerateOptions): Promise<Generation>;
+  countTokens(text: string): number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The work-queue / request-reply / broadcast port. RabbitMQ implements it for deployments,
+ * the in-process adapter for `npm start`; both pass tests/support/message-bus.contract.ts.
+ *
+ * Semantics every implementation keeps:
+ * - `send` to a work queue is durable and resolves once the broker has the message; a full queue
+ *   rejects with UnavailableError (code `queue_full`).
+ * - `consume` delivers to competing consumers, at most `prefetch` unacknowledged at once. A message
+ *   is acknowledged only after the handler resolves. When the handler throws, the delivery policy
+ *   (src/adapters/delivery-policy.ts) requeues it (attempt + 1) while the error is retryable and
+ *   attempts remain, otherwise dead-letters it with the reason to `<queue>.dead`.
+ * - a message whose consumer died before acknowledging is delivered again (`redelivered`).
+ * - `broadcast` reaches every current subscriber of the exchange (fanout); nothing is kept for
+ *   subscribers that come later.
+ * - replies go to the private queue of the instance that asked; they are not durable.
+ */
+import type { ExchangeName, QueueName } from '../contracts/names.ts';
+
+export interface Delivery {
+  /** The decoded JSON body; the consumer validates it against its contract. */
+  readonly body: unknown;
+  readonly messageId: string;
+  readonly correlationId: string | undefined;
+  readonly replyTo: string | undefined;
+  /** 1 on the first delivery; counts requeues by the delivery policy and redeliveries after a crash. */
+  readonly attempt: number;
+  readonly redelivered: boolean;
+}
+
+export interface SendOptions {
+  messageId?: string;
+  correlationId?: string;
+  replyTo?: string;
+}
+
+export interface ConsumeOptions {
+  /** Most unacknowledged messages this consumer holds at once. */
+  prefetch: number;
+  /** Only one consumer of the queue is active at a time; others stand by (RabbitMQ single-active-consumer). */
+  singleActive?: boolean;
+  /** Attempts before a retryable failure is dead-lettered. Default 3. */
+  maxAttempts?: number;
+}
+
+export interface Subscription {
+  /** Stops taking new messages; resolves when handlers in flight have finished. */
+  cancel(): Promise<void>;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+export type ReplyHandler = (body: unknown, correlationId: string) => void;
+export type BroadcastHandler = (body: unknown) => Promise<void> | void;
+
+export interface MessageBus {
+  readonly kind: 'rabbitmq' | 'memory';
+  send(queue: QueueName, body: unknown, opts?: SendOptions): Promise<void>;
+  consume(queue: QueueName, handler: DeliveryHandler, opts: ConsumeOptions): Promise<Subscription>;
+  /** Opens this instance's private reply queue once; returns its address for `replyTo`. */
+  openReplyQueue(handler: ReplyHandler): Promise<string>;
+  reply(replyTo: string, correlationId: string, body: unknown): Promise<void>;
+  broadcast(exchange: ExchangeName, body: unknown): Promise<void>;
+  subscribe(exchange: ExchangeName, handler: BroadcastHandler): Promise<Subscription>;
+  /** Dead-lettered messages of a queue, oldest first (operators and tests look here). */
+  deadLetters(queue: QueueName, max: number): Promise<Array<{ body: unknown; reason: string }>>;
+  /** Idempotent: stops consumers, waits for handlers in flight, closes connections. */
+  close(): Promise<void>;
+}

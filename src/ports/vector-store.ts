@@ -1,0 +1,44 @@
+/**
+ * The vector-store port: chunks with their vectors, searchable by similarity, persisted as
+ * versions with a manifest naming the embedding model, dimension and chunker settings.
+ */
+export interface ChunkRecord {
+  chunkId: string;
+  documentId: string;
+  documentName: string;
+  /** 1-based page for paged formats, null otherwise. */
+  page: number | null;
+  text: string;
+  /** Character offsets in the document's extracted text. */
+  start: number;
+  end: number;
+}
+
+export interface SearchHit extends ChunkRecord {
+  /** Cosine similarity, higher is closer. */
+  score: number;
+}
+
+export interface IndexManifest {
+  embedModelId: string;
+  embedModelName: string;
+  dimensions: number;
+  chunkSize: number;
+  chunkOverlap: number;
+}
+
+export interface VectorStore {
+  readonly size: number;
+  /** The live version's name, or null when nothing was saved yet. */
+  readonly version: string | null;
+  hasDocument(documentId: string): boolean;
+  /** Adds chunks of one document; visible to search at once in this process, persisted by save(). */
+  addDocument(chunks: ChunkRecord[], vectors: number[][]): Promise<void>;
+  removeDocument(documentId: string): Promise<boolean>;
+  search(vector: number[], k: number): Promise<SearchHit[]>;
+  /** Writes a new version atomically and makes it current; returns its name. */
+  save(): Promise<string>;
+  /** Loads the current version from disk if it changed; true when it did. */
+  reload(): Promise<boolean>;
+  close(): Promise<void>;
+}

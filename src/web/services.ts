@@ -1,0 +1,94 @@
+/**
+ * What the web layer needs from the rest of Docent. Routes and pages depend on these interfaces
+ * only; src/app/ wires them to the real services (over RabbitMQ/Kafka or in-process).
+ */
+import type { AnswerReply } from '../contracts/answer.ts';
+import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import type { DocumentStatus } from '../contracts/ingest.ts';
+import type { Settings } from '../contracts/settings.ts';
+import type { SearchHit } from '../ports/vector-store.ts';
+
+export interface DocumentView {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  status: DocumentStatus;
+  /** Current stage while processing (stored, parsing, embedding, indexed, failed). */
+  stage: string;
+  /** 0..1 */
+  progress: number;
+  pages: number | null;
+  chunks: number | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UploadedFile {
+  /** Temporary file the upload was streamed to; the service moves or deletes it. */
+  tempPath: string;
+  originalName: string;
+  size: number;
+}
+
+export interface UploadResult {
+  id: string;
+  name: string;
+  status: DocumentStatus;
+  /** True when the same content was uploaded before: nothing new is ingested. */
+  duplicate: boolean;
+}
+
+export interface DocumentService {
+  /** Detects the type from the content, stores and enqueues; throws InvalidInputError for bad files. */
+  upload(files: UploadedFile[]): Promise<UploadResult[]>;
+  list(): DocumentView[];
+  get(id: string): DocumentView | undefined;
+  /** Calls the listener on every status change; returns the unsubscribe function. */
+  onChange(listener: (doc: DocumentView) => void): () => void;
+}
+
+export interface SearchService {
+  search(query: string, k: number): Promise<SearchHit[]>;
+}
+
+export interface AskInput {
+  question: string;
+  chatId?: string | undefined;
+  settings: Settings;
+}
+
+export interface AskHandle {
+  answerId: string;
+  chatId: string;
+  /** sources -> token* -> done | error; ends after done or error. Breaking out cancels. */
+  replies: AsyncIterable<AnswerReply>;
+}
+
+export interface AnswerService {
+  /** Validated input in; throws UnavailableError (busy) or InvalidInputError. */
+  ask(input: AskInput, signal?: AbortSignal): Promise<AskHandle>;
+}
+
+export interface VoteService {
+  vote(answerId: string, vote: 'up' | 'down'): Promise<void>;
+}
+
+export interface AnalyticsReader {
+  summary(range: AnalyticsRange): Promise<AnalyticsSummary>;
+}
+
+export interface ReadinessCheck {
+  /** Named checks, each 'ok' or a reason. */
+  check(): Promise<Record<string, string>>;
+}
+
+export interface WebServices {
+  documents: DocumentService;
+  search: SearchService;
+  answers: AnswerService;
+  votes: VoteService;
+  analytics: AnalyticsReader;
+  readiness: ReadinessCheck;
+}
