@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'models/**', 'vectorstore/**', 'data/**', 'public/**', 'bench/results/**', 'eslint.config.js', 'scripts/**/*.mjs'] },
+  { ignores: ['node_modules/**', 'models/**', 'vectorstore/**', 'data/**', 'bench/results/**', 'eslint.config.js', 'scripts/**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
