@@ -16,9 +16,6 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 /** Variables, their defaults and their ranges. Names are the environment variable names. */
 const schema = z.object({
@@ -60,7 +57,8 @@ const schema = z.object({
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
-  OPEN_BROWSER: bool.default('false'),
+  /** Where the command-line tools (ingest, search) find a running Docent; default http://127.0.0.1:PORT. */
+  DOCENT_URL: z.string().url().optional(),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -84,11 +82,13 @@ export interface Config {
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
+  readonly cli: { serviceUrl: string };
 }
 
 /** Parses an environment into a frozen Config; throws ConfigError naming each bad variable. */
 export function parseConfig(env: Env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable means "not set" (compose files and shells often pass VAR= ).
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -124,6 +124,7 @@ export function parseConfig(env: Env): Config {
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },
   };
   return deepFreeze(cfg);
 }

@@ -1,0 +1,64 @@
+/**
+ * Builds the messages for a grounded answer: numbered sources the model must cite as [n], and an
+ * instruction to say so when the sources do not hold the answer. Sources are fitted to the model's
+ * context window by token count, whole chunks only, best-ranked first.
+ */
+import type { ChatMessage } from '../ports/chat-model.ts';
+import type { SearchHit } from '../ports/vector-store.ts';
+
+export const NOT_FOUND_ANSWER = 'I could not find the answer in your documents.';
+
+export const DEFAULT_SYSTEM_PROMPT = [
+  'You are Docent, an assistant that answers questions using only the numbered sources given to you.',
+  'Cite the sources you use as [1], [2] after the sentence they support.',
+  `If the sources do not contain the answer, reply exactly: "${NOT_FOUND_ANSWER}"`,
+  'Be concise.',
+].join(' ');
+
+export interface PromptInput {
+  question: string;
+  hits: SearchHit[];
+  systemPrompt?: string | undefined;
+  contextSize: number;
+  maxTokens: number;
+  countTokens: (text: string) => number;
+}
+
+export interface BuiltPrompt {
+  messages: ChatMessage[];
+  /** The hits that made it into the prompt, in source-number order. */
+  used: SearchHit[];
+}
+
+/** Room kept for the chat template's own tokens (role headers, separators). */
+const TEMPLATE_OVERHEAD_TOKENS = 64;
+
+export function buildPrompt(input: PromptInput): BuiltPrompt {
+  const system = input.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+  const question = `Question: ${input.question}`;
+  let budget =
+    input.contextSize - input.maxTokens - TEMPLATE_OVERHEAD_TOKENS - input.countTokens(system) - input.countTokens(question);
+  const used: SearchHit[] = [];
+  const blocks: string[] = [];
+  for (const hit of input.hits) {
+    const block = formatSource(used.length + 1, hit);
+    const cost = input.countTokens(block);
+    if (cost > budget) continue;
+    budget -= cost;
+    used.push(hit);
+    blocks.push(block);
+  }
+  const context = blocks.length > 0 ? `Sources:\n\n${blocks.join('\n\n')}` : 'Sources: (none found)';
+  return {
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: `${context}\n\n${question}` },
+    ],
+    used,
+  };
+}
+
+function formatSource(n: number, hit: SearchHit): string {
+  const where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
+  return `[${n}] (${where})\n${hit.text.trim()}`;
+}

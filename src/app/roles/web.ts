@@ -1,0 +1,50 @@
+/**
+ * The web role: the HTTP API and pages. Questions go out over the bus, votes to the event log,
+ * searches run against the shared index, analytics come from the analytics process
+ * (ANALYTICS_URL) or, without it, from the store in this process.
+ */
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
+import { createAnswerClient } from '../../answer/answer-client.ts';
+import { createVoteService } from '../../answer/vote-service.ts';
+import { createDocumentService } from '../../documents/document-service.ts';
+import { DocumentRegistry } from '../../documents/registry.ts';
+import { createRetriever } from '../../retrieval/retriever.ts';
+import { createWebApp } from '../../web/app.ts';
+import type { WebServices } from '../../web/services.ts';
+import { listen } from '../http-server.ts';
+import type { Runtime } from '../runtime.ts';
+
+export async function startWeb(rt: Runtime): Promise<{ port: number }> {
+  const log = rt.logger.child({ component: 'web' });
+  const cfg = rt.config;
+  const [{ bus, events }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder(), rt.store()]);
+
+  await fs.mkdir(cfg.paths.data, { recursive: true });
+  const registry = new DocumentRegistry(path.join(cfg.paths.data, 'documents.db'));
+  rt.closer.add('document registry', () => registry.close());
+  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log });
+  rt.closer.add('document service', () => documents.close());
+  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log });
+  rt.closer.add('answer client', () => answers.close());
+  const analytics = cfg.analytics.url
+    ? createHttpAnalyticsReader(cfg.analytics.url)
+    : createLocalAnalyticsReader(await rt.analyticsStore());
+
+  const services: WebServices = {
+    documents,
+    search: createRetriever(embedder, store),
+    answers,
+    votes: createVoteService(events),
+    analytics,
+    // The roles this process needs were all started before the server listens; what is left to
+    // check per request is that the index can be read.
+    readiness: {
+      check: () => Promise.resolve({ messaging: 'ok', index: store.size >= 0 ? 'ok' : 'unreadable', embedder: 'ok' }),
+    },
+  };
+  const server = await listen(createWebApp({ services, config: cfg, logger: log }), cfg.web.host, cfg.web.port, rt.closer, log);
+  const addr = server.address();
+  return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };
+}

@@ -1,0 +1,113 @@
+/**
+ * One process's shared resources, created on first use and closed in reverse order: the message
+ * bus and event log, the embedder, the vector store, the chat model, the analytics store. In the
+ * all-in-one mode every role takes them from one Runtime, so the roles share one in-process bus,
+ * one loaded model and one index.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createMessaging } from '../adapters/create-messaging.ts';
+import { analyticsDbPath, openAnalyticsStore, type AnalyticsStore } from '../analytics/store.ts';
+import { applyNativeThreadingDefaults, type Config } from '../config.ts';
+import { EXCHANGES } from '../contracts/names.ts';
+import { createLlamaChatModel } from '../llm/llama-chat-model.ts';
+import { createOnnxEmbedder } from '../llm/onnx-embedder.ts';
+import type { Logger } from '../log.ts';
+import type { ChatModel } from '../ports/chat-model.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { EventLog } from '../ports/event-log.ts';
+import type { MessageBus } from '../ports/message-bus.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
+import { openFaissStore } from '../retrieval/faiss-store.ts';
+import { Closer } from './closer.ts';
+
+export class Runtime {
+  readonly closer: Closer;
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+  ) {
+    this.closer = new Closer(logger.child({ component: 'shutdown' }));
+    applyNativeThreadingDefaults();
+  }
+
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = make();
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  messaging(): Promise<{ bus: MessageBus; events: EventLog }> {
+    return this.once('messaging', async () => {
+      const m = await createMessaging(this.config, this.logger.child({ component: 'messaging' }));
+      this.closer.add('event log', () => m.events.close());
+      this.closer.add('message bus', () => m.bus.close());
+      return m;
+    });
+  }
+
+  embedder(): Promise<Embedder> {
+    return this.once('embedder', async () => {
+      const e = await createOnnxEmbedder(this.config.models.embed, { threads: this.config.models.threads });
+      this.closer.add('embedder', () => e.close());
+      this.logger.info({ model: e.modelName, modelId: e.modelId, dimensions: e.dimensions }, 'embedding model loaded');
+      return e;
+    });
+  }
+
+  chat(): Promise<ChatModel> {
+    return this.once('chat', async () => {
+      const m = this.config.models;
+      const c = await createLlamaChatModel({ modelPath: m.chat, threads: m.threads, contextSize: m.contextSize, sequences: m.sequences });
+      this.closer.add('chat model', () => c.close());
+      this.logger.info({ model: c.name, threads: m.threads, sequences: c.sequences, contextSize: c.contextSize }, 'chat model loaded');
+      return c;
+    });
+  }
+
+  /** The vector index; reloads itself when another process announces a new version. */
+  store(): Promise<VectorStore> {
+    return this.once('store', async () => {
+      const embedder = await this.embedder();
+      const { bus } = await this.messaging();
+      await fs.mkdir(this.config.paths.vectorstore, { recursive: true });
+      const store = await openFaissStore({
+        dir: this.config.paths.vectorstore,
+        manifest: {
+          embedModelId: embedder.modelId,
+          embedModelName: embedder.modelName,
+          dimensions: embedder.dimensions,
+          chunkSize: this.config.chunking.size,
+          chunkOverlap: this.config.chunking.overlap,
+        },
+      });
+      const log = this.logger.child({ component: 'index' });
+      const sub = await bus.subscribe(EXCHANGES.indexUpdates, async () => {
+        if (await store.reload()) log.info({ version: store.version, chunks: store.size }, 'index version loaded');
+      });
+      this.closer.add('vector store', () => store.close());
+      this.closer.add('index updates', () => sub.cancel());
+      log.info({ version: store.version, chunks: store.size }, 'index opened');
+      return store;
+    });
+  }
+
+  analyticsStore(): Promise<AnalyticsStore> {
+    return this.once('analytics-store', async () => {
+      const file = analyticsDbPath(this.config.paths.data);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const s = openAnalyticsStore(file);
+      this.closer.add('analytics store', () => s.close());
+      return s;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.closer.close();
+  }
+}

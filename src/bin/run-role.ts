@@ -1,0 +1,55 @@
+/**
+ * The shared body of every long-running entrypoint: read the config (a bad setting exits with a
+ * message naming the variable), make the root logger and the runtime, start the role, and on
+ * SIGTERM/SIGINT close everything in order within SHUTDOWN_TIMEOUT_MS, then exit.
+ */
+import { ConfigError, loadConfig } from '../config.ts';
+import { createRootLogger } from '../log.ts';
+import { Runtime } from '../app/runtime.ts';
+
+export function runRole(role: string, start: (rt: Runtime) => Promise<void>): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createRootLogger(config.log.level, role);
+  const rt = new Runtime(config, log);
+  let stopping = false;
+
+  const stop = (reason: string, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'shutting down');
+    const hard = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long, exiting');
+      process.exit(code || 1);
+    }, config.shutdownTimeoutMs);
+    hard.unref();
+    rt.close().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+
+  process.once('SIGTERM', () => stop('SIGTERM', 0));
+  process.once('SIGINT', () => stop('SIGINT', 0));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+
+  start(rt).then(
+    () => log.info({ role }, 'ready'),
+    (err: unknown) => {
+      log.fatal({ err }, 'could not start');
+      process.stderr.write(`docent ${role}: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+      stop('start failed', 1);
+    },
+  );
+}

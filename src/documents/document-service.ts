@@ -1,0 +1,124 @@
+/**
+ * Uploads: the type is detected from the content, the document id is the sha256 of the content,
+ * the file is stored under a name the service chose, and an `ingest.jobs` message is sent. The
+ * same content uploaded again is reported as a duplicate and adds nothing. Status follows the
+ * `ingest.events` fanout.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { INGEST_CONTRACT_VERSION, ingestEventSchema, type IngestJob, type MediaType } from '../contracts/ingest.ts';
+import { EXCHANGES, QUEUES } from '../contracts/names.ts';
+import { InvalidInputError } from '../errors.ts';
+import { detectMediaType } from '../ingest/detect-type.ts';
+import type { Logger } from '../log.ts';
+import type { MessageBus, Subscription } from '../ports/message-bus.ts';
+import type { DocumentService, DocumentView, UploadedFile, UploadResult } from '../web/services.ts';
+import type { DocumentRegistry } from './registry.ts';
+
+export interface DocumentServiceHandle extends DocumentService {
+  close(): Promise<void>;
+}
+
+interface Checked {
+  file: UploadedFile;
+  id: string;
+  name: string;
+  mediaType: MediaType;
+}
+
+export async function createDocumentService(deps: {
+  bus: MessageBus;
+  registry: DocumentRegistry;
+  uploadsDir: string;
+  logger: Logger;
+}): Promise<DocumentServiceHandle> {
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
+  await fs.mkdir(deps.uploadsDir, { recursive: true });
+
+  const subscription: Subscription = await deps.bus.subscribe(EXCHANGES.ingestEvents, (body) => {
+    const parsed = ingestEventSchema.safeParse(body);
+    if (!parsed.success) {
+      deps.logger.warn({ issues: parsed.error.issues }, 'malformed ingest event ignored');
+      return;
+    }
+    const view = deps.registry.apply(parsed.data);
+    if (view) changes.emit('change', view);
+  });
+
+  const check = async (file: UploadedFile): Promise<Checked> => {
+    const name = cleanName(file.originalName);
+    const bytes = await fs.readFile(file.tempPath);
+    try {
+      const mediaType = detectMediaType(bytes, name);
+      return { file, id: createHash('sha256').update(bytes).digest('hex'), name, mediaType };
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw new InvalidInputError(`${name}: ${err.message}`, { code: err.code });
+      throw err;
+    }
+  };
+
+  const enqueue = async (c: Checked): Promise<UploadResult> => {
+    const existing = deps.registry.get(c.id);
+    if (existing && existing.status !== 'failed') {
+      await fs.rm(c.file.tempPath, { force: true });
+      return { id: c.id, name: existing.name, status: existing.status, duplicate: true };
+    }
+    const storedPath = path.join(deps.uploadsDir, c.id);
+    await fs.rename(c.file.tempPath, storedPath);
+    const view = deps.registry.queue({ id: c.id, name: c.name, mediaType: c.mediaType, size: c.file.size });
+    changes.emit('change', view);
+    const job: IngestJob = {
+      v: INGEST_CONTRACT_VERSION,
+      id: randomUUID(),
+      documentId: c.id,
+      storedPath,
+      name: c.name,
+      mediaType: c.mediaType,
+      size: c.file.size,
+    };
+    try {
+      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+    } catch (err) {
+      deps.registry.remove(c.id);
+      throw err;
+    }
+    deps.logger.info({ documentId: c.id, name: c.name }, 'queued for ingestion');
+    return { id: c.id, name: c.name, status: 'queued', duplicate: false };
+  };
+
+  return {
+    async upload(files) {
+      // Every file is checked before any is queued: one bad file refuses the whole upload.
+      let checked: Checked[];
+      try {
+        checked = await Promise.all(files.map(check));
+      } catch (err) {
+        await Promise.all(files.map((f) => fs.rm(f.tempPath, { force: true })));
+        throw err;
+      }
+      const results: UploadResult[] = [];
+      for (const c of checked) results.push(await enqueue(c));
+      return results;
+    },
+    list: () => deps.registry.list(),
+    get: (id) => deps.registry.get(id),
+    onChange(listener: (doc: DocumentView) => void) {
+      changes.on('change', listener);
+      return () => changes.off('change', listener);
+    },
+    async close() {
+      await subscription.cancel();
+      changes.removeAllListeners();
+    },
+  };
+}
+
+/** A display name: no directories, no control characters, bounded length. Never used as a path. */
+function cleanName(original: string): string {
+  // eslint-disable-next-line no-control-regex
+  const base = original.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim() ?? '';
+  return (base || 'untitled').slice(0, 200);
+}

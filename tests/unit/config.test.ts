@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfig } from '../../src/config.ts';
+
+test('defaults give a complete, frozen config with in-process messaging', () => {
+  const c = parseConfig({});
+  assert.equal(c.web.port, 3000);
+  assert.equal(c.amqp.url, undefined);
+  assert.equal(c.kafka.brokers, undefined);
+  assert.equal(c.web.maxUploadBytes, 50 * 1024 * 1024);
+  assert.ok(c.models.threads >= 1);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.web));
+  assert.equal(c.cli.serviceUrl, 'http://127.0.0.1:3000');
+});
+
+test('a bad value stops start-up with a message naming the variable', () => {
+  assert.throws(() => parseConfig({ PORT: 'eighty' }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+  assert.throws(() => parseConfig({ LLM_SEQUENCES: '0' }), (e: unknown) => e instanceof ConfigError && /LLM_SEQUENCES/.test(e.message));
+  assert.throws(() => parseConfig({ AMQP_URL: 'not a url' }), (e: unknown) => e instanceof ConfigError && /AMQP_URL/.test(e.message));
+  assert.throws(() => parseConfig({ CHUNK_SIZE: '200', CHUNK_OVERLAP: '300' }), /CHUNK_OVERLAP/);
+});
+
+test('empty variables count as unset; broker lists are split', () => {
+  const c = parseConfig({ AMQP_URL: '', KAFKA_BROKERS: 'a:9092, b:9092', LLM_THREADS: '2' });
+  assert.equal(c.amqp.url, undefined);
+  assert.deepEqual(c.kafka.brokers, ['a:9092', 'b:9092']);
+  assert.equal(c.models.threads, 2);
+});
