@@ -1,0 +1,60 @@
+/**
+ * The JSON API besides /api/ask: documents (upload, list, one), search, votes, analytics summary,
+ * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
+ */
+import { Router } from 'express';
+import type { Config } from '../../config.ts';
+import { notFound } from '../http-error.ts';
+import type { WebServices } from '../services.ts';
+import { receiveUpload, uploadMiddleware } from '../upload.ts';
+import { parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
+
+export function jsonApi(services: WebServices, config: Config): Router {
+  const router = Router();
+
+  router.post('/api/documents', uploadMiddleware(config), async (req, res) => {
+    const documents = await receiveUpload(req, services.documents);
+    res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
+  });
+
+  router.get('/api/documents', (_req, res) => {
+    res.json({ documents: services.documents.list() });
+  });
+
+  router.get('/api/documents/:id', (req, res) => {
+    const doc = services.documents.get(req.params.id);
+    if (!doc) throw notFound(`No document with id "${req.params.id}". List them with GET /api/documents.`);
+    res.json(doc);
+  });
+
+  router.get('/api/search', async (req, res) => {
+    const q = parseQuery(req.query.q);
+    const k = parseK(req.query.k);
+    const hits = await services.search.search(q, k);
+    res.json({
+      results: hits.map((h) => ({ documentId: h.documentId, documentName: h.documentName, page: h.page, text: h.text, score: h.score })),
+    });
+  });
+
+  router.post('/api/votes', async (req, res) => {
+    const { answerId, vote } = parseVote(req.body);
+    await services.votes.vote(answerId, vote);
+    res.status(202).json({ ok: true });
+  });
+
+  router.get('/api/analytics/summary', async (req, res) => {
+    res.json(await services.analytics.summary(parseRange(req.query.range)));
+  });
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const checks = await services.readiness.check();
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  return router;
+}

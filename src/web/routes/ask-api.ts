@@ -1,0 +1,84 @@
+/**
+ * POST /api/ask: validates the question and settings, asks the answer service, then either
+ * streams Server-Sent Events (Accept: text/event-stream):
+ *   event: sources  data: Source[]
+ *   event: token    data: {text}          (0..n)
+ *   event: done     data: {answerId, chatId, answer, sources, timings, worker}
+ *   event: error    data: {error}
+ * or collects the answer into one JSON reply. A client that disconnects aborts the answer (the
+ * AbortSignal goes to the service and iteration stops, which cancels the reply stream).
+ */
+import { Router, type Response } from 'express';
+import type { AnswerDone } from '../../contracts/answer.ts';
+import { AppError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { Config } from '../../config.ts';
+import { HttpError } from '../http-error.ts';
+import type { AskHandle, WebServices } from '../services.ts';
+import { sendSse, startSse } from '../sse.ts';
+import { parseAskBody } from '../validate.ts';
+
+const INCOMPLETE = 'The answer stopped before it was complete. Please ask again.';
+
+function doneView(handle: AskHandle, d: AnswerDone) {
+  return { answerId: handle.answerId, chatId: handle.chatId, answer: d.answer, sources: d.sources, timings: d.timings, worker: d.worker };
+}
+
+async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log: Logger): Promise<void> {
+  startSse(res);
+  let finished = false;
+  // Headers are already sent, so the error middleware can no longer answer: a failure while
+  // streaming is reported inside the stream as `event: error`.
+  try {
+    for await (const reply of handle.replies) {
+      if (signal.aborted) break;
+      if (reply.type === 'sources') sendSse(res, 'sources', reply.sources);
+      else if (reply.type === 'token') sendSse(res, 'token', { text: reply.text });
+      else if (reply.type === 'done') {
+        sendSse(res, 'done', doneView(handle, reply));
+        finished = true;
+        break;
+      } else {
+        sendSse(res, 'error', { error: reply.message });
+        finished = true;
+        break;
+      }
+    }
+    if (!finished && !signal.aborted) sendSse(res, 'error', { error: INCOMPLETE });
+  } catch (err) {
+    log.error({ err, answerId: handle.answerId }, 'answer stream failed');
+    if (!signal.aborted) sendSse(res, 'error', { error: err instanceof AppError ? err.message : INCOMPLETE });
+  } finally {
+    res.end();
+  }
+}
+
+async function collect(handle: AskHandle, res: Response, signal: AbortSignal): Promise<void> {
+  for await (const reply of handle.replies) {
+    if (signal.aborted) return;
+    if (reply.type === 'done') {
+      res.json(doneView(handle, reply));
+      return;
+    }
+    // A timeout is the gateway not hearing back in time (504); any other failure is a bad reply (502).
+    if (reply.type === 'error') throw new HttpError(/time(d)? ?out|deadline/i.test(reply.message) ? 504 : 502, reply.message);
+  }
+  if (!signal.aborted) throw new HttpError(502, INCOMPLETE);
+}
+
+export function askApi(services: WebServices, config: Config, log: Logger): Router {
+  const router = Router();
+  router.post('/api/ask', async (req, res) => {
+    const input = parseAskBody(req.body, config.web.maxQuestionChars);
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('client disconnected'));
+    });
+    const handle = await services.answers.ask(input, abort.signal);
+    const wantsStream = (req.get('accept') ?? '').includes('text/event-stream');
+    log.debug({ answerId: handle.answerId, stream: wantsStream }, 'question accepted');
+    if (wantsStream) await stream(handle, res, abort.signal, log);
+    else await collect(handle, res, abort.signal);
+  });
+  return router;
+}

@@ -1,0 +1,42 @@
+/**
+ * Server-rendered pages and the htmx fragments they reload: Ask, Documents (+ list fragment and
+ * the htmx upload post), Analytics (+ panel fragment).
+ */
+import { Router, type Response } from 'express';
+import type { Config } from '../../config.ts';
+import type { WebServices } from '../services.ts';
+import { receiveUpload, uploadMiddleware } from '../upload.ts';
+import { parseRange } from '../validate.ts';
+import { askPage } from '../../../templates/ask.ts';
+import { documentList, documentsPage, uploadResult } from '../../../templates/documents.ts';
+import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
+import type { SafeHtml } from '../html.ts';
+
+const send = (res: Response, page: SafeHtml): void => {
+  res.type('html').send(page.value);
+};
+
+export function pages(services: WebServices, config: Config): Router {
+  const router = Router();
+  const maxUploadMb = Math.round((config.web.maxUploadBytes / (1024 * 1024)) * 10) / 10;
+
+  router.get('/', (_req, res) => send(res, askPage(config.web.maxQuestionChars)));
+
+  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb)));
+  router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list())));
+  router.post('/documents', uploadMiddleware(config), async (req, res) => {
+    const results = await receiveUpload(req, services.documents);
+    if (req.get('HX-Request') !== 'true') {
+      res.redirect(303, '/documents');
+      return;
+    }
+    // Tells the list fragment to reload now (it listens for documents-changed).
+    res.setHeader('HX-Trigger', 'documents-changed');
+    send(res, uploadResult(results));
+  });
+
+  router.get('/analytics', async (req, res) => send(res, analyticsPage(await services.analytics.summary(parseRange(req.query.range)))));
+  router.get('/analytics/panel', async (req, res) => send(res, analyticsPanel(await services.analytics.summary(parseRange(req.query.range)))));
+
+  return router;
+}

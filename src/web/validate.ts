@@ -1,0 +1,71 @@
+/**
+ * Request validation at the web boundary. Each function returns clean values or throws a 400
+ * HttpError whose message names the field and what is allowed, so a person can fix the input.
+ */
+import { ANALYTICS_RANGES, type AnalyticsRange } from '../contracts/analytics-summary.ts';
+import { SETTING_RANGES, settingsSchema, type Settings } from '../contracts/settings.ts';
+import { badRequest } from './http-error.ts';
+import type { AskInput } from './services.ts';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Validates sampling settings with the shared schema; the first problem becomes the message. */
+export function parseSettings(value: unknown): Settings {
+  const parsed = settingsSchema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue === undefined) throw badRequest('settings are not valid');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = [...Object.keys(SETTING_RANGES), 'seed'].join(', ');
+    throw badRequest(`unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed}`, 'settings');
+  }
+  const field = issue.path.map(String).join('.') || 'settings';
+  const message = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
+  throw badRequest(message, field);
+}
+
+/** Body of POST /api/ask. */
+export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput {
+  if (!isRecord(body)) throw badRequest('Send a JSON object with a "question".', 'question');
+  const { question, chatId, settings } = body;
+  if (typeof question !== 'string' || question.trim() === '') throw badRequest('Type a question first: the question is empty.', 'question');
+  if (question.length > maxQuestionChars) {
+    throw badRequest(`The question is too long: ${question.length} characters, the limit is ${maxQuestionChars}.`, 'question');
+  }
+  if (chatId !== undefined && chatId !== null && (typeof chatId !== 'string' || chatId.length === 0 || chatId.length > 200)) {
+    throw badRequest('chatId must be a non-empty string of at most 200 characters.', 'chatId');
+  }
+  return { question: question.trim(), chatId: typeof chatId === 'string' ? chatId : undefined, settings: parseSettings(settings) };
+}
+
+/** `k` of GET /api/search: a whole number in the settings' k range, default its default. */
+export function parseK(value: unknown): number {
+  const { min, max, default: def } = SETTING_RANGES.k;
+  if (value === undefined || value === '') return def;
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`k must be a whole number between ${min} and ${max}.`, 'k');
+  return n;
+}
+
+/** `q` of GET /api/search. */
+export function parseQuery(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badRequest('q is required: the text to search for.', 'q');
+  return value.trim();
+}
+
+export function parseRange(value: unknown): AnalyticsRange {
+  if (value === undefined || value === '') return 'all';
+  if (typeof value === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(value)) return value as AnalyticsRange;
+  throw badRequest(`range must be one of ${ANALYTICS_RANGES.join(', ')}.`, 'range');
+}
+
+/** Body of POST /api/votes (JSON or form). */
+export function parseVote(body: unknown): { answerId: string; vote: 'up' | 'down' } {
+  if (!isRecord(body)) throw badRequest('Send answerId and vote ("up" or "down").', 'vote');
+  const { answerId, vote } = body;
+  if (typeof answerId !== 'string' || answerId.trim() === '' || answerId.length > 200) {
+    throw badRequest('answerId is required: the id of the answer you vote on.', 'answerId');
+  }
+  if (vote !== 'up' && vote !== 'down') throw badRequest('vote must be "up" or "down".', 'vote');
+  return { answerId, vote };
+}

@@ -1,0 +1,46 @@
+/**
+ * The page shell every page shares: head (our CSS, htmx served locally), the nav and a main area.
+ * Scripts are files under /static only: the Content-Security-Policy forbids inline scripts.
+ */
+import { html, type SafeHtml } from '../src/web/html.ts';
+
+export type PageName = 'ask' | 'documents' | 'analytics';
+
+const NAV: { name: PageName; href: string; label: string }[] = [
+  { name: 'ask', href: '/', label: 'Ask' },
+  { name: 'documents', href: '/documents', label: 'Documents' },
+  { name: 'analytics', href: '/analytics', label: 'Analytics' },
+];
+
+export interface LayoutOptions {
+  title: string;
+  page: PageName;
+  body: SafeHtml;
+  /** Extra scripts under /static, loaded after htmx. */
+  scripts?: string[];
+}
+
+export function layout({ title, page, body, scripts = [] }: LayoutOptions): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Docent</title>
+<link rel="stylesheet" href="/static/app.css">
+<script src="/static/htmx.js" defer></script>
+${scripts.map((s) => html`<script src="${s}" defer></script>`)}
+</head>
+<body>
+<header class="topbar">
+  <a class="brand" href="/">Docent</a>
+  <nav aria-label="Main">
+    ${NAV.map((n) => html`<a href="${n.href}"${n.name === page ? html` aria-current="page" class="active"` : ''}>${n.label}</a>`)}
+  </nav>
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}

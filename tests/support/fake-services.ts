@@ -1,0 +1,216 @@
+/**
+ * Unit-test stand-ins for the services the web layer depends on (src/web/services.ts). They keep
+ * everything in memory, record what the web asked of them, and can be told to fail, so route tests
+ * need no models, brokers or stores. Not for production use: the real services live in src/app/.
+ */
+import fs from 'node:fs/promises';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseConfig, type Config } from '../../src/config.ts';
+import { createWebApp } from '../../src/web/app.ts';
+import type { AnswerReply } from '../../src/contracts/answer.ts';
+import type { AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
+import type { Source } from '../../src/contracts/source.ts';
+import { InvalidInputError, UnavailableError } from '../../src/errors.ts';
+import type { SearchHit } from '../../src/ports/vector-store.ts';
+import type {
+  AskHandle,
+  AskInput,
+  DocumentView,
+  UploadedFile,
+  UploadResult,
+  WebServices,
+} from '../../src/web/services.ts';
+
+export const FAKE_SOURCE: Source = {
+  n: 1,
+  documentId: 'doc-1',
+  documentName: 'handbook.pdf',
+  page: 2,
+  text: 'The lighthouse keeper feeds the cat at 6 pm.',
+  score: 0.83,
+  chunkId: 'doc-1:0',
+};
+
+export function fakeDocument(over: Partial<DocumentView> = {}): DocumentView {
+  return {
+    id: 'doc-1',
+    name: 'handbook.pdf',
+    mediaType: 'application/pdf',
+    size: 2048,
+    status: 'ready',
+    stage: 'indexed',
+    progress: 1,
+    pages: 3,
+    chunks: 7,
+    error: null,
+    createdAt: Date.UTC(2025, 0, 1),
+    updatedAt: Date.UTC(2025, 0, 1),
+    ...over,
+  };
+}
+
+export function emptySummary(range: AnalyticsRange): AnalyticsSummary {
+  const none = { p50: null, p95: null };
+  return {
+    range,
+    answers: 0,
+    votes: { up: 0, down: 0 },
+    satisfaction: null,
+    latencyMs: { total: none, queueWait: none, retrieval: none, firstToken: none, generation: none },
+    sentiment: { question: null, answer: null },
+    tokensPerSecond: null,
+    recent: [],
+  };
+}
+
+/** The replies a normal answer streams: sources, two tokens, done. */
+export function scriptedReplies(answerId: string): AnswerReply[] {
+  const answer = 'At 6 pm [1].';
+  return [
+    { v: 1, answerId, type: 'sources', attempt: 1, worker: 'fake-worker', sources: [FAKE_SOURCE] },
+    { v: 1, answerId, type: 'token', seq: 0, text: 'At 6 ' },
+    { v: 1, answerId, type: 'token', seq: 1, text: 'pm [1].' },
+    {
+      v: 1,
+      answerId,
+      type: 'done',
+      answer,
+      sources: [FAKE_SOURCE],
+      worker: 'fake-worker',
+      model: 'fake-model',
+      tokens: { prompt: 10, completion: 4 },
+      timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 4, totalMs: 10 },
+    },
+  ];
+}
+
+export class FakeServices implements WebServices {
+  docs: DocumentView[] = [];
+  uploads: UploadedFile[][] = [];
+  /** When set, upload() throws InvalidInputError with this message (after checking files exist). */
+  rejectUpload: string | undefined;
+  asked: AskInput[] = [];
+  signals: AbortSignal[] = [];
+  /** When set, ask() throws UnavailableError (queue full). */
+  busy = false;
+  /** Replies for the next answers; default scriptedReplies(). */
+  replies: (answerId: string) => AnswerReply[] = scriptedReplies;
+  /** Milliseconds between replies (to test streaming and disconnects). */
+  replyDelayMs = 0;
+  /** Set when the reply iterator was closed early (client went away). */
+  cancelled = false;
+  votesCast: { answerId: string; vote: 'up' | 'down' }[] = [];
+  summaryFor: (range: AnalyticsRange) => AnalyticsSummary = emptySummary;
+  readinessChecks: Record<string, string> = { index: 'ok', chatModel: 'ok' };
+  hits: SearchHit[] = [
+    { ...FAKE_SOURCE, start: 0, end: 44 },
+  ];
+  private listeners = new Set<(doc: DocumentView) => void>();
+  private nextId = 1;
+
+  documents = {
+    upload: async (files: UploadedFile[]): Promise<UploadResult[]> => {
+      // The real service moves the temp files; the tests check they existed, then drop them.
+      for (const f of files) await fs.access(f.tempPath);
+      if (this.rejectUpload !== undefined) throw new InvalidInputError(this.rejectUpload);
+      this.uploads.push(files);
+      for (const f of files) await fs.rm(f.tempPath, { force: true });
+      return files.map((f) => {
+        const doc = fakeDocument({ id: `doc-${++this.nextId}`, name: f.originalName, size: f.size, status: 'queued', stage: 'stored', progress: 0, pages: null, chunks: null });
+        this.docs.push(doc);
+        for (const l of this.listeners) l(doc);
+        return { id: doc.id, name: doc.name, status: doc.status, duplicate: false };
+      });
+    },
+    list: (): DocumentView[] => [...this.docs],
+    get: (id: string): DocumentView | undefined => this.docs.find((d) => d.id === id),
+    onChange: (listener: (doc: DocumentView) => void): (() => void) => {
+      this.listeners.add(listener);
+      return () => this.listeners.delete(listener);
+    },
+  };
+
+  search = {
+    search: (_query: string, k: number): Promise<SearchHit[]> => Promise.resolve(this.hits.slice(0, k)),
+  };
+
+  answers = {
+    ask: (input: AskInput, signal?: AbortSignal): Promise<AskHandle> => {
+      if (this.busy) return Promise.reject(new UnavailableError('Every answer worker is busy. Try again shortly.', { retryAfterSeconds: 7 }));
+      this.asked.push(input);
+      if (signal) this.signals.push(signal);
+      const answerId = `answer-${this.asked.length}`;
+      const replies = this.replies(answerId);
+      const delay = this.replyDelayMs;
+      const onCancel = (): void => {
+        this.cancelled = true;
+      };
+      async function* generate(): AsyncGenerator<AnswerReply> {
+        let all = false;
+        try {
+          for (const r of replies) {
+            if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+            yield r;
+          }
+          all = true;
+        } finally {
+          // Closed before the last reply: the consumer broke out (client went away).
+          if (!all) onCancel();
+        }
+      }
+      return Promise.resolve({ answerId, chatId: input.chatId ?? 'chat-1', replies: generate() });
+    },
+  };
+
+  votes = {
+    vote: (answerId: string, vote: 'up' | 'down'): Promise<void> => {
+      this.votesCast.push({ answerId, vote });
+      return Promise.resolve();
+    },
+  };
+
+  analytics = {
+    summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => Promise.resolve(this.summaryFor(range)),
+  };
+
+  readiness = {
+    check: (): Promise<Record<string, string>> => Promise.resolve({ ...this.readinessChecks }),
+  };
+}
+
+export interface TestServer {
+  url: string;
+  services: FakeServices;
+  config: Config;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the web app on 127.0.0.1, port 0, with fake services and a fresh data dir.
+ * `env` overrides configuration variables (e.g. MAX_UPLOAD_MB).
+ */
+export async function startTestServer(env: Record<string, string> = {}, services = new FakeServices()): Promise<TestServer> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
+  const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
+  const app = createWebApp({ services, config, logger: pino({ level: 'silent' }) });
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services,
+    config,
+    dataDir,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
