@@ -1,0 +1,33 @@
+/**
+ * Where the model-tier tests find their small real models: TEST_CHAT_MODEL / TEST_EMBED_MODEL, or
+ * the cache `npm run models:test` fills ($DOCENT_TEST_MODELS, default ~/.cache/docent/test-models).
+ * A missing model throws (the test fails): a model test that skips would pass without testing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TestModels {
+  /** Path of the chat GGUF (SmolLM2-135M-Instruct Q4_1). */
+  chat: string;
+  /** Directory of the ONNX embedder (model.onnx, tokenizer.json, docent-embedder.json). */
+  embed: string;
+}
+
+export function testModelsCacheDir(): string {
+  return process.env.DOCENT_TEST_MODELS ?? path.join(os.homedir(), '.cache', 'docent', 'test-models');
+}
+
+export function testModels(): TestModels {
+  const cache = testModelsCacheDir();
+  const chat = process.env.TEST_CHAT_MODEL ?? path.join(cache, 'smollm2-135m-instruct.gguf');
+  const embed = process.env.TEST_EMBED_MODEL ?? path.join(cache, 'bge-small-en-v1.5-q');
+  const missing = [chat, path.join(embed, 'model.onnx'), path.join(embed, 'tokenizer.json')].filter((p) => !fs.existsSync(p));
+  if (missing.length > 0) {
+    throw new Error(
+      `test models missing: ${missing.join(', ')}. Run \`npm run models:test\` to fetch them ` +
+        '(or point TEST_CHAT_MODEL / TEST_EMBED_MODEL at existing files).',
+    );
+  }
+  return { chat, embed };
+}
