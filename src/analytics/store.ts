@@ -1,0 +1,208 @@
+/**
+ * The analytics store: SQLite through better-sqlite3, one file under the data directory
+ * (`analytics.db`), WAL mode; `:memory:` for tests. Schema and its meaning: ./schema.ts.
+ *
+ * Idempotency: every write is ONE transaction that (1) claims the event id in processed_events,
+ * (2) applies the event only if the claim was new, and (3) records the consumed offset. A replayed
+ * record, a redelivery after a crash, or a rebuild from the topics therefore never double-counts,
+ * and the offsets never run ahead of, or behind, what the tables hold.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import type { SentimentScore } from './sentiment.ts';
+import { summaryQueries } from './summary.ts';
+import { tokensPerSecond } from './throughput.ts';
+
+/** Where a record came from; stored with the event it carried. */
+export interface ConsumedOffset {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit integers in decimal strings. */
+  offset: string;
+}
+
+export interface QaSentiment {
+  question: SentimentScore;
+  answer: SentimentScore;
+}
+
+export interface AnalyticsStore {
+  /** Stores a qa event; true when new, false when its event id or answer id was seen before. */
+  recordQa(event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean;
+  /** Applies a vote (latest by event time wins); true when the event id is new. */
+  recordVote(event: VoteEvent, offset?: ConsumedOffset): boolean;
+  /** Records the offset of a record that carried nothing to store (e.g. dead-lettered). */
+  recordOffset(offset: ConsumedOffset): void;
+  /** True while the qa.scored event for this qa event id is still to be published. */
+  scoredPending(qaEventId: string): boolean;
+  markScoredPublished(qaEventId: string): void;
+  /** Last applied offset per topic/partition. */
+  offsets(): ConsumedOffset[];
+  summary(range: AnalyticsRange, now?: number): AnalyticsSummary;
+  /** Throws when the database cannot be read (health checks). */
+  check(): void;
+  /** Idempotent. */
+  close(): void;
+}
+
+/** The store file inside a data directory (`config.paths.data`). */
+export function analyticsDbPath(dataDir: string): string {
+  return path.join(dataDir, 'analytics.db');
+}
+
+/** Opens (creating if needed) the store at `file`, or an in-memory one for `:memory:`. */
+export function openAnalyticsStore(file: string): AnalyticsStore {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode may lose the last commits on power loss, never corrupt; the offsets are
+    // lost with them, so those records are simply consumed again.
+    db.pragma('synchronous = NORMAL');
+    // More than one process may open the same file (an operator's rebuild, a second consumer).
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteAnalyticsStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`analytics database has schema version ${version}, this build knows up to ${SCHEMA_VERSION}`);
+  }
+  db.exec(SCHEMA_SQL);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+class SqliteAnalyticsStore implements AnalyticsStore {
+  private readonly db: Database.Database;
+  private readonly claim: Database.Statement<[string, string, number]>;
+  private readonly insertAnswer: Database.Statement<[Record<string, unknown>]>;
+  private readonly upsertVote: Database.Statement<[string, string, string, number]>;
+  private readonly saveOffset: Database.Statement<[string, number, bigint]>;
+  private readonly pending: Database.Statement<[string], { p: number }>;
+  private readonly markPublished: Database.Statement<[string]>;
+  private readonly readOffsets: Database.Statement<[], { topic: string; partition: number; offset: bigint }>;
+  private readonly summarize: (range: AnalyticsRange, now: number) => AnalyticsSummary;
+  private readonly qaTx: (event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset) => boolean;
+  private readonly voteTx: (event: VoteEvent, offset?: ConsumedOffset) => boolean;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.claim = db.prepare('INSERT INTO processed_events (event_id, kind, processed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.insertAnswer = db.prepare(
+      `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
+         queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
+         prompt_tokens, completion_tokens, tokens_per_second,
+         question_score, question_comparative, answer_score, answer_comparative, at)
+       VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
+         @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
+         @promptTokens, @completionTokens, @tokensPerSecond,
+         @questionScore, @questionComparative, @answerScore, @answerComparative, @at)
+       ON CONFLICT DO NOTHING`,
+    );
+    this.upsertVote = db.prepare(
+      `INSERT INTO votes (answer_id, vote, event_id, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (answer_id) DO UPDATE SET vote = excluded.vote, event_id = excluded.event_id, at = excluded.at
+        WHERE excluded.at > votes.at OR (excluded.at = votes.at AND excluded.event_id > votes.event_id)`,
+    );
+    this.saveOffset = db.prepare(
+      `INSERT INTO consumer_offsets (topic, partition, "offset") VALUES (?, ?, ?)
+       ON CONFLICT (topic, partition) DO UPDATE SET "offset" = max("offset", excluded."offset")`,
+    );
+    this.pending = db.prepare('SELECT 1 AS p FROM answers WHERE event_id = ? AND scored_published = 0');
+    this.markPublished = db.prepare('UPDATE answers SET scored_published = 1 WHERE event_id = ?');
+    this.readOffsets = db.prepare<[], { topic: string; partition: number; offset: bigint }>(
+      'SELECT topic, partition, "offset" AS offset FROM consumer_offsets ORDER BY topic, partition',
+    ).safeIntegers(true);
+    this.summarize = summaryQueries(db);
+
+    this.qaTx = db.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
+      const fresh = this.claim.run(event.eventId, 'qa', Date.now()).changes === 1;
+      // A second qa event for the same answer (a redelivered request answered again) is ignored:
+      // the first answer recorded is the one the user was shown and voted on.
+      const stored = fresh && this.insertAnswer.run(answerRow(event, scored)).changes === 1;
+      if (offset) this.writeOffset(offset);
+      return stored;
+    });
+    this.voteTx = db.transaction((event: VoteEvent, offset?: ConsumedOffset): boolean => {
+      const fresh = this.claim.run(event.eventId, 'vote', Date.now()).changes === 1;
+      if (fresh) this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at);
+      if (offset) this.writeOffset(offset);
+      return fresh;
+    });
+  }
+
+  recordQa(event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean {
+    return this.qaTx(event, scored, offset);
+  }
+
+  recordVote(event: VoteEvent, offset?: ConsumedOffset): boolean {
+    return this.voteTx(event, offset);
+  }
+
+  recordOffset(offset: ConsumedOffset): void {
+    this.writeOffset(offset);
+  }
+
+  scoredPending(qaEventId: string): boolean {
+    return this.pending.get(qaEventId) !== undefined;
+  }
+
+  markScoredPublished(qaEventId: string): void {
+    this.markPublished.run(qaEventId);
+  }
+
+  offsets(): ConsumedOffset[] {
+    return this.readOffsets.all().map((r) => ({ topic: r.topic, partition: Number(r.partition), offset: r.offset.toString() }));
+  }
+
+  summary(range: AnalyticsRange, now: number = Date.now()): AnalyticsSummary {
+    return this.summarize(range, now);
+  }
+
+  check(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private writeOffset(o: ConsumedOffset): void {
+    this.saveOffset.run(o.topic, o.partition, BigInt(o.offset));
+  }
+}
+
+function answerRow(e: QaEvent, s: QaSentiment): Record<string, unknown> {
+  return {
+    eventId: e.eventId,
+    answerId: e.answerId,
+    chatId: e.chatId,
+    question: e.question,
+    answer: e.answer,
+    worker: e.worker,
+    model: e.model,
+    queueWaitMs: e.timings.queueWaitMs,
+    retrievalMs: e.timings.retrievalMs,
+    firstTokenMs: e.timings.firstTokenMs,
+    generationMs: e.timings.generationMs,
+    totalMs: e.timings.totalMs,
+    promptTokens: e.tokens.prompt,
+    completionTokens: e.tokens.completion,
+    tokensPerSecond: tokensPerSecond(e.tokens.completion, e.timings.generationMs),
+    questionScore: s.question.score,
+    questionComparative: s.question.comparative,
+    answerScore: s.answer.score,
+    answerComparative: s.answer.comparative,
+    at: e.at,
+  };
+}

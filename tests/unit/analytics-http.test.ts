@@ -1,0 +1,147 @@
+// The analytics process's HTTP API and the web's two readers (over HTTP, and in-process).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAnalyticsHttpApp } from '../../src/analytics/http.ts';
+import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../src/analytics/http-reader.ts';
+import { openAnalyticsStore, type AnalyticsStore } from '../../src/analytics/store.ts';
+import { EVENT_VERSION } from '../../src/contracts/analytics.ts';
+import { analyticsSummarySchema } from '../../src/contracts/analytics-summary.ts';
+import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
+import { AppError, UnavailableError } from '../../src/errors.ts';
+
+function seededStore(): AnalyticsStore {
+  const store = openAnalyticsStore(':memory:');
+  store.recordQa(
+    {
+      v: EVENT_VERSION, eventId: 'qa-1', answerId: 'a-1', chatId: 'c-1', question: 'q?', answer: 'good answer',
+      sources: [], settings: DEFAULT_SETTINGS, model: 'm', worker: 'w-1',
+      timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 1000, totalMs: 1010 },
+      tokens: { prompt: 10, completion: 30 }, at: Date.now() - 1000,
+    },
+    { question: { score: 0, comparative: 0 }, answer: { score: 3, comparative: 1.5 } },
+  );
+  store.recordVote({ v: EVENT_VERSION, eventId: 'v-1', answerId: 'a-1', vote: 'up', at: Date.now() });
+  return store;
+}
+
+async function listen(app: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+void test('GET /api/analytics/summary returns the contract shape for each range', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store));
+  try {
+    for (const range of ['hour', 'day', 'week', 'all']) {
+      const res = await fetch(`${srv.url}/api/analytics/summary?range=${range}`);
+      assert.equal(res.status, 200);
+      const body = analyticsSummarySchema.parse(await res.json());
+      assert.equal(body.range, range);
+      assert.equal(body.answers, 1);
+      assert.equal(body.satisfaction, 1);
+    }
+    const dflt = analyticsSummarySchema.parse(await (await fetch(`${srv.url}/api/analytics/summary`)).json());
+    assert.equal(dflt.range, 'day');
+  } finally {
+    await srv.close();
+    store.close();
+  }
+});
+
+void test('a bad range is a 400 with a message naming the allowed values', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store));
+  try {
+    for (const q of ['range=month', 'range=day&range=week', 'range=']) {
+      const res = await fetch(`${srv.url}/api/analytics/summary?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.deepEqual(await res.json(), { error: 'range must be one of hour, day, week, all' });
+    }
+  } finally {
+    await srv.close();
+    store.close();
+  }
+});
+
+void test('healthz is ok while the store reads, 503 once it cannot; a store failure is a JSON 500', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store));
+  try {
+    assert.deepEqual(await (await fetch(`${srv.url}/healthz`)).json(), { status: 'ok' });
+    store.close();
+    const health = await fetch(`${srv.url}/healthz`);
+    assert.equal(health.status, 503);
+    const res = await fetch(`${srv.url}/api/analytics/summary?range=day`);
+    assert.equal(res.status, 500);
+    assert.match(((await res.json()) as { error: string }).error, /analytics store failed/);
+  } finally {
+    await srv.close();
+  }
+});
+
+void test('the HTTP reader returns the validated summary', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store));
+  try {
+    const summary = await createHttpAnalyticsReader(`${srv.url}/`).summary('week');
+    assert.equal(summary.range, 'week');
+    assert.equal(summary.recent[0]?.answerId, 'a-1');
+    assert.equal(summary.tokensPerSecond, 30);
+  } finally {
+    await srv.close();
+    store.close();
+  }
+});
+
+void test('a down analytics service is an UnavailableError naming the URL', async () => {
+  // Listen, then close: the port is known and now refuses connections.
+  const srv = await listen((_req, res) => res.end());
+  await srv.close();
+  const err = await createHttpAnalyticsReader(srv.url).summary('day').then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof UnavailableError, String(err));
+  assert.equal(err.retryable, true);
+  assert.match(err.message, new RegExp(`analytics service at ${srv.url} is unavailable: ECONNREFUSED`));
+});
+
+void test('a slow service times out as UnavailableError; 5xx is unavailable; a wrong shape is a contract error', async () => {
+  const srv = await listen((req, res) => {
+    if (req.url?.includes('range=hour')) return void setTimeout(() => res.end('{}'), 1000);
+    if (req.url?.includes('range=day')) return void res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"bad gateway"}');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ range: 'week', answers: 'many' }));
+  });
+  try {
+    // Only the slow request gets a short limit: on a busy machine 100 ms can pass before any answer.
+    const impatient = createHttpAnalyticsReader(srv.url, { timeoutMs: 100 });
+    await assert.rejects(impatient.summary('hour'), (e: unknown) => e instanceof UnavailableError && /no answer within 100 ms/.test(e.message));
+    const reader = createHttpAnalyticsReader(srv.url);
+    await assert.rejects(reader.summary('day'), (e: unknown) => e instanceof UnavailableError && /HTTP 502 \(bad gateway\)/.test(e.message));
+    await assert.rejects(
+      reader.summary('week'),
+      (e: unknown) => e instanceof AppError && !(e instanceof UnavailableError) && !e.retryable && /unexpected summary: answers/.test(e.message),
+    );
+  } finally {
+    await srv.close();
+  }
+});
+
+void test('the local reader reads the store in-process and rejects (not throws) on failure', async () => {
+  const store = seededStore();
+  const reader = createLocalAnalyticsReader(store);
+  assert.equal((await reader.summary('all')).answers, 1);
+  store.close();
+  await assert.rejects(reader.summary('all'));
+});
