@@ -1,10 +1,13 @@
 /**
  * The Analytics page: a range selector (links) and a panel that reloads itself every 5 s. The
  * latency chart is drawn by /static/analytics.js with chart.js from the JSON in the canvas's
- * data-chart attribute (escaped like every value; the browser unescapes it).
+ * data-chart attribute (escaped like every value; the browser unescapes it). The canvas has no id
+ * on purpose: htmx 4 keeps elements whose id persists across a swap and rewrites their attributes
+ * (style included, which the CSP blocks), so a fresh canvas per refresh is the clean path.
  */
 import { ANALYTICS_RANGES, type AnalyticsRange, type AnalyticsSummary } from '../src/contracts/analytics-summary.ts';
 import { html, jsonAttr, type SafeHtml } from '../src/web/html.ts';
+import { thumbDown, thumbUp } from './icons.ts';
 import { layout } from './layout.ts';
 
 const RANGE_LABELS: Record<AnalyticsRange, string> = { hour: 'Last hour', day: 'Last day', week: 'Last week', all: 'All time' };
@@ -36,7 +39,7 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
   <tbody>${s.recent.map(
     (r) => html`<tr data-answer-id="${r.answerId}">
     <td class="question" title="${r.answer}">${r.question}</td>
-    <td>${r.vote === 'up' ? '👍 up' : r.vote === 'down' ? '👎 down' : html`<span class="muted">–</span>`}</td>
+    <td>${r.vote === 'up' ? html`${thumbUp} up` : r.vote === 'down' ? html`${thumbDown} down` : html`<span class="muted">–</span>`}</td>
     <td class="num">${num(r.questionSentiment)}</td>
     <td class="num">${num(r.answerSentiment)}</td>
     <td class="num">${ms(r.totalMs)}</td>
@@ -57,7 +60,7 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
   return html`<div id="analytics-panel" ${refresh} data-answers="${s.answers}">
   <div class="stats">
     ${stat('Answers', String(s.answers))}
-    ${stat('Votes', `👍 ${s.votes.up} · 👎 ${s.votes.down}`)}
+    ${stat('Votes', `${s.votes.up} up · ${s.votes.down} down`)}
     ${stat('Satisfaction', pct(s.satisfaction), 'up / (up + down)')}
     ${stat('Latency p50', ms(s.latencyMs.total.p50), 'median, question to full answer')}
     ${stat('Latency p95', ms(s.latencyMs.total.p95))}
@@ -67,7 +70,7 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
   </div>
   <p class="muted small">Sentiment is the AFINN comparative score: the sum of the AFINN word scores (−5..+5) divided by the number of words; 0 is neutral. Words missing from the AFINN list (e.g. "slow") count as 0.</p>
   <h2>Latency by stage</h2>
-  <div class="chart-box"><canvas id="latency-chart" data-chart="${jsonAttr(chartData(s))}" aria-label="Latency by stage, p50 and p95 in milliseconds" role="img"></canvas></div>
+  <div class="chart-box"><canvas class="latency-chart" data-chart="${jsonAttr(chartData(s))}" aria-label="Latency by stage, p50 and p95 in milliseconds" role="img"></canvas></div>
   ${recentTable(s)}
 </div>`;
 }

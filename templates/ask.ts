@@ -7,6 +7,7 @@
  */
 import { SETTING_RANGES } from '../src/contracts/settings.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
+import { thumbDown, thumbUp } from './icons.ts';
 import { layout } from './layout.ts';
 
 type RangedName = keyof typeof SETTING_RANGES;
@@ -61,8 +62,8 @@ export function askPage(maxQuestionChars: number): SafeHtml {
   <p id="answer-meta" class="muted"></p>
   <div id="vote" class="vote" hidden>
     <span>Was this helpful?</span>
-    <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up">👍</button>
-    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down">👎</button>
+    <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
+    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button>
     <span id="vote-status" class="muted" aria-live="polite"></span>
   </div>
   <h3>Sources</h3>

@@ -29,7 +29,7 @@ function row(d: DocumentView): SafeHtml {
     : ''}</td>
   <td class="num">${d.pages ?? '–'}</td>
   <td class="num">${d.chunks ?? '–'}</td>
-  <td class="muted small">${formatTime(d.createdAt)}</td>
+  <td class="muted small nowrap">${formatTime(d.createdAt)}</td>
   <td class="error-cell">${d.error ?? ''}</td>
 </tr>`;
 }

@@ -27,6 +27,7 @@ export function layout({ title, page, body, scripts = [] }: LayoutOptions): Safe
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Docent</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
 <script src="/static/htmx.js" defer></script>
 ${scripts.map((s) => html`<script src="${s}" defer></script>`)}

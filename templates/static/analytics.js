@@ -2,8 +2,11 @@
 // canvas's data-chart attribute, again whenever htmx swaps in a refreshed panel.
 /* global Chart */
 function draw() {
-  const canvas = document.getElementById('latency-chart');
-  if (!canvas || canvas.dataset.drawn === 'true' || typeof Chart === 'undefined') return;
+  if (typeof Chart === 'undefined') return;
+  // Charts whose canvas a refresh removed are destroyed (they hold observers and timers).
+  for (const chart of Object.values(Chart.instances)) if (!chart.canvas.isConnected) chart.destroy();
+  const canvas = document.querySelector('canvas.latency-chart');
+  if (!canvas || canvas.dataset.drawn === 'true') return;
   canvas.dataset.drawn = 'true';
   const data = JSON.parse(canvas.dataset.chart);
   new Chart(canvas, {

@@ -126,6 +126,7 @@ async function readStream(body) {
 
 function resetAnswer() {
   answerId = undefined;
+  answerBox.hidden = true;
   answerText.textContent = '';
   answerMeta.textContent = '';
   sourcesList.replaceChildren();
@@ -184,7 +185,7 @@ async function vote(event) {
   }).catch((err) => ({ ok: false, json: async () => ({ error: err.message }) }));
   if (res.ok) {
     voteBox.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
-    voteStatus.textContent = `Vote recorded (${choice === 'up' ? '👍' : '👎'}). Thanks!`;
+    voteStatus.textContent = `Vote recorded: ${choice === 'up' ? 'helpful' : 'not helpful'}. Thanks!`;
   } else {
     const body = await res.json().catch(() => ({}));
     voteStatus.textContent = `Vote not recorded: ${body.error ?? 'please try again.'}`;
