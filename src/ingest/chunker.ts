@@ -1,0 +1,125 @@
+/**
+ * Splits parsed pages into overlapping chunks with LangChain's RecursiveCharacterTextSplitter
+ * (paragraphs, then lines, then words, then characters), page by page so a chunk never spans two
+ * pages and its citation names one page.
+ *
+ * The splitter returns strings only. Each chunk is a trimmed, contiguous substring of its page
+ * (separators are kept), so its offsets are recovered by locating the chunks in order (see
+ * locatePieces). Invariant, tested: `pageText.slice(start, end) === text`, and every
+ * non-whitespace character of a page lies inside some chunk.
+ *
+ * Chunk ids are `<documentId>:<index>`: stable for the same content and chunker settings, which is
+ * what makes re-ingesting a document replace its chunks rather than add new ones.
+ */
+import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
+import type { MediaType } from '../contracts/ingest.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+
+export interface ChunkingOptions {
+  /** Most characters in a chunk (config CHUNK_SIZE, default 1000). */
+  size: number;
+  /** Characters shared by neighbouring chunks (config CHUNK_OVERLAP, default 150). */
+  overlap: number;
+}
+
+export interface ChunkSource {
+  documentId: string;
+  documentName: string;
+  mediaType: MediaType;
+}
+
+function splitterFor(mediaType: MediaType, opts: ChunkingOptions): RecursiveCharacterTextSplitter {
+  const fields = { chunkSize: opts.size, chunkOverlap: opts.overlap };
+  // Markdown splits on headings first, so a section stays together where it fits.
+  return mediaType === 'text/markdown'
+    ? RecursiveCharacterTextSplitter.fromLanguage('markdown', fields)
+    : new RecursiveCharacterTextSplitter(fields);
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+function nextNonSpace(text: string, from: number): number {
+  const m = /\S/g;
+  m.lastIndex = from;
+  return m.exec(text)?.index ?? text.length;
+}
+
+/** Occurrences of `piece` starting in [lo, hi], latest first. */
+function occurrences(text: string, piece: string, lo: number, hi: number): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf(piece, lo); at >= 0 && at <= hi; at = text.indexOf(piece, at + 1)) found.push(at);
+  return found.reverse();
+}
+
+/** Fallback for a splitter that broke the coverage invariant: first match after the last chunk. */
+function locateGreedy(text: string, pieces: string[], overlap: number): Span[] {
+  let prevEnd = 0;
+  return pieces.map((piece) => {
+    const start = text.indexOf(piece, Math.max(0, prevEnd - overlap));
+    if (start < 0) throw new Error('chunker: a chunk is not a substring of its page (splitter behaviour changed?)');
+    prevEnd = start + piece.length;
+    return { start, end: prevEnd };
+  });
+}
+
+/**
+ * Where each piece lies in `text`. Pieces come in order; each starts no earlier than the previous
+ * one's end minus `overlap`, and no later than the first non-whitespace character after it (the
+ * splitter drops only whitespace). In repetitive text several places can match a piece, so this
+ * is a depth-first search over candidates (latest first), which in practice never backtracks.
+ */
+export function locatePieces(text: string, pieces: string[], overlap: number): Span[] {
+  const starts: number[] = [];
+  const candidates: Array<number[] | undefined> = [];
+  const lastNonSpace = text.search(/\S\s*$/);
+  let i = 0;
+  let steps = 0;
+  for (;;) {
+    if (i === pieces.length) {
+      if (i === 0 || starts[i - 1]! + pieces[i - 1]!.length > lastNonSpace) break;
+      i--; // the last piece must reach the end of the text: try its other places
+    }
+    if (i < 0 || ++steps > 100_000) return locateGreedy(text, pieces, overlap);
+    if (candidates[i] === undefined) {
+      const prevStart = i === 0 ? 0 : starts[i - 1]!;
+      const prevEnd = i === 0 ? 0 : prevStart + pieces[i - 1]!.length;
+      candidates[i] = occurrences(text, pieces[i]!, Math.max(prevStart, prevEnd - overlap), nextNonSpace(text, prevEnd));
+    }
+    const next = candidates[i]!.shift();
+    if (next === undefined) {
+      candidates[i] = undefined;
+      i--;
+      continue;
+    }
+    starts[i] = next;
+    i++;
+  }
+  return pieces.map((piece, k) => ({ start: starts[k]!, end: starts[k]! + piece.length }));
+}
+
+/** Chunks every page of a parsed document, numbering chunks across the whole document. */
+export async function chunkDocument(source: ChunkSource, parsed: ParsedDocument, opts: ChunkingOptions): Promise<ChunkRecord[]> {
+  const splitter = splitterFor(source.mediaType, opts);
+  const chunks: ChunkRecord[] = [];
+  for (const { page, text } of parsed.pages) {
+    const pieces = await splitter.splitText(text);
+    const spans = locatePieces(text, pieces, opts.overlap);
+    pieces.forEach((piece, i) => {
+      const span = spans[i]!;
+      chunks.push({
+        chunkId: `${source.documentId}:${chunks.length}`,
+        documentId: source.documentId,
+        documentName: source.documentName,
+        page,
+        text: piece,
+        start: span.start,
+        end: span.end,
+      });
+    });
+  }
+  return chunks;
+}

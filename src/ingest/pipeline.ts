@@ -1,0 +1,101 @@
+/**
+ * Ingests one stored document: read -> detect type -> parse -> chunk -> embed in batches ->
+ * replace the document's chunks in the vector store -> save a new index version.
+ *
+ * Safe to run twice for the same job (a redelivered message): the document's chunks are replaced,
+ * never added again. Problems with the file itself are InvalidInputError, so the caller fails the
+ * document with the message; anything else (disk, embedder) keeps its own retryable flag.
+ *
+ * Progress stages, in order: parsing -> chunking -> embedding (once per batch) -> saving -> indexed.
+ */
+import fs from 'node:fs/promises';
+import type { IngestJob, MediaType } from '../contracts/ingest.ts';
+import { AppError } from '../errors.ts';
+import { logger } from '../log.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
+import { chunkDocument } from './chunker.ts';
+import { detectMediaType } from './detect-type.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+import { parsePdf } from './parse-pdf.ts';
+import { parseText } from './parse-text.ts';
+
+export interface IngestProgress {
+  /** parsing | chunking | embedding | saving | indexed */
+  stage: string;
+  /** 0..1 within the job. */
+  progress: number;
+  pages: number | null;
+  chunks: number | null;
+}
+
+export interface IngestDeps {
+  embedder: Embedder;
+  store: VectorStore;
+  /** Config `chunking`: chunk size and overlap in characters, texts per embedding call. */
+  chunking: { size: number; overlap: number; embedBatch: number };
+  /** Reads the stored file; default fs.readFile. */
+  readFile?: (path: string) => Promise<Uint8Array>;
+  onProgress?: (p: IngestProgress) => void;
+  /** Longest a PDF may take to parse. Default 120 000 ms. */
+  pdfTimeoutMs?: number;
+}
+
+export interface IngestResult {
+  /** Pages in the source (PDF), null for text formats. */
+  pages: number | null;
+  chunks: number;
+}
+
+async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await read(job.storedPath);
+  } catch (err) {
+    // Retrying cannot bring back a file that is gone (or was stored on another machine).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AppError(`the stored file for "${job.name}" is missing (${job.storedPath}); upload it again`, { code: 'file_missing', cause: err });
+    }
+    throw err;
+  }
+}
+
+function parse(bytes: Uint8Array, type: MediaType, pdfTimeoutMs: number | undefined): Promise<ParsedDocument> {
+  if (type === 'application/pdf') return parsePdf(bytes, pdfTimeoutMs === undefined ? {} : { timeoutMs: pdfTimeoutMs });
+  return Promise.resolve(parseText(bytes));
+}
+
+export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
+  const log = logger('ingest', { documentId: job.documentId });
+  const report = deps.onProgress ?? (() => undefined);
+  const { embedder, store, chunking } = deps;
+
+  report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null });
+  const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
+  const type = detectMediaType(bytes, job.name);
+  if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
+  const parsed = await parse(bytes, type, deps.pdfTimeoutMs);
+  const pages = parsed.pageCount;
+
+  report({ stage: 'chunking', progress: 0.15, pages, chunks: null });
+  const chunks = await chunkDocument({ documentId: job.documentId, documentName: job.name, mediaType: type }, parsed, chunking);
+
+  const vectors: number[][] = [];
+  const batches = Math.ceil(chunks.length / chunking.embedBatch);
+  for (let b = 0; b < batches; b++) {
+    report({ stage: 'embedding', progress: 0.2 + (0.7 * b) / batches, pages, chunks: chunks.length });
+    const texts = chunks.slice(b * chunking.embedBatch, (b + 1) * chunking.embedBatch).map((c) => c.text);
+    const batch = await embedder.embedDocuments(texts);
+    if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
+    for (const v of batch) vectors.push(v);
+  }
+
+  report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length });
+  // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
+  if (store.hasDocument(job.documentId)) await store.removeDocument(job.documentId);
+  await store.addDocument(chunks, vectors);
+  const version = await store.save();
+
+  report({ stage: 'indexed', progress: 1, pages, chunks: chunks.length });
+  log.info({ pages, chunks: chunks.length, version }, 'document indexed');
+  return { pages, chunks: chunks.length };
+}

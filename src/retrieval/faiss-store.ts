@@ -1,0 +1,222 @@
+/**
+ * The VectorStore on FAISS (faiss-node): an exact IndexFlatIP over L2-normalised vectors, so the
+ * inner product is the cosine similarity.
+ *
+ * Measured limits of faiss-node shape it: `removeIds` shifts the remaining ids on Flat indexes
+ * (and aborts the process on HNSW), IDMap aborts on add, and vectors cannot be read back. So the
+ * store owns row -> chunk mapping and a copy of every vector; removing a document rebuilds the
+ * index from the kept vectors. Mutations, saves and reloads run one at a time; searches run
+ * any time and see either the state before or after a mutation (each swap is synchronous).
+ *
+ * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in
+ * index-manifest.ts.
+ */
+import fs from 'node:fs/promises';
+import { AppError } from '../errors.ts';
+import { logger } from '../log.ts';
+import type { ChunkRecord, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
+import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion } from './faiss-files.ts';
+import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
+import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
+import { normaliseInto, VectorRows } from './vector-rows.ts';
+
+export interface FaissStoreOptions {
+  /** Directory of the versions and the CURRENT pointer (config VECTORSTORE_DIR); created if missing. */
+  dir: string;
+  /** What the configured embedder and chunker produce; a stored index built otherwise is refused. */
+  manifest: IndexManifest;
+}
+
+interface State {
+  index: FaissIndex;
+  rows: ChunkRecord[];
+  vectors: VectorRows;
+  /** documentId -> name and chunk count. */
+  docs: Map<string, { name: string; chunks: number }>;
+}
+
+class FaissStore implements VectorStore {
+  private state: State;
+  private current: string | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Reused for every query: faiss-node wants a plain array, and search should not allocate one. */
+  private readonly query: number[];
+  private readonly log = logger('faiss-store');
+
+  constructor(
+    private readonly faiss: FaissModule,
+    private readonly opts: FaissStoreOptions,
+  ) {
+    this.query = new Array<number>(opts.manifest.dimensions).fill(0);
+    this.state = this.build([], new VectorRows(opts.manifest.dimensions));
+  }
+
+  get size(): number {
+    return this.state.rows.length;
+  }
+
+  get version(): string | null {
+    return this.current;
+  }
+
+  hasDocument(documentId: string): boolean {
+    return this.state.docs.has(documentId);
+  }
+
+  addDocument(chunks: ChunkRecord[], vectors: number[][]): Promise<void> {
+    return this.exclusive(() => {
+      if (chunks.length !== vectors.length) throw new RangeError(`${chunks.length} chunks but ${vectors.length} vectors`);
+      const documentId = chunks[0]?.documentId;
+      if (documentId === undefined) return;
+      if (chunks.some((c) => c.documentId !== documentId)) throw new RangeError('addDocument takes the chunks of one document');
+      // Replacing keeps one copy of a document however often it is ingested.
+      if (this.state.docs.has(documentId)) this.state = this.without(documentId);
+      const added = new VectorRows(this.opts.manifest.dimensions);
+      for (const v of vectors) added.push(v); // validates dimensions and normalises before anything changes
+      const { index, rows, vectors: all, docs } = this.state;
+      for (const batch of added.plainBatches()) index.add(batch);
+      for (let i = 0; i < added.count; i++) all.push(added.row(i));
+      for (const c of chunks) rows.push(c);
+      docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
+    });
+  }
+
+  removeDocument(documentId: string): Promise<boolean> {
+    return this.exclusive(() => {
+      if (!this.state.docs.has(documentId)) return false;
+      this.state = this.without(documentId);
+      return true;
+    });
+  }
+
+  search(vector: number[], k: number): Promise<SearchHit[]> {
+    // A throw inside the executor becomes a rejection, as callers of a Promise API expect.
+    return new Promise((resolve) => resolve(this.searchNow(vector, k)));
+  }
+
+  /** Synchronous on purpose: the state cannot change between the FAISS call and the row lookup. */
+  private searchNow(vector: number[], k: number): SearchHit[] {
+    this.assertOpen();
+    const { index, rows } = this.state;
+    if (vector.length !== this.query.length) throw new RangeError(`query has ${vector.length} dimensions, the index ${this.query.length}`);
+    // faiss-node throws when k exceeds the number of vectors.
+    const n = Math.min(Math.floor(k), rows.length);
+    if (n < 1 || !normaliseInto(vector, this.query)) return [];
+    const { labels, distances } = index.search(this.query, n);
+    const hits: SearchHit[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const row = rows[labels[i]!];
+      if (row) hits.push({ ...row, score: distances[i]! });
+    }
+    return hits;
+  }
+
+  save(): Promise<string> {
+    return this.exclusive(async () => {
+      const { dir, manifest } = this.opts;
+      const { index, rows, vectors, docs } = this.state;
+      const previous = await readCurrent(dir);
+      const name = await writeVersion(dir, {
+        manifest: {
+          format: MANIFEST_FORMAT,
+          ...manifest,
+          chunks: rows.length,
+          vectors: 'f32le',
+          documents: [...docs].map(([documentId, d]) => ({ documentId, documentName: d.name, chunks: d.chunks })),
+        },
+        chunks: rows,
+        vectors: vectors.view(),
+        writeIndex: (file) => index.write(file),
+      });
+      await pointCurrent(dir, name);
+      this.current = name;
+      // The previous version stays for readers that are still loading it.
+      const removed = await pruneVersions(dir, new Set(previous ? [name, previous] : [name]));
+      this.log.info({ version: name, chunks: rows.length, documents: docs.size, removed }, 'index version saved');
+      return name;
+    });
+  }
+
+  reload(): Promise<boolean> {
+    return this.exclusive(async () => {
+      const name = await readCurrent(this.opts.dir);
+      if (name === null || name === this.current) return false;
+      await this.load(name);
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail.catch(() => undefined);
+    this.state = this.build([], new VectorRows(this.opts.manifest.dimensions));
+  }
+
+  /** Loads a version from disk and makes it live; refuses another embedding model. */
+  async load(name: string): Promise<void> {
+    const { dir, manifest } = this.opts;
+    const files = await readVersion(dir, name);
+    assertCompatible(files.manifest, manifest, dir);
+    if (files.manifest.chunkSize !== manifest.chunkSize || files.manifest.chunkOverlap !== manifest.chunkOverlap) {
+      this.log.warn({ version: name, stored: files.manifest, configured: manifest }, 'index was chunked with other settings; new documents use the configured ones');
+    }
+    const vectors = new VectorRows(manifest.dimensions, files.vectors);
+    const index = this.faiss.IndexFlatIP.read(files.indexPath);
+    if (index.ntotal() !== files.chunks.length || index.getDimension() !== manifest.dimensions) {
+      throw new AppError(`index version ${name} is damaged: index.faiss holds ${index.ntotal()} vectors, chunks.jsonl ${files.chunks.length}`, { code: 'index_damaged' });
+    }
+    this.state = { index, rows: files.chunks, vectors, docs: countDocs(files.chunks) };
+    this.current = name;
+    this.log.info({ version: name, chunks: files.chunks.length }, 'index version loaded');
+  }
+
+  private build(rows: ChunkRecord[], vectors: VectorRows): State {
+    const index = new this.faiss.IndexFlatIP(this.opts.manifest.dimensions);
+    for (const batch of vectors.plainBatches()) index.add(batch);
+    return { index, rows, vectors, docs: countDocs(rows) };
+  }
+
+  /** A rebuilt state without one document (FAISS Flat removal would renumber rows under us). */
+  private without(documentId: string): State {
+    const { rows, vectors } = this.state;
+    const keep = (i: number) => rows[i]!.documentId !== documentId;
+    return this.build(rows.filter((_, i) => keep(i)), vectors.filter(keep));
+  }
+
+  private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new AppError('the vector store is closed', { code: 'closed' }));
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('the vector store is closed', { code: 'closed' });
+  }
+}
+
+function countDocs(rows: ChunkRecord[]): State['docs'] {
+  const docs: State['docs'] = new Map();
+  for (const r of rows) {
+    const d = docs.get(r.documentId);
+    if (d) d.chunks++;
+    else docs.set(r.documentId, { name: r.documentName, chunks: 1 });
+  }
+  return docs;
+}
+
+/**
+ * Opens (or creates) the store in `opts.dir`, loading the version CURRENT names.
+ * @throws AppError `index_model_mismatch` when that version was built with another embedding
+ *   model or dimension; the message names the re-index command.
+ */
+export async function openFaissStore(opts: FaissStoreOptions): Promise<VectorStore> {
+  const faiss = loadFaiss();
+  await fs.mkdir(opts.dir, { recursive: true });
+  const store = new FaissStore(faiss, opts);
+  const current = await readCurrent(opts.dir);
+  if (current !== null) await store.load(current);
+  return store;
+}

@@ -1,0 +1,50 @@
+/**
+ * manifest.json of one persisted index version: what built it (embedding model id and name,
+ * dimensions, chunker settings) and what it holds. A store refuses to open a version built with
+ * another embedding model or dimension: its vectors would be compared with query vectors from a
+ * different space and search would return confident garbage.
+ */
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import type { IndexManifest } from '../ports/vector-store.ts';
+
+export const MANIFEST_FORMAT = 1;
+
+/** The command that rebuilds the index with the configured model; named in every refusal. */
+export const REINDEX_COMMAND = 'npm run ingest -- --reindex';
+
+export const storedManifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.string().regex(/^v-\d+-\d+$/),
+  createdAt: z.number(),
+  embedModelId: z.string().min(1),
+  embedModelName: z.string(),
+  dimensions: z.number().int().min(1),
+  chunkSize: z.number().int(),
+  chunkOverlap: z.number().int(),
+  /** Rows in index.faiss, lines in chunks.jsonl and vectors in vectors.f32: all equal. */
+  chunks: z.number().int().min(0),
+  /** How vectors.f32 is encoded: float32, little-endian, row after row. */
+  vectors: z.literal('f32le'),
+  documents: z.array(z.object({ documentId: z.string(), documentName: z.string(), chunks: z.number().int() })),
+});
+export type StoredManifest = z.infer<typeof storedManifestSchema>;
+
+function describe(m: IndexManifest): string {
+  return `${m.embedModelName} (id ${m.embedModelId}, ${m.dimensions} dimensions)`;
+}
+
+/**
+ * Throws an AppError (code `index_model_mismatch`) when the stored index was built with another
+ * embedding model or dimension than `expected`. Chunker settings may differ: search stays valid,
+ * only newly ingested documents are chunked with the new settings.
+ */
+export function assertCompatible(stored: IndexManifest, expected: IndexManifest, dir: string): void {
+  if (stored.embedModelId === expected.embedModelId && stored.dimensions === expected.dimensions) return;
+  throw new AppError(
+    `the index in ${dir} was built with the embedding model ${describe(stored)}, but the configured model is ` +
+      `${describe(expected)}; searching it would return wrong passages. Run \`${REINDEX_COMMAND}\` to rebuild ` +
+      'the index: it re-ingests every document with the configured model.',
+    { code: 'index_model_mismatch', retryable: false },
+  );
+}
