@@ -1,0 +1,208 @@
+/**
+ * End-to-end journey in real Chromium against the REAL all-in-one service (src/bin/start.ts) with
+ * the small test models: upload a PDF on Documents, wait until it is ready, ask about a fact in it
+ * and watch the answer stream in with the PDF cited, vote thumbs up, and find 1 answer and 1 up
+ * vote on Analytics. Ends with a screenshot in test-results/journey.png.
+ *
+ * Needs: /usr/bin/chromium (Debian's chromium) and the test models (`npm run models:test`).
+ * Missing either fails the test with a message; nothing is skipped.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { makePdf } from '../support/make-pdf.ts';
+import { testModels } from '../support/test-models.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const READY_TIMEOUT_MS = 90_000;
+const STEP_TIMEOUT_MS = 90_000;
+const FACT = 'The secret launch code of the Zephyr project is PURPLE-OTTER-42.';
+const PDF_NAME = 'zephyr-facts.pdf';
+
+let child: ChildProcess | undefined;
+let output = '';
+let browser: Browser | undefined;
+let baseUrl = '';
+const tmpDirs: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function tmpDir(prefix: string): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+const tail = (): string => output.split('\n').slice(-60).join('\n');
+
+async function waitForReady(url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child?.exitCode !== null && child?.exitCode !== undefined) {
+      throw new Error(`the service exited with code ${child.exitCode} before it was ready; its output:\n${tail()}`);
+    }
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`GET /readyz was not 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); the service's output:\n${tail()}`);
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
+  const models = testModels();
+  const port = await freePort();
+  const data = await tmpDir('docent-e2e-data-');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: data,
+    VECTORSTORE_DIR: await tmpDir('docent-e2e-vs-'),
+    INGEST_INBOX: path.join(data, 'inbox'),
+    CHAT_MODEL: models.chat,
+    EMBED_MODEL: models.embed,
+    LLM_THREADS: '1',
+    LOG_LEVEL: 'warn',
+  };
+  // The all-in-one mode with its in-process bus and log: no broker settings leak in.
+  delete env.AMQP_URL;
+  delete env.KAFKA_BROKERS;
+  delete env.ANALYTICS_URL;
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  baseUrl = `http://127.0.0.1:${port}`;
+  await waitForReady(baseUrl);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await Promise.all(tmpDirs.map((d) => fsp.rm(d, { recursive: true, force: true })));
+});
+
+/** Reloads until `check` is true, bounded; returns the last page text for the failure message. */
+async function reloadUntil(page: Page, check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} not seen within 30 s; page shows:\n${await page.innerText('main')}`);
+    await page.waitForTimeout(1000);
+    await page.reload();
+  }
+}
+
+void test('upload a PDF, ask about it with a streamed cited answer, vote, see it in analytics', async () => {
+  assert.ok(browser, 'browser started');
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await fsp.mkdir(path.join(ROOT, 'test-results'), { recursive: true });
+  try {
+    // 1. Documents: upload the PDF and wait until it is ready.
+    const pdfPath = path.join(await tmpDir('docent-e2e-pdf-'), PDF_NAME);
+    await fsp.writeFile(pdfPath, makePdf([`Zephyr project notes\n${FACT}\nThe project started in 2021.`, 'Appendix: nothing else of note.']));
+    await page.goto(`${baseUrl}/documents`);
+    await page.setInputFiles('#file', pdfPath);
+    await page.click('#upload-form button[type=submit]');
+    await page.waitForSelector('#upload-result .alert-ok');
+    const row = page.locator('#document-list tr', { hasText: PDF_NAME });
+    await row.waitFor();
+    await page.waitForFunction(
+      (name) => {
+        const tr = Array.from(document.querySelectorAll('#document-list tr')).find((r) => r.textContent?.includes(name));
+        return tr?.getAttribute('data-status') === 'ready' || tr?.getAttribute('data-status') === 'failed';
+      },
+      PDF_NAME,
+    );
+    assert.equal(await row.getAttribute('data-status'), 'ready', `ingest failed: ${await row.innerText()}\n${tail()}`);
+    await page.screenshot({ path: path.join(ROOT, 'test-results/journey-documents.png'), fullPage: true });
+
+    // 2. Ask: the answer streams in token by token, then the final answer with the PDF as a source.
+    await page.click('nav[aria-label=Main] a[href="/"]');
+    await page.fill('#question', 'What is the secret launch code of the Zephyr project?');
+    await page.click('details.settings summary');
+    await page.fill('#setting-temperature', '0');
+    await page.fill('#setting-maxTokens', '48');
+    await page.fill('#setting-seed', '7');
+    // Record every text the answer element shows, in order, as the DOM changes.
+    await page.evaluate(() => {
+      const w = window as unknown as { answerTexts: string[] };
+      w.answerTexts = [];
+      const el = document.getElementById('answer-text');
+      if (!el) throw new Error('no #answer-text');
+      new MutationObserver((records) => {
+        for (const r of records) r.addedNodes.forEach((n) => w.answerTexts.push(n.textContent ?? ''));
+      }).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('#ask-button');
+    await page.waitForSelector('#vote:not([hidden])');
+    const errorText = await page.innerText('#ask-error');
+    assert.equal(errorText.trim(), '', `the page shows an error: ${errorText}`);
+    const texts = await page.evaluate(() => (window as unknown as { answerTexts: string[] }).answerTexts);
+    const finalAnswer = (await page.innerText('#answer-text')).trim();
+    assert.ok(finalAnswer.length > 0, 'a final answer is shown');
+    // At least one token update before the final one: the answer streamed rather than arrived whole.
+    assert.ok(texts.length >= 2 && (texts[0] ?? '').length > 0, `answer did not stream: ${JSON.stringify(texts)}`);
+    const sources = await page.innerText('#sources');
+    assert.match(sources, new RegExp(PDF_NAME.replace('.', '\\.')), 'the PDF is cited as a source');
+    assert.match(sources, /PURPLE-OTTER-42/, 'the cited passage holds the fact');
+    assert.match(await page.innerText('#answer-meta'), /Answered by .+ · first token/);
+
+    // 3. Vote thumbs up.
+    await page.click('button[data-vote=up]');
+    await page.waitForFunction(() => /Vote recorded/.test(document.getElementById('vote-status')?.textContent ?? ''));
+    await page.screenshot({ path: path.join(ROOT, 'test-results/journey-ask.png'), fullPage: true });
+
+    // 4. Analytics: 1 answer, 1 up vote (the consumer may lag a moment behind).
+    await page.click('nav[aria-label=Main] a[href="/analytics"]');
+    await reloadUntil(
+      page,
+      async () => (await page.locator('#analytics-panel[data-answers="1"]').count()) === 1 && /1 up · 0 down/.test(await page.innerText('#analytics-panel')),
+      '1 answer and 1 up vote',
+    );
+    await page.waitForSelector('canvas.latency-chart[data-drawn=true]');
+    assert.match(await page.innerText('#analytics-panel'), /What is the secret launch code/);
+    await page.screenshot({ path: path.join(ROOT, 'test-results/journey.png'), fullPage: true });
+    assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+  } catch (err) {
+    await page.screenshot({ path: path.join(ROOT, 'test-results/journey-failure.png'), fullPage: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});
