@@ -9,7 +9,7 @@ export interface ChunkRecord {
   /** 1-based page for paged formats, null otherwise. */
   page: number | null;
   text: string;
-  /** Character offsets in the document's extracted text. */
+  /** Character offsets in the extracted text of the chunk's page (of the whole text for unpaged formats). */
   start: number;
   end: number;
 }
