@@ -1,0 +1,26 @@
+/**
+ * `npm run bench [-- name...]`: runs the benchmarks and writes bench/results/<name>.json.
+ * Every figure is reported with a baseline measured in the same run, as a ratio: these machines
+ * are shared and noisy, absolute times are not comparable between runs.
+ */
+import { applyNativeThreadingDefaults } from '../src/config.ts';
+import { benchSearch } from './search.ts';
+import { writeResult } from './stats.ts';
+
+const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  search: benchSearch,
+};
+
+applyNativeThreadingDefaults();
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+for (const name of names) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const result = { benchmark: name, at: new Date().toISOString(), ...(await bench()) };
+  const file = await writeResult(name, result);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
+}
