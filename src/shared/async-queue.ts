@@ -8,7 +8,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private failer: ((e: unknown) => void) | undefined;
   private done = false;
-  private error: unknown = undefined;
+  private error: Error | undefined = undefined;
 
   constructor(private readonly onReturn: () => void = () => {}) {}
 
@@ -34,7 +34,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   fail(err: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.error = err ?? new Error('failed');
+    this.error = err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'failed');
     this.settle();
   }
 
@@ -53,7 +53,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         const item = this.items.shift();
         if (item !== undefined) return Promise.resolve({ value: item, done: false });
         if (this.done) {
-          return this.error !== undefined ? Promise.reject(this.error as Error) : Promise.resolve({ value: undefined, done: true });
+          return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
         }
         return new Promise<IteratorResult<T>>((resolve, reject) => {
           this.waiter = resolve;
