@@ -39,7 +39,7 @@ is_up() { ctl -q await_startup >/dev/null 2>&1; }
 print_logs() {
   echo "----- RabbitMQ logs (tail) -----" >&2
   for f in "$LOG_DIR"/startup_err "$LOG_DIR"/startup_log "$LOG_DIR"/rabbit@*.log; do
-    [[ -s "$f" ]] && { echo "== $f" >&2; "${SUDO[@]}" tail -n 40 "$f" >&2; }
+    if [[ -s "$f" ]]; then echo "== $f" >&2; "${SUDO[@]}" tail -n 40 "$f" >&2 || true; fi
   done
   echo "--------------------------------" >&2
 }
