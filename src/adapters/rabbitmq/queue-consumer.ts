@@ -1,0 +1,182 @@
+/**
+ * One consumer of a RabbitMQ work queue, surviving reconnects: each session gets its own channel
+ * with the consumer's prefetch. A message is acked only after the handler resolved. On a throw the
+ * shared delivery policy decides: requeue = republish with x-attempt + 1, then ack the original (so
+ * the count survives, unlike basic.nack); dead-letter = publish to the dead-letter exchange with an
+ * x-death-reason header, then ack. A redelivery after a crash (redelivered flag) counts an attempt.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { QueueName } from '../../contracts/names.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { ConsumeOptions, Delivery, DeliveryHandler } from '../../ports/message-bus.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
+import { DEFAULT_MAX_ATTEMPTS, deadLetterReason, decideDelivery } from '../delivery-policy.ts';
+import { publishConfirmed, type RabbitSession } from './connection.ts';
+import type { RabbitTopology } from './topology.ts';
+import { ATTEMPT_HEADER, REASON_HEADER, attemptOf, decodeBody } from './codec.ts';
+
+export interface QueueConsumerDeps {
+  topology: RabbitTopology;
+  /** The session to publish requeues and dead letters on (the current one, after a reconnect). */
+  session: () => Promise<RabbitSession>;
+  requeueBackoff: BackoffOptions;
+  logger: Logger;
+}
+
+export class RabbitQueueConsumer {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private attachedTo: RabbitSession | undefined;
+  private cancelled = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly queue: QueueName,
+    private readonly handler: DeliveryHandler,
+    private readonly opts: ConsumeOptions,
+    private readonly deps: QueueConsumerDeps,
+  ) {
+    this.maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /** Starts consuming in this session; a no-op if already attached to it. */
+  async attach(session: RabbitSession): Promise<void> {
+    if (this.cancelled || this.attachedTo === session) return;
+    this.attachedTo = session;
+    try {
+      await this.deps.topology.ensureQueue(session, this.queue);
+      const ch = await session.connection.createChannel();
+      ch.on('error', (err: unknown) => this.deps.logger.warn({ queue: this.queue, err: errorMessage(err) }, 'consumer channel error'));
+      await ch.prefetch(this.opts.prefetch);
+      const { consumerTag } = await ch.consume(this.deps.topology.queue(this.queue), (msg) => this.onMessage(ch, msg), { noAck: false });
+      this.channel = ch;
+      this.consumerTag = consumerTag;
+      if (this.cancelled) await this.stopChannel();
+    } catch (err) {
+      this.attachedTo = undefined;
+      throw err;
+    }
+  }
+
+  /** Stops taking messages, waits for handlers in flight, closes the channel. */
+  async cancel(): Promise<void> {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const ch = this.channel;
+    if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+    await this.stopChannel();
+  }
+
+  private async stopChannel(): Promise<void> {
+    const ch = this.channel;
+    this.channel = undefined;
+    if (ch) await ch.close().catch(() => undefined);
+  }
+
+  private onMessage(ch: Channel, msg: ConsumeMessage | null): void {
+    if (!msg) {
+      this.deps.logger.warn({ queue: this.queue }, 'consumer cancelled by the broker (queue deleted?)');
+      return;
+    }
+    const work = this.handle(ch, msg).catch((err: unknown) =>
+      this.deps.logger.error({ queue: this.queue, err: errorMessage(err) }, 'message handling failed; the broker will redeliver it'),
+    );
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handle(ch: Channel, msg: ConsumeMessage): Promise<void> {
+    const props = msg.properties;
+    const attempt = attemptOf(msg);
+    const messageId = typeof props.messageId === 'string' ? props.messageId : '';
+    const log = this.deps.logger.child({ queue: this.queue, messageId, attempt });
+    const decoded = decodeBody(msg.content);
+    if (!decoded.ok) {
+      await this.deadLetter(ch, msg, decoded.reason, attempt, log);
+      return;
+    }
+    const delivery: Delivery = {
+      body: decoded.body,
+      messageId,
+      correlationId: typeof props.correlationId === 'string' ? props.correlationId : undefined,
+      replyTo: typeof props.replyTo === 'string' ? props.replyTo : undefined,
+      attempt,
+      redelivered: msg.fields.redelivered,
+    };
+    try {
+      await this.handler(delivery);
+    } catch (err) {
+      if (decideDelivery(err, attempt, this.maxAttempts) === 'dead-letter') {
+        await this.deadLetter(ch, msg, deadLetterReason(err, attempt), attempt, log);
+      } else {
+        log.info({ err: errorMessage(err) }, 'handler failed; requeueing');
+        await this.requeue(ch, msg, attempt);
+      }
+      return;
+    }
+    ackQuietly(ch, msg);
+  }
+
+  private async requeue(ch: Channel, msg: ConsumeMessage, attempt: number): Promise<void> {
+    await sleep(backoffDelay(attempt, this.deps.requeueBackoff), this.abort.signal);
+    try {
+      const session = await this.deps.session();
+      const headers = { ...(msg.properties.headers ?? {}), [ATTEMPT_HEADER]: attempt + 1 };
+      const result = await publishConfirmed(session, '', this.deps.topology.queue(this.queue), msg.content, { ...publishProps(msg), headers });
+      if (result === 'nack') throw new Error('broker refused the requeued copy (queue full?)');
+      ackQuietly(ch, msg);
+    } catch (err) {
+      // The original goes back as it is; its redelivered flag still counts the attempt.
+      this.deps.logger.warn({ queue: this.queue, err: errorMessage(err) }, 'requeue by republish failed; returning the message');
+      nackQuietly(ch, msg);
+    }
+  }
+
+  private async deadLetter(ch: Channel, msg: ConsumeMessage, reason: string, attempt: number, log: Logger): Promise<void> {
+    log.warn({ reason }, 'message dead-lettered');
+    try {
+      const session = await this.deps.session();
+      const headers = { ...(msg.properties.headers ?? {}), [REASON_HEADER]: reason, [ATTEMPT_HEADER]: attempt };
+      const dlx = this.deps.topology.deadLetterExchange();
+      const result = await publishConfirmed(session, dlx, this.deps.topology.queue(this.queue), msg.content, { ...publishProps(msg), headers });
+      if (result === 'nack') throw new Error('broker refused the dead letter');
+      ackQuietly(ch, msg);
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'dead-lettering failed; returning the message');
+      nackQuietly(ch, msg);
+    }
+  }
+}
+
+function publishProps(msg: ConsumeMessage): { persistent: true; contentType: string; messageId?: string; correlationId?: string; replyTo?: string } {
+  const p = msg.properties;
+  return {
+    persistent: true,
+    contentType: typeof p.contentType === 'string' ? p.contentType : 'application/json',
+    ...(typeof p.messageId === 'string' ? { messageId: p.messageId } : {}),
+    ...(typeof p.correlationId === 'string' ? { correlationId: p.correlationId } : {}),
+    ...(typeof p.replyTo === 'string' ? { replyTo: p.replyTo } : {}),
+  };
+}
+
+/** An ack on a channel that died with its connection is moot: the broker redelivers the message. */
+function ackQuietly(ch: Channel, msg: ConsumeMessage): void {
+  try {
+    ch.ack(msg);
+  } catch {
+    /* channel closed; the message will be redelivered */
+  }
+}
+
+function nackQuietly(ch: Channel, msg: ConsumeMessage): void {
+  try {
+    ch.nack(msg, false, true);
+  } catch {
+    /* channel closed; the message will be redelivered */
+  }
+}
