@@ -17,6 +17,12 @@ type Env = Record<string, string | undefined>;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Where `npm run models:pull` puts the default models; `npm start` fetches them when missing. */
+export const DEFAULT_MODEL_PATHS = {
+  chat: 'models/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
+  embed: 'models/bge-small-en-v1.5',
+} as const;
+
 /** Variables, their defaults and their ranges. Names are the environment variable names. */
 const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -41,8 +47,8 @@ const schema = z.object({
   /** Prefix for every Kafka topic and consumer group. */
   KAFKA_PREFIX: z.string().regex(/^[\w.-]*$/).default(''),
 
-  CHAT_MODEL: z.string().default('models/Llama-3.2-1B-Instruct-Q4_K_M.gguf'),
-  EMBED_MODEL: z.string().default('models/bge-small-en-v1.5'),
+  CHAT_MODEL: z.string().default(DEFAULT_MODEL_PATHS.chat),
+  EMBED_MODEL: z.string().default(DEFAULT_MODEL_PATHS.embed),
   /** CPU threads for generation; 0 means "cores available to this process". */
   LLM_THREADS: int(0, 256).default(0),
   LLM_CONTEXT_SIZE: int(256, 131072).default(4096),

@@ -6,9 +6,11 @@ import { startAnalytics } from '../app/roles/analytics.ts';
 import { startAnswerWorker } from '../app/roles/answer-worker.ts';
 import { startIngestWorker } from '../app/roles/ingest-worker.ts';
 import { startWeb } from '../app/roles/web.ts';
+import { ensureModels } from '../app/ensure-models.ts';
 import { runRole } from './run-role.ts';
 
 runRole('all-in-one', async (rt) => {
+  await ensureModels(rt.config, rt.logger);
   await startAnalytics(rt, { serveHttp: false });
   await startIngestWorker(rt);
   await startAnswerWorker(rt);
