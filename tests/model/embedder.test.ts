@@ -8,7 +8,7 @@ import { testModels } from '../support/test-models.ts';
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 const norm = (a: number[]) => Math.sqrt(dot(a, a));
 
-void describe('onnx embedder (bge-small-en-v1.5)', () => {
+void describe('onnx embedder (bge-small-en-v1.5 test model)', () => {
   let embedder: Embedder;
   before(async () => {
     embedder = await createOnnxEmbedder(testModels().embed, { threads: 1 });

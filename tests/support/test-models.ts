@@ -20,8 +20,9 @@ export function testModelsCacheDir(): string {
 
 export function testModels(): TestModels {
   const cache = testModelsCacheDir();
-  const chat = process.env.TEST_CHAT_MODEL ?? path.join(cache, 'smollm2-135m-instruct.gguf');
-  const embed = process.env.TEST_EMBED_MODEL ?? path.join(cache, 'bge-small-en-v1.5-q');
+  // The second name of each is where the script's fallback packages land (DESIGN.md section 5).
+  const chat = process.env.TEST_CHAT_MODEL ?? firstExisting(path.join(cache, 'smollm2-135m-instruct.gguf'), path.join(cache, 'gemma-3-270m-q4_k_m.gguf'));
+  const embed = process.env.TEST_EMBED_MODEL ?? firstExisting(path.join(cache, 'bge-small-en-v1.5-q'), path.join(cache, 'all-minilm-l6-v2-int8'), 'model.onnx');
   const missing = [chat, path.join(embed, 'model.onnx'), path.join(embed, 'tokenizer.json')].filter((p) => !fs.existsSync(p));
   if (missing.length > 0) {
     throw new Error(
@@ -30,4 +31,10 @@ export function testModels(): TestModels {
     );
   }
   return { chat, embed };
+}
+
+/** `preferred` unless only `fallback` holds the model (`inside`: a file to look for in a directory). */
+function firstExisting(preferred: string, fallback: string, inside = ''): string {
+  const has = (p: string) => fs.existsSync(path.join(p, inside));
+  return !has(preferred) && has(fallback) ? fallback : preferred;
 }
