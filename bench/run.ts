@@ -4,11 +4,13 @@
  * are shared and noisy, absolute times are not comparable between runs.
  */
 import { applyNativeThreadingDefaults } from '../src/config.ts';
+import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
 import { writeResult } from './stats.ts';
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   search: benchSearch,
+  llm: benchLlm,
 };
 
 applyNativeThreadingDefaults();
