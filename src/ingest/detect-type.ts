@@ -75,6 +75,23 @@ function isText(bytes: Uint8Array): boolean {
   return controls <= Math.max(8, text.length / 1000);
 }
 
+const PDF_TAIL_BYTES = 2048;
+
+/**
+ * A PDF ends with `startxref` and `%%EOF` (a little trailing junk is common, so the last 2 KB are
+ * searched). Without them the file was cut short or is not really a PDF: refusing it at upload
+ * tells the person at once instead of a failed ingestion later. Deeper damage is found by the
+ * parser and ends the document `failed` with the reason.
+ */
+function assertPdfComplete(bytes: Uint8Array): void {
+  const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).subarray(Math.max(0, bytes.length - PDF_TAIL_BYTES)).toString('latin1');
+  if (!tail.includes('%%EOF') || !tail.includes('startxref')) {
+    throw new InvalidInputError('the PDF is damaged or incomplete (its end is missing); try exporting or downloading it again', {
+      code: 'corrupt_pdf',
+    });
+  }
+}
+
 /**
  * The media type of `bytes`, judged by content. `name` only picks Markdown over plain text.
  * @throws InvalidInputError for empty files and unsupported content, naming what was found.
@@ -82,8 +99,10 @@ function isText(bytes: Uint8Array): boolean {
 export function detectMediaType(bytes: Uint8Array, name: string): MediaType {
   if (bytes.length === 0) throw new InvalidInputError('the file is empty', { code: 'empty_file' });
   let type: MediaType;
-  if (startsWith(bytes, PDF)) type = 'application/pdf';
-  else if (isText(bytes)) type = /\.(md|markdown)$/i.test(name) ? 'text/markdown' : 'text/plain';
+  if (startsWith(bytes, PDF)) {
+    assertPdfComplete(bytes);
+    type = 'application/pdf';
+  } else if (isText(bytes)) type = /\.(md|markdown)$/i.test(name) ? 'text/markdown' : 'text/plain';
   else {
     throw new InvalidInputError(`looks like ${describeBinary(bytes)}; ${ACCEPTED}`, {
       code: 'unsupported_type',

@@ -3,10 +3,12 @@
  * log) with the small real test models.
  */
 import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { acceptanceFlow } from '../support/acceptance-flow.ts';
+import { makePdf } from '../support/make-pdf.ts';
 import { freePort, startRole, waitForHttp, type RoleProcess } from '../support/processes.ts';
 import { testModels } from '../support/test-models.ts';
 
@@ -45,4 +47,55 @@ test('all-in-one: upload a PDF, ask, stream a cited answer, vote, see analytics'
   } catch (err) {
     throw new Error(`${String(err)}\n--- service output\n${proc.output()}`, { cause: err });
   }
+});
+
+test('all-in-one: bad input gets a 4xx naming the problem, a scan ends failed with its reason, the service stays up', async () => {
+  const upload = async (content: Uint8Array | string, name: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), name);
+    const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
+    return { status: res.status, body: (await res.json()) as { error?: string; documents?: Array<{ id: string }> } };
+  };
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+  const cases: Array<[Awaited<ReturnType<typeof upload>>, RegExp]> = [
+    [await upload(png, 'photo.pdf'), /PNG/],
+    [await upload('', 'empty.txt'), /empty/],
+    [await upload(makePdf(['half a document']).subarray(0, 300), 'cut.pdf'), /damaged or incomplete/],
+  ];
+  for (const [res, pattern] of cases) {
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.match(res.body.error ?? '', pattern);
+  }
+
+  const scan = await upload(makePdf(['']), 'scan.pdf');
+  assert.equal(scan.status, 202);
+  const id = scan.body.documents?.[0]?.id;
+  const end = Date.now() + 60_000;
+  let doc: { status: string; error: string | null } = { status: 'queued', error: null };
+  while (doc.status !== 'failed' && doc.status !== 'ready' && Date.now() < end) {
+    doc = (await (await fetch(`${base}/api/documents/${id}`)).json()) as typeof doc;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(doc.status, 'failed');
+  assert.match(doc.error ?? '', /no extractable text/);
+
+  const ask = async (body: unknown) => {
+    const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, error: ((await res.json()) as { error?: string }).error ?? '' };
+  };
+  const asks: Array<[unknown, RegExp]> = [
+    [{ question: '   ', settings: {} }, /question/i],
+    [{ question: 'x'.repeat(5000), settings: {} }, /question/i],
+    [{ question: 'Q?', settings: { temperature: 3 } }, /temperature must be between 0 and 2/],
+    [{ question: 'Q?', settings: { topP: 1.5 } }, /topP must be between 0 and 1/],
+    [{ question: 'Q?', settings: { topK: 0 } }, /topK must be between 1 and 100/],
+    [{ question: 'Q?', settings: { k: 21 } }, /k must be between 1 and 20/],
+  ];
+  for (const [body, pattern] of asks) {
+    const r = await ask(body);
+    assert.equal(r.status, 400, r.error);
+    assert.match(r.error, pattern);
+  }
+  assert.equal((await fetch(`${base}/healthz`)).status, 200, 'the service is still up');
+  assert.equal((await fetch(`${base}/api/search?q=lighthouse&k=2`)).status, 200);
 });

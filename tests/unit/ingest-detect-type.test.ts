@@ -53,3 +53,10 @@ void test('binary data with NUL bytes or invalid UTF-8 is refused', () => {
 void test('an empty file is refused as empty', () => {
   refused(new Uint8Array(0), 'empty.txt', /^the file is empty$/);
 });
+
+void test('a PDF cut short or with only a PDF header is refused as damaged', () => {
+  const whole = makePdf(['hello', 'world']);
+  refused(whole.subarray(0, Math.floor(whole.length / 2)), 'half.pdf', /damaged or incomplete/);
+  refused(Buffer.from('%PDF-1.7\nthis is not really a pdf\n'), 'fake.pdf', /damaged or incomplete/);
+  assert.equal(detectMediaType(Buffer.concat([whole, Buffer.from('\n\ntrailing junk\n')]), 'junk.pdf'), 'application/pdf');
+});
