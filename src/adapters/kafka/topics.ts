@@ -1,0 +1,64 @@
+/**
+ * Creates a topic the first time it is used, if it is missing (partitions 3, replication factor 1 by
+ * default). Memoised per topic; a failed attempt is forgotten so the next use tries again.
+ */
+import type { Admin } from 'kafkajs';
+import { errorMessage } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+
+export interface TopicSettings {
+  partitions: number;
+  replicationFactor: number;
+}
+
+export class TopicCreator {
+  private readonly ensured = new Map<string, Promise<void>>();
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly settings: TopicSettings,
+    private readonly log: Logger,
+  ) {}
+
+  ensure(topics: string[]): Promise<void> {
+    return Promise.all(topics.map((t) => this.ensureOne(t))).then(() => undefined);
+  }
+
+  private ensureOne(topic: string): Promise<void> {
+    let p = this.ensured.get(topic);
+    if (!p) {
+      p = this.create(topic);
+      p.catch((err: unknown) => {
+        this.ensured.delete(topic);
+        this.log.warn({ topic, err: errorMessage(err) }, 'could not make sure the topic exists');
+      });
+      this.ensured.set(topic, p);
+    }
+    return p;
+  }
+
+  private async create(topic: string): Promise<void> {
+    this.connected ??= this.admin.connect().catch((err: unknown) => {
+      this.connected = undefined;
+      throw err;
+    });
+    await this.connected;
+    const existing = await this.admin.listTopics();
+    if (existing.includes(topic)) return;
+    try {
+      const created = await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: this.settings.partitions, replicationFactor: this.settings.replicationFactor }],
+      });
+      if (created) this.log.info({ topic, ...this.settings }, 'topic created');
+    } catch (err) {
+      // Another process created it between our list and create.
+      if (!/already exists/i.test(errorMessage(err))) throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.admin.disconnect();
+  }
+}
