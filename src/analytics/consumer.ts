@@ -13,15 +13,24 @@
  * - votes: store (latest vote per answer wins).
  * A store or broker failure throws, so the event log retries the record; that is safe because every
  * step above is idempotent by event id.
+ *
+ * Records are applied in batches when the log offers them (Kafka: one fetched batch of a partition):
+ * dead letters are produced first, then the whole batch and its offsets are ONE store transaction,
+ * then the batch's qa.scored events are produced together and marked published together.
+ * The consumer hands the store's offsets to the log (`appliedOffset`), so after a crash it resumes
+ * where the store, not Kafka's commit, says it got to.
+ *
+ * Replay mode (`publish: false`, used by the rebuild) stores the same way but produces nothing:
+ * the dead letters and qa.scored events of those records were produced when they were first seen.
  */
 import type { ZodError } from 'zod';
 import { qaEventSchema, voteEventSchema, EVENT_VERSION, type QaEvent, type QaScored } from '../contracts/analytics.ts';
-import { GROUPS, TOPICS } from '../contracts/names.ts';
+import { GROUPS, TOPICS, type TopicName } from '../contracts/names.ts';
 import type { EventLog, LogRecord } from '../ports/event-log.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { scoreSentiment } from './sentiment.ts';
-import type { AnalyticsStore, ConsumedOffset } from './store.ts';
+import type { AnalyticsStore, BatchItem, ConsumedOffset, QaSentiment } from './store.ts';
 import { tokensPerSecond } from './throughput.ts';
 
 export interface AnalyticsConsumerOptions {
@@ -30,10 +39,12 @@ export interface AnalyticsConsumerOptions {
   logger: Logger;
   /** Consumer group. Default GROUPS.analytics. */
   group?: string;
+  /** Produce dead letters and qa.scored. Default true; false for a replay into a fresh store. */
+  publish?: boolean;
 }
 
 export interface AnalyticsConsumer {
-  /** Stops consuming; resolves when the record in flight is done. Idempotent. */
+  /** Stops consuming; resolves when the batch in flight is done. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -53,62 +64,62 @@ type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export async function startAnalyticsConsumer(opts: AnalyticsConsumerOptions): Promise<AnalyticsConsumer> {
   const { events, store } = opts;
+  const publish = opts.publish ?? true;
+  const group = opts.group ?? GROUPS.analytics;
   const log = opts.logger.child({ component: 'analytics-consumer' });
 
-  const deadLetter = async (record: LogRecord, reason: string): Promise<void> => {
-    const dead: AnalyticsDeadLetter = {
-      reason,
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      value: record.value,
-    };
+  const deadLetter = (record: LogRecord, reason: string): Promise<void> => {
+    const dead: AnalyticsDeadLetter = { reason, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value };
     log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'dead-lettering record');
-    await events.produce(TOPICS.deadLetter, record.key ?? `${record.topic}:${record.partition}:${record.offset}`, dead);
-    store.recordOffset(offsetOf(record));
+    if (!publish) return Promise.resolve();
+    return events.produce(TOPICS.deadLetter, record.key ?? `${record.topic}:${record.partition}:${record.offset}`, dead);
   };
 
-  const handleQa = async (record: LogRecord, event: QaEvent): Promise<void> => {
-    const scored = { question: scoreSentiment(event.question), answer: scoreSentiment(event.answer) };
-    const fresh = store.recordQa(event, scored, offsetOf(record));
-    log.debug({ offset: record.offset, eventId: event.eventId, answerId: event.answerId, fresh }, 'qa event applied');
-    if (!store.scoredPending(event.eventId)) return;
-    const out: QaScored = {
-      v: EVENT_VERSION,
-      eventId: `scored:${event.eventId}`,
-      answerId: event.answerId,
-      questionSentiment: scored.question,
-      answerSentiment: scored.answer,
-      totalMs: event.timings.totalMs,
-      // The wire format wants a number; 0 stands for "not measurable" (no generation time).
-      tokensPerSecond: tokensPerSecond(event.tokens.completion, event.timings.generationMs) ?? 0,
-      at: event.at,
-    };
-    await events.produce(TOPICS.qaScored, event.answerId, out);
-    store.markScoredPublished(event.eventId);
-  };
-
-  const handle = async (record: LogRecord): Promise<void> => {
+  /** Decodes one record into what the store applies, dead-lettering what cannot be used. */
+  const toItem = (record: LogRecord, dead: Array<Promise<void>>): BatchItem => {
+    const offset = offsetOf(record);
     if (record.topic === TOPICS.qa) {
       const decoded = decode(record.value, qaEventSchema.safeParse.bind(qaEventSchema), 'qa event');
-      if (!decoded.ok) return deadLetter(record, decoded.reason);
-      return handleQa(record, decoded.value);
-    }
-    if (record.topic === TOPICS.votes) {
+      if (decoded.ok) {
+        const event = decoded.value;
+        return { kind: 'qa', event, scored: { question: scoreSentiment(event.question), answer: scoreSentiment(event.answer) }, offset };
+      }
+      dead.push(deadLetter(record, decoded.reason));
+    } else if (record.topic === TOPICS.votes) {
       const decoded = decode(record.value, voteEventSchema.safeParse.bind(voteEventSchema), 'vote event');
-      if (!decoded.ok) return deadLetter(record, decoded.reason);
-      const fresh = store.recordVote(decoded.value, offsetOf(record));
-      log.debug({ offset: record.offset, eventId: decoded.value.eventId, fresh }, 'vote event applied');
-      return;
+      if (decoded.ok) return { kind: 'vote', event: decoded.value, offset };
+      dead.push(deadLetter(record, decoded.reason));
+    } else {
+      dead.push(deadLetter(record, `unexpected topic ${record.topic}`));
     }
-    return deadLetter(record, `unexpected topic ${record.topic}`);
+    return { kind: 'offset', offset };
   };
 
-  const subscription = await events.consume(
-    { group: opts.group ?? GROUPS.analytics, topics: [TOPICS.qa, TOPICS.votes], fromBeginning: true },
-    handle,
-  );
-  log.info({ group: opts.group ?? GROUPS.analytics, events: events.kind }, 'analytics consumer started');
+  const handleBatch = async (records: LogRecord[]): Promise<void> => {
+    const dead: Array<Promise<void>> = [];
+    const items = records.map((r) => toItem(r, dead));
+    // Dead letters before the offsets move past them: a crash in between repeats a dead letter,
+    // it never loses one.
+    await Promise.all(dead);
+    const fresh = store.applyBatch(items);
+    const last = records.at(-1);
+    log.debug({ topic: last?.topic, partition: last?.partition, lastOffset: last?.offset, records: records.length, fresh }, 'batch applied');
+    const qas = items.filter((i): i is Extract<BatchItem, { kind: 'qa' }> => i.kind === 'qa' && store.scoredPending(i.event.eventId));
+    if (qas.length === 0) return;
+    if (publish) await Promise.all(qas.map((i) => events.produce(TOPICS.qaScored, i.event.answerId, scoredEvent(i.event, i.scored))));
+    store.markScoredPublishedMany(qas.map((i) => i.event.eventId));
+  };
+
+  const consumeOpts = {
+    group,
+    topics: [TOPICS.qa, TOPICS.votes],
+    fromBeginning: true,
+    appliedOffset: (topic: TopicName, partition: number) => store.offset(topic, partition),
+  };
+  const subscription = events.consumeBatches
+    ? await events.consumeBatches(consumeOpts, handleBatch)
+    : await events.consume(consumeOpts, (record) => handleBatch([record]));
+  log.info({ group, events: events.kind, batches: events.consumeBatches !== undefined }, 'analytics consumer started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -116,6 +127,20 @@ export async function startAnalyticsConsumer(opts: AnalyticsConsumerOptions): Pr
       stopping ??= subscription.cancel().then(() => log.info('analytics consumer stopped'));
       return stopping;
     },
+  };
+}
+
+function scoredEvent(event: QaEvent, scored: QaSentiment): QaScored {
+  return {
+    v: EVENT_VERSION,
+    eventId: `scored:${event.eventId}`,
+    answerId: event.answerId,
+    questionSentiment: scored.question,
+    answerSentiment: scored.answer,
+    totalMs: event.timings.totalMs,
+    // The wire format wants a number; 0 stands for "not measurable" (no generation time).
+    tokensPerSecond: tokensPerSecond(event.tokens.completion, event.timings.generationMs) ?? 0,
+    at: event.at,
   };
 }
 

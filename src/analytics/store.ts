@@ -30,7 +30,21 @@ export interface QaSentiment {
   answer: SentimentScore;
 }
 
+/** One record of a consumed batch, as the store applies it. */
+export type BatchItem =
+  | { kind: 'qa'; event: QaEvent; scored: QaSentiment; offset: ConsumedOffset }
+  | { kind: 'vote'; event: VoteEvent; offset: ConsumedOffset }
+  /** A record that carried nothing to store (dead-lettered): only its offset moves on. */
+  | { kind: 'offset'; offset: ConsumedOffset };
+
 export interface AnalyticsStore {
+  /**
+   * Applies a batch in ONE transaction with the highest offset per partition, so a crash leaves
+   * either the whole batch and its offsets or neither. Returns how many events were new.
+   */
+  applyBatch(items: readonly BatchItem[]): number;
+  /** Marks many qa.scored events published in one transaction. */
+  markScoredPublishedMany(qaEventIds: readonly string[]): void;
   /** Stores a qa event; true when new, false when its event id or answer id was seen before. */
   recordQa(event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean;
   /** Applies a vote (latest by event time wins); true when the event id is new. */
@@ -42,6 +56,10 @@ export interface AnalyticsStore {
   markScoredPublished(qaEventId: string): void;
   /** Last applied offset per topic/partition. */
   offsets(): ConsumedOffset[];
+  /** How many distinct events (qa and votes) the store has applied. */
+  processedEvents(): number;
+  /** Last applied offset of one partition, or undefined when none was recorded. */
+  offset(topic: string, partition: number): string | undefined;
   summary(range: AnalyticsRange, now?: number): AnalyticsSummary;
   /** Throws when the database cannot be read (health checks). */
   check(): void;
@@ -91,9 +109,12 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private readonly pending: Database.Statement<[string], { p: number }>;
   private readonly markPublished: Database.Statement<[string]>;
   private readonly readOffsets: Database.Statement<[], { topic: string; partition: number; offset: bigint }>;
+  private readonly readOffset: Database.Statement<[string, number], { offset: bigint }>;
   private readonly summarize: (range: AnalyticsRange, now: number) => AnalyticsSummary;
   private readonly qaTx: (event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset) => boolean;
   private readonly voteTx: (event: VoteEvent, offset?: ConsumedOffset) => boolean;
+  private readonly batchTx: (items: readonly BatchItem[]) => number;
+  private readonly markManyTx: (ids: readonly string[]) => void;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -123,22 +144,60 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     this.readOffsets = db.prepare<[], { topic: string; partition: number; offset: bigint }>(
       'SELECT topic, partition, "offset" AS offset FROM consumer_offsets ORDER BY topic, partition',
     ).safeIntegers(true);
+    this.readOffset = db.prepare<[string, number], { offset: bigint }>(
+      'SELECT "offset" AS offset FROM consumer_offsets WHERE topic = ? AND partition = ?',
+    ).safeIntegers(true);
     this.summarize = summaryQueries(db);
 
     this.qaTx = db.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
-      const fresh = this.claim.run(event.eventId, 'qa', Date.now()).changes === 1;
-      // A second qa event for the same answer (a redelivered request answered again) is ignored:
-      // the first answer recorded is the one the user was shown and voted on.
-      const stored = fresh && this.insertAnswer.run(answerRow(event, scored)).changes === 1;
+      const stored = this.applyQa(event, scored);
       if (offset) this.writeOffset(offset);
       return stored;
     });
     this.voteTx = db.transaction((event: VoteEvent, offset?: ConsumedOffset): boolean => {
-      const fresh = this.claim.run(event.eventId, 'vote', Date.now()).changes === 1;
-      if (fresh) this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at);
+      const fresh = this.applyVote(event);
       if (offset) this.writeOffset(offset);
       return fresh;
     });
+    this.batchTx = db.transaction((items: readonly BatchItem[]): number => {
+      let fresh = 0;
+      const last = new Map<string, ConsumedOffset>();
+      for (const item of items) {
+        if (item.kind === 'qa' && this.applyQa(item.event, item.scored)) fresh++;
+        if (item.kind === 'vote' && this.applyVote(item.event)) fresh++;
+        const key = `${item.offset.topic}\u0000${item.offset.partition}`;
+        const seen = last.get(key);
+        if (!seen || BigInt(item.offset.offset) > BigInt(seen.offset)) last.set(key, item.offset);
+      }
+      for (const o of last.values()) this.writeOffset(o);
+      return fresh;
+    });
+    this.markManyTx = db.transaction((ids: readonly string[]): void => {
+      for (const id of ids) this.markPublished.run(id);
+    });
+  }
+
+  /** Inside a transaction: claim the event id, then insert the answer if the claim was new. */
+  private applyQa(event: QaEvent, scored: QaSentiment): boolean {
+    const fresh = this.claim.run(event.eventId, 'qa', Date.now()).changes === 1;
+    // A second qa event for the same answer (a redelivered request answered again) is ignored:
+    // the first answer recorded is the one the user was shown and voted on.
+    return fresh && this.insertAnswer.run(answerRow(event, scored)).changes === 1;
+  }
+
+  /** Inside a transaction: claim the event id, then apply the vote if the claim was new. */
+  private applyVote(event: VoteEvent): boolean {
+    const fresh = this.claim.run(event.eventId, 'vote', Date.now()).changes === 1;
+    if (fresh) this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at);
+    return fresh;
+  }
+
+  applyBatch(items: readonly BatchItem[]): number {
+    return this.batchTx(items);
+  }
+
+  markScoredPublishedMany(qaEventIds: readonly string[]): void {
+    this.markManyTx(qaEventIds);
   }
 
   recordQa(event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean {
@@ -163,6 +222,14 @@ class SqliteAnalyticsStore implements AnalyticsStore {
 
   offsets(): ConsumedOffset[] {
     return this.readOffsets.all().map((r) => ({ topic: r.topic, partition: Number(r.partition), offset: r.offset.toString() }));
+  }
+
+  processedEvents(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM processed_events').get() as { n: number }).n;
+  }
+
+  offset(topic: string, partition: number): string | undefined {
+    return this.readOffset.get(topic, partition)?.offset.toString();
   }
 
   summary(range: AnalyticsRange, now: number = Date.now()): AnalyticsSummary {

@@ -25,11 +25,34 @@ export interface ConsumeLogOptions {
   topics: TopicName[];
   /** Where a group with no committed position starts. Default true. */
   fromBeginning?: boolean;
+  /**
+   * The caller's own record of progress: the offset of the last record it applied on a partition
+   * (undefined when it has none). A log that keeps its records across restarts (Kafka) resumes
+   * right after it whenever a partition is assigned, ahead of or behind its own committed position,
+   * and never hands over a record at or before it. The in-process log starts empty with every
+   * process, so it has nothing to resume and ignores this.
+   */
+  appliedOffset?: (topic: TopicName, partition: number) => string | undefined;
+}
+
+/** The next offset to be written on one partition (Kafka's high watermark). */
+export interface EndOffset {
+  readonly topic: TopicName;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 export interface EventLog {
   readonly kind: 'kafka' | 'memory';
   produce(topic: TopicName, key: string, value: unknown): Promise<void>;
   consume(opts: ConsumeLogOptions, handler: (record: LogRecord) => Promise<void>): Promise<Subscription>;
+  /**
+   * Optional throughput path: like `consume`, but hands over a batch of one partition's records in
+   * order and commits the batch after the handler resolved. A handler that throws gets the same
+   * batch again.
+   */
+  consumeBatches?(opts: ConsumeLogOptions, handler: (records: LogRecord[]) => Promise<void>): Promise<Subscription>;
+  /** Optional: where each partition of `topics` ends now, so a replay knows when it has caught up. */
+  endOffsets?(topics: TopicName[]): Promise<EndOffset[]>;
   close(): Promise<void>;
 }

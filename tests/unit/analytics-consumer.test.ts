@@ -189,9 +189,9 @@ void test('a store failure is retried by the log, not dead-lettered', async () =
   const real = openAnalyticsStore(':memory:');
   let failures = 1;
   const store: AnalyticsStore = Object.assign(Object.create(real) as AnalyticsStore, {
-    recordVote(e: VoteEvent, o?: Parameters<AnalyticsStore['recordVote']>[1]) {
-      if (failures-- > 0) throw new Error('database is locked');
-      return real.recordVote(e, o);
+    applyBatch(items: Parameters<AnalyticsStore['applyBatch']>[0]) {
+      if (items.some((i) => i.kind === 'vote') && failures-- > 0) throw new Error('database is locked');
+      return real.applyBatch(items);
     },
   });
   const r = await rig({ store });

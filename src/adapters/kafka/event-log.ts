@@ -8,11 +8,11 @@ import { Kafka, Partitioners } from 'kafkajs';
 import type { TopicName } from '../../contracts/names.ts';
 import { errorMessage, UnavailableError } from '../../errors.ts';
 import { logger as componentLogger, type Logger } from '../../log.ts';
-import type { ConsumeLogOptions, EventLog, LogRecord } from '../../ports/event-log.ts';
+import type { ConsumeLogOptions, EndOffset, EventLog, LogRecord } from '../../ports/event-log.ts';
 import type { Subscription } from '../../ports/message-bus.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { BufferedProducer } from './buffered-producer.ts';
-import { KafkaGroupConsumer } from './group-consumer.ts';
+import { KafkaGroupConsumer, type GroupConsumerOptions } from './group-consumer.ts';
 import { kafkaLogLevel, pinoLogCreator } from './log-creator.ts';
 import { TopicCreator } from './topics.ts';
 
@@ -63,6 +63,41 @@ export function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<EventLo
   const unprefix = (topic: string): TopicName => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic) as TopicName;
   let closed: Promise<void> | undefined;
 
+  const subscribe = async (
+    consumeOpts: ConsumeLogOptions,
+    handlers: Pick<GroupConsumerOptions, 'handler' | 'batchHandler'>,
+  ): Promise<Subscription> => {
+    if (closed) throw new UnavailableError('event log is closed', { code: 'closed' });
+    if (consumeOpts.topics.length === 0) throw new RangeError('consume needs at least one topic');
+    const names = consumeOpts.topics.map((t) => `${prefix}${t}`);
+    const consumer = new KafkaGroupConsumer(kafka, {
+      groupId: `${prefix}${consumeOpts.group}`,
+      topics: names,
+      fromBeginning: consumeOpts.fromBeginning ?? true,
+      unprefix,
+      ...handlers,
+      appliedOffset: consumeOpts.appliedOffset,
+      retry,
+      sessionTimeoutMs: opts.sessionTimeoutMs ?? 30_000,
+      logger: log,
+    });
+    try {
+      // Subscribing to a missing topic would leave the group without partitions until a metadata refresh.
+      await topics.ensure(names);
+      await consumer.start();
+    } catch (err) {
+      await consumer.stop().catch(() => undefined);
+      throw new UnavailableError(`cannot start the Kafka consumer for ${consumeOpts.group}: ${errorMessage(err)}`, { cause: err });
+    }
+    consumers.add(consumer);
+    return {
+      cancel: async () => {
+        consumers.delete(consumer);
+        await consumer.stop();
+      },
+    };
+  };
+
   const eventLog: EventLog = {
     kind: 'kafka',
 
@@ -72,35 +107,20 @@ export function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<EventLo
       return producer.produce(`${prefix}${topic}`, key, json);
     },
 
-    async consume(consumeOpts: ConsumeLogOptions, handler: (record: LogRecord) => Promise<void>): Promise<Subscription> {
-      if (closed) throw new UnavailableError('event log is closed', { code: 'closed' });
-      if (consumeOpts.topics.length === 0) throw new RangeError('consume needs at least one topic');
-      const names = consumeOpts.topics.map((t) => `${prefix}${t}`);
-      const consumer = new KafkaGroupConsumer(kafka, {
-        groupId: `${prefix}${consumeOpts.group}`,
-        topics: names,
-        fromBeginning: consumeOpts.fromBeginning ?? true,
-        unprefix,
-        handler,
-        retry,
-        sessionTimeoutMs: opts.sessionTimeoutMs ?? 30_000,
-        logger: log,
-      });
-      try {
-        // Subscribing to a missing topic would leave the group without partitions until a metadata refresh.
-        await topics.ensure(names);
-        await consumer.start();
-      } catch (err) {
-        await consumer.stop().catch(() => undefined);
-        throw new UnavailableError(`cannot start the Kafka consumer for ${consumeOpts.group}: ${errorMessage(err)}`, { cause: err });
+    consume(consumeOpts: ConsumeLogOptions, handler: (record: LogRecord) => Promise<void>): Promise<Subscription> {
+      return subscribe(consumeOpts, { handler });
+    },
+
+    consumeBatches(consumeOpts: ConsumeLogOptions, batchHandler: (records: LogRecord[]) => Promise<void>): Promise<Subscription> {
+      return subscribe(consumeOpts, { batchHandler });
+    },
+
+    async endOffsets(names: TopicName[]): Promise<EndOffset[]> {
+      const out: EndOffset[] = [];
+      for (const topic of names) {
+        for (const p of await topics.highWatermarks(`${prefix}${topic}`)) out.push({ topic, partition: p.partition, offset: p.high });
       }
-      consumers.add(consumer);
-      return {
-        cancel: async () => {
-          consumers.delete(consumer);
-          await consumer.stop();
-        },
-      };
+      return out;
     },
 
     close(): Promise<void> {

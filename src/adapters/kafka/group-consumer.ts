@@ -5,8 +5,17 @@
  * so a throw here means infrastructure trouble, and skipping would lose the record. kafkajs
  * restarts the consumer after broker failures (restartOnFailure); if it gives up, a new consumer
  * takes over after a backoff.
+ *
+ * Batch mode (`batchHandler`): one partition's fetched records go to the handler at once and the
+ * batch is committed after it resolved, so a store can apply a batch in one transaction.
+ *
+ * Resume (`appliedOffset`): a consumer whose store records its own offsets (in the same
+ * transaction as the data) is the authority on where it got to; Kafka's commit, made after the
+ * store's, can lag behind it after a crash. On every assignment each partition is sought to the
+ * store's offset + 1, and records at or before it are dropped should any arrive before the seek
+ * took effect.
  */
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicName } from '../../contracts/names.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -19,7 +28,11 @@ export interface GroupConsumerOptions {
   fromBeginning: boolean;
   /** Topic name as the core knows it (without the prefix). */
   unprefix: (topic: string) => TopicName;
-  handler: (record: LogRecord) => Promise<void>;
+  handler?: (record: LogRecord) => Promise<void>;
+  /** Batch mode; used instead of `handler` when given. */
+  batchHandler?: (records: LogRecord[]) => Promise<void>;
+  /** The caller's last applied offset per partition (see the header). */
+  appliedOffset?: (topic: TopicName, partition: number) => string | undefined;
   retry: BackoffOptions;
   sessionTimeoutMs: number;
   logger: Logger;
@@ -53,9 +66,69 @@ export class KafkaGroupConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart && !this.stopping.signal.aborted) void this.replace(consumer, payload.error);
     });
+    // Emitted after join + sync and before the first fetch, so the seek applies to that fetch.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.resume(consumer, payload.memberAssignment));
     await consumer.connect();
     await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning });
-    await consumer.run({ autoCommit: false, eachMessage: (payload) => this.onMessage(consumer, payload) });
+    if (this.opts.batchHandler) {
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
+    } else {
+      await consumer.run({ autoCommit: false, eachMessage: (payload) => this.onMessage(consumer, payload) });
+    }
+  }
+
+  private resume(consumer: Consumer, assignment: Record<string, number[]>): void {
+    const applied = this.opts.appliedOffset;
+    if (!applied) return;
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const last = applied(this.opts.unprefix(topic), partition);
+        if (last === undefined) continue;
+        const offset = (BigInt(last) + 1n).toString();
+        this.opts.logger.info({ group: this.opts.groupId, topic, partition, offset }, 'resuming from the offset the store recorded');
+        consumer.seek({ topic, partition, offset });
+      }
+    }
+  }
+
+  /** Offsets at or below this were applied already (-1n: none). */
+  private floor(topic: string, partition: number): bigint {
+    const last = this.opts.appliedOffset?.(this.opts.unprefix(topic), partition);
+    return last === undefined ? -1n : BigInt(last);
+  }
+
+  private toRecord(topic: string, partition: number, message: KafkaMessage): LogRecord {
+    return {
+      topic: this.opts.unprefix(topic),
+      partition,
+      offset: message.offset,
+      key: message.key === null ? null : message.key.toString('utf8'),
+      value: message.value === null ? '' : message.value.toString('utf8'),
+    };
+  }
+
+  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const handler = this.opts.batchHandler;
+    const lastMessage = batch.messages.at(-1);
+    if (!handler || !lastMessage || this.stopping.signal.aborted) return;
+    const floor = this.floor(batch.topic, batch.partition);
+    const records = batch.messages.filter((m) => BigInt(m.offset) > floor).map((m) => this.toRecord(batch.topic, batch.partition, m));
+    for (let failures = 1; records.length > 0; failures++) {
+      try {
+        await handler(records);
+        break;
+      } catch (err) {
+        const wait = backoffDelay(failures, this.opts.retry);
+        this.opts.logger.warn({ group: this.opts.groupId, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), records: records.length, failures, retryInMs: wait, err: errorMessage(err) }, 'batch handler failed; will retry');
+        await sleep(wait, this.stopping.signal);
+        if (this.stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return;
+        await payload.heartbeat();
+      }
+    }
+    payload.resolveOffset(lastMessage.offset);
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastMessage.offset) + 1n).toString() }]);
+    await payload.heartbeat();
   }
 
   /** Stops taking records, lets the record in hand finish, leaves the group. Idempotent. */
@@ -84,15 +157,9 @@ export class KafkaGroupConsumer {
   private async onMessage(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
     // Once stopping, leave the record uncommitted: the next member of the group gets it.
-    if (this.stopping.signal.aborted) return;
-    const record: LogRecord = {
-      topic: this.opts.unprefix(topic),
-      partition,
-      offset: message.offset,
-      key: message.key === null ? null : message.key.toString('utf8'),
-      value: message.value === null ? '' : message.value.toString('utf8'),
-    };
-    for (let failures = 1; ; failures++) {
+    if (this.stopping.signal.aborted || !this.opts.handler) return;
+    const record = this.toRecord(topic, partition, message);
+    for (let failures = 1; BigInt(message.offset) > this.floor(topic, partition); failures++) {
       try {
         await this.opts.handler(record);
         break;

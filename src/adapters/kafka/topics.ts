@@ -58,6 +58,12 @@ export class TopicCreator {
     }
   }
 
+  /** High watermark per partition of an existing topic (the offset the next record gets). */
+  async highWatermarks(topic: string): Promise<Array<{ partition: number; high: string }>> {
+    await this.ensureOne(topic);
+    return (await this.admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }));
+  }
+
   async close(): Promise<void> {
     if (this.connected) await this.admin.disconnect();
   }
