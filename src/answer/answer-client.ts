@@ -2,15 +2,21 @@
  * The web's side of answering: publishes a question to `answer.requests` with this instance's
  * reply queue, and turns the replies for it (matched by correlation id = answer id) into an async
  * stream. Nobody is left waiting: the stream ends with `done`, `error`, or a timeout error at the
- * deadline. Leaving the stream early (the browser went away) forgets the answer.
+ * deadline. Leaving the stream early (the browser went away, Stop) forgets the answer and
+ * broadcasts a cancel on `answer.cancels`, so the worker holding it stops generating and frees its
+ * sequence (best effort: a lost cancel costs only the worker's time, bounded by the deadline).
  */
 import { randomUUID } from 'node:crypto';
-import { ANSWER_CONTRACT_VERSION, answerReplySchema, type AnswerReply, type AnswerRequest } from '../contracts/answer.ts';
-import { QUEUES } from '../contracts/names.ts';
+import { ANSWER_CONTRACT_VERSION, answerReplySchema, type AnswerCancel, type AnswerReply, type AnswerRequest } from '../contracts/answer.ts';
+import { EXCHANGES, QUEUES } from '../contracts/names.ts';
+import { errorMessage, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { AsyncQueue } from '../shared/async-queue.ts';
 import type { AnswerService, AskHandle, AskInput } from '../web/services.ts';
+
+/** Seconds a refused asker is told to wait: about one short answer on a small worker pool. */
+const BUSY_RETRY_AFTER_S = 5;
 
 interface Pending {
   queue: AsyncQueue<AnswerReply>;
@@ -33,6 +39,14 @@ export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: num
     if (!p) return;
     clearTimeout(p.timer);
     pending.delete(answerId);
+  };
+
+  /** Forgets an answer still being waited for and tells the workers to stop it. */
+  const cancel = (answerId: string, reason: string): void => {
+    if (!pending.has(answerId)) return;
+    forget(answerId);
+    const body: AnswerCancel = { v: ANSWER_CONTRACT_VERSION, answerId, reason };
+    deps.bus.broadcast(EXCHANGES.answerCancels, body).catch((err: unknown) => log.warn({ answerId, err: errorMessage(err) }, 'cancel not delivered'));
   };
 
   const replyTo = await deps.bus.openReplyQueue((body, correlationId) => {
@@ -68,28 +82,32 @@ export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: num
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };
-      const queue = new AsyncQueue<AnswerReply>(() => forget(answerId));
+      const queue = new AsyncQueue<AnswerReply>(() => cancel(answerId, 'reader left'));
       const timer = setTimeout(() => {
-        forget(answerId);
+        cancel(answerId, 'timed out');
         queue.push({ v: ANSWER_CONTRACT_VERSION, answerId, type: 'error', message: 'No answer arrived in time; please try again.', retryable: true });
         queue.end();
       }, deps.timeoutMs + 2000);
       pending.set(answerId, { queue, timer });
       signal?.addEventListener('abort', () => {
-        forget(answerId);
+        cancel(answerId, 'client disconnected');
         queue.end();
       });
       try {
         await deps.bus.send(QUEUES.answerRequests, request, { messageId: request.id, correlationId: answerId, replyTo });
       } catch (err) {
         forget(answerId);
+        // The bounded request queue refused it: say so in words a person can act on (503 + Retry-After).
+        if (err instanceof UnavailableError && err.code === 'queue_full') {
+          throw new UnavailableError('Docent is busy answering other questions.', { code: 'busy', cause: err, retryAfterSeconds: BUSY_RETRY_AFTER_S });
+        }
         throw err;
       }
       return { answerId, chatId, replies: queue };
     },
     close() {
       for (const [answerId, p] of [...pending]) {
-        forget(answerId);
+        cancel(answerId, 'web shutting down');
         p.queue.push({ v: ANSWER_CONTRACT_VERSION, answerId, type: 'error', message: 'The service is shutting down; please ask again.', retryable: true });
         p.queue.end();
       }

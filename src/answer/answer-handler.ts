@@ -3,18 +3,24 @@
  * grounded prompt, generate with the request's sampling settings, stream coalesced text back to
  * the asker's reply queue, then publish the `qa` event. The message is acknowledged only after the
  * final reply went out (the bus does that when this resolves).
+ *
+ * Stopping: a cancel (`answer.cancels`), the deadline or a shutdown drain aborts generation, which
+ * returns the model's sequence at once. A cancel or deadline ends with an `error` reply and an ack;
+ * a shutdown throws a retryable error so the request is requeued for another worker (the asker sees
+ * a new `sources` with a higher attempt), unless this was its last attempt.
  */
 import { randomUUID } from 'node:crypto';
 import { answerRequestSchema, type AnswerReply, type AnswerRequest, ANSWER_CONTRACT_VERSION } from '../contracts/answer.ts';
 import { EVENT_VERSION, type QaEvent } from '../contracts/analytics.ts';
 import { TOPICS } from '../contracts/names.ts';
 import type { Source } from '../contracts/source.ts';
-import { errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
+import { errorMessage, InvalidInputError, isRetryable, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ChatModel } from '../ports/chat-model.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { Delivery, DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
+import { StopSignal, type AnswerCancellations, type StopReason } from './answer-cancellations.ts';
 import { buildPrompt } from './prompt.ts';
 import { TokenCoalescer } from './token-coalescer.ts';
 
@@ -27,6 +33,8 @@ export interface AnswerHandlerDeps {
   systemPrompt: string | undefined;
   /** The consumer's maxAttempts: on the last attempt a failure is told to the asker. */
   maxAttempts: number;
+  /** This worker's running answers, aborted by cancels and by the shutdown drain. */
+  cancellations: AnswerCancellations;
   logger: Logger;
 }
 
@@ -59,8 +67,13 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     await send({ type: 'error', message: 'The question waited too long in the queue; please ask again.', retryable: true });
     return;
   }
-  const abort = new AbortController();
-  const deadlineTimer = setTimeout(() => abort.abort(new Error('deadline')), req.deadline - startedAt);
+  const abort = deps.cancellations.begin(req.answerId);
+  if (!abort) {
+    log.info('answer was cancelled before it started; skipped');
+    await send({ type: 'error', message: 'The answer was stopped.', retryable: false });
+    return;
+  }
+  const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - startedAt);
   try {
     const hits = await deps.retriever.search(req.question, req.settings.k);
     const retrievedAt = Date.now();
@@ -89,6 +102,8 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     });
     const generateStart = Date.now();
     const gen = await deps.chat.generate(prompt.messages, { settings: req.settings, signal: abort.signal, onText: (t) => coalescer.push(t) });
+    // A model that returns the text so far on abort must not make a stopped answer look complete.
+    if (abort.signal.aborted) throw abort.signal.reason;
     coalescer.flush();
     const finishedAt = Date.now();
     const timings = {
@@ -122,8 +137,7 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     deps.events.produce(TOPICS.qa, req.chatId, event).catch((err: unknown) => log.error({ err }, 'qa event lost'));
   } catch (err) {
     if (abort.signal.aborted) {
-      log.warn('deadline passed during generation');
-      await send({ type: 'error', message: 'The answer took longer than the time limit and was stopped.', retryable: true });
+      await stopped(stopReason(abort.signal), deps, delivery, log, send);
       return;
     }
     if (isRetryable(err) && delivery.attempt < deps.maxAttempts) {
@@ -134,5 +148,27 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     await send({ type: 'error', message: `The answer failed: ${errorMessage(err)}`, retryable: false });
   } finally {
     clearTimeout(deadlineTimer);
+    deps.cancellations.end(req.answerId);
+  }
+}
+
+function stopReason(signal: AbortSignal): StopReason {
+  return signal.reason instanceof StopSignal ? signal.reason.reason : 'cancelled';
+}
+
+/** Tells the asker why generation stopped, or hands the request back for another worker. */
+async function stopped(reason: StopReason, deps: AnswerHandlerDeps, delivery: Delivery, log: Logger, send: (b: ReplyBody) => Promise<void>): Promise<void> {
+  if (reason === 'deadline') {
+    log.warn('deadline passed during generation');
+    await send({ type: 'error', message: 'The answer took longer than the time limit and was stopped.', retryable: true });
+  } else if (reason === 'cancelled') {
+    log.info('answer cancelled; generation stopped and its sequence freed');
+    await send({ type: 'error', message: 'The answer was stopped.', retryable: false });
+  } else if (delivery.attempt < deps.maxAttempts) {
+    log.warn('worker shutting down before the answer finished; handing it back to the queue');
+    throw new UnavailableError('answer worker shut down mid-answer', { code: 'shutdown' });
+  } else {
+    log.warn('worker shutting down on the last attempt of an answer');
+    await send({ type: 'error', message: 'The worker answering was shut down; please ask again.', retryable: true });
   }
 }

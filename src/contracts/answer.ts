@@ -6,6 +6,11 @@
  *   sources (once) -> token (0..n, coalesced text, `seq` increasing) -> done | error (exactly one).
  * A redelivered request (worker died) starts again from `sources`; the receiver restarts the answer
  * when it sees a `sources` with a new `attempt`.
+ *
+ * Cancel: a broadcast on the fanout exchange `answer.cancels` (every worker hears it), `v` = 1,
+ * naming the answer nobody waits for any more (Stop, tab closed, web timeout). The worker holding
+ * it aborts generation, frees its sequence, replies `error` (code-free, retryable false) and acks;
+ * a worker that picks the request up later skips it.
  */
 import { z } from 'zod';
 import { settingsSchema } from './settings.ts';
@@ -55,3 +60,11 @@ export const answerReplySchema = z.discriminatedUnion('type', [
 ]);
 export type AnswerReply = z.infer<typeof answerReplySchema>;
 export type AnswerDone = Extract<AnswerReply, { type: 'done' }>;
+
+export const answerCancelSchema = z.object({
+  v: z.literal(ANSWER_CONTRACT_VERSION),
+  answerId: z.string().min(1),
+  /** Why nobody waits: shown in the worker's log only. */
+  reason: z.string(),
+});
+export type AnswerCancel = z.infer<typeof answerCancelSchema>;

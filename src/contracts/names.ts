@@ -1,6 +1,7 @@
 /** Queue, exchange and topic names, in one place; a prefix from config keeps deployments apart. */
 export const QUEUES = { answerRequests: 'answer.requests', ingestJobs: 'ingest.jobs' } as const;
-export const EXCHANGES = { ingestEvents: 'ingest.events', indexUpdates: 'index.updates' } as const;
+/** `answer.cancels`: fanout; the web announces an answer nobody waits for, the worker holding it stops. */
+export const EXCHANGES = { ingestEvents: 'ingest.events', indexUpdates: 'index.updates', answerCancels: 'answer.cancels' } as const;
 export const TOPICS = { qa: 'qa', votes: 'votes', qaScored: 'qa.scored', deadLetter: 'analytics.dead' } as const;
 export const GROUPS = { analytics: 'analytics' } as const;
 

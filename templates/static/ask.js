@@ -1,5 +1,6 @@
 // Ask page behaviour: POSTs the question to /api/ask with Accept: text/event-stream and renders the
-// Server-Sent Events as they arrive (sources, token..., done | error). Model output and document
+// Server-Sent Events as they arrive (sources, token..., done | error; `restart` when the worker
+// answering died and another starts the answer again). Model output and document
 // text are untrusted: they are written with textContent only, never as HTML.
 const $ = (id) => document.getElementById(id);
 
@@ -84,6 +85,10 @@ function onEvent(event, data) {
   if (event === 'sources') {
     renderSources(data);
     statusLine.textContent = 'Writing the answer…';
+  } else if (event === 'restart') {
+    // The text so far came from a worker that stopped; the next one writes the answer anew.
+    answerText.textContent = '';
+    statusLine.textContent = `The worker answering stopped; ${data.worker} is answering again…`;
   } else if (event === 'token') {
     answerText.textContent += data.text;
   } else if (event === 'done') {
@@ -158,7 +163,8 @@ async function ask(event) {
     if (!res.ok) {
       const body = await res.json().catch(() => ({ error: `The server answered ${res.status}.` }));
       const retry = res.headers.get('Retry-After');
-      showError(res.status === 503 && retry ? `${body.error} Try again in ${retry} s.` : body.error, body.field);
+      // 503 = busy (the request queue is full) or a broker briefly away: both pass with time.
+      showError(res.status === 503 ? `${body.error} Try again in ${retry ?? 5} s.` : body.error, body.field);
       statusLine.textContent = '';
       return;
     }

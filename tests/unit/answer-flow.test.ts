@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { createAnswerClient } from '../../src/answer/answer-client.ts';
+import { AnswerCancellations } from '../../src/answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../src/answer/answer-handler.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
 import { QUEUES, TOPICS } from '../../src/contracts/names.ts';
@@ -53,7 +54,7 @@ async function setup(chat: ChatModel, opts: { timeoutMs?: number; maxLength?: nu
   closers.push(() => bus.close(), () => events.close());
   const log = logger('test');
   if (!opts.noWorker) {
-    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, workerId: 'w1', systemPrompt: undefined, maxAttempts: 2, logger: log });
+    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, workerId: 'w1', systemPrompt: undefined, maxAttempts: 2, cancellations: new AnswerCancellations(), logger: log });
     await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, maxAttempts: 2 });
   }
   const client = await createAnswerClient({ bus, timeoutMs: opts.timeoutMs ?? 5000, logger: log });

@@ -1,6 +1,8 @@
 /**
  * POST /api/ask: validates the question and settings, asks the answer service, then either
  * streams Server-Sent Events (Accept: text/event-stream):
+ *   event: restart  data: {attempt, worker}   (only when the worker answering died and another
+ *                                             starts again: drop the text shown so far)
  *   event: sources  data: Source[]
  *   event: token    data: {text}          (0..n)
  *   event: done     data: {answerId, chatId, answer, sources, timings, worker}
@@ -27,12 +29,18 @@ function doneView(handle: AskHandle, d: AnswerDone) {
 async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log: Logger): Promise<void> {
   startSse(res);
   let finished = false;
+  let sourcesSeen = false;
   // Headers are already sent, so the error middleware can no longer answer: a failure while
   // streaming is reported inside the stream as `event: error`.
   try {
     for await (const reply of handle.replies) {
       if (signal.aborted) break;
-      if (reply.type === 'sources') sendSse(res, 'sources', reply.sources);
+      if (reply.type === 'sources') {
+        // A second `sources` means the request was redelivered to another worker (see the contract).
+        if (sourcesSeen) sendSse(res, 'restart', { attempt: reply.attempt, worker: reply.worker });
+        sourcesSeen = true;
+        sendSse(res, 'sources', reply.sources);
+      }
       else if (reply.type === 'token') sendSse(res, 'token', { text: reply.text });
       else if (reply.type === 'done') {
         sendSse(res, 'done', doneView(handle, reply));
