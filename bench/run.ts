@@ -4,6 +4,7 @@
  * are shared and noisy, absolute times are not comparable between runs.
  */
 import { applyNativeThreadingDefaults } from '../src/config.ts';
+import { benchAnalytics } from './analytics.ts';
 import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
 import { writeResult } from './stats.ts';
@@ -11,6 +12,7 @@ import { writeResult } from './stats.ts';
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   search: benchSearch,
   llm: benchLlm,
+  analytics: benchAnalytics,
 };
 
 applyNativeThreadingDefaults();
