@@ -240,3 +240,31 @@ void test('a file store uses WAL, keeps its data across reopen, and close is ide
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+void test('a batch is one transaction: duplicates count once, offsets are the highest per partition', () => {
+  withStore((store) => {
+    const o = (topic: string, partition: number, offset: string) => ({ topic, partition, offset });
+    const fresh = store.applyBatch([
+      { kind: 'qa', event: qa(1), scored: neutral, offset: o('qa', 0, '10') },
+      { kind: 'qa', event: qa(1), scored: neutral, offset: o('qa', 0, '11') },
+      { kind: 'vote', event: vote('v-1', 'a-1', 'up'), offset: o('votes', 1, '3') },
+      { kind: 'vote', event: vote('v-1', 'a-1', 'up'), offset: o('votes', 1, '4') },
+      { kind: 'offset', offset: o('qa', 0, '12') },
+      { kind: 'qa', event: qa(2), scored: neutral, offset: o('qa', 2, '5') },
+    ]);
+    assert.equal(fresh, 3);
+    assert.equal(store.processedEvents(), 3);
+    assert.equal(store.offset('qa', 0), '12');
+    assert.equal(store.offset('votes', 1), '4');
+    assert.equal(store.offset('qa', 1), undefined);
+    // A failing item (an offset that is not a number) rolls back the whole batch.
+    assert.throws(() => store.applyBatch([
+      { kind: 'qa', event: qa(3), scored: neutral, offset: o('qa', 2, '6') },
+      { kind: 'qa', event: qa(4), scored: neutral, offset: o('qa', 1, 'not-a-number') },
+    ]));
+    assert.equal(store.summary('all', NOW).answers, 2);
+    assert.equal(store.offset('qa', 2), '5');
+    store.markScoredPublishedMany(['qa-1', 'qa-2']);
+    assert.equal(store.scoredPending('qa-1'), false);
+  });
+});
