@@ -74,6 +74,7 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     return;
   }
   const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - startedAt);
+  log.info({ chatId: req.chatId }, 'answering');
   try {
     const hits = await deps.retriever.search(req.question, req.settings.k);
     const retrievedAt = Date.now();
