@@ -60,6 +60,8 @@ const schema = z.object({
   CHUNK_OVERLAP: int(0, 4000).default(150),
   EMBED_BATCH: int(1, 512).default(32),
   MAX_UPLOAD_MB: int(1, 4096).default(50),
+  /** Longest one document may take to parse (in its own child process) before its job fails. */
+  PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
@@ -86,6 +88,7 @@ export interface Config {
     systemPrompt: string | undefined;
   };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
+  readonly ingest: { parseTimeoutMs: number };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
   readonly cli: { serviceUrl: string };
@@ -128,6 +131,7 @@ export function parseConfig(env: Env): Config {
       systemPrompt: e.SYSTEM_PROMPT,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
+    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },

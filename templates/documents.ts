@@ -59,9 +59,9 @@ export function documentsPage(docs: DocumentView[], maxUploadMb: number): SafeHt
 <h1>Documents</h1>
 <form id="upload-form" class="card" hx-post="/documents" hx-encoding="multipart/form-data" hx-target="#upload-result" hx-swap="innerHTML">
   <label for="file">Add documents</label>
-  <p class="muted small">PDF, plain text or Markdown, up to ${maxUploadMb} MB each. You can pick several files.</p>
+  <p class="muted small">PDF, Word (.docx), HTML, plain text or Markdown, up to ${maxUploadMb} MB each. You can pick several files.</p>
   <div class="actions">
-    <input id="file" name="file" type="file" multiple accept=".pdf,.txt,.md,.markdown,application/pdf,text/plain,text/markdown">
+    <input id="file" name="file" type="file" multiple accept=".pdf,.txt,.md,.markdown,.html,.htm,.docx,application/pdf,text/plain,text/markdown,text/html,application/vnd.openxmlformats-officedocument.wordprocessingml.document">
     <button type="submit">Upload</button>
     <span class="htmx-indicator muted">Uploading…</span>
   </div>

@@ -6,7 +6,9 @@ import { z } from 'zod';
 
 export const INGEST_CONTRACT_VERSION = 1;
 
-export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown'] as const;
+export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
 export const ingestJobSchema = z.object({

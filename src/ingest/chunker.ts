@@ -8,13 +8,16 @@
  * locatePieces). Invariant, tested: `pageText.slice(start, end) === text`, and every
  * non-whitespace character of a page lies inside some chunk.
  *
+ * Each chunk carries the heading path in force where it starts (Markdown/HTML headings), so a
+ * citation can say which section it comes from.
+ *
  * Chunk ids are `<documentId>:<index>`: stable for the same content and chunker settings, which is
  * what makes re-ingesting a document replace its chunks rather than add new ones.
  */
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { MediaType } from '../contracts/ingest.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
-import type { ParsedDocument } from './parsed-document.ts';
+import { headingPathAt, type ParsedDocument } from './parsed-document.ts';
 
 export interface ChunkingOptions {
   /** Most characters in a chunk (config CHUNK_SIZE, default 1000). */
@@ -105,7 +108,7 @@ export function locatePieces(text: string, pieces: string[], overlap: number): S
 export async function chunkDocument(source: ChunkSource, parsed: ParsedDocument, opts: ChunkingOptions): Promise<ChunkRecord[]> {
   const splitter = splitterFor(source.mediaType, opts);
   const chunks: ChunkRecord[] = [];
-  for (const { page, text } of parsed.pages) {
+  for (const { page, text, sections } of parsed.pages) {
     const pieces = await splitter.splitText(text);
     const spans = locatePieces(text, pieces, opts.overlap);
     pieces.forEach((piece, i) => {
@@ -118,6 +121,7 @@ export async function chunkDocument(source: ChunkSource, parsed: ParsedDocument,
         text: piece,
         start: span.start,
         end: span.end,
+        headingPath: headingPathAt(sections, span.start),
       });
     });
   }

@@ -2,11 +2,18 @@
  * Media-type detection from a file's content. The name only chooses between plain text and
  * Markdown (their bytes look the same); it never makes binary content acceptable, so a PNG renamed
  * to `.txt` is refused with a message that says what it really is.
+ *
+ * - PDF: starts with `%PDF-` (and has its end, see assertPdfComplete).
+ * - Word .docx: a ZIP holding `word/document.xml`.
+ * - HTML: text that starts (after a BOM, whitespace, comments and an XML declaration) with
+ *   `<!doctype html` or `<html`, or that has a `<head>` or `<body>` tag. A file named .md/.markdown
+ *   needs the first form: Markdown about web pages often shows `<body>` in its code samples.
+ * - Plain text / Markdown: any other valid UTF-8 text.
  */
-import { SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
+import { DOCX_MEDIA_TYPE, SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import { InvalidInputError } from '../errors.ts';
 
-const ACCEPTED = 'Docent accepts PDF, plain text and Markdown for now';
+const ACCEPTED = 'Docent accepts PDF, Word (.docx), HTML, plain text and Markdown';
 
 /** Signatures of formats people commonly try to upload, so the refusal can name them. */
 const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [
@@ -48,8 +55,34 @@ function describeZip(bytes: Uint8Array): string {
   return 'a ZIP archive';
 }
 
+const OLE = [0xd0, 0xcf, 0x11, 0xe0];
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A ZIP whose entries include word/document.xml (its name is stored in the clear, twice). */
+function isDocx(bytes: Uint8Array): boolean {
+  return startsWith(bytes, ZIP) && asBuffer(bytes).includes('word/document.xml', 0, 'latin1');
+}
+
+/** Password-protected Office files are OLE containers holding an `EncryptedPackage` stream. */
+function isEncryptedOffice(bytes: Uint8Array): boolean {
+  return startsWith(bytes, OLE) && asBuffer(bytes).includes(Buffer.from('EncryptedPackage', 'utf16le'));
+}
+
+const LEADING_NOISE = /^(?:\s+|<!--[\s\S]*?-->|<\?xml[^>]*\?>)*/;
+
+function looksLikeHtml(text: string, name: string): boolean {
+  const head = text.slice(0, 64 * 1024).replace(/^\uFEFF/, '').replace(LEADING_NOISE, '');
+  if (/^<!doctype\s+html|^<html[\s>]/i.test(head)) return true;
+  if (/\.(md|markdown)$/i.test(name)) return false;
+  return /<(head|body)[\s>]/i.test(text);
+}
+
 function describeBinary(bytes: Uint8Array): string {
   if (startsWith(bytes, ZIP)) return describeZip(bytes);
+  if (isEncryptedOffice(bytes)) return 'a password-protected Office document (remove the password and upload it again)';
   for (const s of SIGNATURES) if (startsWith(bytes, s.bytes, s.at)) return s.name;
   return 'binary data';
 }
@@ -102,8 +135,12 @@ export function detectMediaType(bytes: Uint8Array, name: string): MediaType {
   if (startsWith(bytes, PDF)) {
     assertPdfComplete(bytes);
     type = 'application/pdf';
-  } else if (isText(bytes)) type = /\.(md|markdown)$/i.test(name) ? 'text/markdown' : 'text/plain';
-  else {
+  } else if (isDocx(bytes)) type = DOCX_MEDIA_TYPE;
+  else if (isText(bytes)) {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    if (looksLikeHtml(text, name)) type = 'text/html';
+    else type = /\.(md|markdown)$/i.test(name) ? 'text/markdown' : 'text/plain';
+  } else {
     throw new InvalidInputError(`looks like ${describeBinary(bytes)}; ${ACCEPTED}`, {
       code: 'unsupported_type',
     });

@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
+import type { DocumentParser } from './parse-document.ts';
 import { ingestDocument } from './pipeline.ts';
 
 export interface IngestHandlerDeps {
@@ -21,6 +22,10 @@ export interface IngestHandlerDeps {
   chunking: { size: number; overlap: number; embedBatch: number };
   maxAttempts: number;
   logger: Logger;
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS); default 120 000 ms. */
+  parseTimeoutMs?: number;
+  /** The parse step; default a child process per document. */
+  parser?: DocumentParser;
 }
 
 /** Progress messages are sent at most this often per job (plus every stage change). */
@@ -50,7 +55,14 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
 
     try {
       onProgress({ stage: 'parsing', progress: 0, pages: null, chunks: null });
-      const result = await ingestDocument(job, { embedder: deps.embedder, store: deps.store, chunking: deps.chunking, onProgress });
+      const result = await ingestDocument(job, {
+        embedder: deps.embedder,
+        store: deps.store,
+        chunking: deps.chunking,
+        onProgress,
+        ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
+        ...(deps.parser === undefined ? {} : { parser: deps.parser }),
+      });
       await pending;
       await emit({ status: 'ready', stage: 'indexed', progress: 1, pages: result.pages, chunks: result.chunks, error: null });
       await announceIndex(deps, job);

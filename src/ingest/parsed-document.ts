@@ -6,6 +6,42 @@ export interface ParsedPage {
   /** 1-based page number for paged formats (PDF), null for formats without pages. */
   page: number | null;
   text: string;
+  /**
+   * Where each section starts in `text` and the heading path from there on, in ascending order of
+   * `start` (Markdown and HTML headings, for instance); absent or empty when the format has none.
+   */
+  sections?: Section[];
+}
+
+export interface Section {
+  /** Offset in the page text where the heading line begins. */
+  start: number;
+  /** Headings from the outermost down, joined with " > ", e.g. "Install > Linux". */
+  path: string;
+}
+
+/** The heading path in force at `offset`: the last section starting at or before it, else null. */
+export function headingPathAt(sections: readonly Section[] | undefined, offset: number): string | null {
+  if (!sections) return null;
+  let found: string | null = null;
+  for (const s of sections) {
+    if (s.start > offset) break;
+    found = s.path;
+  }
+  return found;
+}
+
+/**
+ * Keeps a stack of open headings by level (1 = outermost) and returns the path after `heading`
+ * opens at `level`: deeper headings below it are closed, skipped levels are simply absent.
+ */
+export class HeadingStack {
+  private readonly open: Array<string | undefined> = [];
+  push(level: number, heading: string): string {
+    this.open.length = level;
+    this.open[level - 1] = heading;
+    return this.open.filter((h): h is string => h !== undefined && h !== '').join(' > ');
+  }
 }
 
 export interface ParsedDocument {
@@ -13,6 +49,8 @@ export interface ParsedDocument {
   pages: ParsedPage[];
   /** Pages in the source (PDF), including empty ones; null for formats without pages. */
   pageCount: number | null;
+  /** The document's own title when the format carries one (HTML <title>). */
+  title?: string | null;
 }
 
 /** Unifies line endings and drops a byte-order mark, so offsets mean the same everywhere. */

@@ -1,5 +1,5 @@
 /**
- * Ingests one stored document: read -> detect type -> parse -> chunk -> embed in batches ->
+ * Ingests one stored document: read -> detect type -> parse (in a child process) -> chunk -> embed in batches ->
  * replace the document's chunks in the vector store -> save a new index version.
  *
  * Safe to run twice for the same job (a redelivered message): the document's chunks are replaced,
@@ -9,16 +9,15 @@
  * Progress stages, in order: parsing -> chunking -> embedding (once per batch) -> saving -> indexed.
  */
 import fs from 'node:fs/promises';
-import type { IngestJob, MediaType } from '../contracts/ingest.ts';
+import type { IngestJob } from '../contracts/ingest.ts';
 import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { chunkDocument } from './chunker.ts';
 import { detectMediaType } from './detect-type.ts';
-import type { ParsedDocument } from './parsed-document.ts';
-import { parsePdf } from './parse-pdf.ts';
-import { parseText } from './parse-text.ts';
+import { isolatedParser } from './isolated-parser.ts';
+import type { DocumentParser } from './parse-document.ts';
 
 export interface IngestProgress {
   /** parsing | chunking | embedding | saving | indexed */
@@ -37,8 +36,10 @@ export interface IngestDeps {
   /** Reads the stored file; default fs.readFile. */
   readFile?: (path: string) => Promise<Uint8Array>;
   onProgress?: (p: IngestProgress) => void;
-  /** Longest a PDF may take to parse. Default 120 000 ms. */
-  pdfTimeoutMs?: number;
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS). Default 120 000 ms. */
+  parseTimeoutMs?: number;
+  /** Runs the parse step; default a child process per document (isolated-parser.ts). */
+  parser?: DocumentParser;
 }
 
 export interface IngestResult {
@@ -59,11 +60,6 @@ async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Arra
   }
 }
 
-function parse(bytes: Uint8Array, type: MediaType, pdfTimeoutMs: number | undefined): Promise<ParsedDocument> {
-  if (type === 'application/pdf') return parsePdf(bytes, pdfTimeoutMs === undefined ? {} : { timeoutMs: pdfTimeoutMs });
-  return Promise.resolve(parseText(bytes));
-}
-
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
   const log = logger('ingest', { documentId: job.documentId });
   const report = deps.onProgress ?? (() => undefined);
@@ -73,7 +69,8 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
   const type = detectMediaType(bytes, job.name);
   if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
-  const parsed = await parse(bytes, type, deps.pdfTimeoutMs);
+  const parse = deps.parser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs });
+  const parsed = await parse(bytes, type);
   const pages = parsed.pageCount;
 
   report({ stage: 'chunking', progress: 0.15, pages, chunks: null });

@@ -12,6 +12,12 @@ export interface ChunkRecord {
   /** Character offsets in the extracted text of the chunk's page (of the whole text for unpaged formats). */
   start: number;
   end: number;
+  /**
+   * Headings above the chunk, outermost first, joined with " > " (e.g. "Install > Linux"); null
+   * when the format has no headings or the chunk lies before the first one. Optional because
+   * index versions written before it existed lack it: absent means the same as null.
+   */
+  headingPath?: string | null;
 }
 
 export interface SearchHit extends ChunkRecord {

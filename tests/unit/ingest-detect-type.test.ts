@@ -34,12 +34,12 @@ void test('UTF-8 text is plain text, or Markdown when named .md/.markdown', () =
 
 void test('PNG bytes are refused as a PNG even when named .txt', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  refused(png, 'photo.txt', /looks like a PNG image; Docent accepts PDF, plain text and Markdown/);
+  refused(png, 'photo.txt', /looks like a PNG image; Docent accepts PDF, Word \(\.docx\), HTML, plain text and Markdown/);
 });
 
-void test('a Word .docx (a ZIP with word/ members) is named as such; a plain ZIP as a ZIP', () => {
+void test('a ZIP with word/ members but no word/document.xml is named as Word; a plain ZIP as a ZIP', () => {
   const zipHeader = [0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0];
-  const docx = Buffer.concat([Buffer.from(zipHeader), Buffer.alloc(20), Buffer.from('[Content_Types].xml'), Buffer.alloc(40), Buffer.from('word/document.xml')]);
+  const docx = Buffer.concat([Buffer.from(zipHeader), Buffer.alloc(20), Buffer.from('[Content_Types].xml'), Buffer.alloc(40), Buffer.from('word/styles.xml')]);
   refused(docx, 'letter.docx', /looks like a ZIP\/Word \(\.docx\) file/);
   const zip = Buffer.concat([Buffer.from(zipHeader), Buffer.alloc(20), Buffer.from('photos/a.jpg')]);
   refused(zip, 'archive.zip', /looks like a ZIP archive/);

@@ -1,0 +1,132 @@
+/**
+ * Runs each parse in its own child process, so a malformed file costs one job and never the
+ * ingest worker: a parser that crashes (native abort, uncaught error), hangs (an endless loop in
+ * synchronous code, which no in-process timer can interrupt) or runs out of memory ends only its
+ * child. The child's heap is capped (--max-old-space-size) and the parent kills it at the timeout,
+ * which counts from the moment the child is ready (its start-up is not the file's fault).
+ *
+ * Outcomes, as errors the job handler understands:
+ *   - the parser rejected the file -> the child's InvalidInputError, message unchanged;
+ *   - timeout                      -> InvalidInputError "the parser stopped after 120 s ...";
+ *   - out of memory                -> InvalidInputError "the parser ran out of memory ...";
+ *   - any other death              -> InvalidInputError "the parser crashed: ...".
+ * These are facts about the file (the same bytes do the same thing again), so they are not
+ * retried; failing to start a child at all is an infrastructure error and stays retryable.
+ *
+ * A child costs ~0.3-0.6 s to start (tsx + imports); parsing a document already takes that long.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { MediaType } from '../contracts/ingest.ts';
+import { AppError, InvalidInputError } from '../errors.ts';
+import type { DocumentParser } from './parse-document.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+import { isParseReply, type ParseRequest } from './parse-protocol.ts';
+
+export interface IsolatedParserOptions {
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS, default 120 000 ms). */
+  timeoutMs?: number;
+  /** Heap limit of the parse child in MB. Default 1024. */
+  maxMemoryMb?: number;
+  /** Script the child runs; default src/bin/parse-child.ts. Tests point it at a misbehaving one. */
+  entry?: string;
+}
+
+export const DEFAULT_PARSE_TIMEOUT_MS = 120_000;
+const DEFAULT_MAX_MEMORY_MB = 1024;
+/** A child that has not loaded its code by then is not coming (an infrastructure problem). */
+const START_TIMEOUT_MS = 60_000;
+const DEFAULT_ENTRY = fileURLToPath(new URL('../bin/parse-child.ts', import.meta.url));
+/** Kept of the child's stderr for the crash message (the last lines say what happened). */
+const STDERR_KEEP = 8192;
+
+/**
+ * Node options the child inherits: the TypeScript loader (tsx) and the like, but not the test
+ * runner's flags, a debugger port or the parent's own heap size.
+ */
+function childExecArgv(maxMemoryMb: number): string[] {
+  const keep = process.execArgv.filter((a) => !/^--(test|inspect|max-old-space-size|watch)/.test(a));
+  if (!keep.some((a) => a.includes('tsx'))) keep.push('--import', 'tsx');
+  return [...keep, `--max-old-space-size=${maxMemoryMb}`];
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function lastLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^-+$/.test(l));
+  const line = lines.find((l) => /Error|error:/.test(l)) ?? lines.at(-1) ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
+function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: string, maxMemoryMb: number): InvalidInputError {
+  if (/heap out of memory|Allocation failed|out of memory/i.test(stderr)) {
+    return new InvalidInputError(`the parser ran out of memory (limit ${maxMemoryMb} MB); the file may be damaged or too large to read`, { code: 'parser_oom' });
+  }
+  const how = signal !== null ? `killed by ${signal}` : `exit code ${code}`;
+  const detail = lastLine(stderr);
+  return new InvalidInputError(`the parser crashed: ${detail === '' ? how : `${detail} (${how})`}`, { code: 'parser_crashed' });
+}
+
+/** Parses one document in a fresh child process. */
+export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: IsolatedParserOptions = {}): Promise<ParsedDocument> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
+  const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
+  return new Promise<ParsedDocument>((resolve, reject) => {
+    let settled = false;
+    let stderr = '';
+    const child = fork(opts.entry ?? DEFAULT_ENTRY, [], {
+      execArgv: childExecArgv(maxMemoryMb),
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const finish = (err: Error | null, doc?: ParsedDocument): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // The child has nothing left to do once it answered; after a timeout it may be stuck in a loop.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (err) reject(err);
+      else resolve(doc!);
+    };
+    let timer = setTimeout(() => {
+      finish(new AppError(`the parser did not start within ${seconds(START_TIMEOUT_MS)}`, { code: 'parser_start', retryable: true }));
+    }, START_TIMEOUT_MS);
+    const start = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        finish(new InvalidInputError(`the parser stopped after ${seconds(timeoutMs)}: the file may be damaged or too complex to read`, { code: 'parser_timeout' }));
+      }, timeoutMs);
+      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs };
+      child.send(request, (err) => {
+        if (err) finish(new AppError(`could not hand the file to the parser: ${err.message}`, { code: 'parser_ipc', retryable: true, cause: err }));
+      });
+    };
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-STDERR_KEEP);
+    });
+    child.on('message', (msg: unknown) => {
+      if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
+      if (msg.kind === 'ready') return start();
+      if (msg.kind === 'parsed') return finish(null, msg.document);
+      const err = msg.invalidInput
+        ? new InvalidInputError(msg.message, { code: msg.code })
+        : new AppError(msg.message, { code: msg.code, retryable: msg.retryable });
+      finish(err);
+    });
+    child.on('error', (err) => finish(new AppError(`could not start the parser: ${err.message}`, { code: 'parser_spawn', retryable: true, cause: err })));
+    child.on('exit', (code, signal) => {
+      // stderr may still hold the last words of a crash; let it drain before judging.
+      const judge = (): void => finish(crashError(code, signal, stderr, maxMemoryMb));
+      if (child.stderr && !child.stderr.readableEnded) child.stderr.once('end', judge);
+      else judge();
+    });
+  });
+}
+
+/** A DocumentParser for the pipeline that isolates every parse. */
+export function isolatedParser(opts: IsolatedParserOptions = {}): DocumentParser {
+  return (bytes, type) => parseIsolated(bytes, type, opts);
+}

@@ -1,0 +1,40 @@
+/**
+ * The message protocol between the ingest worker and a parse child process (Node IPC with the
+ * `advanced` serialization, so bytes travel as a Uint8Array, not base64). One child serves one
+ * request: the parent sends a ParseRequest, the child answers with one ParseReply and the parent
+ * ends it. The child first says `ready` once its code is loaded, so the parse timeout measures the
+ * parse and not the start-up of a child on a busy machine. Anything else (exit without a reply, a
+ * timeout) is judged by the parent.
+ */
+import type { MediaType } from '../contracts/ingest.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+
+export interface ParseRequest {
+  kind: 'parse';
+  bytes: Uint8Array;
+  type: MediaType;
+  /** The parent's timeout; the child's own PDF timeout is set a little later so the parent's wins. */
+  timeoutMs: number;
+}
+
+export type ParseReply =
+  | { kind: 'ready' }
+  | { kind: 'parsed'; document: ParsedDocument }
+  | {
+      kind: 'error';
+      message: string;
+      code: string;
+      /** True when the file itself is at fault (InvalidInputError): never retried. */
+      invalidInput: boolean;
+      retryable: boolean;
+    };
+
+export function isParseRequest(m: unknown): m is ParseRequest {
+  const r = m as Partial<ParseRequest> | null;
+  return typeof r === 'object' && r !== null && r.kind === 'parse' && r.bytes instanceof Uint8Array && typeof r.type === 'string';
+}
+
+export function isParseReply(m: unknown): m is ParseReply {
+  const r = m as { kind?: unknown } | null;
+  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'parsed' || r.kind === 'error');
+}
