@@ -1,13 +1,16 @@
 /**
  * The Documents page: the upload form (htmx multipart post to /documents) and the document list.
- * The list is a fragment that reloads itself every second while any document is queued or
- * processing, and once whenever an upload finished (the `documents-changed` event from HX-Trigger).
+ * Progress is live: static/documents.js follows `GET /api/documents/events` (Server-Sent Events)
+ * and updates each row's status, progress bar and counts in place, removes deleted rows, and
+ * reloads the list fragment (`documents-changed`) when a document it does not show appears.
+ * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete
+ * button (htmx DELETE with a confirmation) that swaps in the row's `deleting` state.
  */
 import type { DocumentView, UploadResult } from '../src/web/services.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { layout } from './layout.ts';
 
-const BUSY = new Set(['queued', 'processing']);
+const BUSY = new Set(['queued', 'processing', 'deleting']);
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -19,31 +22,45 @@ function formatTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
-function row(d: DocumentView): SafeHtml {
+/** "embedding chunk 12/40 · 45%": the stage, what it is counting when it counts, and the share done. */
+export function progressLabel(d: Pick<DocumentView, 'stage' | 'progress' | 'done' | 'total'>): string {
+  const unit = d.stage === 'parsing' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
+  const count = unit && typeof d.done === 'number' && typeof d.total === 'number' ? ` ${unit} ${d.done}/${d.total}` : '';
+  return `${d.stage}${count} · ${Math.round(d.progress * 100)}%`;
+}
+
+/** One document's row (also what DELETE /documents/:id returns, in its `deleting` state). */
+export function documentRow(d: DocumentView): SafeHtml {
   const busy = BUSY.has(d.status);
   const pct = Math.round(d.progress * 100);
+  const deletable = d.status !== 'deleting';
   return html`<tr data-id="${d.id}" data-status="${d.status}">
   <td class="name" title="${d.name}">${d.name}<div class="muted small">${d.mediaType} · ${formatSize(d.size)}</div></td>
-  <td><span class="badge badge-${d.status}">${d.status}</span>${busy
-    ? html`<div class="progress-line"><progress max="100" value="${pct}">${pct}%</progress> <span class="muted small">${d.stage} ${pct}%</span></div>`
+  <td class="status-cell"><span class="badge badge-${d.status}">${d.status}</span>${busy && d.status !== 'deleting'
+    ? html`<div class="progress-line"><progress max="100" value="${pct}">${pct}%</progress> <span class="muted small progress-label">${progressLabel(d)}</span></div>`
     : ''}</td>
-  <td class="num">${d.pages ?? '–'}</td>
-  <td class="num">${d.chunks ?? '–'}</td>
+  <td class="num pages-cell">${d.pages ?? '–'}</td>
+  <td class="num chunks-cell">${d.chunks ?? '–'}</td>
   <td class="muted small nowrap">${formatTime(d.createdAt)}</td>
   <td class="error-cell">${d.error ?? ''}</td>
+  <td>${deletable
+    ? html`<button type="button" class="delete-button" hx-delete="/documents/${d.id}" hx-target="closest tr" hx-swap="outerHTML"
+      hx-confirm="Delete ${d.name}? Its passages will no longer be used in answers." aria-label="Delete ${d.name}">Delete</button>`
+    : ''}</td>
 </tr>`;
 }
 
 /** The self-refreshing list fragment (also served alone at GET /documents/list). */
 export function documentList(docs: DocumentView[]): SafeHtml {
   const busy = docs.some((d) => BUSY.has(d.status));
-  const trigger = busy ? 'documents-changed from:body, every 1s' : 'documents-changed from:body';
+  // No polling: progress arrives over /api/documents/events (static/documents.js).
+  const trigger = 'documents-changed from:body';
   const content =
     docs.length === 0
       ? html`<p class="empty">No documents yet. Upload a PDF, text or Markdown file above; answers are drawn from what you upload.</p>`
       : html`<table class="table">
-  <thead><tr><th>Document</th><th>Status</th><th class="num">Pages</th><th class="num">Chunks</th><th>Uploaded</th><th>Problem</th></tr></thead>
-  <tbody>${docs.map(row)}</tbody>
+  <thead><tr><th>Document</th><th>Status</th><th class="num">Pages</th><th class="num">Chunks</th><th>Uploaded</th><th>Problem</th><th aria-label="Actions"></th></tr></thead>
+  <tbody>${docs.map(documentRow)}</tbody>
 </table>`;
   return html`<div id="document-list" hx-get="/documents/list" hx-trigger="${trigger}" hx-swap="outerHTML" data-busy="${busy}">${content}</div>`;
 }

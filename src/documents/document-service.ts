@@ -3,12 +3,18 @@
  * the file is stored under a name the service chose, and an `ingest.jobs` message is sent. The
  * same content uploaded again is reported as a duplicate and adds nothing. Status follows the
  * `ingest.events` fanout.
+ *
+ * Deleting sends a `delete` job through the same `ingest.jobs` queue (the single writer applies it
+ * after any ingest of the document still ahead of it) and marks the document `deleting`; the row
+ * goes when the worker reports `deleted`. Before that row goes, `beforeDeleted` runs (the web
+ * reloads its index there), so once a document has left the list this process's search no longer
+ * finds it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { INGEST_CONTRACT_VERSION, ingestEventSchema, type IngestJob, type MediaType } from '../contracts/ingest.ts';
+import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType } from '../contracts/ingest.ts';
 import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { InvalidInputError } from '../errors.ts';
 import { detectMediaType } from '../ingest/detect-type.ts';
@@ -33,16 +39,21 @@ export async function createDocumentService(deps: {
   registry: DocumentRegistry;
   uploadsDir: string;
   logger: Logger;
+  /** Runs before a `deleted` event removes the row, e.g. reloading this process's index. */
+  beforeDeleted?: () => Promise<unknown>;
 }): Promise<DocumentServiceHandle> {
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
   await fs.mkdir(deps.uploadsDir, { recursive: true });
 
-  const subscription: Subscription = await deps.bus.subscribe(EXCHANGES.ingestEvents, (body) => {
+  const subscription: Subscription = await deps.bus.subscribe(EXCHANGES.ingestEvents, async (body) => {
     const parsed = ingestEventSchema.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn({ issues: parsed.error.issues }, 'malformed ingest event ignored');
       return;
+    }
+    if (parsed.data.status === 'deleted' && deps.beforeDeleted) {
+      await deps.beforeDeleted().catch((err: unknown) => deps.logger.warn({ err }, 'index reload before a delete failed'));
     }
     const view = deps.registry.apply(parsed.data);
     if (view) changes.emit('change', view);
@@ -62,6 +73,10 @@ export async function createDocumentService(deps: {
 
   const enqueue = async (c: Checked): Promise<UploadResult> => {
     const existing = deps.registry.get(c.id);
+    if (existing?.status === 'deleting') {
+      await fs.rm(c.file.tempPath, { force: true });
+      throw new InvalidInputError(`${c.name} is being deleted; upload it again once it has gone from the list.`, { code: 'deleting' });
+    }
     if (existing && existing.status !== 'failed') {
       await fs.rm(c.file.tempPath, { force: true });
       return { id: c.id, name: existing.name, status: existing.status, duplicate: true };
@@ -102,6 +117,23 @@ export async function createDocumentService(deps: {
       const results: UploadResult[] = [];
       for (const c of checked) results.push(await enqueue(c));
       return results;
+    },
+    async delete(id) {
+      const before = deps.registry.markDeleting(id);
+      if (!before) return undefined;
+      const view = deps.registry.get(id)!;
+      if (before.status === 'deleting') return view;
+      changes.emit('change', view);
+      const job: DeleteJob = { v: INGEST_CONTRACT_VERSION, id: randomUUID(), kind: 'delete', documentId: id, name: before.name, storedPath: path.join(deps.uploadsDir, id) };
+      try {
+        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+      } catch (err) {
+        deps.registry.restore(before);
+        changes.emit('change', before);
+        throw err;
+      }
+      deps.logger.info({ documentId: id, name: before.name }, 'queued for deletion');
+      return view;
     },
     list: () => deps.registry.list(),
     get: (id) => deps.registry.get(id),

@@ -2,6 +2,10 @@
  * The web's list of documents and their ingest status, in SQLite. Rows are created at upload and
  * updated from `ingest.events`; an event older than the row's last update is ignored, so a late
  * progress message never overwrites a final status.
+ *
+ * Deleting: the row is marked `deleting` when the web sends the delete job, ignores the progress
+ * of an ingest still running ahead of that job, and is removed when the worker reports `deleted`.
+ * So a deleted document leaves no row behind, and uploading the same content again is a new upload.
  */
 import Database from 'better-sqlite3';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
@@ -18,6 +22,8 @@ interface Row {
   pages: number | null;
   chunks: number | null;
   error: string | null;
+  done: number | null;
+  total: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -33,6 +39,8 @@ const toView = (r: Row): DocumentView => ({
   pages: r.pages,
   chunks: r.chunks,
   error: r.error,
+  done: r.done,
+  total: r.total,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -49,6 +57,10 @@ export class DocumentRegistry {
       id TEXT PRIMARY KEY, name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
       status TEXT NOT NULL, stage TEXT NOT NULL, progress REAL NOT NULL, pages INTEGER, chunks INTEGER,
       error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    // Registries created before live progress counted pages and chunks lack these columns.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(documents)').all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has('done')) this.db.exec('ALTER TABLE documents ADD COLUMN done INTEGER');
+    if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
   }
 
   get(id: string): DocumentView | undefined {
@@ -67,7 +79,7 @@ export class DocumentRegistry {
         `INSERT INTO documents (id, name, media_type, size, status, stage, progress, pages, chunks, error, created_at, updated_at)
          VALUES (@id, @name, @mediaType, @size, 'queued', 'stored', 0, NULL, NULL, NULL, @now, @now)
          ON CONFLICT(id) DO UPDATE SET name = @name, status = 'queued', stage = 'stored', progress = 0,
-           pages = NULL, chunks = NULL, error = NULL, updated_at = @now`,
+           pages = NULL, chunks = NULL, error = NULL, done = NULL, total = NULL, updated_at = @now`,
       )
       .run({ ...doc, now });
     return this.get(doc.id)!;
@@ -77,17 +89,46 @@ export class DocumentRegistry {
     this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
   }
 
-  /** Applies a progress event; returns the updated view, or undefined when it was stale. */
+  /**
+   * Marks a document `deleting`; returns its view before the change (to restore it when the delete
+   * job cannot be sent), or undefined when there is no such document.
+   */
+  markDeleting(id: string, now = Date.now()): DocumentView | undefined {
+    const before = this.get(id);
+    if (!before) return undefined;
+    this.db
+      .prepare(`UPDATE documents SET status = 'deleting', stage = 'deleting', done = NULL, total = NULL, updated_at = MAX(updated_at, @now) WHERE id = @id`)
+      .run({ id, now });
+    return before;
+  }
+
+  /** Puts back a view saved by markDeleting. */
+  restore(view: DocumentView): void {
+    this.db
+      .prepare('UPDATE documents SET status = @status, stage = @stage, progress = @progress, error = @error WHERE id = @id')
+      .run({ id: view.id, status: view.status, stage: view.stage, progress: view.progress, error: view.error });
+  }
+
+  /**
+   * Applies a progress event; returns the updated view (for `deleted`: the removed row's view with
+   * status `deleted`), or undefined when it was stale or about a document being deleted.
+   */
   apply(e: IngestEvent): DocumentView | undefined {
+    if (e.status === 'deleted') {
+      const row = this.get(e.documentId);
+      if (!row) return undefined;
+      this.remove(e.documentId);
+      return { ...row, status: 'deleted', stage: 'deleted', progress: 1, done: null, total: null, updatedAt: e.at };
+    }
     const res = this.db
       .prepare(
-        `INSERT INTO documents (id, name, media_type, size, status, stage, progress, pages, chunks, error, created_at, updated_at)
-         VALUES (@documentId, @name, 'unknown', 0, @status, @stage, @progress, @pages, @chunks, @error, @at, @at)
+        `INSERT INTO documents (id, name, media_type, size, status, stage, progress, pages, chunks, error, done, total, created_at, updated_at)
+         VALUES (@documentId, @name, 'unknown', 0, @status, @stage, @progress, @pages, @chunks, @error, @done, @total, @at, @at)
          ON CONFLICT(id) DO UPDATE SET status = @status, stage = @stage, progress = @progress,
-           pages = @pages, chunks = @chunks, error = @error, updated_at = @at
-         WHERE @at >= documents.updated_at`,
+           pages = @pages, chunks = @chunks, error = @error, done = @done, total = @total, updated_at = @at
+         WHERE @at >= documents.updated_at AND documents.status != 'deleting'`,
       )
-      .run(e);
+      .run({ ...e, done: e.done ?? null, total: e.total ?? null });
     return res.changes > 0 ? this.get(e.documentId) : undefined;
   }
 

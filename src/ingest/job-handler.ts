@@ -1,11 +1,12 @@
 /**
- * The ingest worker's handler for one `ingest.jobs` message: runs the pipeline, reports progress
+ * The ingest worker's handler for one `ingest.jobs` message. A `delete` job goes to
+ * delete-job.ts; an ingest job (`kind` absent or `ingest`) runs the pipeline, reports progress
  * on `ingest.events`, announces the new index version on `index.updates`. A file that cannot be
  * ingested (bad content) ends the document `failed` with the reason and the message is
  * acknowledged; an infrastructure failure is retried by the delivery policy, and on the last
  * attempt the document is failed too, so nobody watches a document that never finishes.
  */
-import { ingestJobSchema, INGEST_CONTRACT_VERSION, type IngestEvent, type IngestJob } from '../contracts/ingest.ts';
+import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, type IngestEvent, type IngestJob } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -13,7 +14,9 @@ import type { Embedder } from '../ports/embedder.ts';
 import type { DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { DocumentParser } from './parse-document.ts';
+import { runDeleteJob } from './delete-job.ts';
 import { ingestDocument } from './pipeline.ts';
+import { progressCount, type CountedProgress } from './progress-count.ts';
 
 export interface IngestHandlerDeps {
   bus: MessageBus;
@@ -33,24 +36,27 @@ const PROGRESS_INTERVAL_MS = 250;
 
 export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
   return async (delivery) => {
-    const parsed = ingestJobSchema.safeParse(delivery.body);
+    const parsed = parseIngestQueueMessage(delivery.body);
     if (!parsed.success) {
       throw new InvalidInputError(`malformed ingest job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
+    const log = deps.logger.child({ documentId: parsed.data.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: parsed.data.kind ?? 'ingest' });
+    // A failed delete is retried by the delivery policy, then dead-lettered with its reason.
+    if (parsed.data.kind === 'delete') return runDeleteJob(parsed.data, { bus: deps.bus, store: deps.store, logger: log });
     const job = parsed.data;
-    const log = deps.logger.child({ documentId: job.documentId, messageId: delivery.messageId, attempt: delivery.attempt });
     const emit = (e: Omit<IngestEvent, 'v' | 'documentId' | 'name' | 'at'>): Promise<void> =>
       deps.bus.broadcast(EXCHANGES.ingestEvents, { v: INGEST_CONTRACT_VERSION, documentId: job.documentId, name: job.name, at: Date.now(), ...e });
 
     let lastSent = 0;
     let lastStage = '';
     let pending: Promise<void> = Promise.resolve();
-    const onProgress = (p: { stage: string; progress: number; pages: number | null; chunks: number | null }): void => {
+    const onProgress = (p: CountedProgress): void => {
       const now = Date.now();
       if (p.stage === lastStage && now - lastSent < PROGRESS_INTERVAL_MS) return;
       lastSent = now;
       lastStage = p.stage;
-      pending = pending.then(() => emit({ status: 'processing', error: null, ...p })).catch((err: unknown) => log.warn({ err }, 'progress not sent'));
+      const event = { status: 'processing' as const, error: null, stage: p.stage, progress: p.progress, pages: p.pages, chunks: p.chunks, ...progressCount(p) };
+      pending = pending.then(() => emit(event)).catch((err: unknown) => log.warn({ err }, 'progress not sent'));
     };
 
     try {

@@ -21,6 +21,9 @@ export interface DocumentView {
   pages: number | null;
   chunks: number | null;
   error: string | null;
+  /** What the stage is counting (pages parsed, chunks embedded): so far / in all; null when it is not counting. */
+  done?: number | null;
+  total?: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -45,7 +48,12 @@ export interface DocumentService {
   upload(files: UploadedFile[]): Promise<UploadResult[]>;
   list(): DocumentView[];
   get(id: string): DocumentView | undefined;
-  /** Calls the listener on every status change; returns the unsubscribe function. */
+  /**
+   * Sends a delete job for the document and marks it `deleting`; it disappears from the list when
+   * the ingest worker has removed it from the index. Undefined when there is no such document.
+   */
+  delete(id: string): Promise<DocumentView | undefined>;
+  /** Calls the listener on every status change (status `deleted` when one is gone); returns the unsubscribe function. */
   onChange(listener: (doc: DocumentView) => void): () => void;
 }
 

@@ -99,3 +99,39 @@ test('all-in-one: bad input gets a 4xx naming the problem, a scan ends failed wi
   assert.equal((await fetch(`${base}/healthz`)).status, 200, 'the service is still up');
   assert.equal((await fetch(`${base}/api/search?q=lighthouse&k=2`)).status, 200);
 });
+
+test('all-in-one: a deleted document leaves the list and search at once, and can be uploaded again', async () => {
+  const text = 'The quartermaster of the Zephyrine ferry keeps the spare oars in locker nine.';
+  const upload = async () => {
+    const form = new FormData();
+    form.append('file', new Blob([text]), 'zephyrine.txt');
+    const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
+    assert.equal(res.status, 202);
+    return ((await res.json()) as { documents: Array<{ id: string; duplicate: boolean }> }).documents[0]!;
+  };
+  const waitStatus = async (id: string, want: string) => {
+    const end = Date.now() + 60_000;
+    let got = '';
+    while (got !== want && Date.now() < end) {
+      const res = await fetch(`${base}/api/documents/${id}`);
+      got = res.status === 404 ? 'gone' : ((await res.json()) as { status: string }).status;
+      if (got !== want) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(got, want);
+  };
+  const found = async (id: string) => {
+    const res = await fetch(`${base}/api/search?q=${encodeURIComponent('Where are the spare oars of the Zephyrine ferry?')}&k=20`);
+    return ((await res.json()) as { results: Array<{ documentId: string }> }).results.some((r) => r.documentId === id);
+  };
+  const doc = await upload();
+  await waitStatus(doc.id, 'ready');
+  assert.ok(await found(doc.id));
+  assert.equal((await fetch(`${base}/api/documents/${doc.id}`, { method: 'DELETE' })).status, 202);
+  await waitStatus(doc.id, 'gone');
+  assert.equal(await found(doc.id), false, 'deleted chunks are never returned');
+  assert.equal((await fetch(`${base}/api/documents/${'0'.repeat(64)}`, { method: 'DELETE' })).status, 404);
+  const again = await upload();
+  assert.equal(again.duplicate, false);
+  await waitStatus(doc.id, 'ready');
+  assert.ok(await found(doc.id));
+});

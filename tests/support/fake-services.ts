@@ -109,7 +109,19 @@ export class FakeServices implements WebServices {
   hits: SearchHit[] = [
     { ...FAKE_SOURCE, start: 0, end: 44 },
   ];
+  /** Ids passed to documents.delete(). */
+  deleted: string[] = [];
   private listeners = new Set<(doc: DocumentView) => void>();
+
+  /** documents.onChange listeners currently subscribed. */
+  get changeListeners(): number {
+    return this.listeners.size;
+  }
+
+  /** Tells documents.onChange listeners about a change, as the ingest events would. */
+  emitChange(doc: DocumentView): void {
+    for (const l of this.listeners) l({ ...doc });
+  }
   private nextId = 1;
 
   documents = {
@@ -125,6 +137,15 @@ export class FakeServices implements WebServices {
         for (const l of this.listeners) l(doc);
         return { id: doc.id, name: doc.name, status: doc.status, duplicate: false };
       });
+    },
+    delete: (id: string): Promise<DocumentView | undefined> => {
+      const doc = this.docs.find((d) => d.id === id);
+      if (!doc) return Promise.resolve(undefined);
+      this.deleted.push(id);
+      doc.status = 'deleting';
+      doc.stage = 'deleting';
+      this.emitChange(doc);
+      return Promise.resolve({ ...doc });
     },
     list: (): DocumentView[] => [...this.docs],
     get: (id: string): DocumentView | undefined => this.docs.find((d) => d.id === id),

@@ -45,17 +45,33 @@ void describe('Documents page', () => {
     assert.ok(!text.includes('<img src=x'));
   });
 
-  void test('list shows status, pages, chunks; polls every second only while something is busy', async () => {
+  void test('list shows status, pages, chunks, a progress bar with what is being counted, and never polls', async () => {
     srv.services.docs = [fakeDocument()];
     let { text } = await page('/documents/list');
     assert.match(text, /badge-ready/);
-    assert.match(text, /<td class="num">3<\/td>/);
-    assert.match(text, /<td class="num">7<\/td>/);
-    assert.doesNotMatch(text, /every 1s/);
-    srv.services.docs = [fakeDocument({ status: 'processing', stage: 'embedding', progress: 0.4, pages: null, chunks: null })];
+    assert.match(text, /<td class="num pages-cell">3<\/td>/);
+    assert.match(text, /<td class="num chunks-cell">7<\/td>/);
+    assert.doesNotMatch(text, /every \d/);
+    srv.services.docs = [fakeDocument({ status: 'processing', stage: 'embedding', progress: 0.4, pages: null, chunks: 40, done: 12, total: 40 })];
     ({ text } = await page('/documents/list'));
-    assert.match(text, /hx-trigger="documents-changed from:body, every 1s"/);
-    assert.match(text, /embedding 40%/);
+    assert.match(text, /hx-trigger="documents-changed from:body"/, 'live progress comes over SSE, not polling');
+    assert.match(text, /<progress max="100" value="40">/);
+    assert.match(text, /embedding chunk 12\/40 · 40%/);
+  });
+
+  void test('each row has a delete button with a confirmation; the htmx delete swaps in the deleting row, 404 when unknown', async () => {
+    srv.services.docs = [fakeDocument({ name: 'a"b.pdf' })];
+    const { text } = await page('/documents/list');
+    assert.match(text, /hx-delete="\/documents\/doc-1"/);
+    assert.match(text, /hx-confirm="Delete a&quot;b.pdf\?/);
+    const res = await fetch(srv.url + '/documents/doc-1', { method: 'DELETE', headers: { 'HX-Request': 'true' } });
+    assert.equal(res.status, 200);
+    const row = await res.text();
+    assert.match(row, /data-status="deleting"/);
+    assert.doesNotMatch(row, /hx-delete/, 'no second delete button while deleting');
+    assert.deepEqual(srv.services.deleted, ['doc-1']);
+    const missing = await fetch(srv.url + '/documents/nope', { method: 'DELETE', headers: { 'HX-Request': 'true' } });
+    assert.equal(missing.status, 404);
   });
 
   void test('empty state', async () => {

@@ -24,7 +24,8 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   await fs.mkdir(cfg.paths.data, { recursive: true });
   const registry = new DocumentRegistry(path.join(cfg.paths.data, 'documents.db'));
   rt.closer.add('document registry', () => registry.close());
-  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log });
+  // A deleted document leaves the list only once this process's index no longer holds it.
+  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log, beforeDeleted: () => store.reload() });
   rt.closer.add('document service', () => documents.close());
   const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log });
   rt.closer.add('answer client', () => answers.close());

@@ -1,9 +1,10 @@
 /**
- * The JSON API besides /api/ask: documents (upload, list, one), search, votes, analytics summary,
+ * The JSON API besides /api/ask: documents (upload, list, one, delete, live events), search, votes, analytics summary,
  * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router } from 'express';
 import type { Config } from '../../config.ts';
+import { streamDocumentEvents } from '../document-events.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload, uploadMiddleware } from '../upload.ts';
@@ -21,10 +22,21 @@ export function jsonApi(services: WebServices, config: Config): Router {
     res.json({ documents: services.documents.list() });
   });
 
+  router.get('/api/documents/events', (req, res) => {
+    streamDocumentEvents(req, res, services.documents);
+  });
+
   router.get('/api/documents/:id', (req, res) => {
     const doc = services.documents.get(req.params.id);
     if (!doc) throw notFound(`No document with id "${req.params.id}". List them with GET /api/documents.`);
     res.json(doc);
+  });
+
+  router.delete('/api/documents/:id', async (req, res) => {
+    const doc = await services.documents.delete(req.params.id);
+    if (!doc) throw notFound(`No document with id "${req.params.id}". List them with GET /api/documents.`);
+    // 202: the ingest worker removes it from the index; it leaves GET /api/documents when that is done.
+    res.status(202).json({ id: doc.id, name: doc.name, status: doc.status });
   });
 
   router.get('/api/search', async (req, res) => {

@@ -1,6 +1,6 @@
 /**
- * Server-rendered pages and the htmx fragments they reload: Ask, Documents (+ list fragment and
- * the htmx upload post), Analytics (+ panel fragment).
+ * Server-rendered pages and the htmx fragments they reload: Ask, Documents (+ list fragment, the
+ * htmx upload post and the row delete), Analytics (+ panel fragment).
  */
 import { Router, type Response } from 'express';
 import type { Config } from '../../config.ts';
@@ -8,7 +8,8 @@ import type { WebServices } from '../services.ts';
 import { receiveUpload, uploadMiddleware } from '../upload.ts';
 import { parseRange } from '../validate.ts';
 import { askPage } from '../../../templates/ask.ts';
-import { documentList, documentsPage, uploadResult } from '../../../templates/documents.ts';
+import { documentList, documentRow, documentsPage, uploadResult } from '../../../templates/documents.ts';
+import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
 import type { SafeHtml } from '../html.ts';
 
@@ -33,6 +34,13 @@ export function pages(services: WebServices, config: Config): Router {
     // Tells the list fragment to reload now (it listens for documents-changed).
     res.setHeader('HX-Trigger', 'documents-changed');
     send(res, uploadResult(results));
+  });
+
+  // The row's delete button (htmx): answers with the row in its `deleting` state.
+  router.delete('/documents/:id', async (req, res) => {
+    const doc = await services.documents.delete(req.params.id);
+    if (!doc) throw notFound('That document is no longer in the library.');
+    send(res, documentRow(doc));
   });
 
   router.get('/analytics', async (req, res) => send(res, analyticsPage(await services.analytics.summary(parseRange(req.query.range)))));

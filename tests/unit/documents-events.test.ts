@@ -1,0 +1,87 @@
+/**
+ * Live document status: the SSE endpoint (snapshot, then one event per change, deletions
+ * included), the ingest-jobs contract with its `kind`, and the counts progress events carry.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
+import { progressCount } from '../../src/ingest/progress-count.ts';
+import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
+import { progressLabel } from '../../templates/documents.ts';
+
+let srv: TestServer;
+before(async () => {
+  srv = await startTestServer();
+});
+after(async () => {
+  await srv.close();
+});
+
+/** Reads SSE events until `count` arrived; then aborts the request (as a closing tab would). */
+async function readEvents(res: Response, count: number, abort: AbortController): Promise<Array<{ event: string; data: unknown }>> {
+  const out: Array<{ event: string; data: unknown }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) out.push({ event, data: JSON.parse(data) as unknown });
+    }
+    if (out.length >= count) break;
+  }
+  abort.abort();
+  return out;
+}
+
+void test('GET /api/documents/events: a snapshot, then every change as it happens, deletions included; unsubscribes on close', async () => {
+  srv.services.docs = [fakeDocument({ id: 'doc-1', status: 'processing', stage: 'parsing', progress: 0.1 })];
+  const abort = new AbortController();
+  const res = await fetch(`${srv.url}/api/documents/events`, { signal: abort.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const reading = readEvents(res, 4, abort);
+  // Changes after the connection is open arrive in order.
+  await new Promise((r) => setTimeout(r, 50));
+  srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'processing', stage: 'embedding', progress: 0.5, done: 8, total: 16 }));
+  srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'ready', stage: 'indexed', progress: 1 }));
+  srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'deleted', stage: 'deleted', progress: 1 }));
+  const events = await reading.catch((err: unknown) => {
+    throw err instanceof Error && err.name === 'AbortError' ? new Error('stream ended early') : err;
+  });
+  assert.deepEqual(events.map((e) => e.event), ['snapshot', 'document', 'document', 'document']);
+  assert.equal((events[0]!.data as { documents: Array<{ stage: string }> }).documents[0]!.stage, 'parsing');
+  assert.deepEqual(events.slice(1).map((e) => (e.data as { status: string }).status), ['processing', 'ready', 'deleted']);
+  assert.equal((events[1]!.data as { done: number }).done, 8);
+  // The closed connection's listener is removed.
+  const end = Date.now() + 5000;
+  while (srv.services.changeListeners > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(srv.services.changeListeners, 0);
+  srv.services.emitChange(fakeDocument());
+  assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+});
+
+void test('ingest.jobs contract: no kind = ingest (first version), delete jobs validated, unknown kind refused', () => {
+  const id = 'a'.repeat(64);
+  const ingest = parseIngestQueueMessage({ v: 1, id: 'j1', documentId: id, storedPath: '/x', name: 'a.txt', mediaType: 'text/plain', size: 3 });
+  assert.ok(ingest.success && ingest.data.kind === undefined);
+  const del = parseIngestQueueMessage({ v: 1, id: 'j2', kind: 'delete', documentId: id, name: 'a.txt', storedPath: null });
+  assert.ok(del.success && del.data.kind === 'delete');
+  const badDelete = parseIngestQueueMessage({ v: 1, id: 'j3', kind: 'delete', documentId: 'nope', name: 'a.txt', storedPath: null });
+  assert.ok(!badDelete.success && badDelete.error.issues.some((i) => i.path.join('.') === 'documentId'));
+  const unknown = parseIngestQueueMessage({ v: 1, id: 'j4', kind: 'purge', documentId: id });
+  assert.ok(!unknown.success && unknown.error.issues.some((i) => i.path.join('.') === 'kind'));
+});
+
+void test('progress counts: given counts pass through; embedding chunks are recovered from the fraction; labels say what is counted', () => {
+  assert.deepEqual(progressCount({ stage: 'parsing', progress: 0.1, pages: 9, chunks: null, done: 3, total: 9 }), { done: 3, total: 9 });
+  assert.deepEqual(progressCount({ stage: 'embedding', progress: 0.2, pages: null, chunks: 40 }), { done: 0, total: 40 });
+  assert.deepEqual(progressCount({ stage: 'embedding', progress: 0.2 + 0.7 * 0.5, pages: null, chunks: 40 }), { done: 20, total: 40 });
+  assert.deepEqual(progressCount({ stage: 'chunking', progress: 0.15, pages: 2, chunks: null }), { done: null, total: null });
+  assert.equal(progressLabel({ stage: 'parsing', progress: 0.1, done: 3, total: 9 }), 'parsing page 3/9 · 10%');
+  assert.equal(progressLabel({ stage: 'saving', progress: 0.92, done: null, total: null }), 'saving · 92%');
+});
