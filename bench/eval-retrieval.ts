@@ -1,0 +1,91 @@
+/**
+ * `npm run eval:retrieval [-- options]`: retrieval quality on the squad-dev set (hit@1, hit@5,
+ * MRR@10 over the answerable questions), through the real ingest pipeline and retriever, written
+ * to bench/results/retrieval-squad-dev.json. See src/eval/retrieval-eval.ts.
+ *
+ * Options:
+ *   --limit N         ask at most N questions (after sampling)
+ *   --every N         ask every N-th answerable question (default 1: all of them)
+ *   --chunk-size N    characters per chunk (default: config CHUNK_SIZE)
+ *   --overlap N       chunk overlap (default: config CHUNK_OVERLAP)
+ *   --model DIR       ONNX embedder directory (default: config EMBED_MODEL when it is there,
+ *                     otherwise the test embedder fetched by `npm run models:test`)
+ *   --set DIR         the evaluation set (default ../shared/eval/squad-dev)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyNativeThreadingDefaults, loadConfig } from '../src/config.ts';
+import { runRetrievalEval } from '../src/eval/retrieval-eval.ts';
+import { loadSquadSet } from '../src/eval/squad-set.ts';
+import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
+import { testModels } from '../tests/support/test-models.ts';
+import { round, writeResult } from './stats.ts';
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unexpected argument ${a}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new Error(`--${m[1]} needs a value`);
+    out.set(m[1]!, value);
+  }
+  return out;
+}
+
+function positiveInt(args: Map<string, string>, name: string): number | undefined {
+  const raw = args.get(name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${raw}`);
+  return n;
+}
+
+applyNativeThreadingDefaults();
+const KNOWN = new Set(['limit', 'every', 'chunk-size', 'overlap', 'model', 'set']);
+const args = parseArgs(process.argv.slice(2));
+for (const k of args.keys()) if (!KNOWN.has(k)) throw new Error(`unknown option --${k}; known: ${[...KNOWN].map((x) => `--${x}`).join(' ')}`);
+const config = loadConfig();
+const chunking = {
+  size: positiveInt(args, 'chunk-size') ?? config.chunking.size,
+  overlap: positiveInt(args, 'overlap') ?? config.chunking.overlap,
+  embedBatch: config.chunking.embedBatch,
+};
+if (chunking.overlap >= chunking.size) throw new Error(`--overlap (${chunking.overlap}) must be smaller than --chunk-size (${chunking.size})`);
+const every = Math.max(1, positiveInt(args, 'every') ?? 1);
+const limit = positiveInt(args, 'limit');
+const modelDir =
+  args.get('model') ?? (fs.existsSync(path.join(config.models.embed, 'model.onnx')) ? config.models.embed : testModels().embed);
+const setDir = path.resolve(args.get('set') ?? '../shared/eval/squad-dev');
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
+const embedder = await createOnnxEmbedder(modelDir, { threads: config.models.threads });
+try {
+  log(`model ${embedder.modelName} (${modelDir}), chunks ${chunking.size}/${chunking.overlap}, threads ${config.models.threads}`);
+  const set = await loadSquadSet(setDir);
+  const r = await runRetrievalEval({ set, embedder, chunking, every, limit, onProgress: log });
+  const result = {
+    benchmark: 'retrieval-squad-dev',
+    at: new Date().toISOString(),
+    set: 'squad-dev (SQuAD 2.0 dev, 16 articles)',
+    model: { name: embedder.modelName, id: embedder.modelId, dimensions: embedder.dimensions },
+    chunking: { size: chunking.size, overlap: chunking.overlap },
+    index: 'FAISS IndexFlatIP (exact cosine)',
+    questions: r.questions,
+    sample: r.sample,
+    hitAt1: round(r.hitAt1),
+    hitAt5: round(r.hitAt5),
+    mrrAt10: round(r.mrrAt10),
+    documents: r.documents,
+    chunks: r.chunks,
+    offsetMismatches: r.offsetMismatches,
+    seconds: { ingest: round(r.ingestSeconds, 1), questions: round(r.querySeconds, 1), total: round((performance.now() - started) / 1000, 1) },
+    threads: config.models.threads,
+  };
+  const file = await writeResult('retrieval-squad-dev', result);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
+} finally {
+  await embedder.close();
+}

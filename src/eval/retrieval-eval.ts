@@ -1,0 +1,107 @@
+/**
+ * The retrieval evaluation: ingests every squad-dev document through the real ingest pipeline
+ * (parse -> chunk -> embed -> FAISS store in a temporary directory), asks the picked questions
+ * through the real retriever, and scores the ranked chunks (retrieval-metrics.ts). In-process:
+ * no broker, no web, no chat model.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { INGEST_CONTRACT_VERSION, type IngestJob } from '../contracts/ingest.ts';
+import { ingestDocument } from '../ingest/pipeline.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import { openFaissStore } from '../retrieval/faiss-store.ts';
+import { createRetriever } from '../retrieval/retriever.ts';
+import { firstRelevantRank, scoreRanks, type RetrievalScores } from './retrieval-metrics.ts';
+import { pickQuestions, type SquadSet } from './squad-set.ts';
+
+export interface RetrievalEvalOptions {
+  set: SquadSet;
+  embedder: Embedder;
+  chunking: { size: number; overlap: number; embedBatch: number };
+  /** Ask every n-th answerable question (1 = all). */
+  every: number;
+  /** At most this many questions (after sampling). */
+  limit: number | undefined;
+  /** Called now and then with a line for the terminal. */
+  onProgress?: (line: string) => void;
+}
+
+export interface RetrievalEvalResult extends RetrievalScores {
+  answerableQuestions: number;
+  sample: string;
+  documents: number;
+  chunks: number;
+  /** Chunks whose text is not the file's text at their offsets (should be 0). */
+  offsetMismatches: number;
+  ingestSeconds: number;
+  querySeconds: number;
+}
+
+export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<RetrievalEvalResult> {
+  const { set, embedder, chunking } = opts;
+  const say = opts.onProgress ?? (() => undefined);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-eval-'));
+  const store = await openFaissStore({
+    dir,
+    manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap },
+  });
+  try {
+    const fileText = new Map<string, string>();
+    const t0 = performance.now();
+    let chunks = 0;
+    for (const [i, doc] of set.docs.entries()) {
+      const storedPath = path.join(set.dir, 'docs', doc);
+      const bytes = await fs.readFile(storedPath);
+      fileText.set(doc, bytes.toString('utf8'));
+      const job: IngestJob = {
+        v: INGEST_CONTRACT_VERSION,
+        id: randomUUID(),
+        documentId: createHash('sha256').update(bytes).digest('hex'),
+        storedPath,
+        name: doc,
+        mediaType: 'text/plain',
+        size: bytes.length,
+      };
+      const r = await ingestDocument(job, { embedder, store, chunking });
+      chunks += r.chunks;
+      say(`ingested ${i + 1}/${set.docs.length} ${doc}: ${r.chunks} chunks (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    const ingestSeconds = (performance.now() - t0) / 1000;
+
+    const questions = pickQuestions(set.questions, { every: opts.every, limit: opts.limit });
+    const retriever = createRetriever(embedder, store);
+    const ranks: (number | null)[] = [];
+    let offsetMismatches = 0;
+    const checked = new Set<string>();
+    const t1 = performance.now();
+    for (const [i, q] of questions.entries()) {
+      const hits = await retriever.search(q.question, 10);
+      for (const h of hits) {
+        if (checked.has(h.chunkId)) continue;
+        checked.add(h.chunkId);
+        if (fileText.get(h.documentName)?.slice(h.start, h.end) !== h.text) offsetMismatches++;
+      }
+      ranks.push(firstRelevantRank(hits, q));
+      if ((i + 1) % 250 === 0) say(`asked ${i + 1}/${questions.length} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+    }
+    const querySeconds = (performance.now() - t1) / 1000;
+    const answerable = set.questions.filter((q) => !q.impossible).length;
+    const picked = [opts.every > 1 ? `every ${opts.every}th answerable question` : 'the answerable questions', opts.limit === undefined ? '' : `, first ${opts.limit}`].join('');
+    const sample = questions.length === answerable ? `all ${answerable} answerable questions` : `${picked} (${questions.length} of ${answerable})`;
+    return {
+      ...scoreRanks(ranks),
+      answerableQuestions: answerable,
+      sample,
+      documents: set.docs.length,
+      chunks,
+      offsetMismatches,
+      ingestSeconds,
+      querySeconds,
+    };
+  } finally {
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
