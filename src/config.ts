@@ -59,6 +59,8 @@ const schema = z.object({
   CHUNK_SIZE: int(100, 8000).default(1000),
   CHUNK_OVERLAP: int(0, 4000).default(150),
   EMBED_BATCH: int(1, 512).default(32),
+  /** FAISS index: flat (exact) or hnsw (approximate, for large collections); see src/retrieval/index-kind.ts. */
+  INDEX_TYPE: z.enum(['flat', 'hnsw']).default('flat'),
   MAX_UPLOAD_MB: int(1, 4096).default(50),
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
@@ -88,6 +90,7 @@ export interface Config {
     systemPrompt: string | undefined;
   };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
+  readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
   readonly ingest: { parseTimeoutMs: number };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
@@ -131,6 +134,7 @@ export function parseConfig(env: Env): Config {
       systemPrompt: e.SYSTEM_PROMPT,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
+    retrieval: { indexType: e.INDEX_TYPE },
     ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -10,7 +10,8 @@ import { applyNativeThreadingDefaults } from '../config.ts';
 import { AppError } from '../errors.ts';
 
 export type FaissModule = typeof Faiss;
-export type FaissIndex = Faiss.IndexFlatIP;
+/** Flat or HNSW: the store uses only what every index has (add, search, write). */
+export type FaissIndex = Faiss.Index;
 
 let loaded: FaissModule | undefined;
 

@@ -1,6 +1,7 @@
 /**
  * The VectorStore on FAISS (faiss-node): an exact IndexFlatIP over L2-normalised vectors, so the
- * inner product is the cosine similarity.
+ * inner product is the cosine similarity; or, with `indexType: 'hnsw'` (config INDEX_TYPE), an
+ * approximate HNSW index over the same vectors for large collections (index-kind.ts).
  *
  * Measured limits of faiss-node shape it: `removeIds` shifts the remaining ids on Flat indexes
  * (and aborts the process on HNSW), IDMap aborts on add, and vectors cannot be read back. So the
@@ -17,6 +18,7 @@ import { logger } from '../log.ts';
 import type { ChunkRecord, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion } from './faiss-files.ts';
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
+import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
 import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
 import { normaliseInto, VectorRows } from './vector-rows.ts';
 
@@ -25,6 +27,8 @@ export interface FaissStoreOptions {
   dir: string;
   /** What the configured embedder and chunker produce; a stored index built otherwise is refused. */
   manifest: IndexManifest;
+  /** Exact (`flat`, the default) or approximate (`hnsw`) search; recorded in each version's manifest. */
+  indexType?: IndexType;
 }
 
 interface State {
@@ -43,11 +47,13 @@ class FaissStore implements VectorStore {
   /** Reused for every query: faiss-node wants a plain array, and search should not allocate one. */
   private readonly query: number[];
   private readonly log = logger('faiss-store');
+  private readonly indexType: IndexType;
 
   constructor(
     private readonly faiss: FaissModule,
     private readonly opts: FaissStoreOptions,
   ) {
+    this.indexType = opts.indexType ?? 'flat';
     this.query = new Array<number>(opts.manifest.dimensions).fill(0);
     this.state = this.build([], new VectorRows(opts.manifest.dimensions));
   }
@@ -103,9 +109,10 @@ class FaissStore implements VectorStore {
     // faiss-node throws when k exceeds the number of vectors.
     const n = Math.min(Math.floor(k), rows.length);
     if (n < 1 || !normaliseInto(vector, this.query)) return [];
-    const { labels, distances } = index.search(this.query, n);
+    const { labels, distances } = index.search(this.query, searchDepth(this.indexType, n, rows.length));
     const hits: SearchHit[] = [];
-    for (let i = 0; i < labels.length; i++) {
+    // Results come best first; an HNSW search was asked for more than n to search deeper.
+    for (let i = 0; i < labels.length && hits.length < n; i++) {
       const row = rows[labels[i]!];
       if (row) hits.push({ ...row, score: distances[i]! });
     }
@@ -121,6 +128,7 @@ class FaissStore implements VectorStore {
         manifest: {
           format: MANIFEST_FORMAT,
           ...manifest,
+          indexType: this.indexType,
           chunks: rows.length,
           vectors: 'f32le',
           documents: [...docs].map(([documentId, d]) => ({ documentId, documentName: d.name, chunks: d.chunks })),
@@ -163,7 +171,15 @@ class FaissStore implements VectorStore {
       this.log.warn({ version: name, stored: files.manifest, configured: manifest }, 'index was chunked with other settings; new documents use the configured ones');
     }
     const vectors = new VectorRows(manifest.dimensions, files.vectors);
-    const index = this.faiss.IndexFlatIP.read(files.indexPath);
+    const storedType = storedIndexType(files.manifest.indexType);
+    if (storedType !== this.indexType) {
+      // INDEX_TYPE changed: the kept vectors rebuild the index; the next save records the new type.
+      this.log.info({ version: name, stored: storedType, configured: this.indexType, chunks: files.chunks.length }, 'rebuilding the index as the configured type');
+      this.state = this.build(files.chunks, vectors);
+      this.current = name;
+      return;
+    }
+    const index = this.faiss.Index.read(files.indexPath);
     if (index.ntotal() !== files.chunks.length || index.getDimension() !== manifest.dimensions) {
       throw new AppError(`index version ${name} is damaged: index.faiss holds ${index.ntotal()} vectors, chunks.jsonl ${files.chunks.length}`, { code: 'index_damaged' });
     }
@@ -173,7 +189,10 @@ class FaissStore implements VectorStore {
   }
 
   private build(rows: ChunkRecord[], vectors: VectorRows): State {
-    const index = new this.faiss.IndexFlatIP(this.opts.manifest.dimensions);
+    const dims = this.opts.manifest.dimensions;
+    // HNSW keeps no row ids of its own either (removeIds aborts on it): rebuilt like Flat on delete.
+    const index =
+      this.indexType === 'hnsw' ? this.faiss.Index.fromFactory(dims, HNSW_DESCRIPTOR, this.faiss.MetricType.METRIC_INNER_PRODUCT) : new this.faiss.IndexFlatIP(dims);
     for (const batch of vectors.plainBatches()) index.add(batch);
     return { index, rows, vectors, docs: countDocs(rows) };
   }

@@ -22,6 +22,8 @@ export const storedManifestSchema = z.object({
   dimensions: z.number().int().min(1),
   chunkSize: z.number().int(),
   chunkOverlap: z.number().int(),
+  /** Which FAISS index index.faiss is (index-kind.ts); absent in versions from before HNSW: flat. */
+  indexType: z.enum(['flat', 'hnsw']).optional(),
   /** Rows in index.faiss, lines in chunks.jsonl and vectors in vectors.f32: all equal. */
   chunks: z.number().int().min(0),
   /** How vectors.f32 is encoded: float32, little-endian, row after row. */
