@@ -18,6 +18,7 @@ import { chunkDocument } from './chunker.ts';
 import { detectMediaType } from './detect-type.ts';
 import { isolatedParser } from './isolated-parser.ts';
 import type { DocumentParser } from './parse-document.ts';
+import { parseText } from './parse-text.ts';
 
 export interface IngestProgress {
   /** parsing | chunking | embedding | saving | indexed */
@@ -48,6 +49,8 @@ export interface IngestResult {
   chunks: number;
 }
 
+const parseTextHere: DocumentParser = (bytes) => new Promise((resolve) => resolve(parseText(bytes)));
+
 async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Array>): Promise<Uint8Array> {
   try {
     return await read(job.storedPath);
@@ -69,7 +72,11 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
   const type = detectMediaType(bytes, job.name);
   if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
-  const parse = deps.parser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs });
+  // Plain text is only decoded, nothing a malformed file can crash or hang; a parse child per file
+  // costs more than embedding a small file (bench:ingest), so text is read in-process.
+  const parse =
+    deps.parser ??
+    (type === 'text/plain' ? parseTextHere : isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs }));
   const parsed = await parse(bytes, type);
   const pages = parsed.pageCount;
 
