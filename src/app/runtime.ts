@@ -20,6 +20,7 @@ import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { Closer } from './closer.ts';
+import { openGuardedStore, type GuardedStore } from './guarded-store.ts';
 
 export class Runtime {
   readonly closer: Closer;
@@ -70,29 +71,39 @@ export class Runtime {
     });
   }
 
-  /** The vector index; reloads itself when another process announces a new version. */
-  store(): Promise<VectorStore> {
+  /** A FAISS store in `dir` for the configured embedder and chunker: the live index, or a re-index's fresh copy. */
+  async openStoreAt(dir: string): Promise<VectorStore> {
+    const embedder = await this.embedder();
+    return openFaissStore({
+      dir,
+      manifest: {
+        embedModelId: embedder.modelId,
+        embedModelName: embedder.modelName,
+        dimensions: embedder.dimensions,
+        chunkSize: this.config.chunking.size,
+        chunkOverlap: this.config.chunking.overlap,
+      },
+    });
+  }
+
+  /**
+   * The vector index; reloads itself when another process announces a new version. An index built
+   * by another embedding model does not stop the process: the store waits for a re-index
+   * (guarded-store.ts) and says so in the log and in `reindexNeeded`.
+   */
+  store(): Promise<GuardedStore> {
     return this.once('store', async () => {
-      const embedder = await this.embedder();
       const { bus } = await this.messaging();
       await fs.mkdir(this.config.paths.vectorstore, { recursive: true });
-      const store = await openFaissStore({
-        dir: this.config.paths.vectorstore,
-        manifest: {
-          embedModelId: embedder.modelId,
-          embedModelName: embedder.modelName,
-          dimensions: embedder.dimensions,
-          chunkSize: this.config.chunking.size,
-          chunkOverlap: this.config.chunking.overlap,
-        },
-      });
+      const store = await openGuardedStore(() => this.openStoreAt(this.config.paths.vectorstore));
       const log = this.logger.child({ component: 'index' });
       const sub = await bus.subscribe(EXCHANGES.indexUpdates, async () => {
         if (await store.reload()) log.info({ version: store.version, chunks: store.size }, 'index version loaded');
       });
       this.closer.add('vector store', () => store.close());
       this.closer.add('index updates', () => sub.cancel());
-      log.info({ version: store.version, chunks: store.size }, 'index opened');
+      if (store.reindexNeeded !== null) log.error({ reindexNeeded: store.reindexNeeded }, 'index needs a re-index: search is unavailable until it is rebuilt');
+      else log.info({ version: store.version, chunks: store.size }, 'index opened');
       return store;
     });
   }

@@ -1,16 +1,34 @@
-/** Entrypoint: `npm run ingest -- [files or folders]` (default: the ingest/ inbox) into a running Docent. */
+/**
+ * Entrypoint: `npm run ingest -- [files or folders]` (default: the ingest/ inbox) into a running
+ * Docent, or `npm run ingest -- --reindex` to rebuild its index with the configured embedding
+ * model. Exit code 1 when any document failed.
+ */
 import { loadConfig } from '../config.ts';
-import { ingestFiles, listFiles } from '../cli/ingest-files.ts';
+import { ingestFiles, listFiles, reindex, type IngestSummary } from '../cli/ingest-files.ts';
 import { ServiceClient } from '../cli/service-client.ts';
 
 const config = loadConfig();
-const inputs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const files = await listFiles(inputs.length > 0 ? inputs : [config.paths.inbox]);
-if (files.length === 0) {
-  process.stdout.write(`nothing to ingest: put files in ${config.paths.inbox} or name them on the command line\n`);
-  process.exit(0);
+const args = process.argv.slice(2);
+const client = new ServiceClient(config.cli.serviceUrl);
+const opts = { progress: process.stdout.isTTY };
+let summary: IngestSummary;
+try {
+  if (args.includes('--reindex')) {
+    summary = await reindex(client, opts);
+  } else {
+    const inputs = args.filter((a) => !a.startsWith('--'));
+    const files = await listFiles(inputs.length > 0 ? inputs : [config.paths.inbox]);
+    if (files.length === 0) {
+      process.stdout.write(`nothing to ingest: put files in ${config.paths.inbox} or name them on the command line\n`);
+      process.exit(0);
+    }
+    summary = await ingestFiles(client, files, opts);
+  }
+} catch (err) {
+  process.stderr.write(`docent ingest: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
 }
-const summary = await ingestFiles(new ServiceClient(config.cli.serviceUrl), files, { progress: process.stdout.isTTY });
-process.stdout.write(`ingested ${summary.ingested.length}, skipped ${summary.duplicates.length} duplicates, failed ${summary.failed.length}\n`);
+const verb = args.includes('--reindex') ? 're-indexed' : 'ingested';
+process.stdout.write(`${verb} ${summary.ingested.length}, skipped ${summary.duplicates.length} duplicates, failed ${summary.failed.length}\n`);
 for (const f of summary.failed) process.stdout.write(`  failed: ${f.file}: ${f.reason}\n`);
 process.exit(summary.failed.length > 0 ? 1 : 0);

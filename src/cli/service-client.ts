@@ -5,13 +5,16 @@ import path from 'node:path';
 export interface ApiDocument {
   id: string;
   name: string;
-  status: 'queued' | 'processing' | 'ready' | 'failed';
+  status: 'queued' | 'processing' | 'ready' | 'failed' | 'deleting';
   duplicate?: boolean;
   progress?: number;
   stage?: string;
   error?: string | null;
   pages?: number | null;
   chunks?: number | null;
+  /** What the stage counts (pages read, chunks embedded) so far, out of `total`. */
+  done?: number | null;
+  total?: number | null;
 }
 
 export class ServiceClient {
@@ -48,6 +51,12 @@ export class ServiceClient {
 
   document(id: string): Promise<ApiDocument> {
     return this.call<ApiDocument>(`/api/documents/${encodeURIComponent(id)}`);
+  }
+
+  /** Asks the service to rebuild the index with its configured embedding model; the documents it re-indexes. */
+  async reindex(): Promise<ApiDocument[]> {
+    const body = await this.call<{ documents: ApiDocument[] }>('/api/index/reindex', { method: 'POST' });
+    return body.documents;
   }
 
   search(q: string, k: number): Promise<{ results: Array<{ documentName: string; page: number | null; text: string; score: number }> }> {

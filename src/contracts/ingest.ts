@@ -6,7 +6,9 @@
  * document) and `delete` (remove it from the index and drop its stored upload). Both go through
  * the one queue so the single active ingest worker applies them in order: a delete sent while the
  * document is still being ingested runs after that ingest. A message without `kind` (the first
- * version of this contract) is an ingest job.
+ * version of this contract) is an ingest job. A `reindex` job rebuilds the whole index with the
+ * configured embedding model and chunker from the stored uploads it lists, into a fresh index
+ * version that replaces the live one in one step (see src/ingest/reindex-job.ts).
  */
 import { z } from 'zod';
 
@@ -17,7 +19,7 @@ export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wo
 export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
-export const INGEST_JOB_KINDS = ['ingest', 'delete'] as const;
+export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex'] as const;
 
 export const ingestJobSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
@@ -46,7 +48,23 @@ export const deleteJobSchema = z.object({
 });
 export type DeleteJob = z.infer<typeof deleteJobSchema>;
 
-export type IngestQueueMessage = IngestJob | DeleteJob;
+export const reindexJobSchema = z.object({
+  v: z.literal(INGEST_CONTRACT_VERSION),
+  id: z.string().min(1),
+  kind: z.literal('reindex'),
+  /** Every stored document to rebuild the index from; the ones not listed leave the index. */
+  documents: z.array(
+    z.object({
+      documentId: z.string().regex(/^[0-9a-f]{64}$/),
+      name: z.string().min(1).max(500),
+      /** The stored upload, a path the service chose. */
+      storedPath: z.string().min(1),
+    }),
+  ),
+});
+export type ReindexJob = z.infer<typeof reindexJobSchema>;
+
+export type IngestQueueMessage = IngestJob | DeleteJob | ReindexJob;
 
 /**
  * Validates an `ingest.jobs` message of either kind; the issues name the fields of the kind the
@@ -55,6 +73,7 @@ export type IngestQueueMessage = IngestJob | DeleteJob;
 export function parseIngestQueueMessage(body: unknown): z.SafeParseReturnType<unknown, IngestQueueMessage> {
   const kind = (body as { kind?: unknown } | null)?.kind;
   if (kind === 'delete') return deleteJobSchema.safeParse(body);
+  if (kind === 'reindex') return reindexJobSchema.safeParse(body);
   if (kind === undefined || kind === 'ingest') return ingestJobSchema.safeParse(body);
   return z.object({ kind: z.enum(INGEST_JOB_KINDS) }).safeParse(body) as z.SafeParseReturnType<unknown, IngestQueueMessage>;
 }

@@ -8,13 +8,17 @@
  * after any ingest of the document still ahead of it) and marks the document `deleting`; the row
  * goes when the worker reports `deleted`. Before that row goes, `beforeDeleted` runs (the web
  * reloads its index there), so once a document has left the list this process's search no longer
- * finds it.
+ * finds it. Likewise `beforeReady` runs before a document shows `ready`, so a ready document is
+ * found by this process's search.
+ *
+ * Re-indexing sends one `reindex` job listing every stored document that is ready or failed (their
+ * uploads are kept under uploadsDir/<id>); they show `queued` until the worker reports on them.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType } from '../contracts/ingest.ts';
+import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
 import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { InvalidInputError } from '../errors.ts';
 import { detectMediaType } from '../ingest/detect-type.ts';
@@ -41,6 +45,8 @@ export async function createDocumentService(deps: {
   logger: Logger;
   /** Runs before a `deleted` event removes the row, e.g. reloading this process's index. */
   beforeDeleted?: () => Promise<unknown>;
+  /** Runs before a `ready` event marks a document ready, e.g. reloading this process's index. */
+  beforeReady?: () => Promise<unknown>;
 }): Promise<DocumentServiceHandle> {
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
@@ -54,6 +60,9 @@ export async function createDocumentService(deps: {
     }
     if (parsed.data.status === 'deleted' && deps.beforeDeleted) {
       await deps.beforeDeleted().catch((err: unknown) => deps.logger.warn({ err }, 'index reload before a delete failed'));
+    }
+    if (parsed.data.status === 'ready' && deps.beforeReady) {
+      await deps.beforeReady().catch((err: unknown) => deps.logger.warn({ err }, 'index reload before ready failed'));
     }
     const view = deps.registry.apply(parsed.data);
     if (view) changes.emit('change', view);
@@ -134,6 +143,32 @@ export async function createDocumentService(deps: {
       }
       deps.logger.info({ documentId: id, name: before.name }, 'queued for deletion');
       return view;
+    },
+    async reindex() {
+      const docs = deps.registry.list().filter((d) => d.status === 'ready' || d.status === 'failed');
+      const job: ReindexJob = {
+        v: INGEST_CONTRACT_VERSION,
+        id: randomUUID(),
+        kind: 'reindex',
+        documents: docs.map((d) => ({ documentId: d.id, name: d.name, storedPath: path.join(deps.uploadsDir, d.id) })),
+      };
+      const queued: DocumentView[] = [];
+      const at = Date.now();
+      for (const d of docs) {
+        const view = deps.registry.apply({ v: INGEST_CONTRACT_VERSION, documentId: d.id, name: d.name, status: 'queued', stage: 'queued for re-index', progress: 0, pages: d.pages, chunks: d.chunks, error: null, done: null, total: null, at });
+        if (view) {
+          queued.push(view);
+          changes.emit('change', view);
+        }
+      }
+      try {
+        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+      } catch (err) {
+        for (const d of docs) deps.registry.restore(d);
+        throw err;
+      }
+      deps.logger.info({ documents: docs.length, jobId: job.id }, 'queued a re-index');
+      return queued;
     },
     list: () => deps.registry.list(),
     get: (id) => deps.registry.get(id),

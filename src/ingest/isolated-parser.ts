@@ -19,7 +19,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
-import type { DocumentParser } from './parse-document.ts';
+import type { DocumentParser, PageProgress } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { isParseReply, type ParseRequest } from './parse-protocol.ts';
 
@@ -70,7 +70,7 @@ function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: 
 }
 
 /** Parses one document in a fresh child process. */
-export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: IsolatedParserOptions = {}): Promise<ParsedDocument> {
+export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: IsolatedParserOptions = {}, onPage?: PageProgress): Promise<ParsedDocument> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   return new Promise<ParsedDocument>((resolve, reject) => {
@@ -110,6 +110,7 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
     child.on('message', (msg: unknown) => {
       if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
       if (msg.kind === 'ready') return start();
+      if (msg.kind === 'progress') return void onPage?.(msg.done, msg.total);
       if (msg.kind === 'parsed') return finish(null, msg.document);
       const err = msg.invalidInput
         ? new InvalidInputError(msg.message, { code: msg.code })
@@ -128,5 +129,5 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
 
 /** A DocumentParser for the pipeline that isolates every parse. */
 export function isolatedParser(opts: IsolatedParserOptions = {}): DocumentParser {
-  return (bytes, type) => parseIsolated(bytes, type, opts);
+  return (bytes, type, onPage) => parseIsolated(bytes, type, opts, onPage);
 }

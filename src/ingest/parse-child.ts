@@ -10,9 +10,16 @@ import { isParseRequest, type ParseReply, type ParseRequest } from './parse-prot
 /** The child's PDF timeout trails the parent's, so a hang is reported the same way for every format. */
 const CHILD_TIMEOUT_SLACK_MS = 5000;
 
-export type ChildParse = (req: ParseRequest) => Promise<ParsedDocument>;
+export type ChildParse = (req: ParseRequest, onPage: (done: number, total: number) => void) => Promise<ParsedDocument>;
 
-export const defaultChildParse: ChildParse = (req) => parseDocument(req.bytes, req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS });
+export const defaultChildParse: ChildParse = (req, onPage) =>
+  parseDocument(req.bytes, req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, onPage });
+
+/** Page progress for the parent; a lost progress message only makes the bar less live. */
+function sendProgress(done: number, total: number): void {
+  const msg: ParseReply = { kind: 'progress', done, total };
+  process.send?.(msg, (err: Error | null) => void err);
+}
 
 function replyFor(err: unknown): ParseReply {
   return {
@@ -28,7 +35,7 @@ function replyFor(err: unknown): ParseReply {
 export function serveParseRequests(parse: ChildParse = defaultChildParse): void {
   if (!process.send) throw new Error('the parse child must be started with an IPC channel (child_process.fork)');
   process.once('message', (msg: unknown) => {
-    const work = isParseRequest(msg) ? parse(msg) : Promise.reject(new Error('the parse child received a malformed request'));
+    const work = isParseRequest(msg) ? parse(msg, sendProgress) : Promise.reject(new Error('the parse child received a malformed request'));
     work
       .then((document): ParseReply => ({ kind: 'parsed', document }), replyFor)
       .then((reply) => process.send!(reply, () => process.disconnect()))

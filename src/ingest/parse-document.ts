@@ -13,13 +13,21 @@ import { parseText } from './parse-text.ts';
 export interface ParseOptions {
   /** Longest a PDF may take inside the parser; the isolating runner enforces its own limit too. */
   pdfTimeoutMs?: number;
+  /** Called as pages are read (PDF only): pages read so far, page count. */
+  onPage?: PageProgress;
 }
+
+/** Pages read so far out of the page count. */
+export type PageProgress = (done: number, total: number) => void;
 
 /** Parses `bytes` of a known type. @throws InvalidInputError for problems with the file itself. */
 export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: ParseOptions = {}): Promise<ParsedDocument> {
   switch (type) {
     case 'application/pdf':
-      return parsePdf(bytes, opts.pdfTimeoutMs === undefined ? {} : { timeoutMs: opts.pdfTimeoutMs });
+      return parsePdf(bytes, {
+        ...(opts.pdfTimeoutMs === undefined ? {} : { timeoutMs: opts.pdfTimeoutMs }),
+        ...(opts.onPage === undefined ? {} : { onPage: opts.onPage }),
+      });
     case DOCX_MEDIA_TYPE:
       return parseDocx(bytes);
     case 'text/html':
@@ -32,4 +40,4 @@ export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: Pa
 }
 
 /** What the pipeline's parse step calls: in-process, or isolated in a child process. */
-export type DocumentParser = (bytes: Uint8Array, type: MediaType) => Promise<ParsedDocument>;
+export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress) => Promise<ParsedDocument>;

@@ -11,7 +11,12 @@ import { hasText, normaliseText, type ParsedDocument, type ParsedPage } from './
 export interface ParsePdfOptions {
   /** Longest time reading one PDF may take before it is refused. Default 120 000 ms. */
   timeoutMs?: number;
+  /** Called after each batch of pages: pages read so far, page count. */
+  onPage?: (done: number, total: number) => void;
 }
+
+/** Pages read per pdf.js call: small enough for a live "page i/n", large enough to cost nothing. */
+const PAGES_PER_STEP = 10;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -28,6 +33,28 @@ function translate(err: unknown): InvalidInputError {
   return new InvalidInputError(`the PDF could not be read (${errorMessage(err)})`, { code: 'unreadable', cause: err });
 }
 
+interface PageText {
+  num: number;
+  text: string;
+}
+
+/** Reads the pages a batch at a time (pdf.js loads the document once), reporting after each batch. */
+async function readPages(
+  parser: { getText(p: { first: number; last: number }): Promise<{ total: number; pages: PageText[] }> },
+  onPage?: (done: number, total: number) => void,
+): Promise<{ total: number; pages: PageText[] }> {
+  const pages: PageText[] = [];
+  let total = Infinity;
+  for (let first = 1; first <= total; first += PAGES_PER_STEP) {
+    const last = first + PAGES_PER_STEP - 1;
+    const r = await parser.getText({ first, last });
+    total = r.total;
+    pages.push(...r.pages);
+    onPage?.(Math.min(last, total), total);
+  }
+  return { total: total === Infinity ? 0 : total, pages };
+}
+
 /**
  * Extracts the text of every page.
  * @throws InvalidInputError when the PDF is corrupt, encrypted, has no text, or takes too long.
@@ -39,7 +66,7 @@ export async function parsePdf(bytes: Uint8Array, opts: ParsePdfOptions = {}): P
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: VerbosityLevel.ERRORS });
   let timer: NodeJS.Timeout | undefined;
   try {
-    const reading = parser.getText();
+    const reading = readPages(parser, opts.onPage);
     reading.catch(() => undefined); // it may settle after the timeout won the race
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -4,7 +4,8 @@
  * request: the parent sends a ParseRequest, the child answers with one ParseReply and the parent
  * ends it. The child first says `ready` once its code is loaded, so the parse timeout measures the
  * parse and not the start-up of a child on a busy machine. Anything else (exit without a reply, a
- * timeout) is judged by the parent.
+ * timeout) is judged by the parent. While a PDF is read the child also sends `progress` (pages read
+ * so far out of the page count), so the documents page can show "parsing page i/n".
  */
 import type { MediaType } from '../contracts/ingest.ts';
 import type { ParsedDocument } from './parsed-document.ts';
@@ -19,6 +20,7 @@ export interface ParseRequest {
 
 export type ParseReply =
   | { kind: 'ready' }
+  | { kind: 'progress'; done: number; total: number }
   | { kind: 'parsed'; document: ParsedDocument }
   | {
       kind: 'error';
@@ -36,5 +38,5 @@ export function isParseRequest(m: unknown): m is ParseRequest {
 
 export function isParseReply(m: unknown): m is ParseReply {
   const r = m as { kind?: unknown } | null;
-  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'parsed' || r.kind === 'error');
+  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'progress' || r.kind === 'parsed' || r.kind === 'error');
 }

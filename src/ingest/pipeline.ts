@@ -6,7 +6,10 @@
  * never added again. Problems with the file itself are InvalidInputError, so the caller fails the
  * document with the message; anything else (disk, embedder) keeps its own retryable flag.
  *
- * Progress stages, in order: parsing -> chunking -> embedding (once per batch) -> saving -> indexed.
+ * Progress stages, in order: parsing (with pages read so far / page count for PDFs, as the parse
+ * child reports them) -> chunking -> embedding (chunks embedded so far / chunks, before the first
+ * batch and after every batch) -> saving -> indexed. The counts come from the work itself, so
+ * "page 40/300" and "chunk 64/900" are what was done, not an estimate.
  */
 import fs from 'node:fs/promises';
 import type { IngestJob } from '../contracts/ingest.ts';
@@ -27,6 +30,9 @@ export interface IngestProgress {
   progress: number;
   pages: number | null;
   chunks: number | null;
+  /** What the stage counts (pages read, chunks embedded) so far; null when it does not count. */
+  done: number | null;
+  total: number | null;
 }
 
 export interface IngestDeps {
@@ -41,6 +47,11 @@ export interface IngestDeps {
   parseTimeoutMs?: number;
   /** Runs the parse step; default a child process per document (isolated-parser.ts). */
   parser?: DocumentParser;
+  /**
+   * Save a new index version after adding the document. Default true; a re-index adds every
+   * document to a fresh store first and saves once at the end.
+   */
+  persist?: boolean;
 }
 
 export interface IngestResult {
@@ -68,7 +79,7 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const report = deps.onProgress ?? (() => undefined);
   const { embedder, store, chunking } = deps;
 
-  report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null });
+  report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null, done: null, total: null });
   const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
   const type = detectMediaType(bytes, job.name);
   if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
@@ -77,29 +88,34 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const parse =
     deps.parser ??
     (type === 'text/plain' ? parseTextHere : isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs }));
-  const parsed = await parse(bytes, type);
+  const parsed = await parse(bytes, type, (done, total) => {
+    report({ stage: 'parsing', progress: 0.05 + (0.1 * done) / Math.max(1, total), pages: total, chunks: null, done, total });
+  });
   const pages = parsed.pageCount;
 
-  report({ stage: 'chunking', progress: 0.15, pages, chunks: null });
+  report({ stage: 'chunking', progress: 0.15, pages, chunks: null, done: null, total: null });
   const chunks = await chunkDocument({ documentId: job.documentId, documentName: job.name, mediaType: type }, parsed, chunking);
 
   const vectors: number[][] = [];
   const batches = Math.ceil(chunks.length / chunking.embedBatch);
+  const embedded = (done: number) =>
+    report({ stage: 'embedding', progress: 0.2 + (0.7 * done) / Math.max(1, chunks.length), pages, chunks: chunks.length, done, total: chunks.length });
+  embedded(0);
   for (let b = 0; b < batches; b++) {
-    report({ stage: 'embedding', progress: 0.2 + (0.7 * b) / batches, pages, chunks: chunks.length });
     const texts = chunks.slice(b * chunking.embedBatch, (b + 1) * chunking.embedBatch).map((c) => c.text);
     const batch = await embedder.embedDocuments(texts);
     if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
     for (const v of batch) vectors.push(v);
+    embedded(vectors.length);
   }
 
-  report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length });
+  report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });
   // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
   if (store.hasDocument(job.documentId)) await store.removeDocument(job.documentId);
   await store.addDocument(chunks, vectors);
-  const version = await store.save();
+  const version = deps.persist === false ? null : await store.save();
 
-  report({ stage: 'indexed', progress: 1, pages, chunks: chunks.length });
+  report({ stage: 'indexed', progress: 1, pages, chunks: chunks.length, done: null, total: null });
   log.info({ pages, chunks: chunks.length, version }, 'document indexed');
   return { pages, chunks: chunks.length };
 }

@@ -55,6 +55,11 @@ export interface DocumentService {
   delete(id: string): Promise<DocumentView | undefined>;
   /** Calls the listener on every status change (status `deleted` when one is gone); returns the unsubscribe function. */
   onChange(listener: (doc: DocumentView) => void): () => void;
+  /**
+   * Sends one `reindex` job that rebuilds the index from every stored document (ready or failed)
+   * with the configured embedding model; returns those documents, now queued for re-index.
+   */
+  reindex?(): Promise<DocumentView[]>;
 }
 
 export interface SearchService {

@@ -6,7 +6,7 @@
  */
 import { defaultChildParse, serveParseRequests } from '../../src/ingest/parse-child.ts';
 
-serveParseRequests(async (req) => {
+serveParseRequests(async (req, onPage) => {
   const head = Buffer.from(req.bytes.subarray(0, 8)).toString('latin1');
   if (head.startsWith('HANG')) for (;;); // an endless loop no in-process timer can interrupt
   if (head.startsWith('CRASH')) {
@@ -19,5 +19,5 @@ serveParseRequests(async (req) => {
     const hoard: string[][] = [];
     for (;;) hoard.push(Array.from({ length: 10_000 }, (_, i) => `leak-${i}-${hoard.length}`));
   }
-  return defaultChildParse(req);
+  return defaultChildParse(req, onPage);
 });

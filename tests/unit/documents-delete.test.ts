@@ -77,7 +77,7 @@ async function setup() {
   const registry = new DocumentRegistry(':memory:');
   cleanup.push(() => registry.close());
   const uploadsDir = path.join(dir, 'uploads');
-  const documents = await createDocumentService({ bus, registry, uploadsDir, logger: silent, beforeDeleted: () => reader.reload() });
+  const documents = await createDocumentService({ bus, registry, uploadsDir, logger: silent, beforeDeleted: () => reader.reload(), beforeReady: () => reader.reload() });
   cleanup.push(() => documents.close());
   const services = new FakeServices();
   Object.assign(services, { documents, search: createRetriever(embedder, reader) });

@@ -5,7 +5,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
-import { progressCount } from '../../src/ingest/progress-count.ts';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
 import { progressLabel } from '../../templates/documents.ts';
 
@@ -77,11 +76,13 @@ void test('ingest.jobs contract: no kind = ingest (first version), delete jobs v
   assert.ok(!unknown.success && unknown.error.issues.some((i) => i.path.join('.') === 'kind'));
 });
 
-void test('progress counts: given counts pass through; embedding chunks are recovered from the fraction; labels say what is counted', () => {
-  assert.deepEqual(progressCount({ stage: 'parsing', progress: 0.1, pages: 9, chunks: null, done: 3, total: 9 }), { done: 3, total: 9 });
-  assert.deepEqual(progressCount({ stage: 'embedding', progress: 0.2, pages: null, chunks: 40 }), { done: 0, total: 40 });
-  assert.deepEqual(progressCount({ stage: 'embedding', progress: 0.2 + 0.7 * 0.5, pages: null, chunks: 40 }), { done: 20, total: 40 });
-  assert.deepEqual(progressCount({ stage: 'chunking', progress: 0.15, pages: 2, chunks: null }), { done: null, total: null });
+void test('a reindex job lists the stored documents; progress labels say what is counted', () => {
+  const id = 'b'.repeat(64);
+  const reindex = parseIngestQueueMessage({ v: 1, id: 'j5', kind: 'reindex', documents: [{ documentId: id, name: 'a.txt', storedPath: '/u/x' }] });
+  assert.ok(reindex.success && reindex.data.kind === 'reindex');
+  const badReindex = parseIngestQueueMessage({ v: 1, id: 'j6', kind: 'reindex', documents: [{ documentId: id, name: 'a.txt' }] });
+  assert.ok(!badReindex.success && badReindex.error.issues.some((i) => i.path.join('.') === 'documents.0.storedPath'));
+  assert.equal(progressLabel({ stage: 'embedding', progress: 0.55, done: 20, total: 40 }), 'embedding chunk 20/40 · 55%');
   assert.equal(progressLabel({ stage: 'parsing', progress: 0.1, done: 3, total: 9 }), 'parsing page 3/9 · 10%');
   assert.equal(progressLabel({ stage: 'saving', progress: 0.92, done: null, total: null }), 'saving · 92%');
 });

@@ -55,9 +55,14 @@ void test('a Markdown file is parsed, chunked, embedded in batches, indexed and 
 
   const stages = progress.map((p) => p.stage).filter((s, i, all) => s !== all[i - 1]);
   assert.deepEqual(stages, ['parsing', 'chunking', 'embedding', 'saving', 'indexed']);
-  assert.equal(progress.filter((p) => p.stage === 'embedding').length, embedder.batches.length, 'one embedding event per batch');
+  const embedding = progress.filter((p) => p.stage === 'embedding');
+  assert.deepEqual(
+    embedding.map((p) => [p.done, p.total]),
+    [0, ...embedder.batches.map((_, i) => embedder.batches.slice(0, i + 1).reduce((x, y) => x + y, 0))].map((d) => [d, result.chunks]),
+    'chunks embedded so far, before the first batch and after each one',
+  );
   assert.ok(progress.every((p, i) => i === 0 || p.progress >= progress[i - 1]!.progress), 'progress never goes back');
-  assert.deepEqual(progress.at(-1), { stage: 'indexed', progress: 1, pages: null, chunks: result.chunks });
+  assert.deepEqual(progress.at(-1), { stage: 'indexed', progress: 1, pages: null, chunks: result.chunks, done: null, total: null });
 
   const hits = await store.search(await embedder.embedQuery('how much does mooring cost a night'), 1);
   assert.match(hits[0]!.text, /Mooring costs twelve euros/);

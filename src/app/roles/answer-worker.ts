@@ -12,7 +12,7 @@ import { AnswerCancellations } from '../../answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../answer/answer-handler.ts';
 import { listenForCancels } from '../../answer/cancel-listener.ts';
 import { QUEUES } from '../../contracts/names.ts';
-import { createRetriever } from '../../retrieval/retriever.ts';
+import { createGuardedRetriever } from '../guarded-store.ts';
 import type { Runtime } from '../runtime.ts';
 
 const MAX_ATTEMPTS = 3;
@@ -32,7 +32,7 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
   const handler = createAnswerHandler({
     bus,
     events,
-    retriever: createRetriever(embedder, store),
+    retriever: createGuardedRetriever(embedder, store),
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,

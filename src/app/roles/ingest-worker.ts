@@ -1,4 +1,8 @@
-/** The ingest worker role: the single active consumer of `ingest.jobs`, the one index writer. */
+/**
+ * The ingest worker role: the single active consumer of `ingest.jobs`, the one index writer.
+ * It starts even when the index was built by another embedding model (the store then waits for a
+ * re-index): it is the process that takes the `reindex` job and rebuilds the index.
+ */
 import { QUEUES } from '../../contracts/names.ts';
 import { createIngestHandler } from '../../ingest/job-handler.ts';
 import type { Runtime } from '../runtime.ts';
@@ -16,8 +20,11 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     maxAttempts: MAX_ATTEMPTS,
     logger: log,
     parseTimeoutMs: rt.config.ingest.parseTimeoutMs,
+    reindex: { indexDir: rt.config.paths.vectorstore, openStore: (dir) => rt.openStoreAt(dir) },
   });
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: MAX_ATTEMPTS });
   rt.closer.add('ingest consumer', () => sub.cancel());
-  log.info('ingest worker ready (single active consumer)');
+  if (store.reindexNeeded !== null) {
+    log.warn({ reindexNeeded: store.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
+  } else log.info('ingest worker ready (single active consumer)');
 }

@@ -10,7 +10,7 @@ import { createAnswerClient } from '../../answer/answer-client.ts';
 import { createVoteService } from '../../answer/vote-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
-import { createRetriever } from '../../retrieval/retriever.ts';
+import { createGuardedRetriever } from '../guarded-store.ts';
 import { createWebApp } from '../../web/app.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen } from '../http-server.ts';
@@ -25,7 +25,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const registry = new DocumentRegistry(path.join(cfg.paths.data, 'documents.db'));
   rt.closer.add('document registry', () => registry.close());
   // A deleted document leaves the list only once this process's index no longer holds it.
-  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log, beforeDeleted: () => store.reload() });
+  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log, beforeDeleted: () => store.reload(), beforeReady: () => store.reload() });
   rt.closer.add('document service', () => documents.close());
   const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log });
   rt.closer.add('answer client', () => answers.close());
@@ -35,14 +35,14 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
 
   const services: WebServices = {
     documents,
-    search: createRetriever(embedder, store),
+    search: createGuardedRetriever(embedder, store),
     answers,
     votes: createVoteService(events),
     analytics,
     // The roles this process needs were all started before the server listens; what is left to
     // check per request is that the index can be read.
     readiness: {
-      check: () => Promise.resolve({ messaging: 'ok', index: store.size >= 0 ? 'ok' : 'unreadable', embedder: 'ok' }),
+      check: () => Promise.resolve({ messaging: 'ok', index: store.reindexNeeded !== null ? `re-index needed: ${store.reindexNeeded}` : store.size >= 0 ? 'ok' : 'unreadable', embedder: 'ok' }),
     },
   };
   const server = await listen(createWebApp({ services, config: cfg, logger: log }), cfg.web.host, cfg.web.port, rt.closer, log);

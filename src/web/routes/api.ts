@@ -39,6 +39,13 @@ export function jsonApi(services: WebServices, config: Config): Router {
     res.status(202).json({ id: doc.id, name: doc.name, status: doc.status });
   });
 
+  // `npm run ingest -- --reindex`: rebuild the index with the configured embedding model.
+  router.post('/api/index/reindex', async (_req, res) => {
+    if (!services.documents.reindex) throw notFound('This service cannot re-index.');
+    const documents = await services.documents.reindex();
+    res.status(202).json({ documents: documents.map(({ id, name, status }) => ({ id, name, status })) });
+  });
+
   router.get('/api/search', async (req, res) => {
     const q = parseQuery(req.query.q);
     const k = parseK(req.query.k);

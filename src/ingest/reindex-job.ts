@@ -1,0 +1,141 @@
+/**
+ * The ingest worker's handling of a `reindex` job: rebuilds the whole index from the stored
+ * uploads with the configured embedding model and chunker settings, for instance after the
+ * embedding model changed (the store then refuses the old index and names `npm run ingest --
+ * --reindex`, which sends this job).
+ *
+ * Built beside the live index, swapped in one step: every listed document goes through the normal
+ * pipeline into a fresh store in `<index dir>/.reindex-<uuid>/`, saved once; its version directory
+ * is then renamed into the index directory and CURRENT is pointed at it (faiss-files.ts: atomic).
+ * Until that rename the live version is untouched and keeps serving (when its model still fits),
+ * and a crash leaves only a staging directory, removed by the next re-index. Runs on the single
+ * active ingest consumer like every other write, so no ingest or delete interleaves with it.
+ *
+ * Per document: progress on `ingest.events` as for an upload; a document whose stored file is gone
+ * or cannot be read any more ends `failed` with the reason and leaves the index. A failure of the
+ * machinery (disk, embedder) aborts the whole re-index: retried by the delivery policy, and on the
+ * last attempt every listed document is reported failed with the reason (the old version stays).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { INGEST_CONTRACT_VERSION, type IngestJob, type ReindexJob } from '../contracts/ingest.ts';
+import { EXCHANGES } from '../contracts/names.ts';
+import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Embedder } from '../ports/embedder.ts';
+import type { MessageBus } from '../ports/message-bus.ts';
+import type { VectorStore } from '../ports/vector-store.ts';
+import { pointCurrent } from '../retrieval/faiss-files.ts';
+import { detectMediaType } from './detect-type.ts';
+import type { DocumentParser } from './parse-document.ts';
+import { ingestDocument } from './pipeline.ts';
+import { progressEvents, type ProgressEvents } from './progress-events.ts';
+
+export interface ReindexDeps {
+  bus: MessageBus;
+  embedder: Embedder;
+  /** The live store: reloaded once the new version is current. */
+  store: VectorStore;
+  chunking: { size: number; overlap: number; embedBatch: number };
+  logger: Logger;
+  /** The live index directory (config VECTORSTORE_DIR). */
+  indexDir: string;
+  /** Opens an empty store for the configured model in a directory. */
+  openStore: (dir: string) => Promise<VectorStore>;
+  /** This delivery's attempt and the last one: on the last, a failed re-index fails its documents. */
+  attempt?: number;
+  maxAttempts: number;
+  parseTimeoutMs?: number;
+  parser?: DocumentParser;
+}
+
+const STAGING_PREFIX = '.reindex-';
+
+/** A document's own problem (its file is bad or gone): it fails alone, the re-index goes on. */
+function documentFault(err: unknown): boolean {
+  return err instanceof InvalidInputError || (err instanceof AppError && !err.retryable);
+}
+
+async function readStored(storedPath: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(storedPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new InvalidInputError('the stored upload is missing, so it could not be re-indexed; upload it again', { code: 'file_missing', cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function runReindexJob(job: ReindexJob, deps: ReindexDeps): Promise<void> {
+  const log = deps.logger;
+  const events = new Map<string, ProgressEvents>(job.documents.map((d) => [d.documentId, progressEvents(deps.bus, d, log.child({ documentId: d.documentId }))]));
+  for (const e of events.values()) e.progress({ stage: 'queued for re-index', progress: 0, pages: null, chunks: null, done: null, total: null });
+  const started = Date.now();
+  try {
+    const done = await rebuild(job, deps, events);
+    for (const d of done) await events.get(d.documentId)!.send({ status: 'ready', stage: 'indexed', progress: 1, pages: d.pages, chunks: d.chunks, error: null });
+    log.info({ documents: job.documents.length, indexed: done.length, ms: Date.now() - started, version: deps.store.version }, 're-index done');
+  } catch (err) {
+    if (isRetryable(err) && (deps.attempt ?? 1) < deps.maxAttempts) {
+      log.warn({ err }, 're-index failed, will retry');
+      throw err;
+    }
+    log.error({ err }, 're-index failed; the previous index version stays live');
+    const reason = `the re-index failed: ${errorMessage(err)}`;
+    for (const e of events.values()) await e.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: reason });
+  }
+}
+
+async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Array<{ documentId: string; pages: number | null; chunks: number }>> {
+  await removeStaging(deps.indexDir);
+  const staging = path.join(deps.indexDir, `${STAGING_PREFIX}${randomUUID()}`);
+  await fs.mkdir(staging, { recursive: true });
+  const fresh = await deps.openStore(staging);
+  try {
+    const done: Array<{ documentId: string; pages: number | null; chunks: number }> = [];
+    for (const doc of job.documents) {
+      const ev = events.get(doc.documentId)!;
+      try {
+        const bytes = await readStored(doc.storedPath);
+        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: detectMediaType(bytes, doc.name), size: bytes.length };
+        const r = await ingestDocument(ingest, {
+          embedder: deps.embedder,
+          store: fresh,
+          chunking: deps.chunking,
+          persist: false,
+          readFile: () => Promise.resolve(bytes),
+          // The document is not searchable in the new index until the swap: it waits as `saving`.
+          onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
+          ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
+          ...(deps.parser === undefined ? {} : { parser: deps.parser }),
+        });
+        done.push({ documentId: doc.documentId, ...r });
+      } catch (err) {
+        if (!documentFault(err)) throw err;
+        deps.logger.warn({ err, documentId: doc.documentId }, 'document left out of the re-index');
+        await ev.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: errorMessage(err) });
+        events.delete(doc.documentId);
+      }
+    }
+    const name = await fresh.save();
+    await fresh.close();
+    // Same file system: the rename is atomic, then CURRENT is swapped atomically.
+    await fs.rename(path.join(staging, name), path.join(deps.indexDir, name));
+    await pointCurrent(deps.indexDir, name);
+    await deps.store.reload();
+    await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version: name, chunks: deps.store.size, at: Date.now() });
+    return done;
+  } finally {
+    await fresh.close();
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Staging directories of re-indexes that crashed. */
+async function removeStaging(dir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir)) {
+    if (entry.startsWith(STAGING_PREFIX)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
