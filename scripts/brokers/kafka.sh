@@ -11,7 +11,7 @@
 #            (kcat -L). On failure prints the tail of the broker log and exits non-zero.
 #   stop     stops the broker this script started (SIGTERM, then SIGKILL after 60 s).
 #   status   exits 0 when the broker answers a metadata request, non-zero otherwise.
-# Then: KAFKA_BROKERS=127.0.0.1:9092
+# Then: KAFKA_BROKERS=127.0.0.1:9092 (or 127.0.0.1:$KAFKA_PORT)
 #
 # Settings (environment):
 #   KAFKA_VERSION       Kafka release from Maven Central (default 4.1.0; needs Java 17)
@@ -19,6 +19,11 @@
 #   KAFKA_STATE_DIR     config, data, pid and log (default $KAFKA_CACHE_DIR/state)
 #   KAFKA_HEAP          JVM heap (default 512m)
 #   KAFKA_START_TIMEOUT seconds to wait for readiness (default 120)
+#   KAFKA_PORT          client listener on 127.0.0.1 (default 9092)
+#   KAFKA_CONTROLLER_PORT KRaft controller listener (default 9093)
+#   KAFKA_NODE_ID       node.id of this single-node cluster (default 1)
+# A private broker beside the default one (tests that restart Kafka use one) sets KAFKA_PORT,
+# KAFKA_CONTROLLER_PORT and its own KAFKA_STATE_DIR; the state dir holds its own cluster id.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,8 +33,9 @@ STATE_DIR="${KAFKA_STATE_DIR:-$CACHE_DIR/state}"
 LIBS_DIR="$CACHE_DIR/$KAFKA_VERSION/libs"
 HEAP="${KAFKA_HEAP:-512m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
-BOOTSTRAP=127.0.0.1:9092
-CONTROLLER=127.0.0.1:9093
+BOOTSTRAP="127.0.0.1:${KAFKA_PORT:-9092}"
+CONTROLLER="127.0.0.1:${KAFKA_CONTROLLER_PORT:-9093}"
+NODE_ID="${KAFKA_NODE_ID:-1}"
 PID_FILE="$STATE_DIR/kafka.pid"
 LOG_FILE="$STATE_DIR/kafka.log"
 CONFIG_FILE="$STATE_DIR/server.properties"
@@ -71,8 +77,8 @@ write_config() {
   cat >"$CONFIG_FILE" <<CONF
 # Written by scripts/brokers/kafka.sh on every start; edit the script, not this file.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$CONTROLLER
+node.id=$NODE_ID
+controller.quorum.voters=$NODE_ID@$CONTROLLER
 controller.listener.names=CONTROLLER
 listeners=PLAINTEXT://$BOOTSTRAP,CONTROLLER://$CONTROLLER
 advertised.listeners=PLAINTEXT://$BOOTSTRAP
