@@ -1,10 +1,16 @@
 /**
  * Creates a topic the first time it is used, if it is missing (partitions 3, replication factor 1 by
  * default). Memoised per topic; a failed attempt is forgotten so the next use tries again.
+ * Retriable Kafka errors are retried a few times first: on a broker that has just started, or just
+ * after another topic was created, a metadata request can answer "This server does not host this
+ * topic-partition" for a moment, and a consumer start must not fail on that.
  */
 import type { Admin } from 'kafkajs';
 import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { backoffDelay, sleep } from '../backoff.ts';
+
+const CREATE_ATTEMPTS = 6;
 
 export interface TopicSettings {
   partitions: number;
@@ -39,6 +45,19 @@ export class TopicCreator {
   }
 
   private async create(topic: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createOnce(topic);
+      } catch (err) {
+        if ((err as { retriable?: unknown }).retriable !== true || attempt >= CREATE_ATTEMPTS) throw err;
+        const wait = backoffDelay(attempt, { initialMs: 200, maxMs: 3000 });
+        this.log.debug({ topic, attempt, retryInMs: wait, err: errorMessage(err) }, 'topic metadata not settled yet; retrying');
+        await sleep(wait);
+      }
+    }
+  }
+
+  private async createOnce(topic: string): Promise<void> {
     this.connected ??= this.admin.connect().catch((err: unknown) => {
       this.connected = undefined;
       throw err;
