@@ -1,7 +1,9 @@
 /**
- * The Analytics page: a range selector (links) and a panel that reloads itself every 5 s. The
- * latency chart is drawn by /static/analytics.js with chart.js from the JSON in the canvas's
- * data-chart attribute (escaped like every value; the browser unescapes it). The canvas has no id
+ * The Analytics page: a range selector (links), a panel that reloads itself every 5 s, and a box
+ * below it where a row of the recent-answers table opens its full answer (outside the panel, so a
+ * refresh does not close it). Charts are drawn by /static/analytics.js with chart.js from the JSON
+ * in each canvas's data-chart attribute (escaped like every value; the browser unescapes it); each
+ * has a "Show as a table" alternative with the same numbers. The canvas has no id
  * on purpose: htmx 4 keeps elements whose id persists across a swap and rewrites their attributes
  * (style included, which the CSP blocks), so a fresh canvas per refresh is the clean path.
  */
@@ -31,14 +33,96 @@ function chartData(s: AnalyticsSummary): unknown {
   return { labels: stages.map(([l]) => l), p50: stages.map(([, p]) => p.p50), p95: stages.map(([, p]) => p.p95) };
 }
 
+const STAGE_LABELS = [
+  ['total', 'Total'],
+  ['firstToken', 'First token'],
+  ['generation', 'Generation'],
+  ['retrieval', 'Retrieval'],
+  ['queueWait', 'Queue wait'],
+] as const;
+
+/** Tick label of a series point: time of day within a day, date beyond. */
+function pointLabel(t: number, stepMs: number): string {
+  const iso = new Date(t).toISOString();
+  return stepMs >= 86_400_000 ? iso.slice(0, 10) : stepMs >= 21_600_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+}
+
+/** A chart, its caption, and the same numbers as a table (for screen readers and exact reading). */
+function chart(kind: string, title: string, data: unknown, table: SafeHtml, note?: SafeHtml): SafeHtml {
+  return html`<figure class="chart">
+  <figcaption><h2>${title}</h2>${note ?? ''}</figcaption>
+  <div class="chart-box"><canvas class="analytics-chart" data-kind="${kind}" data-chart="${jsonAttr(data)}" aria-label="${title}" role="img"></canvas></div>
+  <details class="chart-table"><summary>Show as a table</summary>${table}</details>
+</figure>`;
+}
+
+const dataTable = (head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): SafeHtml =>
+  html`<table class="table"><thead><tr>${head.map((h, i) => html`<th${i > 0 ? html` class="num"` : ''}>${h}</th>`)}</tr></thead>
+<tbody>${rows.map((r) => html`<tr>${r.map((c, i) => (i === 0 ? html`<td>${c}</td>` : html`<td class="num">${c}</td>`))}</tr>`)}</tbody></table>`;
+
+function overTime(s: AnalyticsSummary): SafeHtml {
+  const pts = s.series.points;
+  const labels = pts.map((p) => pointLabel(p.t, s.series.stepMs));
+  const step = s.series.stepMs >= 86_400_000 ? 'day' : s.series.stepMs >= 3_600_000 ? `${s.series.stepMs / 3_600_000} h` : `${s.series.stepMs / 60_000} min`;
+  const stepNote = html`<p class="muted small">UTC, one point per ${step} of answers.</p>`;
+  const satisfaction = chart(
+    'satisfaction',
+    'Satisfaction over time',
+    { labels, up: pts.map((p) => p.up), down: pts.map((p) => p.down), satisfaction: pts.map((p) => (p.satisfaction === null ? null : Math.round(p.satisfaction * 1000) / 10)) },
+    dataTable(['Time', 'Up', 'Down', 'Satisfaction'], pts.map((p, i) => [labels[i]!, String(p.up), String(p.down), pct(p.satisfaction)])),
+    stepNote,
+  );
+  const latency = chart(
+    'latency-series',
+    'Latency by stage over time',
+    { labels, stages: STAGE_LABELS.map(([key, label]) => ({ label, p50: pts.map((p) => p.latencyMs[key].p50), p95: pts.map((p) => p.latencyMs[key].p95) })) },
+    dataTable(['Time', ...STAGE_LABELS.flatMap(([, l]) => [`${l} p50`, `${l} p95`])], pts.map((p, i) => [labels[i]!, ...STAGE_LABELS.flatMap(([k]) => [ms(p.latencyMs[k].p50), ms(p.latencyMs[k].p95)])])),
+    html`<p class="muted small">Solid lines p50 (median), dashed p95; each stage has its own marker. Click a legend entry to hide it.</p>`,
+  );
+  const tps = chart(
+    'tokens',
+    'Generation speed over time',
+    { labels, tps: pts.map((p) => (p.tokensPerSecond === null ? null : Math.round(p.tokensPerSecond * 10) / 10)) },
+    dataTable(['Time', 'Tokens / s'], pts.map((p, i) => [labels[i]!, num(p.tokensPerSecond, 1)])),
+  );
+  return html`${satisfaction}${latency}${tps}`;
+}
+
+const bandLabel = (v: number): string => (v <= -1 ? '≤ −1.0' : v >= 1 ? '≥ 1.0' : v.toFixed(1).replace('-', '−'));
+
+function sentimentCharts(s: AnalyticsSummary): SafeHtml {
+  const bands = s.sentimentBands;
+  const labels = bands.map((b) => bandLabel(b.value));
+  const distribution = chart(
+    'sentiment',
+    'Sentiment of questions and answers',
+    { labels, questions: bands.map((b) => b.questions), answers: bands.map((b) => b.answers) },
+    dataTable(['AFINN comparative', 'Questions', 'Answers'], bands.map((b, i) => [labels[i]!, String(b.questions), String(b.answers)])),
+    html`<p class="muted small">How many questions and answers fall in each band of 0.1 (0 is neutral).</p>`,
+  );
+  const voted = bands.filter((b) => b.up + b.down > 0);
+  const bySentiment =
+    voted.length === 0
+      ? html`<figure class="chart"><figcaption><h2>Satisfaction by answer sentiment</h2></figcaption><p class="empty">No votes in this period yet.</p></figure>`
+      : chart(
+          'satisfaction-sentiment',
+          'Satisfaction by answer sentiment',
+          { labels: voted.map((b) => bandLabel(b.value)), satisfaction: voted.map((b) => Math.round((b.up / (b.up + b.down)) * 1000) / 10), votes: voted.map((b) => b.up + b.down) },
+          dataTable(['Answer sentiment', 'Up', 'Down', 'Satisfaction'], voted.map((b) => [bandLabel(b.value), String(b.up), String(b.down), pct(b.up / (b.up + b.down))])),
+          html`<p class="muted small">Share of up votes among the voted answers of each sentiment band; the label on each bar is the number of votes.</p>`,
+        );
+  return html`${distribution}${bySentiment}`;
+}
+
 function recentTable(s: AnalyticsSummary): SafeHtml {
   if (s.recent.length === 0) return html``;
-  return html`<h2>Recent answers</h2>
-<table class="table">
+  return html`<div class="table-head"><h2>Recent answers</h2>
+  <a class="button small" href="/api/analytics/answers.csv?range=${s.range}" download>Export CSV</a></div>
+<table class="table recent-answers">
   <thead><tr><th>Question</th><th>Vote</th><th class="num">Question sentiment</th><th class="num">Answer sentiment</th><th class="num">Latency</th><th>Worker</th></tr></thead>
   <tbody>${s.recent.map(
     (r) => html`<tr data-answer-id="${r.answerId}">
-    <td class="question" title="${r.answer}">${r.question}</td>
+    <td class="question"><a href="/analytics/answers/${encodeURIComponent(r.answerId)}" hx-get="/analytics/answers/${encodeURIComponent(r.answerId)}" hx-target="#answer-detail-box" hx-swap="innerHTML" title="Open the full answer">${r.question}</a></td>
     <td>${r.vote === 'up' ? html`${thumbUp} up` : r.vote === 'down' ? html`${thumbDown} down` : html`<span class="muted">–</span>`}</td>
     <td class="num">${num(r.questionSentiment)}</td>
     <td class="num">${num(r.answerSentiment)}</td>
@@ -68,9 +152,17 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
     ${stat('Question sentiment', num(s.sentiment.question), 'mean AFINN comparative')}
     ${stat('Answer sentiment', num(s.sentiment.answer), 'mean AFINN comparative')}
   </div>
-  <p class="muted small">Sentiment is the AFINN comparative score: the sum of the AFINN word scores (−5..+5) divided by the number of words; 0 is neutral. Words missing from the AFINN list (e.g. "slow") count as 0.</p>
-  <h2>Latency by stage</h2>
-  <div class="chart-box"><canvas class="latency-chart" data-chart="${jsonAttr(chartData(s))}" aria-label="Latency by stage, p50 and p95 in milliseconds" role="img"></canvas></div>
+  <p class="muted small">Sentiment is the AFINN comparative score: the sum of the AFINN word scores (−5..+5) divided by the number of words; 0 is neutral. Words missing from the AFINN list (e.g. "slow") count as 0. Latency percentiles are read from histograms, within about 5% of the exact value.</p>
+  <div class="charts">
+  ${chart(
+    'latency',
+    'Latency by stage',
+    chartData(s),
+    dataTable(['Stage', 'p50', 'p95'], (['queueWait', 'retrieval', 'firstToken', 'generation', 'total'] as const).map((k) => [STAGE_LABELS.find(([key]) => key === k)![1], ms(s.latencyMs[k].p50), ms(s.latencyMs[k].p95)])),
+  )}
+  ${overTime(s)}
+  ${sentimentCharts(s)}
+  </div>
   ${recentTable(s)}
 </div>`;
 }
@@ -84,6 +176,7 @@ export function analyticsPage(s: AnalyticsSummary): SafeHtml {
 </nav>
 <section class="card">
 ${analyticsPanel(s)}
-</section>`;
+</section>
+<section class="card" id="answer-detail-box" aria-live="polite"></section>`;
   return layout({ title: 'Analytics', page: 'analytics', body, scripts: ['/static/chart.js', '/static/analytics.js'] });
 }

@@ -1,6 +1,8 @@
 /**
  * HTTP face of the separate analytics process (`npm run analytics`):
  *   GET /api/analytics/summary?range=hour|day|week|all  -> AnalyticsSummary (JSON; range defaults to day)
+ *   GET /api/analytics/answers/:id                      -> AnalyticsAnswer, 404 `{error}` when not stored
+ *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
  *   GET /healthz                                        -> {status: 'ok'} or 503 when the store cannot be read
  * A bad range is a 400 `{error}` naming the allowed values; a store failure is a 500 `{error}`.
  * The web reads this through ./http-reader.ts.
@@ -12,12 +14,15 @@ import { logger } from '../log.ts';
 import type { AnalyticsStore } from './store.ts';
 
 const DEFAULT_RANGE: AnalyticsRange = 'day';
+/** Rows in one export unless asked otherwise, and the most one request may ask for. */
+export const EXPORT_LIMIT = 10_000;
+export const MAX_EXPORT_LIMIT = 100_000;
 
 function isRange(v: unknown): v is AnalyticsRange {
   return typeof v === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(v);
 }
 
-export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check'>): express.Application {
+export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers'>): express.Application {
   const log = logger('analytics-http');
   const app = express();
   app.disable('x-powered-by');
@@ -29,6 +34,29 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
       return;
     }
     res.set('Cache-Control', 'no-store').json(store.summary(range));
+  });
+
+  app.get('/api/analytics/answers/:id', (req, res) => {
+    const answer = store.answer(req.params.id);
+    if (!answer) {
+      res.status(404).json({ error: `no answer with id "${req.params.id}" in the analytics store` });
+      return;
+    }
+    res.set('Cache-Control', 'no-store').json(answer);
+  });
+
+  app.get('/api/analytics/answers', (req, res) => {
+    const range = req.query.range ?? DEFAULT_RANGE;
+    const limit = req.query.limit === undefined ? EXPORT_LIMIT : Number(req.query.limit);
+    if (!isRange(range)) {
+      res.status(400).json({ error: `range must be one of ${ANALYTICS_RANGES.join(', ')}` });
+      return;
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EXPORT_LIMIT) {
+      res.status(400).json({ error: `limit must be a whole number from 1 to ${MAX_EXPORT_LIMIT}` });
+      return;
+    }
+    res.set('Cache-Control', 'no-store').json({ answers: store.answers(range, limit) });
   });
 
   app.get('/healthz', (_req, res) => {

@@ -9,8 +9,14 @@
  * - processed_events: every event id the store has applied (qa and votes); a replayed event is a no-op.
  * - consumer_offsets: the last offset applied per topic/partition, written in the same transaction
  *   as the event, so the store alone says how far it has got (resume at offset + 1).
+ * - agg_buckets / agg_latency / agg_sentiment (version 2): incremental aggregates per 5-minute,
+ *   hour and day bucket, written in the same transaction as the events (meaning: ./buckets.ts).
+ *   Version 1 files are migrated: the new columns are added and the buckets filled from the rows.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
+export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS answers (
@@ -34,7 +40,9 @@ CREATE TABLE IF NOT EXISTS answers (
   answer_score         REAL    NOT NULL,
   answer_comparative   REAL    NOT NULL,
   at                   REAL    NOT NULL,
-  scored_published     INTEGER NOT NULL DEFAULT 0
+  scored_published     INTEGER NOT NULL DEFAULT 0,
+  sources              TEXT    NOT NULL DEFAULT '[]',
+  settings             TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 
@@ -57,4 +65,44 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
   "offset"  INTEGER NOT NULL,
   PRIMARY KEY (topic, partition)
 );
+
+CREATE TABLE IF NOT EXISTS agg_buckets (
+  level   TEXT    NOT NULL,
+  start   INTEGER NOT NULL,
+  answers INTEGER NOT NULL DEFAULT 0,
+  up      INTEGER NOT NULL DEFAULT 0,
+  down    INTEGER NOT NULL DEFAULT 0,
+  q_sum   INTEGER NOT NULL DEFAULT 0,
+  a_sum   INTEGER NOT NULL DEFAULT 0,
+  tps_sum INTEGER NOT NULL DEFAULT 0,
+  tps_n   INTEGER NOT NULL DEFAULT 0,
+${STAGE_RANGE_COLUMNS.map((c) => `  min_${c} REAL, max_${c} REAL,`).join('\n')}
+  PRIMARY KEY (level, start)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS agg_latency (
+  level TEXT    NOT NULL,
+  start INTEGER NOT NULL,
+  stage TEXT    NOT NULL,
+  bin   INTEGER NOT NULL,
+  n     INTEGER NOT NULL,
+  PRIMARY KEY (level, start, stage, bin)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS agg_sentiment (
+  level TEXT    NOT NULL,
+  start INTEGER NOT NULL,
+  kind  TEXT    NOT NULL CHECK (kind IN ('q', 'a')),
+  bin   INTEGER NOT NULL,
+  n     INTEGER NOT NULL DEFAULT 0,
+  up    INTEGER NOT NULL DEFAULT 0,
+  down  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (level, start, kind, bin)
+) WITHOUT ROWID;
+`;
+
+/** Version 1 -> 2: columns the answer detail needs (the aggregates are back-filled by the store). */
+export const MIGRATE_V1_SQL = `
+ALTER TABLE answers ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE answers ADD COLUMN settings TEXT;
 `;

@@ -10,9 +10,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { answerQueries, type AnswerQueries } from './answer-queries.ts';
+import { backfillBuckets, bucketWriter, type BucketWriter } from './bucket-writer.ts';
+import { Aggregator } from './buckets.ts';
+import { MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
 import { tokensPerSecond } from './throughput.ts';
@@ -61,6 +64,10 @@ export interface AnalyticsStore {
   /** Last applied offset of one partition, or undefined when none was recorded. */
   offset(topic: string, partition: number): string | undefined;
   summary(range: AnalyticsRange, now?: number): AnalyticsSummary;
+  /** One stored answer with everything recorded about it, or undefined. */
+  answer(answerId: string): AnalyticsAnswer | undefined;
+  /** The answers of a range, newest first, at most `limit` (CSV export). */
+  answers(range: AnalyticsRange, limit: number, now?: number): AnalyticsAnswerRow[];
   /** Throws when the database cannot be read (health checks). */
   check(): void;
   /** Idempotent. */
@@ -96,8 +103,14 @@ function migrate(db: Database.Database): void {
   if (version > SCHEMA_VERSION) {
     throw new Error(`analytics database has schema version ${version}, this build knows up to ${SCHEMA_VERSION}`);
   }
-  db.exec(SCHEMA_SQL);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Version 1 had no buckets: add the columns, create the tables, fill the buckets from the rows,
+  // all in one transaction so an interrupted migration is simply done again.
+  db.transaction(() => {
+    if (version === 1) db.exec(MIGRATE_V1_SQL);
+    db.exec(SCHEMA_SQL);
+    if (version === 1) backfillBuckets(db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }
 
 class SqliteAnalyticsStore implements AnalyticsStore {
@@ -115,6 +128,12 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private readonly voteTx: (event: VoteEvent, offset?: ConsumedOffset) => boolean;
   private readonly batchTx: (items: readonly BatchItem[]) => number;
   private readonly markManyTx: (ids: readonly string[]) => void;
+  private readonly readVote: Database.Statement<[string], { vote: 'up' | 'down' }>;
+  private readonly readAnswerAgg: Database.Statement<[string], { at: number; a: number }>;
+  private readonly writeBuckets: BucketWriter;
+  private readonly reads: AnswerQueries;
+  /** The aggregates of the transaction in progress; flushed before it commits. */
+  private agg = new Aggregator();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -123,11 +142,11 @@ class SqliteAnalyticsStore implements AnalyticsStore {
       `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
          queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
          prompt_tokens, completion_tokens, tokens_per_second,
-         question_score, question_comparative, answer_score, answer_comparative, at)
+         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings)
        VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
          @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
          @promptTokens, @completionTokens, @tokensPerSecond,
-         @questionScore, @questionComparative, @answerScore, @answerComparative, @at)
+         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings)
        ON CONFLICT DO NOTHING`,
     );
     this.upsertVote = db.prepare(
@@ -148,18 +167,22 @@ class SqliteAnalyticsStore implements AnalyticsStore {
       'SELECT "offset" AS offset FROM consumer_offsets WHERE topic = ? AND partition = ?',
     ).safeIntegers(true);
     this.summarize = summaryQueries(db);
+    this.readVote = db.prepare('SELECT vote FROM votes WHERE answer_id = ?');
+    this.readAnswerAgg = db.prepare('SELECT at, answer_comparative AS a FROM answers WHERE answer_id = ?');
+    this.writeBuckets = bucketWriter(db);
+    this.reads = answerQueries(db);
 
-    this.qaTx = db.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
+    this.qaTx = this.withBuckets((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
       const stored = this.applyQa(event, scored);
       if (offset) this.writeOffset(offset);
       return stored;
     });
-    this.voteTx = db.transaction((event: VoteEvent, offset?: ConsumedOffset): boolean => {
+    this.voteTx = this.withBuckets((event: VoteEvent, offset?: ConsumedOffset): boolean => {
       const fresh = this.applyVote(event);
       if (offset) this.writeOffset(offset);
       return fresh;
     });
-    this.batchTx = db.transaction((items: readonly BatchItem[]): number => {
+    this.batchTx = this.withBuckets((items: readonly BatchItem[]): number => {
       let fresh = 0;
       const last = new Map<string, ConsumedOffset>();
       for (const item of items) {
@@ -177,19 +200,63 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     });
   }
 
+  /**
+   * Wraps fn in a transaction that starts with empty aggregates and writes them before it commits;
+   * a throw discards both the rows and the aggregates.
+   */
+  private withBuckets<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const tx = this.db.transaction((...args: A): R => {
+      this.agg = new Aggregator();
+      const result = fn(...args);
+      this.writeBuckets(this.agg);
+      return result;
+    });
+    return (...args: A): R => {
+      try {
+        return tx(...args);
+      } finally {
+        this.agg = new Aggregator();
+      }
+    };
+  }
+
   /** Inside a transaction: claim the event id, then insert the answer if the claim was new. */
   private applyQa(event: QaEvent, scored: QaSentiment): boolean {
     const fresh = this.claim.run(event.eventId, 'qa', Date.now()).changes === 1;
     // A second qa event for the same answer (a redelivered request answered again) is ignored:
     // the first answer recorded is the one the user was shown and voted on.
-    return fresh && this.insertAnswer.run(answerRow(event, scored)).changes === 1;
+    if (!fresh) return false;
+    const row = answerRow(event, scored);
+    if (this.insertAnswer.run(row).changes !== 1) return false;
+    const t = event.timings;
+    this.agg.addAnswer({
+      at: event.at,
+      questionComparative: scored.question.comparative,
+      answerComparative: scored.answer.comparative,
+      tokensPerSecond: tokensPerSecond(event.tokens.completion, t.generationMs),
+      timings: { total: t.totalMs, queueWait: t.queueWaitMs, retrieval: t.retrievalMs, firstToken: t.firstTokenMs, generation: t.generationMs },
+    });
+    // A vote that arrived before its answer is counted now, in the answer's bucket.
+    const vote = this.readVote.get(event.answerId);
+    if (vote) this.agg.addVote(event.at, scored.answer.comparative, vote.vote, 1);
+    return true;
   }
 
   /** Inside a transaction: claim the event id, then apply the vote if the claim was new. */
   private applyVote(event: VoteEvent): boolean {
     const fresh = this.claim.run(event.eventId, 'vote', Date.now()).changes === 1;
-    if (fresh) this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at);
-    return fresh;
+    if (!fresh) return false;
+    const before = this.readVote.get(event.answerId);
+    // changes = 0 when the stored vote is newer (the upsert's WHERE): nothing moves.
+    const won = this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at).changes === 1;
+    if (!won || before?.vote === event.vote) return true;
+    const answer = this.readAnswerAgg.get(event.answerId);
+    if (answer) {
+      // A re-vote moves the count within the answer's bucket: the old vote out, the new one in.
+      if (before) this.agg.addVote(answer.at, answer.a, before.vote, -1);
+      this.agg.addVote(answer.at, answer.a, event.vote, 1);
+    }
+    return true;
   }
 
   applyBatch(items: readonly BatchItem[]): number {
@@ -236,6 +303,14 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     return this.summarize(range, now);
   }
 
+  answer(answerId: string): AnalyticsAnswer | undefined {
+    return this.reads.answer(answerId);
+  }
+
+  answers(range: AnalyticsRange, limit: number, now: number = Date.now()): AnalyticsAnswerRow[] {
+    return this.reads.answers(range, limit, now);
+  }
+
   check(): void {
     this.db.prepare('SELECT 1').get();
   }
@@ -271,5 +346,7 @@ function answerRow(e: QaEvent, s: QaSentiment): Record<string, unknown> {
     answerScore: s.answer.score,
     answerComparative: s.answer.comparative,
     at: e.at,
+    sources: JSON.stringify(e.sources),
+    settings: JSON.stringify(e.settings),
   };
 }

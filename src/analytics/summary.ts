@@ -1,88 +1,167 @@
 /**
- * The analytics summary, computed in SQL over the answers of one time range.
+ * The analytics summary, read from the incremental buckets (./buckets.ts), never from all answers.
  *
- * Decisions:
- * - A range is "answers whose qa event time is within the last hour / day / week of `now`"
- *   (`all`: everything). Only a lower bound: an event stamped slightly in the future by a worker
- *   with a fast clock still counts.
- * - Votes are counted on the answers in the range (by answer time, not vote time), one per answer
- *   (its latest vote). So satisfaction for a period is "how the answers given in that period were
- *   received", a late vote moves its answer's period, and a vote whose qa event has not arrived
- *   yet counts once it does.
- * - Percentiles are nearest-rank: the value at rank ceil(p * n) of the sorted stage column, read
- *   with ORDER BY + OFFSET per stage on the `at` index. That is a sort per stage per request; fine
- *   at the current volumes, issue #5 replaces it with incremental aggregates.
+ * A range [since, now...) is covered exactly, without overlap, by:
+ *   the raw answers in [since, next 5-minute boundary)      (at most 5 minutes of rows, on the `at` index)
+ *   5-minute buckets up to the next hour boundary,
+ *   hour buckets up to the next day boundary,
+ *   day buckets from there on (no upper bound: see ./range.ts).
+ * `all` is the day buckets alone. Counts, votes and means are therefore exact for the range; the
+ * latency percentiles come from the histograms (within about 4.5%).
+ *
+ * Votes count on the answers of the range (by answer time, not vote time), one per answer (its
+ * latest vote): "how the answers given in that period were received". The time series uses whole
+ * buckets (5 min for hour, 1 h for day, 6 h for week, 1 day for all) from the one holding `since`.
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import { answerFacts, type AnswerAggRow } from './bucket-writer.ts';
+import {
+  Aggregator,
+  LEVELS,
+  SENTIMENT_BINS,
+  SENTIMENT_SCALE,
+  STAGE_COLUMNS,
+  STAGES,
+  TPS_SCALE,
+  histogramPercentile,
+  type Level,
+  type Stage,
+} from './buckets.ts';
+import { rangeStart } from './range.ts';
 
-const RANGE_MS: Record<Exclude<AnalyticsRange, 'all'>, number> = {
-  hour: 3_600_000,
-  day: 86_400_000,
-  week: 604_800_000,
-};
-
-/** Stage name in the summary -> column. A fixed map: column names are never taken from input. */
-const STAGES = {
-  total: 'total_ms',
-  queueWait: 'queue_wait_ms',
-  retrieval: 'retrieval_ms',
-  firstToken: 'first_token_ms',
-  generation: 'generation_ms',
-} as const;
-type Stage = keyof typeof STAGES;
+export { rangeStart } from './range.ts';
 
 export const RECENT_LIMIT = 20;
 
-/** Epoch ms where the range starts; `all` starts before any real timestamp. */
-export function rangeStart(range: AnalyticsRange, now: number): number {
-  return range === 'all' ? Number.MIN_SAFE_INTEGER : now - RANGE_MS[range];
+const SERIES: Record<AnalyticsRange, { level: Level; stepMs: number }> = {
+  hour: { level: 'm5', stepMs: LEVELS.m5 },
+  day: { level: 'h', stepMs: LEVELS.h },
+  week: { level: 'h6', stepMs: LEVELS.h6 },
+  all: { level: 'd', stepMs: LEVELS.d },
+};
+
+const stem = (stage: Stage): string => STAGE_COLUMNS[stage].replace(/_ms$/, '');
+const ceilTo = (t: number, step: number): number => Math.ceil(t / step) * step;
+const MIN = Number.MIN_SAFE_INTEGER;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/** What a set of buckets adds up to. */
+class Totals {
+  answers = 0;
+  up = 0;
+  down = 0;
+  qSum = 0;
+  aSum = 0;
+  tpsSum = 0;
+  tpsN = 0;
+  readonly min = new Map<Stage, number>();
+  readonly max = new Map<Stage, number>();
+  readonly latency = new Map<Stage, Map<number, number>>(STAGES.map((s) => [s, new Map()]));
+  /** key kind|bin */
+  readonly sentiment = new Map<string, { n: number; up: number; down: number }>();
+
+  addBucket(r: Record<string, number | null>): void {
+    this.answers += r.answers ?? 0;
+    this.up += r.up ?? 0;
+    this.down += r.down ?? 0;
+    this.qSum += r.q_sum ?? 0;
+    this.aSum += r.a_sum ?? 0;
+    this.tpsSum += r.tps_sum ?? 0;
+    this.tpsN += r.tps_n ?? 0;
+    for (const s of STAGES) {
+      const lo = r[`min_${stem(s)}`];
+      const hi = r[`max_${stem(s)}`];
+      if (lo !== null && lo !== undefined) this.min.set(s, Math.min(this.min.get(s) ?? lo, lo));
+      if (hi !== null && hi !== undefined) this.max.set(s, Math.max(this.max.get(s) ?? hi, hi));
+    }
+  }
+
+  addLatency(stage: Stage, bin: number, n: number): void {
+    const h = this.latency.get(stage)!;
+    h.set(bin, (h.get(bin) ?? 0) + n);
+  }
+
+  addSentiment(kind: string, bin: number, c: { n: number; up: number; down: number }): void {
+    const key = `${kind}|${bin}`;
+    const cur = this.sentiment.get(key) ?? { n: 0, up: 0, down: 0 };
+    this.sentiment.set(key, { n: cur.n + c.n, up: cur.up + c.up, down: cur.down + c.down });
+  }
+
+  /** Adds an in-memory Aggregator with one pseudo-level (the raw answers at a range's edge). */
+  addAggregator(agg: Aggregator): void {
+    for (const b of agg.buckets.values()) {
+      const row: Record<string, number | null> = { answers: b.answers, up: b.up, down: b.down, q_sum: b.qSum, a_sum: b.aSum, tps_sum: b.tpsSum, tps_n: b.tpsN };
+      for (const s of STAGES) {
+        row[`min_${stem(s)}`] = b.min[s] ?? null;
+        row[`max_${stem(s)}`] = b.max[s] ?? null;
+      }
+      this.addBucket(row);
+    }
+    for (const [key, n] of agg.latency) {
+      const [, , stage, bin] = key.split('|');
+      this.addLatency(stage as Stage, Number(bin), n);
+    }
+    for (const [key, c] of agg.sentiment) {
+      const [, , kind, bin] = key.split('|');
+      this.addSentiment(kind!, Number(bin), c);
+    }
+  }
+
+  percentiles(stage: Stage): { p50: number | null; p95: number | null } {
+    const h = this.latency.get(stage)!;
+    const lo = this.min.get(stage) ?? null;
+    const hi = this.max.get(stage) ?? null;
+    return { p50: histogramPercentile(h, 0.5, lo, hi), p95: histogramPercentile(h, 0.95, lo, hi) };
+  }
+
+  latencyMs(): AnalyticsSummary['latencyMs'] {
+    return {
+      total: this.percentiles('total'),
+      queueWait: this.percentiles('queueWait'),
+      retrieval: this.percentiles('retrieval'),
+      firstToken: this.percentiles('firstToken'),
+      generation: this.percentiles('generation'),
+    };
+  }
+
+  satisfaction(): number | null {
+    return this.up + this.down === 0 ? null : this.up / (this.up + this.down);
+  }
+
+  tokensPerSecond(): number | null {
+    return this.tpsN === 0 ? null : this.tpsSum / TPS_SCALE / this.tpsN;
+  }
 }
 
-/** Index (0-based) of the nearest-rank percentile p (0..1] among n sorted values. */
-export function nearestRankIndex(p: number, n: number): number {
-  return Math.min(n, Math.max(1, Math.ceil(p * n))) - 1;
-}
-
-interface Totals {
-  n: number;
-  q: number | null;
-  a: number | null;
-  tps: number | null;
-}
-
-interface RecentRow {
-  answerId: string;
-  question: string;
-  answer: string;
-  vote: 'up' | 'down' | null;
-  totalMs: number;
-  questionSentiment: number;
-  answerSentiment: number;
-  worker: string;
-  at: number;
-}
+type RecentRow = AnalyticsSummary['recent'][number];
 
 /** Prepared statements for the summary; made once per database. */
 export function summaryQueries(db: Database.Database): (range: AnalyticsRange, now: number) => AnalyticsSummary {
-  const totals = db.prepare<[number], Totals>(
-    `SELECT count(*) AS n, avg(question_comparative) AS q, avg(answer_comparative) AS a,
-            avg(tokens_per_second) AS tps
-       FROM answers WHERE at >= ?`,
+  const where = 'level = ? AND start >= ? AND start < ?';
+  const rangeAggs = STAGES.map((s) => `min(min_${stem(s)}) AS min_${stem(s)}, max(max_${stem(s)}) AS max_${stem(s)}`).join(', ');
+  const bucketSums = db.prepare<[string, number, number], Record<string, number | null>>(
+    `SELECT sum(answers) AS answers, sum(up) AS up, sum(down) AS down, sum(q_sum) AS q_sum, sum(a_sum) AS a_sum,
+            sum(tps_sum) AS tps_sum, sum(tps_n) AS tps_n, ${rangeAggs}
+       FROM agg_buckets WHERE ${where}`,
   );
-  const votes = db.prepare<[number], { vote: 'up' | 'down'; n: number }>(
-    `SELECT v.vote AS vote, count(*) AS n
-       FROM answers a JOIN votes v ON v.answer_id = a.answer_id
-      WHERE a.at >= ? GROUP BY v.vote`,
+  const latencySums = db.prepare<[string, number, number], { stage: Stage; bin: number; n: number }>(
+    `SELECT stage, bin, sum(n) AS n FROM agg_latency WHERE ${where} GROUP BY stage, bin`,
   );
-  const nth = Object.fromEntries(
-    Object.entries(STAGES).map(([stage, column]) => [
-      stage,
-      db.prepare<[number, number], { v: number }>(
-        `SELECT ${column} AS v FROM answers WHERE at >= ? ORDER BY ${column} LIMIT 1 OFFSET ?`,
-      ),
-    ]),
-  ) as Record<Stage, Database.Statement<[number, number], { v: number }>>;
+  const sentimentSums = db.prepare<[string, number, number], { kind: string; bin: number; n: number; up: number; down: number }>(
+    `SELECT kind, bin, sum(n) AS n, sum(up) AS up, sum(down) AS down FROM agg_sentiment WHERE ${where} GROUP BY kind, bin`,
+  );
+  const edge = db.prepare<[number, number], AnswerAggRow & { vote: 'up' | 'down' | null }>(
+    `SELECT a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms, a.queue_wait_ms,
+            a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote
+       FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.at >= ? AND a.at < ?`,
+  );
+  const seriesBuckets = db.prepare<[string, number], Record<string, number | null> & { start: number }>(
+    `SELECT * FROM agg_buckets WHERE level = ? AND start >= ? ORDER BY start`,
+  );
+  const seriesLatency = db.prepare<[string, number], { start: number; stage: Stage; bin: number; n: number }>(
+    'SELECT start, stage, bin, n FROM agg_latency WHERE level = ? AND start >= ?',
+  );
   const recent = db.prepare<[number, number], RecentRow>(
     `SELECT a.answer_id AS answerId, a.question AS question, a.answer AS answer, v.vote AS vote,
             a.total_ms AS totalMs, a.question_comparative AS questionSentiment,
@@ -91,31 +170,90 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
       WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
   );
 
-  const percentile = (stage: Stage, since: number, n: number, p: number): number | null =>
-    n === 0 ? null : (nth[stage].get(since, nearestRankIndex(p, n))?.v ?? null);
+  const addLevel = (t: Totals, level: Level, from: number, to: number): void => {
+    if (from >= to) return;
+    const b = bucketSums.get(level, from, to);
+    if (b) t.addBucket(b);
+    for (const r of latencySums.all(level, from, to)) t.addLatency(r.stage, r.bin, r.n);
+    for (const r of sentimentSums.all(level, from, to)) t.addSentiment(r.kind, r.bin, r);
+  };
+
+  const totalsFor = (range: AnalyticsRange, since: number): Totals => {
+    const t = new Totals();
+    if (range === 'all') {
+      addLevel(t, 'd', MIN, MAX);
+      return t;
+    }
+    const c5 = ceilTo(since, LEVELS.m5);
+    const cH = ceilTo(since, LEVELS.h);
+    const cD = ceilTo(since, LEVELS.d);
+    const raw = new Aggregator(['raw'], () => 0);
+    for (const r of edge.all(since, c5)) {
+      raw.addAnswer(answerFacts(r));
+      if (r.vote) raw.addVote(r.at, r.answer_comparative, r.vote, 1);
+    }
+    t.addAggregator(raw);
+    addLevel(t, 'm5', c5, cH);
+    addLevel(t, 'h', cH, cD);
+    addLevel(t, 'd', cD, MAX);
+    return t;
+  };
+
+  const seriesFor = (range: AnalyticsRange, since: number, now: number): AnalyticsSummary['series'] => {
+    const { level, stepMs } = SERIES[range];
+    const from = range === 'all' ? MIN : Math.floor(since / stepMs) * stepMs;
+    const points = new Map<number, Totals>();
+    const at = (start: number): Totals => {
+      const t = Math.floor(start / stepMs) * stepMs;
+      let p = points.get(t);
+      if (!p) points.set(t, (p = new Totals()));
+      return p;
+    };
+    // Ranges with a start get an honest time axis: periods without answers are empty points.
+    if (range !== 'all') for (let t = from; t <= now; t += stepMs) at(t);
+    for (const b of seriesBuckets.all(level, from)) at(b.start).addBucket(b);
+    for (const r of seriesLatency.all(level, from)) at(r.start).addLatency(r.stage, r.bin, r.n);
+    return {
+      stepMs,
+      points: [...points.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([t, p]) => ({
+          t,
+          answers: p.answers,
+          up: p.up,
+          down: p.down,
+          satisfaction: p.satisfaction(),
+          tokensPerSecond: p.tokensPerSecond(),
+          latencyMs: p.latencyMs(),
+        })),
+    };
+  };
+
+  const bands = (t: Totals): AnalyticsSummary['sentimentBands'] => {
+    const out: AnalyticsSummary['sentimentBands'] = [];
+    for (let bin = -SENTIMENT_BINS; bin <= SENTIMENT_BINS; bin++) {
+      const q = t.sentiment.get(`q|${bin}`);
+      const a = t.sentiment.get(`a|${bin}`);
+      out.push({ value: bin / 10, questions: q?.n ?? 0, answers: a?.n ?? 0, up: a?.up ?? 0, down: a?.down ?? 0 });
+    }
+    return out;
+  };
 
   // One read transaction: every number in a summary comes from the same snapshot.
   return db.transaction((range: AnalyticsRange, now: number): AnalyticsSummary => {
     const since = rangeStart(range, now);
-    const t = totals.get(since) ?? { n: 0, q: null, a: null, tps: null };
-    const counts = { up: 0, down: 0 };
-    for (const row of votes.all(since)) counts[row.vote] = row.n;
-    const voted = counts.up + counts.down;
-    const latency = (stage: Stage) => ({ p50: percentile(stage, since, t.n, 0.5), p95: percentile(stage, since, t.n, 0.95) });
+    const t = totalsFor(range, since);
+    const mean = (sum: number): number | null => (t.answers === 0 ? null : sum / SENTIMENT_SCALE / t.answers);
     return {
       range,
-      answers: t.n,
-      votes: counts,
-      satisfaction: voted === 0 ? null : counts.up / voted,
-      latencyMs: {
-        total: latency('total'),
-        queueWait: latency('queueWait'),
-        retrieval: latency('retrieval'),
-        firstToken: latency('firstToken'),
-        generation: latency('generation'),
-      },
-      sentiment: { question: t.q, answer: t.a },
-      tokensPerSecond: t.tps,
+      answers: t.answers,
+      votes: { up: t.up, down: t.down },
+      satisfaction: t.satisfaction(),
+      latencyMs: t.latencyMs(),
+      sentiment: { question: mean(t.qSum), answer: mean(t.aSum) },
+      tokensPerSecond: t.tokensPerSecond(),
+      series: seriesFor(range, since, now),
+      sentimentBands: bands(t),
       recent: recent.all(since, RECENT_LIMIT),
     };
   });

@@ -9,22 +9,50 @@ export type AnalyticsRange = (typeof ANALYTICS_RANGES)[number];
 
 const percentiles = z.object({ p50: z.number().nullable(), p95: z.number().nullable() });
 
+const stageLatency = z.object({
+  total: percentiles,
+  queueWait: percentiles,
+  retrieval: percentiles,
+  firstToken: percentiles,
+  generation: percentiles,
+});
+
+/** One point of the time series: the answers given in [t, t + stepMs). */
+const seriesPoint = z.object({
+  t: z.number(),
+  answers: z.number().int(),
+  up: z.number().int(),
+  down: z.number().int(),
+  satisfaction: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  latencyMs: stageLatency,
+});
+
+/** One AFINN comparative band centred on `value` (ends hold everything at or beyond +-1). */
+const sentimentBand = z.object({
+  value: z.number(),
+  questions: z.number().int(),
+  answers: z.number().int(),
+  /** Votes on the answers of this band (answer sentiment). */
+  up: z.number().int(),
+  down: z.number().int(),
+});
+
 export const analyticsSummarySchema = z.object({
   range: z.enum(ANALYTICS_RANGES),
   answers: z.number().int(),
   votes: z.object({ up: z.number().int(), down: z.number().int() }),
   /** up / (up + down), null without votes. */
   satisfaction: z.number().nullable(),
-  latencyMs: z.object({
-    total: percentiles,
-    queueWait: percentiles,
-    retrieval: percentiles,
-    firstToken: percentiles,
-    generation: percentiles,
-  }),
+  /** Percentiles from a log-scale histogram: within about 4.5% of the exact nearest-rank value. */
+  latencyMs: stageLatency,
   /** Mean AFINN comparative score (sum of word scores / word count), null without answers. */
   sentiment: z.object({ question: z.number().nullable(), answer: z.number().nullable() }),
   tokensPerSecond: z.number().nullable(),
+  /** Whole buckets of stepMs (5 min for hour, 1 h for day, 6 h for week, 1 day for all). */
+  series: z.object({ stepMs: z.number().int(), points: z.array(seriesPoint) }),
+  /** 21 bands from -1 to 1, in order. */
+  sentimentBands: z.array(sentimentBand),
   recent: z.array(
     z.object({
       answerId: z.string(),
@@ -40,3 +68,42 @@ export const analyticsSummarySchema = z.object({
   ),
 });
 export type AnalyticsSummary = z.infer<typeof analyticsSummarySchema>;
+
+const timings = z.object({
+  queueWaitMs: z.number(),
+  retrievalMs: z.number(),
+  firstTokenMs: z.number(),
+  generationMs: z.number(),
+  totalMs: z.number(),
+});
+
+/** One answer as the CSV export lists it (`GET /api/analytics/answers?range=&limit=` on the analytics process). */
+export const analyticsAnswerRowSchema = z.object({
+  answerId: z.string(),
+  at: z.number(),
+  question: z.string(),
+  answer: z.string(),
+  vote: z.enum(['up', 'down']).nullable(),
+  questionSentiment: z.number(),
+  answerSentiment: z.number(),
+  timings,
+  tokensPerSecond: z.number().nullable(),
+  worker: z.string(),
+  model: z.string(),
+});
+export type AnalyticsAnswerRow = z.infer<typeof analyticsAnswerRowSchema>;
+
+/** Everything recorded about one answer (`GET /api/analytics/answers/:id`). */
+export const analyticsAnswerSchema = analyticsAnswerRowSchema.extend({
+  chatId: z.string(),
+  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable() })),
+  /** The sampling settings the answer was generated with (null for answers stored before they were kept). */
+  settings: z.record(z.string(), z.unknown()).nullable(),
+  tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),
+  scores: z.object({
+    question: z.object({ score: z.number(), comparative: z.number() }),
+    answer: z.object({ score: z.number(), comparative: z.number() }),
+  }),
+  votedAt: z.number().nullable(),
+});
+export type AnalyticsAnswer = z.infer<typeof analyticsAnswerSchema>;

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { notFound } from './http-error.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
 import { jsonApi } from './routes/api.ts';
 import { pages } from './routes/pages.ts';
@@ -31,6 +32,7 @@ export function createWebApp({ services, config, logger }: WebAppOptions): expre
   app.use(express.urlencoded({ extended: false, limit: jsonLimit }));
   app.use(askApi(services, config, logger));
   app.use(jsonApi(services, config));
+  app.use(analyticsRoutes(services));
   app.use(pages(services, config));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);

@@ -3,7 +3,7 @@
  * only; src/app/ wires them to the real services (over RabbitMQ/Kafka or in-process).
  */
 import type { AnswerReply } from '../contracts/answer.ts';
-import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { DocumentStatus } from '../contracts/ingest.ts';
 import type { Settings } from '../contracts/settings.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
@@ -90,6 +90,10 @@ export interface VoteService {
 
 export interface AnalyticsReader {
   summary(range: AnalyticsRange): Promise<AnalyticsSummary>;
+  /** One answer with everything recorded about it; undefined when the store does not hold it. */
+  answer(answerId: string): Promise<AnalyticsAnswer | undefined>;
+  /** The newest answers of a range, at most `limit` (CSV export). */
+  answers(range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]>;
 }
 
 export interface ReadinessCheck {

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
-import type { AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
+import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
 import type { Source } from '../../src/contracts/source.ts';
 import { InvalidInputError, UnavailableError } from '../../src/errors.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
@@ -63,6 +63,8 @@ export function emptySummary(range: AnalyticsRange): AnalyticsSummary {
     latencyMs: { total: none, queueWait: none, retrieval: none, firstToken: none, generation: none },
     sentiment: { question: null, answer: null },
     tokensPerSecond: null,
+    series: { stepMs: 3_600_000, points: [] },
+    sentimentBands: [],
     recent: [],
   };
 }
@@ -105,6 +107,8 @@ export class FakeServices implements WebServices {
   cancelled = false;
   votesCast: { answerId: string; vote: 'up' | 'down' }[] = [];
   summaryFor: (range: AnalyticsRange) => AnalyticsSummary = emptySummary;
+  /** Answers the analytics reader holds (detail and CSV export). */
+  analyticsAnswers: AnalyticsAnswer[] = [];
   readinessChecks: Record<string, string> = { index: 'ok', chatModel: 'ok' };
   hits: SearchHit[] = [
     { ...FAKE_SOURCE, start: 0, end: 44 },
@@ -196,6 +200,8 @@ export class FakeServices implements WebServices {
 
   analytics = {
     summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => Promise.resolve(this.summaryFor(range)),
+    answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => Promise.resolve(this.analyticsAnswers.find((a) => a.answerId === answerId)),
+    answers: (_range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> => Promise.resolve(this.analyticsAnswers.slice(0, limit)),
   };
 
   readiness = {

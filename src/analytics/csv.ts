@@ -1,0 +1,44 @@
+/**
+ * CSV of the analytics answers table (RFC 4180: comma separated, CRLF line ends, a field with a
+ * comma, quote or line break is quoted and its quotes doubled), with a UTF-8 byte order mark so
+ * spreadsheets read accents right.
+ *
+ * Formula injection: questions and answers are typed by users and written by a model, and a
+ * spreadsheet runs a text cell starting with = + - @ (or tab / carriage return) as a formula. Such
+ * text cells are prefixed with an apostrophe, which spreadsheets show as plain text. Numbers are
+ * written as numbers (a negative sentiment stays a number).
+ */
+import type { AnalyticsAnswerRow } from '../contracts/analytics-summary.ts';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One field: text is guarded and quoted when needed; null is empty; numbers are plain. */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const CSV_HEADER = [
+  'time (UTC)', 'answer id', 'question', 'answer', 'vote', 'question sentiment', 'answer sentiment',
+  'total ms', 'queue wait ms', 'retrieval ms', 'first token ms', 'generation ms', 'tokens per second', 'worker', 'model',
+] as const;
+
+const round = (v: number | null, digits: number): number | null => (v === null ? null : Number(v.toFixed(digits)));
+
+export function answersCsv(rows: readonly AnalyticsAnswerRow[]): string {
+  const lines = [CSV_HEADER.map(csvCell).join(',')];
+  for (const r of rows) {
+    const t = r.timings;
+    lines.push(
+      [
+        new Date(r.at).toISOString(), r.answerId, r.question, r.answer, r.vote,
+        round(r.questionSentiment, 4), round(r.answerSentiment, 4),
+        round(t.totalMs, 1), round(t.queueWaitMs, 1), round(t.retrievalMs, 1), round(t.firstTokenMs, 1), round(t.generationMs, 1),
+        round(r.tokensPerSecond, 2), r.worker, r.model,
+      ].map(csvCell).join(','),
+    );
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}

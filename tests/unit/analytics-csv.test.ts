@@ -1,0 +1,36 @@
+// CSV export of the analytics answers: RFC 4180 quoting and the spreadsheet formula guard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CSV_HEADER, answersCsv, csvCell } from '../../src/analytics/csv.ts';
+import type { AnalyticsAnswerRow } from '../../src/contracts/analytics-summary.ts';
+
+void test('cells: quotes doubled, commas and line breaks quoted, null empty, numbers plain', () => {
+  assert.equal(csvCell('plain'), 'plain');
+  assert.equal(csvCell('a, b'), '"a, b"');
+  assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+  assert.equal(csvCell('two\nlines'), '"two\nlines"');
+  assert.equal(csvCell(null), '');
+  assert.equal(csvCell(-0.25), '-0.25');
+  assert.equal(csvCell(Number.NaN), '');
+});
+
+void test('text that a spreadsheet would run as a formula is prefixed with an apostrophe', () => {
+  for (const evil of ['=1+1', '+SUM(A1)', '-2+3', '@cmd', '\tx', '\rx']) assert.ok(csvCell(evil).replace(/^"/, '').startsWith(`'${evil[0]}`), evil);
+  assert.equal(csvCell('=HYPERLINK("http://x", "y")'), `"'=HYPERLINK(""http://x"", ""y"")"`);
+  assert.equal(csvCell('a=b'), 'a=b');
+});
+
+void test('the export: BOM, header, CRLF rows, one row per answer in order', () => {
+  const row: AnalyticsAnswerRow = {
+    answerId: 'a1', at: Date.UTC(2025, 0, 2, 3, 4, 5), question: '=cmd|"/c calc"!A0', answer: 'line 1\nline 2, "quoted"', vote: 'down',
+    questionSentiment: -0.123456, answerSentiment: 0.5,
+    timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 4, totalMs: 1234.56 }, tokensPerSecond: null, worker: 'w1', model: 'm',
+  };
+  const csv = answersCsv([row, { ...row, answerId: 'a2', vote: null }]);
+  assert.ok(csv.startsWith('\uFEFFtime (UTC),answer id,question,answer,vote,'));
+  const lines = csv.slice(1).split('\r\n');
+  assert.equal(lines.length, 4); // header, two rows, final empty
+  assert.equal(lines[0]!.split(',').length, CSV_HEADER.length);
+  assert.equal(lines[1], `2025-01-02T03:04:05.000Z,a1,"'=cmd|""/c calc""!A0","line 1\nline 2, ""quoted""",down,-0.1235,0.5,1234.6,1,2,3,4,,w1,m`);
+  assert.match(lines[2]!, /^[^,]+,a2,.*,,-0\.1235,/s);
+});

@@ -1,0 +1,83 @@
+/** The analytics page with a summary from a real store (fake web services): charts with table alternatives, answer detail, CSV export. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AnalyticsStore } from '../../src/analytics/store.ts';
+import { sampleAnalyticsStore } from '../support/analytics-sample.ts';
+import { emptySummary, startTestServer, type TestServer } from '../support/fake-services.ts';
+
+const NOW = Date.now();
+let srv: TestServer;
+let store: AnalyticsStore;
+before(async () => {
+  srv = await startTestServer();
+  store = sampleAnalyticsStore(NOW, 120);
+  srv.services.summaryFor = (range) => store.summary(range, NOW);
+  srv.services.analyticsAnswers = store.answers('all', 1000, NOW).map((r) => store.answer(r.answerId)!);
+});
+after(async () => {
+  store.close();
+  await srv.close();
+});
+
+const get = async (p: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(srv.url + p, { headers });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+};
+
+void describe('analytics page', () => {
+  void test('every chart is there, with its table alternative, and the rows open their answer', async () => {
+    const { status, text } = await get('/analytics?range=day');
+    assert.equal(status, 200);
+    for (const kind of ['latency', 'satisfaction', 'latency-series', 'tokens', 'sentiment', 'satisfaction-sentiment']) {
+      assert.match(text, new RegExp(`data-kind="${kind}"`), kind);
+    }
+    assert.equal(text.match(/<summary>Show as a table<\/summary>/g)?.length, 6);
+    assert.match(text, /hx-get="\/analytics\/answers\/ans-\d+" hx-target="#answer-detail-box"/);
+    assert.match(text, /href="\/api\/analytics\/answers.csv\?range=day"/);
+    assert.match(text, /Is the &lt;b&gt;backup&lt;\/b&gt; feature reliable\?/);
+    assert.doesNotMatch(text, /<b>backup/);
+  });
+
+  void test('no votes: the satisfaction-by-sentiment chart says so instead of drawing nothing', async () => {
+    srv.services.summaryFor = (range) => ({ ...store.summary(range, NOW), sentimentBands: store.summary(range, NOW).sentimentBands.map((b) => ({ ...b, up: 0, down: 0 })) });
+    try {
+      const { text } = await get('/analytics/panel?range=day', { 'HX-Request': 'true' });
+      assert.match(text, /No votes in this period yet/);
+      assert.doesNotMatch(text, /data-kind="satisfaction-sentiment"/);
+    } finally {
+      srv.services.summaryFor = (range) => store.summary(range, NOW);
+    }
+    srv.services.summaryFor = emptySummary;
+    assert.match((await get('/analytics?range=hour')).text, /No answers in this period yet/);
+    srv.services.summaryFor = (range) => store.summary(range, NOW);
+  });
+
+  void test('answer detail: fragment for htmx, page for a link, JSON, 404 for an unknown id', async () => {
+    const id = srv.services.analyticsAnswers[0]!.answerId;
+    const frag = await get(`/analytics/answers/${id}`, { 'HX-Request': 'true' });
+    assert.equal(frag.status, 200);
+    assert.match(frag.text, /^<article class="answer-detail"/);
+    assert.match(frag.text, /&quot;quotes&quot; &amp; &lt;tags&gt;/);
+    assert.match(frag.text, /user-guide.pdf/);
+    assert.match(frag.text, /First token/);
+    const full = await get(`/analytics/answers/${id}`);
+    assert.match(full.text, /<!doctype html>/);
+    const json = (await (await fetch(`${srv.url}/api/analytics/answers/${id}`)).json()) as { answerId: string; sources: unknown[] };
+    assert.equal(json.answerId, id);
+    assert.equal(json.sources.length, 1);
+    assert.equal((await get('/analytics/answers/nope', { 'HX-Request': 'true' })).status, 404);
+    assert.equal((await fetch(`${srv.url}/api/analytics/answers/nope`)).status, 404);
+  });
+
+  void test('CSV export: attachment, one line per answer, formula cells guarded; bad limit is a 400', async () => {
+    const res = await get('/api/analytics/answers.csv?range=all&limit=50');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="docent-answers-all.csv"/);
+    assert.ok(res.text.startsWith('time (UTC),answer id') || res.text.startsWith('\uFEFFtime (UTC),answer id'));
+    assert.match(res.text, /,"'=SUM\(A1:A9\) what happens here\?"?,|,'=SUM\(A1:A9\) what happens here\?,/);
+    assert.doesNotMatch(res.text, /,=SUM/);
+    assert.equal((await get('/api/analytics/answers.csv?range=all&limit=0')).status, 400);
+    assert.equal((await get('/api/analytics/answers.csv?range=year')).status, 400);
+  });
+});
