@@ -4,10 +4,14 @@
  * only. Why not htmx: htmx 4 core buffers the whole body (`response.text()`); streaming needs its
  * hx-sse extension, which swaps unnamed events as HTML and turns named events into DOM events, so
  * the JSON events of /api/ask would need script anyway. One small module keeps one protocol.
+ *
+ * The page is a chat: the sidebar lists chats, /chats/:id reopens one (its turns rendered here,
+ * its last settings in the form), and each new question is appended as a turn.
  */
-import { SETTING_RANGES } from '../src/contracts/settings.ts';
+import type { ChatSummary, ChatView } from '../src/chats/chat-store.ts';
+import { SETTING_RANGES, type Settings } from '../src/contracts/settings.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
-import { thumbDown, thumbUp } from './icons.ts';
+import { chatSidebar, presetButtons, turnView } from './chat.ts';
 import { layout } from './layout.ts';
 
 type RangedName = keyof typeof SETTING_RANGES;
@@ -21,30 +25,48 @@ const FIELDS: { name: RangedName; label: string; step: string }[] = [
   { name: 'repeatPenalty', label: 'Repeat penalty', step: '0.05' },
 ];
 
-function settingField(f: (typeof FIELDS)[number]): SafeHtml {
+function settingField(f: (typeof FIELDS)[number], settings: Settings | undefined): SafeHtml {
   const r = SETTING_RANGES[f.name];
   const id = `setting-${f.name}`;
   return html`<div class="setting">
   <label for="${id}">${f.label} <span class="range">${r.min}–${r.max}</span></label>
-  <input id="${id}" name="${f.name}" type="number" min="${r.min}" max="${r.max}" step="${f.step}" value="${r.default}" required>
+  <input id="${id}" name="${f.name}" type="number" min="${r.min}" max="${r.max}" step="${f.step}" value="${settings?.[f.name] ?? r.default}" data-default="${r.default}" required>
   <small>${r.help}</small>
 </div>`;
 }
 
-export function askPage(maxQuestionChars: number): SafeHtml {
+export interface AskPageOptions {
+  maxQuestionChars: number;
+  chats: ChatSummary[];
+  /** The chat being continued; its turns are shown and its last settings prefill the form. */
+  chat?: ChatView | undefined;
+}
+
+export function askPage({ maxQuestionChars, chats, chat }: AskPageOptions): SafeHtml {
+  const settings = chat?.settings;
   const body = html`
-<h1>Ask your documents</h1>
+<div class="chat-layout">
+${chatSidebar(chats, chat?.id)}
+<div class="chat-main">
+<div class="chat-head">
+  <h1 id="chat-title">${chat ? chat.title : 'Ask your documents'}</h1>
+  ${chat ? html`<button type="button" id="delete-chat" class="secondary" data-chat-id="${chat.id}">Delete chat</button>` : ''}
+</div>
+<div id="conversation" data-chat-id="${chat?.id ?? ''}" aria-live="polite">${(chat?.turns ?? []).map((t) => turnView(t))}</div>
+<template id="turn-template">${turnView()}</template>
+<div id="ask-error" aria-live="assertive"></div>
 <form id="ask-form" class="card" novalidate>
-  <label for="question">Question</label>
+  <label for="question">${chat ? 'Follow-up question' : 'Question'}</label>
   <textarea id="question" name="question" rows="3" maxlength="${maxQuestionChars}" required
-    placeholder="What would you like to know from your documents?"></textarea>
+    placeholder="${chat ? 'Ask a follow-up: earlier questions and answers are taken into account.' : 'What would you like to know from your documents?'}"></textarea>
   <details class="settings">
     <summary>Settings</summary>
+    ${presetButtons()}
     <div class="settings-grid">
-      ${FIELDS.map(settingField)}
+      ${FIELDS.map((f) => settingField(f, settings))}
       <div class="setting">
         <label for="setting-seed">Seed <span class="range">optional</span></label>
-        <input id="setting-seed" name="seed" type="number" min="0" max="4294967295" step="1" placeholder="random">
+        <input id="setting-seed" name="seed" type="number" min="0" max="4294967295" step="1" placeholder="random" value="${settings?.seed ?? ''}">
         <small>Same seed and settings give the same answer; empty picks a random one.</small>
       </div>
     </div>
@@ -55,19 +77,7 @@ export function askPage(maxQuestionChars: number): SafeHtml {
     <span id="ask-status" class="muted" aria-live="polite"></span>
   </div>
 </form>
-<div id="ask-error" aria-live="assertive"></div>
-<section id="answer" class="card answer" hidden aria-live="polite">
-  <h2>Answer</h2>
-  <div id="answer-text" class="answer-text"></div>
-  <p id="answer-meta" class="muted"></p>
-  <div id="vote" class="vote" hidden>
-    <span>Was this helpful?</span>
-    <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
-    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button>
-    <span id="vote-status" class="muted" aria-live="polite"></span>
-  </div>
-  <h3>Sources</h3>
-  <ol id="sources" class="sources"></ol>
-</section>`;
-  return layout({ title: 'Ask', page: 'ask', body, scripts: ['/static/ask.js'] });
+</div>
+</div>`;
+  return layout({ title: chat ? chat.title : 'Ask', page: 'ask', body, scripts: ['/static/ask.js'] });
 }

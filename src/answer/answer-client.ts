@@ -79,6 +79,7 @@ export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: num
         chatId,
         question: input.question,
         settings: input.settings,
+        ...(input.history && input.history.length > 0 ? { history: input.history } : {}),
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };

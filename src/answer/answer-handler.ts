@@ -21,6 +21,7 @@ import type { EventLog } from '../ports/event-log.ts';
 import type { Delivery, DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 import { StopSignal, type AnswerCancellations, type StopReason } from './answer-cancellations.ts';
+import { condenseQuestion } from './condense.ts';
 import { buildPrompt } from './prompt.ts';
 import { TokenCoalescer } from './token-coalescer.ts';
 
@@ -76,10 +77,14 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
   const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - startedAt);
   log.info({ chatId: req.chatId }, 'answering');
   try {
-    const hits = await deps.retriever.search(req.question, req.settings.k);
+    // A follow-up is made self-contained first: the retriever sees only this one string.
+    const condensed = await condenseQuestion(deps.chat, req.question, req.history, abort.signal, (why) => log.info(why + '; searching for the question as asked'));
+    const searchedFor = condensed.rewritten ? { searchedFor: condensed.query } : {};
+    const hits = await deps.retriever.search(condensed.query, req.settings.k);
     const retrievedAt = Date.now();
     const prompt = buildPrompt({
       question: req.question,
+      history: req.history,
       hits,
       systemPrompt: deps.systemPrompt,
       contextSize: deps.chat.contextSize,
@@ -94,8 +99,11 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
       text: h.text,
       score: h.score,
       chunkId: h.chunkId,
+      headingPath: h.headingPath ?? null,
+      start: h.start,
+      end: h.end,
     }));
-    await send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources });
+    await send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources, ...searchedFor });
 
     let seq = 0;
     const coalescer = new TokenCoalescer((text) => {
@@ -116,7 +124,7 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     };
     const tokens = { prompt: gen.promptTokens, completion: gen.completionTokens };
     const answer = gen.text.trim();
-    await send({ type: 'done', answer, sources, worker: deps.workerId, model: deps.chat.name, tokens, timings });
+    await send({ type: 'done', answer, sources, ...searchedFor, worker: deps.workerId, model: deps.chat.name, tokens, timings });
     log.info({ timings, tokens }, 'answered');
 
     const event: QaEvent = {

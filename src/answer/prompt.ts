@@ -1,8 +1,11 @@
 /**
  * Builds the messages for a grounded answer: numbered sources the model must cite as [n], and an
  * instruction to say so when the sources do not hold the answer. Sources are fitted to the model's
- * context window by token count, whole chunks only, best-ranked first.
+ * context window by token count, whole chunks only, best-ranked first. Earlier turns of the chat go
+ * before the question as user/assistant messages (most recent kept first, at most a third of the
+ * room, so sources are never crowded out by the conversation).
  */
+import type { HistoryTurn } from '../contracts/answer.ts';
 import type { ChatMessage } from '../ports/chat-model.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 
@@ -22,6 +25,8 @@ export interface PromptInput {
   contextSize: number;
   maxTokens: number;
   countTokens: (text: string) => number;
+  /** Earlier turns of the chat, oldest first. */
+  history?: readonly HistoryTurn[] | undefined;
 }
 
 export interface BuiltPrompt {
@@ -38,6 +43,19 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   const question = `Question: ${input.question}`;
   let budget =
     input.contextSize - input.maxTokens - TEMPLATE_OVERHEAD_TOKENS - input.countTokens(system) - input.countTokens(question);
+  const history: ChatMessage[] = [];
+  let historyBudget = Math.floor(budget / 3);
+  for (const turn of [...(input.history ?? [])].reverse()) {
+    const pair: ChatMessage[] = [
+      { role: 'user', content: turn.question },
+      { role: 'assistant', content: turn.answer },
+    ];
+    const cost = input.countTokens(turn.question) + input.countTokens(turn.answer) + 8;
+    if (cost > historyBudget) break;
+    historyBudget -= cost;
+    budget -= cost;
+    history.unshift(...pair);
+  }
   const used: SearchHit[] = [];
   const blocks: string[] = [];
   for (const hit of input.hits) {
@@ -52,6 +70,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   return {
     messages: [
       { role: 'system', content: system },
+      ...history,
       { role: 'user', content: `${context}\n\n${question}` },
     ],
     used,
@@ -59,6 +78,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 }
 
 function formatSource(n: number, hit: SearchHit): string {
-  const where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
+  let where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
+  if (hit.headingPath) where += `, ${hit.headingPath}`;
   return `[${n}] (${where})\n${hit.text.trim()}`;
 }

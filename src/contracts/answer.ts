@@ -7,6 +7,11 @@
  * A redelivered request (worker died) starts again from `sources`; the receiver restarts the answer
  * when it sees a `sources` with a new `attempt`.
  *
+ * Follow-ups: `history` carries the chat's recent finished turns (oldest first, at most
+ * MAX_HISTORY_TURNS, each text cut to MAX_HISTORY_CHARS by the web). The worker makes the question
+ * self-contained from it before retrieval and reports what it searched for as `searchedFor` on
+ * `sources` and `done` (absent when it searched for the question as asked).
+ *
  * Cancel: a broadcast on the fanout exchange `answer.cancels` (every worker hears it), `v` = 1,
  * naming the answer nobody waits for any more (Stop, tab closed, web timeout). The worker holding
  * it aborts generation, frees its sequence, replies `error` (code-free, retryable false) and acks;
@@ -18,6 +23,16 @@ import { sourceSchema } from './source.ts';
 
 export const ANSWER_CONTRACT_VERSION = 1;
 
+/** Most recent turns a follow-up carries, and the longest text of each (bounds the message size). */
+export const MAX_HISTORY_TURNS = 3;
+export const MAX_HISTORY_CHARS = 2000;
+
+export const historyTurnSchema = z.object({
+  question: z.string().max(MAX_HISTORY_CHARS),
+  answer: z.string().max(MAX_HISTORY_CHARS),
+});
+export type HistoryTurn = z.infer<typeof historyTurnSchema>;
+
 export const answerRequestSchema = z.object({
   v: z.literal(ANSWER_CONTRACT_VERSION),
   id: z.string().min(1),
@@ -25,6 +40,8 @@ export const answerRequestSchema = z.object({
   chatId: z.string().min(1),
   question: z.string().min(1),
   settings: settingsSchema,
+  /** Earlier turns of the chat, oldest first; absent or empty for a first question. */
+  history: z.array(historyTurnSchema).max(MAX_HISTORY_TURNS).optional(),
   /** Epoch ms when the web accepted the question. */
   requestedAt: z.number(),
   /** Epoch ms after which nobody waits for the answer any more. */
@@ -44,13 +61,14 @@ export type Timings = z.infer<typeof timingsSchema>;
 const base = { v: z.literal(ANSWER_CONTRACT_VERSION), answerId: z.string() };
 
 export const answerReplySchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('sources'), attempt: z.number().int().min(1), worker: z.string(), sources: z.array(sourceSchema) }),
+  z.object({ ...base, type: z.literal('sources'), attempt: z.number().int().min(1), worker: z.string(), sources: z.array(sourceSchema), searchedFor: z.string().optional() }),
   z.object({ ...base, type: z.literal('token'), seq: z.number().int().min(0), text: z.string() }),
   z.object({
     ...base,
     type: z.literal('done'),
     answer: z.string(),
     sources: z.array(sourceSchema),
+    searchedFor: z.string().optional(),
     worker: z.string(),
     model: z.string(),
     tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),

@@ -10,5 +10,10 @@ export const sourceSchema = z.object({
   text: z.string(),
   score: z.number(),
   chunkId: z.string(),
+  /** Markdown/HTML headings above the passage, outermost first, joined with " > "; absent or null when none. */
+  headingPath: z.string().nullable().optional(),
+  /** Character offsets of the passage in its page's extracted text (absent from older workers). */
+  start: z.number().int().min(0).optional(),
+  end: z.number().int().min(0).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;

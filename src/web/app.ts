@@ -9,6 +9,7 @@ import { errorMiddleware } from './error-middleware.ts';
 import { notFound } from './http-error.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
+import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
 import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -33,6 +34,7 @@ export function createWebApp({ services, config, logger }: WebAppOptions): expre
   app.use(askApi(services, config, logger));
   app.use(jsonApi(services, config));
   app.use(analyticsRoutes(services));
+  app.use(chatRoutes(services, config));
   app.use(pages(services, config));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);

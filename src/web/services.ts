@@ -2,7 +2,9 @@
  * What the web layer needs from the rest of Docent. Routes and pages depend on these interfaces
  * only; src/app/ wires them to the real services (over RabbitMQ/Kafka or in-process).
  */
-import type { AnswerReply } from '../contracts/answer.ts';
+import type { AnswerReply, HistoryTurn } from '../contracts/answer.ts';
+import type { ChatStore } from '../chats/chat-store.ts';
+import type { PassageService } from '../chats/passages.ts';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { DocumentStatus } from '../contracts/ingest.ts';
 import type { Settings } from '../contracts/settings.ts';
@@ -70,6 +72,8 @@ export interface AskInput {
   question: string;
   chatId?: string | undefined;
   settings: Settings;
+  /** The chat's recent finished turns, oldest first (see the answer contract). */
+  history?: HistoryTurn[] | undefined;
 }
 
 export interface AskHandle {
@@ -105,6 +109,10 @@ export interface WebServices {
   documents: DocumentService;
   search: SearchService;
   answers: AnswerService;
+  /** Chats and their turns; the ask routes record into it. */
+  chats: ChatStore;
+  /** Cited passages shown in their document's text. */
+  passages: PassageService;
   votes: VoteService;
   analytics: AnalyticsReader;
   readiness: ReadinessCheck;

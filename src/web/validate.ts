@@ -25,9 +25,16 @@ export function parseSettings(value: unknown): Settings {
 }
 
 /** Body of POST /api/ask. */
-export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput {
+export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput & { regenerate?: string } {
   if (!isRecord(body)) throw badRequest('Send a JSON object with a "question".', 'question');
-  const { question, chatId, settings } = body;
+  const { question, chatId, settings, regenerate } = body;
+  if (regenerate !== undefined && regenerate !== null) {
+    // Ask with `regenerate: answerId` is the same as POST /api/answers/:answerId/regenerate.
+    if (typeof regenerate !== 'string' || regenerate.length === 0 || regenerate.length > 200) {
+      throw badRequest('regenerate must be the id of the answer to write again.', 'regenerate');
+    }
+    return { question: '', regenerate, settings: parseSettings(settings) };
+  }
   if (typeof question !== 'string' || question.trim() === '') throw badRequest('Type a question first: the question is empty.', 'question');
   if (question.length > maxQuestionChars) {
     throw badRequest(`The question is too long: ${question.length} characters, the limit is ${maxQuestionChars}.`, 'question');
@@ -36,6 +43,13 @@ export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput 
     throw badRequest('chatId must be a non-empty string of at most 200 characters.', 'chatId');
   }
   return { question: question.trim(), chatId: typeof chatId === 'string' ? chatId : undefined, settings: parseSettings(settings) };
+}
+
+/** Body of POST /api/answers/:answerId/regenerate: optional settings (absent keeps the turn's). */
+export function parseRegenerateBody(body: unknown): { settings: Settings | undefined } {
+  if (body === undefined || body === null) return { settings: undefined };
+  if (!isRecord(body)) throw badRequest('Send a JSON object, optionally with "settings".', 'settings');
+  return { settings: body.settings === undefined || body.settings === null ? undefined : parseSettings(body.settings) };
 }
 
 /** `k` of GET /api/search: a whole number in the settings' k range, default its default. */

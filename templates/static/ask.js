@@ -1,7 +1,9 @@
-// Ask page behaviour: POSTs the question to /api/ask with Accept: text/event-stream and renders the
-// Server-Sent Events as they arrive (sources, token..., done | error; `restart` when the worker
-// answering died and another starts the answer again). Model output and document
-// text are untrusted: they are written with textContent only, never as HTML.
+// Ask page behaviour: a chat. Each question is appended as a turn (cloned from #turn-template) and
+// POSTed to /api/ask with Accept: text/event-stream and the chat's id; the Server-Sent Events are
+// rendered as they arrive (searched, sources, token..., done | error; `restart` when the worker
+// answering died and another starts the answer again). Regenerate streams a new answer into the
+// same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
+// they are written with textContent only, never as HTML.
 const $ = (id) => document.getElementById(id);
 
 const form = $('ask-form');
@@ -9,16 +11,11 @@ const askButton = $('ask-button');
 const stopButton = $('stop-button');
 const statusLine = $('ask-status');
 const errorBox = $('ask-error');
-const answerBox = $('answer');
-const answerText = $('answer-text');
-const answerMeta = $('answer-meta');
-const sourcesList = $('sources');
-const voteBox = $('vote');
-const voteStatus = $('vote-status');
+const conversation = $('conversation');
+const turnTemplate = $('turn-template');
 
 const SETTINGS = ['temperature', 'topK', 'topP', 'maxTokens', 'k', 'repeatPenalty', 'seed'];
-let chatId;
-let answerId;
+let chatId = conversation.dataset.chatId || undefined;
 let controller;
 
 function showError(message, field) {
@@ -53,16 +50,31 @@ function ms(v) {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
 }
 
-function renderSources(sources) {
-  sourcesList.replaceChildren(
+const part = (turn, cls) => turn.querySelector(`.${cls}`);
+
+function renderSources(turn, sources) {
+  const list = part(turn, 'sources');
+  list.replaceChildren(
     ...sources.map((s) => {
       const li = document.createElement('li');
       const head = document.createElement('div');
       head.className = 'source-head';
+      const link = document.createElement('a');
+      link.className = 'source-link';
+      link.href = `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}`;
+      link.target = '_blank';
+      link.rel = 'noopener';
       const name = document.createElement('strong');
       name.textContent = s.documentName;
-      head.append(name);
+      link.append(name);
+      head.append(link);
       if (s.page !== null && s.page !== undefined) head.append(` · page ${s.page}`);
+      if (s.headingPath) {
+        const hp = document.createElement('span');
+        hp.className = 'heading-path';
+        hp.textContent = s.headingPath;
+        head.append(' · ', hp);
+      }
       const score = document.createElement('span');
       score.className = 'muted small';
       score.textContent = ` · relevance ${Number(s.score).toFixed(2)}`;
@@ -77,28 +89,55 @@ function renderSources(sources) {
     const li = document.createElement('li');
     li.className = 'muted';
     li.textContent = 'No passages matched: upload documents on the Documents page.';
-    sourcesList.append(li);
+    list.append(li);
   }
 }
 
-function onEvent(event, data) {
-  if (event === 'sources') {
-    renderSources(data);
+function rememberChat(id, question) {
+  if (!id || chatId === id) return;
+  chatId = id;
+  conversation.dataset.chatId = id;
+  // The address names the chat, so reload and back come back to it.
+  history.replaceState(null, '', `/chats/${encodeURIComponent(id)}`);
+  let list = $('chat-list');
+  if (!list) {
+    list = document.createElement('ul');
+    list.id = 'chat-list';
+    document.querySelector('.chat-list p')?.remove();
+    document.querySelector('.chat-list').append(list);
+  }
+  const li = document.createElement('li');
+  const a = document.createElement('a');
+  a.href = `/chats/${encodeURIComponent(id)}`;
+  a.dataset.chatId = id;
+  a.className = 'active';
+  a.setAttribute('aria-current', 'page');
+  a.textContent = question.replace(/\s+/g, ' ').trim().slice(0, 80);
+  li.append(a);
+  list.prepend(li);
+}
+
+function onEvent(turn, event, data, question) {
+  if (event === 'searched') {
+    part(turn, 'searched-text').textContent = data.searchedFor;
+    part(turn, 'searched').hidden = false;
+  } else if (event === 'sources') {
+    renderSources(turn, data);
     statusLine.textContent = 'Writing the answer…';
   } else if (event === 'restart') {
     // The text so far came from a worker that stopped; the next one writes the answer anew.
-    answerText.textContent = '';
+    part(turn, 'answer-text').textContent = '';
     statusLine.textContent = `The worker answering stopped; ${data.worker} is answering again…`;
   } else if (event === 'token') {
-    answerText.textContent += data.text;
+    part(turn, 'answer-text').textContent += data.text;
   } else if (event === 'done') {
-    answerId = data.answerId;
-    chatId = data.chatId ?? chatId;
-    answerText.textContent = data.answer;
-    renderSources(data.sources);
+    turn.dataset.answerId = data.answerId;
+    rememberChat(data.chatId, question);
+    part(turn, 'answer-text').textContent = data.answer;
+    renderSources(turn, data.sources);
     const t = data.timings;
-    answerMeta.textContent = `Answered by ${data.worker} · first token ${ms(t.firstTokenMs)} · retrieval ${ms(t.retrievalMs)} · generation ${ms(t.generationMs)} · total ${ms(t.totalMs)}`;
-    voteBox.hidden = false;
+    part(turn, 'answer-meta').textContent = `Answered by ${data.worker} · first token ${ms(t.firstTokenMs)} · retrieval ${ms(t.retrievalMs)} · generation ${ms(t.generationMs)} · total ${ms(t.totalMs)}`;
+    part(turn, 'vote').hidden = false;
     statusLine.textContent = '';
   } else if (event === 'error') {
     showError(data.error);
@@ -107,7 +146,7 @@ function onEvent(event, data) {
 }
 
 // Minimal SSE reader: events are separated by a blank line; we only send `event:` and one `data:`.
-async function readStream(body) {
+async function readStream(body, onBlock) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -124,83 +163,130 @@ async function readStream(body) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
         else if (line.startsWith('data:')) data += line.slice(5).trimStart();
       }
-      if (data !== '') onEvent(event, JSON.parse(data));
+      if (data !== '') onBlock(event, JSON.parse(data));
     }
   }
 }
 
-function resetAnswer() {
-  answerId = undefined;
-  answerBox.hidden = true;
-  answerText.textContent = '';
-  answerMeta.textContent = '';
-  sourcesList.replaceChildren();
-  voteBox.hidden = true;
-  voteStatus.textContent = '';
-  voteBox.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', 'false'));
+function resetTurn(turn) {
+  for (const cls of ['answer-text', 'answer-meta', 'vote-status', 'searched-text']) part(turn, cls).textContent = '';
+  part(turn, 'turn-error')?.remove();
+  part(turn, 'searched').hidden = true;
+  part(turn, 'sources').replaceChildren();
+  part(turn, 'vote').hidden = true;
+  turn.querySelectorAll('.vote-button').forEach((b) => b.setAttribute('aria-pressed', 'false'));
 }
 
-async function ask(event) {
-  event.preventDefault();
-  showError();
-  const question = form.elements.namedItem('question').value;
-  if (question.trim() === '') {
-    showError('Type a question first.', 'question');
-    return;
-  }
-  resetAnswer();
+/** Streams one answer into `turn`; the turn is removed again when a new question is refused. */
+async function run(turn, url, body, question, isNew) {
   controller = new AbortController();
   askButton.disabled = true;
   stopButton.hidden = false;
   statusLine.textContent = 'Searching your documents…';
   try {
-    const res = await fetch('/api/ask', {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify({ question, chatId, settings: readSettings() }),
+      body: JSON.stringify(body),
       signal: controller.signal,
     });
     if (!res.ok) {
-      const body = await res.json().catch(() => ({ error: `The server answered ${res.status}.` }));
+      const err = await res.json().catch(() => ({ error: `The server answered ${res.status}.` }));
       const retry = res.headers.get('Retry-After');
       // 503 = busy (the request queue is full) or a broker briefly away: both pass with time.
-      showError(res.status === 503 ? `${body.error} Try again in ${retry ?? 5} s.` : body.error, body.field);
+      showError(res.status === 503 ? `${err.error} Try again in ${retry ?? 5} s.` : err.error, err.field);
       statusLine.textContent = '';
-      return;
+      if (isNew) turn.remove();
+      return false;
     }
-    answerBox.hidden = false;
-    await readStream(res.body);
+    await readStream(res.body, (event, data) => onEvent(turn, event, data, question));
+    return true;
   } catch (err) {
     if (err.name === 'AbortError') statusLine.textContent = 'Stopped.';
     else showError(`Could not reach the server: ${err.message}`);
+    return false;
   } finally {
     askButton.disabled = false;
     stopButton.hidden = true;
   }
 }
 
-async function vote(event) {
-  const button = event.target.closest('button[data-vote]');
-  if (!button || !answerId) return;
+async function ask(event) {
+  event.preventDefault();
+  showError();
+  const field = form.elements.namedItem('question');
+  const question = field.value;
+  if (question.trim() === '') {
+    showError('Type a question first.', 'question');
+    return;
+  }
+  const turn = turnTemplate.content.firstElementChild.cloneNode(true);
+  part(turn, 'question-text').textContent = question.trim();
+  conversation.append(turn);
+  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings() }, question, true);
+  if (ok) field.value = '';
+}
+
+async function regenerate(turn) {
+  const answerId = turn.dataset.answerId;
+  if (!answerId || askButton.disabled) return;
+  showError();
+  resetTurn(turn);
+  const question = part(turn, 'question-text').textContent;
+  await run(turn, `/api/answers/${encodeURIComponent(answerId)}/regenerate`, { settings: readSettings() }, question, false);
+}
+
+async function vote(turn, button) {
+  const answerId = turn.dataset.answerId;
+  if (!answerId) return;
+  const status = part(turn, 'vote-status');
   const choice = button.dataset.vote;
-  voteStatus.textContent = 'Saving…';
+  status.textContent = 'Saving…';
   const res = await fetch('/api/votes', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ answerId, vote: choice }),
   }).catch((err) => ({ ok: false, json: async () => ({ error: err.message }) }));
   if (res.ok) {
-    voteBox.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
-    voteStatus.textContent = `Vote recorded: ${choice === 'up' ? 'helpful' : 'not helpful'}. Thanks!`;
+    turn.querySelectorAll('.vote-button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
+    status.textContent = `Vote recorded: ${choice === 'up' ? 'helpful' : 'not helpful'}. Thanks!`;
   } else {
     const body = await res.json().catch(() => ({}));
-    voteStatus.textContent = `Vote not recorded: ${body.error ?? 'please try again.'}`;
+    status.textContent = `Vote not recorded: ${body.error ?? 'please try again.'}`;
   }
+}
+
+function applyPreset(button) {
+  const values = JSON.parse(button.dataset.values);
+  // A preset sets the sampling controls; the ones it does not name go back to their defaults.
+  for (const name of ['temperature', 'topP', 'topK']) {
+    const input = form.elements.namedItem(name);
+    input.value = String(values[name] ?? input.dataset.default);
+  }
+  form.querySelectorAll('.preset').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
+}
+
+async function deleteChat(button) {
+  if (!window.confirm('Delete this chat and its answers?')) return;
+  const res = await fetch(`/api/chats/${encodeURIComponent(button.dataset.chatId)}`, { method: 'DELETE' });
+  if (res.ok || res.status === 404) location.assign('/');
+  else showError('The chat could not be deleted; please try again.');
 }
 
 form.addEventListener('submit', ask);
 stopButton.addEventListener('click', () => controller?.abort());
-voteBox.addEventListener('click', vote);
+conversation.addEventListener('click', (event) => {
+  const turn = event.target.closest('.turn');
+  if (!turn) return;
+  const voteButton = event.target.closest('button[data-vote]');
+  if (voteButton) void vote(turn, voteButton);
+  else if (event.target.closest('.regenerate-button')) void regenerate(turn);
+});
+form.addEventListener('click', (event) => {
+  const preset = event.target.closest('button.preset');
+  if (preset) applyPreset(preset);
+});
+$('delete-chat')?.addEventListener('click', (event) => void deleteChat(event.currentTarget));
 form.elements.namedItem('question').addEventListener('keydown', (e) => {
   // Ctrl/Cmd+Enter asks, as in most chat tools.
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) form.requestSubmit();

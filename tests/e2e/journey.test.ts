@@ -163,29 +163,33 @@ void test('upload a PDF, ask about it with a streamed cited answer, vote, see it
     await page.evaluate(() => {
       const w = window as unknown as { answerTexts: string[] };
       w.answerTexts = [];
-      const el = document.getElementById('answer-text');
-      if (!el) throw new Error('no #answer-text');
+      const el = document.getElementById('conversation');
+      if (!el) throw new Error('no #conversation');
+      // The turn is added when the question is sent: record what its answer element shows.
       new MutationObserver((records) => {
-        for (const r of records) r.addedNodes.forEach((n) => w.answerTexts.push(n.textContent ?? ''));
+        for (const r of records) {
+          const target = r.target instanceof Element ? r.target : r.target.parentElement;
+          if (target?.closest('.answer-text')) r.addedNodes.forEach((n) => w.answerTexts.push(n.textContent ?? ''));
+        }
       }).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await page.click('#ask-button');
-    await page.waitForSelector('#vote:not([hidden])');
+    await page.waitForSelector('.turn .vote:not([hidden])');
     const errorText = await page.innerText('#ask-error');
     assert.equal(errorText.trim(), '', `the page shows an error: ${errorText}`);
     const texts = await page.evaluate(() => (window as unknown as { answerTexts: string[] }).answerTexts);
-    const finalAnswer = (await page.innerText('#answer-text')).trim();
+    const finalAnswer = (await page.innerText('.turn .answer-text')).trim();
     assert.ok(finalAnswer.length > 0, 'a final answer is shown');
     // At least one token update before the final one: the answer streamed rather than arrived whole.
     assert.ok(texts.length >= 2 && (texts[0] ?? '').length > 0, `answer did not stream: ${JSON.stringify(texts)}`);
-    const sources = await page.innerText('#sources');
+    const sources = await page.innerText('.turn .sources');
     assert.match(sources, new RegExp(PDF_NAME.replace('.', '\\.')), 'the PDF is cited as a source');
     assert.match(sources, /PURPLE-OTTER-42/, 'the cited passage holds the fact');
-    assert.match(await page.innerText('#answer-meta'), /Answered by .+ · first token/);
+    assert.match(await page.innerText('.turn .answer-meta'), /Answered by .+ · first token/);
 
     // 3. Vote thumbs up.
-    await page.click('button[data-vote=up]');
-    await page.waitForFunction(() => /Vote recorded/.test(document.getElementById('vote-status')?.textContent ?? ''));
+    await page.click('.turn button[data-vote=up]');
+    await page.waitForFunction(() => /Vote recorded/.test(document.querySelector('.turn .vote-status')?.textContent ?? ''));
     await page.screenshot({ path: path.join(ROOT, 'test-results/journey-ask.png'), fullPage: true });
 
     // 4. Analytics: 1 answer, 1 up vote (the consumer may lag a moment behind).
@@ -198,6 +202,25 @@ void test('upload a PDF, ask about it with a streamed cited answer, vote, see it
     await page.waitForSelector('canvas.latency-chart[data-drawn=true]');
     assert.match(await page.innerText('#analytics-panel'), /What is the secret launch code/);
     await page.screenshot({ path: path.join(ROOT, 'test-results/journey.png'), fullPage: true });
+
+    // 5. Chats: reopen the chat from the list, ask a follow-up in it, then open a source in its document.
+    await page.click('nav[aria-label=Main] a[href="/"]');
+    await page.click('.chat-list a[data-chat-id]');
+    await page.waitForSelector('#delete-chat');
+    assert.equal(await page.locator('.turn').count(), 1, 'the reopened chat shows its turn');
+    assert.match(await page.innerText('.turn .question-text'), /secret launch code/);
+    assert.equal(await page.inputValue('#setting-seed'), '7', "the chat's settings prefill the form");
+    await page.fill('#question', 'Who keeps it?');
+    await page.click('#ask-button');
+    await page.waitForSelector('.turn:nth-of-type(2) .vote:not([hidden])');
+    assert.equal((await page.innerText('#ask-error')).trim(), '');
+    await page.click('.turn >> nth=0 >> .turn-sources summary');
+    const [viewer] = await Promise.all([page.context().waitForEvent('page'), page.click('.turn >> nth=0 >> .source-link >> nth=0')]);
+    await viewer.waitForSelector('mark#passage');
+    assert.equal((await viewer.innerText('h1')).trim(), PDF_NAME);
+    assert.ok((await viewer.innerText('mark#passage')).trim().length > 0, 'the passage is highlighted');
+    await viewer.screenshot({ path: path.join(ROOT, 'test-results/journey-passage.png'), fullPage: true });
+    await viewer.close();
     assert.deepEqual(pageErrors, [], 'no script errors in the pages');
   } catch (err) {
     await page.screenshot({ path: path.join(ROOT, 'test-results/journey-failure.png'), fullPage: true }).catch(() => undefined);

@@ -135,3 +135,29 @@ test('all-in-one: a deleted document leaves the list and search at once, and can
   await waitStatus(doc.id, 'ready');
   assert.ok(await found(doc.id));
 });
+
+test('all-in-one: a follow-up in a chat is searched for with the conversation, and the chat keeps both turns', async () => {
+  const text = 'The Marigold lighthouse stands on Skerry Point. Its lamp is lit every evening by the keeper, Ansel Brody.';
+  const form = new FormData();
+  form.append('file', new Blob([text]), 'marigold.txt');
+  const up = (await (await fetch(`${base}/api/documents`, { method: 'POST', body: form })).json()) as { documents: Array<{ id: string }> };
+  const id = up.documents[0]!.id;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end && ((await (await fetch(`${base}/api/documents/${id}`)).json()) as { status: string }).status !== 'ready') {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const ask = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, settings: { temperature: 0, seed: 1, maxTokens: 32, k: 3 } }) });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as { chatId: string; answerId: string; searchedFor?: string; sources: Array<{ documentId: string }> };
+  };
+  const first = await ask({ question: 'What is the Marigold lighthouse on Skerry Point?' });
+  const follow = await ask({ question: 'Who lights its lamp?', chatId: first.chatId });
+  console.log(`# follow-up searched for: ${JSON.stringify(follow.searchedFor ?? '(the question as asked)')}`);
+  assert.equal(follow.chatId, first.chatId);
+  assert.ok(follow.sources.some((s) => s.documentId === id), 'the follow-up found the passage the conversation is about');
+  const chat = (await (await fetch(`${base}/api/chats/${first.chatId}`)).json()) as { turns: Array<{ question: string; status: string; searchedFor: string | null }> };
+  assert.deepEqual(chat.turns.map((t) => [t.question, t.status]), [['What is the Marigold lighthouse on Skerry Point?', 'done'], ['Who lights its lamp?', 'done']]);
+  assert.equal(chat.turns[1]!.searchedFor, follow.searchedFor ?? null);
+  if (follow.searchedFor !== undefined) assert.match(follow.searchedFor, /\S/);
+});

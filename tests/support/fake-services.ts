@@ -15,6 +15,9 @@ import type { AnswerReply } from '../../src/contracts/answer.ts';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
 import type { Source } from '../../src/contracts/source.ts';
 import { InvalidInputError, UnavailableError } from '../../src/errors.ts';
+import { SqliteChatStore } from '../../src/chats/chat-store.ts';
+import { createPassageService, type PassageService } from '../../src/chats/passages.ts';
+import { parseDocument } from '../../src/ingest/parse-document.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
 import type {
   AskHandle,
@@ -191,6 +194,18 @@ export class FakeServices implements WebServices {
     },
   };
 
+  /** A real chat store in memory: the ask routes record turns into it. */
+  chats = new SqliteChatStore(':memory:');
+  /** Where passages are read from: startTestServer points it at its data dir's uploads. */
+  uploadsDir = os.tmpdir();
+  private passageService: PassageService | undefined;
+  /** The real passage service over the fake documents, parsing in-process (made on first use, after uploadsDir is set). */
+  get passages(): PassageService {
+    this.passageService ??= createPassageService({ documents: this.documents, chats: this.chats, uploadsDir: this.uploadsDir, parse: (b, t) => parseDocument(b, t) });
+    return this.passageService;
+  }
+
+
   votes = {
     vote: (answerId: string, vote: 'up' | 'down'): Promise<void> => {
       this.votesCast.push({ answerId, vote });
@@ -224,6 +239,7 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}, services = new FakeServices()): Promise<TestServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
   const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
+  services.uploadsDir = config.paths.uploads;
   const app = createWebApp({ services, config, logger: pino({ level: 'silent' }) });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -237,6 +253,7 @@ export async function startTestServer(env: Record<string, string> = {}, services
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.chats.close();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

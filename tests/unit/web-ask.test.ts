@@ -81,6 +81,7 @@ void describe('answers', () => {
   });
 
   void test('JSON: one collected reply', async () => {
+    srv.services.chats.create({ id: 'c9', question: 'Earlier question', settings: srv.services.asked[0]!.settings });
     const res = await ask({ question: 'When?', chatId: 'c9' });
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;

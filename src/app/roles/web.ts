@@ -8,6 +8,9 @@ import fs from 'node:fs/promises';
 import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
 import { createAnswerClient } from '../../answer/answer-client.ts';
 import { createVoteService } from '../../answer/vote-service.ts';
+import { SqliteChatStore } from '../../chats/chat-store.ts';
+import { createPassageService } from '../../chats/passages.ts';
+import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
 import { createGuardedRetriever } from '../guarded-store.ts';
@@ -27,6 +30,8 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   // A deleted document leaves the list only once this process's index no longer holds it.
   const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log, beforeDeleted: () => store.reload(), beforeReady: () => store.reload() });
   rt.closer.add('document service', () => documents.close());
+  const chats = new SqliteChatStore(path.join(cfg.paths.data, 'chats.db'));
+  rt.closer.add('chat store', () => chats.close());
   const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log });
   rt.closer.add('answer client', () => answers.close());
   const analytics = cfg.analytics.url
@@ -37,6 +42,8 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     documents,
     search: createGuardedRetriever(embedder, store),
     answers,
+    chats,
+    passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs }) }),
     votes: createVoteService(events),
     analytics,
     // The roles this process needs were all started before the server listens; what is left to

@@ -3,14 +3,20 @@
  * streams Server-Sent Events (Accept: text/event-stream):
  *   event: restart  data: {attempt, worker}   (only when the worker answering died and another
  *                                             starts again: drop the text shown so far)
+ *   event: searched data: {searchedFor}     (a follow-up made self-contained: what retrieval used)
  *   event: sources  data: Source[]
  *   event: token    data: {text}          (0..n)
- *   event: done     data: {answerId, chatId, answer, sources, timings, worker}
+ *   event: done     data: {answerId, chatId, answer, sources, timings, worker, searchedFor?}
  *   event: error    data: {error}
  * or collects the answer into one JSON reply. A client that disconnects aborts the answer (the
  * AbortSignal goes to the service and iteration stops, which cancels the reply stream).
+ *
+ * Chats: with `chatId` the question continues that chat (404 when there is none); without, a new
+ * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
+ * asks that answer's question again and replaces the answer in its chat; settings are the turn's
+ * own unless given.
  */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
@@ -18,12 +24,21 @@ import type { Config } from '../../config.ts';
 import { HttpError } from '../http-error.ts';
 import type { AskHandle, WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
-import { parseAskBody } from '../validate.ts';
+import { parseAskBody, parseRegenerateBody } from '../validate.ts';
+import { askInChat, regenerate } from '../../chats/chat-answers.ts';
 
 const INCOMPLETE = 'The answer stopped before it was complete. Please ask again.';
 
 function doneView(handle: AskHandle, d: AnswerDone) {
-  return { answerId: handle.answerId, chatId: handle.chatId, answer: d.answer, sources: d.sources, timings: d.timings, worker: d.worker };
+  return {
+    answerId: handle.answerId,
+    chatId: handle.chatId,
+    answer: d.answer,
+    sources: d.sources,
+    timings: d.timings,
+    worker: d.worker,
+    ...(d.searchedFor === undefined ? {} : { searchedFor: d.searchedFor }),
+  };
 }
 
 async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log: Logger): Promise<void> {
@@ -39,6 +54,7 @@ async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log
         // A second `sources` means the request was redelivered to another worker (see the contract).
         if (sourcesSeen) sendSse(res, 'restart', { attempt: reply.attempt, worker: reply.worker });
         sourcesSeen = true;
+        if (reply.searchedFor !== undefined) sendSse(res, 'searched', { searchedFor: reply.searchedFor });
         sendSse(res, 'sources', reply.sources);
       }
       else if (reply.type === 'token') sendSse(res, 'token', { text: reply.text });
@@ -76,17 +92,34 @@ async function collect(handle: AskHandle, res: Response, signal: AbortSignal): P
 
 export function askApi(services: WebServices, config: Config, log: Logger): Router {
   const router = Router();
-  router.post('/api/ask', async (req, res) => {
-    const input = parseAskBody(req.body, config.web.maxQuestionChars);
+  const reply = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client disconnected'));
     });
-    const handle = await services.answers.ask(input, abort.signal);
+    const handle = await start(abort.signal);
     const wantsStream = (req.get('accept') ?? '').includes('text/event-stream');
     log.debug({ answerId: handle.answerId, stream: wantsStream }, 'question accepted');
     if (wantsStream) await stream(handle, res, abort.signal, log);
     else await collect(handle, res, abort.signal);
+  };
+
+  router.post('/api/ask', async (req, res) => {
+    const input = parseAskBody(req.body, config.web.maxQuestionChars);
+    const deps = { chats: services.chats, answers: services.answers };
+    if (input.regenerate !== undefined) {
+      const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
+      const answerId = input.regenerate;
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings }, signal));
+    } else {
+      await reply(req, res, (signal) => askInChat(deps, input, signal));
+    }
+  });
+
+  router.post('/api/answers/:answerId/regenerate', async (req, res) => {
+    const { settings } = parseRegenerateBody(req.body);
+    const answerId = req.params.answerId;
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings }, signal));
   });
   return router;
 }

@@ -1,5 +1,6 @@
 /**
- * Server-rendered pages and the htmx fragments they reload: Ask, Documents (+ list fragment, the
+ * Server-rendered pages and the htmx fragments they reload (the Ask page and chats are in
+ * chat-routes.ts): Documents (+ list fragment, the
  * htmx upload post and the row delete), Analytics (+ panel fragment).
  */
 import { Router, type Response } from 'express';
@@ -7,7 +8,6 @@ import type { Config } from '../../config.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload, uploadMiddleware } from '../upload.ts';
 import { parseRange } from '../validate.ts';
-import { askPage } from '../../../templates/ask.ts';
 import { documentList, documentRow, documentsPage, uploadResult } from '../../../templates/documents.ts';
 import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
@@ -20,8 +20,6 @@ const send = (res: Response, page: SafeHtml): void => {
 export function pages(services: WebServices, config: Config): Router {
   const router = Router();
   const maxUploadMb = Math.round((config.web.maxUploadBytes / (1024 * 1024)) * 10) / 10;
-
-  router.get('/', (_req, res) => send(res, askPage(config.web.maxQuestionChars)));
 
   router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb)));
   router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list())));

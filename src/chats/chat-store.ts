@@ -1,0 +1,232 @@
+/**
+ * Chats and their turns, kept by the web in SQLite (next to the document registry). A chat is
+ * named after its first question and remembers the settings last used in it, which prefill the
+ * form when it is reopened. A turn is one question and the answer to it, with its sources, the
+ * settings, the worker that answered and the timings; it is written `pending` when the question
+ * is accepted and completed (done, error, stopped) when the answer ends, so a turn never vanishes
+ * because its answer failed. Regenerating replaces a turn's answer (and answer id) in place.
+ */
+import Database from 'better-sqlite3';
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn, type Timings } from '../contracts/answer.ts';
+import type { Settings } from '../contracts/settings.ts';
+import type { Source } from '../contracts/source.ts';
+
+export type TurnStatus = 'pending' | 'done' | 'error' | 'stopped';
+
+export interface ChatTurn {
+  id: string;
+  answerId: string;
+  question: string;
+  /** The self-contained question retrieval used, when it differed from the question. */
+  searchedFor: string | null;
+  answer: string | null;
+  sources: Source[];
+  settings: Settings;
+  worker: string | null;
+  model: string | null;
+  timings: Timings | null;
+  status: TurnStatus;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ChatSummary {
+  id: string;
+  title: string;
+  /** Settings of the chat's last question. */
+  settings: Settings;
+  turnCount: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ChatView extends ChatSummary {
+  turns: ChatTurn[];
+}
+
+/** The web's view of the chat store (routes depend on this, tests may use ':memory:'). */
+export interface ChatStore {
+  list(): ChatSummary[];
+  get(id: string): ChatView | undefined;
+  create(chat: { id: string; question: string; settings: Settings }, now?: number): void;
+  delete(id: string): boolean;
+  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings }, now?: number): void;
+  /** The turn holding this answer id, with its chat. */
+  findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined;
+  /** Records a finished answer on a turn (replacing an earlier one when regenerating). */
+  complete(turnId: string, done: AnswerDone & { answerId: string }, settings: Settings, now?: number): void;
+  /** Marks a still-pending turn as failed or stopped. A turn with an earlier answer keeps it. */
+  fail(turnId: string, status: 'error' | 'stopped', message: string, now?: number): void;
+  /** The last finished turns before `beforeTurnId` (or all), oldest first, texts cut for the wire. */
+  history(chatId: string, beforeTurnId?: string): HistoryTurn[];
+  /** A source some answer cited, by document and chunk (for opening the passage). */
+  findSource(documentId: string, chunkId: string): Source | undefined;
+  close(): void;
+}
+
+interface TurnRow {
+  id: string; chat_id: string; seq: number; answer_id: string; question: string; searched_for: string | null;
+  answer: string | null; sources: string; settings: string; worker: string | null; model: string | null;
+  timings: string | null; status: TurnStatus; error: string | null; created_at: number; updated_at: number;
+}
+interface ChatRow { id: string; title: string; settings: string; created_at: number; updated_at: number; turn_count: number }
+
+const TITLE_CHARS = 80;
+
+/** A chat's name: its first question, on one line, cut at a word near TITLE_CHARS. */
+export function chatTitle(question: string): string {
+  const line = question.replace(/\s+/g, ' ').trim();
+  if (line.length <= TITLE_CHARS) return line;
+  const cut = line.slice(0, TITLE_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+const clip = (text: string): string => (text.length > MAX_HISTORY_CHARS ? text.slice(0, MAX_HISTORY_CHARS - 1) + '…' : text);
+
+const toTurn = (r: TurnRow): ChatTurn => ({
+  id: r.id,
+  answerId: r.answer_id,
+  question: r.question,
+  searchedFor: r.searched_for,
+  answer: r.answer,
+  sources: JSON.parse(r.sources) as Source[],
+  settings: JSON.parse(r.settings) as Settings,
+  worker: r.worker,
+  model: r.model,
+  timings: r.timings === null ? null : (JSON.parse(r.timings) as Timings),
+  status: r.status,
+  error: r.error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toSummary = (r: ChatRow): ChatSummary => ({
+  id: r.id,
+  title: r.title,
+  settings: JSON.parse(r.settings) as Settings,
+  turnCount: r.turn_count,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const CHAT_SELECT = 'SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.id) AS turn_count FROM chats c';
+
+export class SqliteChatStore implements ChatStore {
+  private readonly db: Database.Database;
+  private closed = false;
+
+  /** `file` is a path or ':memory:'. */
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS chats (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, settings TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS turns (
+        id TEXT PRIMARY KEY, chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+        answer_id TEXT NOT NULL UNIQUE, question TEXT NOT NULL, searched_for TEXT, answer TEXT, sources TEXT NOT NULL,
+        settings TEXT NOT NULL, worker TEXT, model TEXT, timings TEXT, status TEXT NOT NULL, error TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, seq);`);
+  }
+
+  list(): ChatSummary[] {
+    return (this.db.prepare(`${CHAT_SELECT} ORDER BY c.updated_at DESC, c.id`).all() as ChatRow[]).map(toSummary);
+  }
+
+  get(id: string): ChatView | undefined {
+    const row = this.db.prepare(`${CHAT_SELECT} WHERE c.id = ?`).get(id) as ChatRow | undefined;
+    if (!row) return undefined;
+    const turns = (this.db.prepare('SELECT * FROM turns WHERE chat_id = ? ORDER BY seq').all(id) as TurnRow[]).map(toTurn);
+    return { ...toSummary(row), turns };
+  }
+
+  create(chat: { id: string; question: string; settings: Settings }, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO chats (id, title, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(chat.id, chatTitle(chat.question), JSON.stringify(chat.settings), now, now);
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM chats WHERE id = ?').run(id).changes > 0;
+  }
+
+  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings }, now = Date.now()): void {
+    this.db.transaction(() => {
+      const { next } = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM turns WHERE chat_id = ?').get(chatId) as { next: number };
+      this.db
+        .prepare(
+          `INSERT INTO turns (id, chat_id, seq, answer_id, question, sources, settings, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, '[]', ?, 'pending', ?, ?)`,
+        )
+        .run(turn.id, chatId, next, turn.answerId, turn.question, JSON.stringify(turn.settings), now, now);
+      this.touch(chatId, turn.settings, now);
+    })();
+  }
+
+  findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined {
+    const row = this.db.prepare('SELECT * FROM turns WHERE answer_id = ?').get(answerId) as TurnRow | undefined;
+    return row && { chatId: row.chat_id, turn: toTurn(row) };
+  }
+
+  complete(turnId: string, done: AnswerDone & { answerId: string }, settings: Settings, now = Date.now()): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT chat_id FROM turns WHERE id = ?').get(turnId) as { chat_id: string } | undefined;
+      if (!row) return; // the chat was deleted while the answer was being written
+      this.db
+        .prepare(
+          `UPDATE turns SET answer_id = @answerId, answer = @answer, searched_for = @searchedFor, sources = @sources, settings = @settings,
+             worker = @worker, model = @model, timings = @timings, status = 'done', error = NULL, updated_at = @now WHERE id = @turnId`,
+        )
+        .run({
+          turnId,
+          answerId: done.answerId,
+          answer: done.answer,
+          searchedFor: done.searchedFor ?? null,
+          sources: JSON.stringify(done.sources),
+          settings: JSON.stringify(settings),
+          worker: done.worker,
+          model: done.model,
+          timings: JSON.stringify(done.timings),
+          now,
+        });
+      this.touch(row.chat_id, settings, now);
+    })();
+  }
+
+  fail(turnId: string, status: 'error' | 'stopped', message: string, now = Date.now()): void {
+    this.db.prepare("UPDATE turns SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'error', 'stopped')").run(status, message, now, turnId);
+  }
+
+  history(chatId: string, beforeTurnId?: string): HistoryTurn[] {
+    const before = beforeTurnId === undefined ? undefined : (this.db.prepare('SELECT seq FROM turns WHERE id = ?').get(beforeTurnId) as { seq: number } | undefined);
+    const rows = this.db
+      .prepare("SELECT question, answer FROM turns WHERE chat_id = ? AND status = 'done' AND seq < ? ORDER BY seq DESC LIMIT ?")
+      .all(chatId, before?.seq ?? Number.MAX_SAFE_INTEGER, MAX_HISTORY_TURNS) as Array<{ question: string; answer: string }>;
+    return rows.reverse().map((r) => ({ question: clip(r.question), answer: clip(r.answer) }));
+  }
+
+  findSource(documentId: string, chunkId: string): Source | undefined {
+    // The LIKE narrows the rows to scan; the JSON decides.
+    const rows = this.db
+      .prepare("SELECT sources FROM turns WHERE sources LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT 20")
+      .all(`%${JSON.stringify(chunkId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as Array<{ sources: string }>;
+    for (const r of rows) {
+      const found = (JSON.parse(r.sources) as Source[]).find((s) => s.documentId === documentId && s.chunkId === chunkId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private touch(chatId: string, settings: Settings, now: number): void {
+    this.db.prepare('UPDATE chats SET settings = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(JSON.stringify(settings), now, chatId);
+  }
+}

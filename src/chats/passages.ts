@@ -1,0 +1,103 @@
+/**
+ * Opening a cited passage in its document (GET /documents/:id/view?chunk=...): the document's
+ * extracted text around the passage, with the passage marked.
+ *
+ * Where the text comes from: the stored upload is parsed again with the same isolated parser the
+ * ingest worker used (its own child process, its time limit), so the text and the chunk offsets
+ * agree without keeping a second copy of every document's text. Parsing costs about a second, so
+ * the last few parsed documents are cached; a document id is its content hash, so a cached text
+ * never goes stale. Where the passage is: the chunk's page and offsets come from the source as the
+ * answer cited it (kept with the chat turn); when the offsets do not match the text (an older
+ * worker sent none), the passage text is looked up in the page instead.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
+import type { Source } from '../contracts/source.ts';
+import type { ParsedDocument } from '../ingest/parsed-document.ts';
+import { notFound } from '../web/http-error.ts';
+import type { DocumentView } from '../web/services.ts';
+import type { ChatStore } from './chat-store.ts';
+
+/** Characters of text shown on each side of the passage. */
+export const CONTEXT_CHARS = 2000;
+const CACHE_SIZE = 4;
+
+export interface PassageView {
+  document: DocumentView;
+  source: Source;
+  /** Text before the passage, the passage, and after it; `before`/`after` start/end with "…" when cut. */
+  before: string;
+  passage: string;
+  after: string;
+  /** False when the passage could not be located in the document's text (it is shown on its own). */
+  located: boolean;
+}
+
+export interface PassageService {
+  passage(documentId: string, chunkId: string): Promise<PassageView>;
+}
+
+interface Deps {
+  documents: { get(id: string): DocumentView | undefined };
+  chats: Pick<ChatStore, 'findSource'>;
+  uploadsDir: string;
+  parse: (bytes: Uint8Array, type: MediaType) => Promise<ParsedDocument>;
+}
+
+export function createPassageService(deps: Deps): PassageService {
+  const cache = new Map<string, ParsedDocument>();
+
+  const parsed = async (doc: DocumentView): Promise<ParsedDocument> => {
+    const hit = cache.get(doc.id);
+    if (hit) return hit;
+    if (!(SUPPORTED_MEDIA_TYPES as readonly string[]).includes(doc.mediaType)) throw notFound(`"${doc.name}" has no readable text.`);
+    const bytes = await fs.readFile(path.join(deps.uploadsDir, doc.id)).catch(() => {
+      throw notFound(`The stored file of "${doc.name}" is gone; upload it again.`);
+    });
+    const result = await deps.parse(bytes, doc.mediaType as MediaType);
+    cache.set(doc.id, result);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return result;
+  };
+
+  return {
+    async passage(documentId, chunkId) {
+      const document = deps.documents.get(documentId);
+      if (!document) throw notFound('That document is no longer in the library.');
+      const source = deps.chats.findSource(documentId, chunkId);
+      if (!source) throw notFound('That passage is not among the sources of any saved answer; open it from an answer.');
+      const doc = await parsed(document);
+      // The cited page first; then any page, in case the page numbering differs (a re-upload).
+      const pages = [...doc.pages.filter((p) => p.page === source.page), ...doc.pages.filter((p) => p.page !== source.page)];
+      for (const page of pages) {
+        const span = locate(page.text, source);
+        if (span) return { document, source, located: true, ...around(page.text, span.start, span.end) };
+      }
+      return { document, source, before: '', passage: source.text, after: '', located: false };
+    },
+  };
+}
+
+/** Where the source lies in the page text: its offsets when they match, else a text search. */
+export function locate(text: string, source: Source): { start: number; end: number } | undefined {
+  if (source.start !== undefined && source.end !== undefined && text.slice(source.start, source.end).trim() === source.text.trim()) {
+    return { start: source.start, end: source.end };
+  }
+  const needle = source.text.trim();
+  const at = needle === '' ? -1 : text.indexOf(needle);
+  return at >= 0 ? { start: at, end: at + needle.length } : undefined;
+}
+
+/** The passage with up to CONTEXT_CHARS either side, cut at whitespace. */
+export function around(text: string, start: number, end: number): { before: string; passage: string; after: string } {
+  let from = Math.max(0, start - CONTEXT_CHARS);
+  let to = Math.min(text.length, end + CONTEXT_CHARS);
+  if (from > 0) from = Math.min(start, text.indexOf(' ', from) + 1 || start);
+  if (to < text.length) to = Math.max(end, text.lastIndexOf(' ', to));
+  return {
+    before: (from > 0 ? '…' : '') + text.slice(from, start),
+    passage: text.slice(start, end),
+    after: text.slice(end, to) + (to < text.length ? '…' : ''),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Pieces of the Ask page that show chats: the list of chats (sidebar), one turn of a conversation
+ * (question, "searched for", answer, meta, vote and regenerate, sources), and the sampling presets.
+ * /static/ask.js clones the empty turn (<template id="turn-template">) for new questions, so the
+ * markup of a streamed turn and of a reopened one is the same.
+ */
+import type { ChatSummary, ChatTurn } from '../src/chats/chat-store.ts';
+import type { Source } from '../src/contracts/source.ts';
+import { html, type SafeHtml } from '../src/web/html.ts';
+import { thumbDown, thumbUp } from './icons.ts';
+
+/** Preset sampling settings; balanced is the defaults (empty fields fill in the defaults). */
+export const PRESETS: { name: string; label: string; help: string; values: { temperature?: number; topP?: number; topK?: number } }[] = [
+  { name: 'precise', label: 'Precise', help: 'Sticks to the likeliest words', values: { temperature: 0.1, topP: 0.9, topK: 20 } },
+  { name: 'balanced', label: 'Balanced', help: 'The defaults', values: {} },
+  { name: 'creative', label: 'Creative', help: 'More varied wording', values: { temperature: 1.0, topP: 0.95, topK: 80 } },
+];
+
+export function presetButtons(): SafeHtml {
+  return html`<div class="presets" role="group" aria-label="Presets">
+  <span class="muted small">Presets:</span>
+  ${PRESETS.map((p) => html`<button type="button" class="secondary preset" data-preset="${p.name}" data-values="${JSON.stringify(p.values)}" title="${p.help}">${p.label}</button>`)}
+</div>`;
+}
+
+export function chatSidebar(chats: ChatSummary[], currentId: string | undefined): SafeHtml {
+  return html`<aside class="chat-list card" aria-label="Chats">
+  <a class="new-chat" href="/">+ New chat</a>
+  ${chats.length === 0
+    ? html`<p class="muted small">Your chats appear here.</p>`
+    : html`<ul id="chat-list">${chats.map(
+        (c) => html`<li><a href="/chats/${encodeURIComponent(c.id)}" data-chat-id="${c.id}"${c.id === currentId ? html` aria-current="page" class="active"` : ''}>${c.title}</a></li>`,
+      )}</ul>`}
+</aside>`;
+}
+
+/** Where a source opens: the passage highlighted in its document's text. */
+export function sourceHref(s: Source): string {
+  return `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}`;
+}
+
+function sourceItem(s: Source): SafeHtml {
+  const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
+  return html`<li>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
+  <blockquote>${excerpt}</blockquote>
+</li>`;
+}
+
+const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
+
+export function turnMeta(t: Pick<ChatTurn, 'worker' | 'timings'>): string {
+  if (!t.worker || !t.timings) return '';
+  const x = t.timings;
+  return `Answered by ${t.worker} · first token ${ms(x.firstTokenMs)} · retrieval ${ms(x.retrievalMs)} · generation ${ms(x.generationMs)} · total ${ms(x.totalMs)}`;
+}
+
+/** One turn; with no argument, the empty turn ask.js fills in. */
+export function turnView(t?: ChatTurn): SafeHtml {
+  const done = t?.status === 'done';
+  const failed = t !== undefined && !done && t.answer === null;
+  return html`<article class="turn card" data-answer-id="${t?.answerId ?? ''}">
+  <p class="turn-question"><span class="who">You</span> <span class="question-text">${t?.question ?? ''}</span></p>
+  <p class="searched muted small"${t?.searchedFor ? '' : html` hidden`}>Searched for: <span class="searched-text">${t?.searchedFor ?? ''}</span></p>
+  <div class="answer-text">${t?.answer ?? ''}</div>
+  ${failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
+  <p class="answer-meta muted">${t ? turnMeta(t) : ''}</p>
+  <div class="vote"${t?.answer ? '' : html` hidden`}>
+    <span>Was this helpful?</span>
+    <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
+    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button>
+    <button type="button" class="secondary regenerate-button" title="Ask the same question again and replace this answer">Regenerate</button>
+    <span class="vote-status muted" aria-live="polite"></span>
+  </div>
+  <details class="turn-sources"${t ? '' : ' open'}>
+    <summary>Sources</summary>
+    <ol class="sources">${(t?.sources ?? []).map(sourceItem)}</ol>
+  </details>
+</article>`;
+}
