@@ -5,6 +5,8 @@
  */
 import { applyNativeThreadingDefaults } from '../src/config.ts';
 import { benchAnalytics } from './analytics.ts';
+import { benchAnswer } from './answer.ts';
+import { benchIngest } from './ingest.ts';
 import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
 import { writeResult } from './stats.ts';
@@ -13,6 +15,8 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   search: benchSearch,
   llm: benchLlm,
   analytics: benchAnalytics,
+  ingest: benchIngest,
+  answer: benchAnswer,
 };
 
 applyNativeThreadingDefaults();

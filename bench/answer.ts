@@ -1,0 +1,217 @@
+/**
+ * `npm run bench:answer`: the answer path as real processes (web + one answer worker over the real
+ * RabbitMQ at AMQP_URL, default the local one) against node-llama-cpp called directly in this
+ * process, in the same run, with the small test chat model (SmolLM2-135M-Instruct, Q4_1) and the
+ * small test embedder (tests/support/test-models.ts).
+ *
+ * - Overhead: the same prompt (the worker's own buildPrompt over the same index), seed and max
+ *   tokens; POST /api/ask to the `done` event against ChatModel.generate, alternating run by run.
+ *   Reports the ratio of total times and the time to first token added.
+ * - Throughput: aggregate generated tokens/s with 1, 2 and 4 questions at once on the one worker
+ *   (LLM_SEQUENCES=4).
+ * - Memory: the worker's peak RSS (VmHWM) against the model file's size.
+ * Both sides use the same threads (LLM_THREADS, default 2), context size and sequence count.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { INGEST_CONTRACT_VERSION } from '../src/contracts/ingest.ts';
+import type { Settings } from '../src/contracts/settings.ts';
+import { DEFAULT_SETTINGS } from '../src/contracts/settings.ts';
+import { buildPrompt } from '../src/answer/prompt.ts';
+import { ingestDocument } from '../src/ingest/pipeline.ts';
+import { createLlamaChatModel } from '../src/llm/llama-chat-model.ts';
+import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
+import { openFaissStore } from '../src/retrieval/faiss-store.ts';
+import { createRetriever } from '../src/retrieval/retriever.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../tests/support/processes.ts';
+import { testModels } from '../tests/support/test-models.ts';
+import { percentile, round } from './stats.ts';
+
+const FACTS =
+  'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. She has kept the Qorvath light since 1987 ' +
+  'and repaints the tower every spring. The ferry to the outer islands leaves from the south pier at seven each morning, ' +
+  'and the harbour office opens at nine. Fishing boats unload at the east quay, where the fish market is held on Tuesdays.';
+const QUESTION = 'Tell me everything about the Qorvath harbour: who keeps the lighthouse, when the ferry leaves and where boats unload.';
+const CONTEXT_SIZE = 2048;
+const SEQUENCES = 4;
+
+interface StreamResult {
+  totalMs: number;
+  firstTokenMs: number;
+  answer: string;
+}
+
+async function askStream(base: string, settings: Partial<Settings>): Promise<StreamResult> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/ask`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ question: QUESTION, settings }),
+  });
+  if (res.status !== 200) throw new Error(`POST /api/ask answered ${res.status}: ${await res.text()}`);
+  let firstTokenMs = NaN;
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>;
+      if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
+      if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
+      if (event === 'done') return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer) };
+    }
+  }
+  throw new Error('the stream ended without done');
+}
+
+/** Peak and current RSS of a process, in MB, from /proc. */
+async function rssMb(pid: number): Promise<{ peak: number; current: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: round(kb('VmHWM') / 1024, 1), current: round(kb('VmRSS') / 1024, 1) };
+}
+
+export async function benchAnswer(): Promise<Record<string, unknown>> {
+  const models = testModels();
+  const threads = Number(process.env.LLM_THREADS ?? 2);
+  const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 8);
+  const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const log = (line: string) => process.stderr.write(`answer: ${line}\n`);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-answer-'));
+  const prefix = `bench${randomBytes(4).toString('hex')}.`;
+  const vsDir = path.join(tmp, 'vectorstore');
+  const settings = { ...DEFAULT_SETTINGS, temperature: 0, seed: 7, maxTokens: 96 };
+  const procs: RoleProcess[] = [];
+
+  // The index both sides read: one document through the real pipeline.
+  const embedder = await createOnnxEmbedder(models.embed, { threads: 1 });
+  const store = await openFaissStore({
+    dir: vsDir,
+    manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: 1000, chunkOverlap: 150 },
+  });
+  const docPath = path.join(tmp, 'harbour-guide.txt');
+  await fs.writeFile(docPath, FACTS);
+  await ingestDocument(
+    { v: INGEST_CONTRACT_VERSION, id: 'bench', documentId: 'a'.repeat(64), storedPath: docPath, name: 'harbour-guide.txt', mediaType: 'text/plain', size: FACTS.length },
+    { embedder, store, chunking: { size: 1000, overlap: 150, embedBatch: 32 } },
+  );
+  const chat = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES });
+  try {
+    const hits = await createRetriever(embedder, store).search(QUESTION, settings.k);
+    const prompt = buildPrompt({ question: QUESTION, hits, contextSize: chat.contextSize, maxTokens: settings.maxTokens, countTokens: (t) => chat.countTokens(t) });
+
+    const webPort = await freePort();
+    const base = `http://127.0.0.1:${webPort}`;
+    const common = {
+      AMQP_URL: amqpUrl,
+      AMQP_PREFIX: prefix,
+      KAFKA_BROKERS: '',
+      VECTORSTORE_DIR: vsDir,
+      CHAT_MODEL: models.chat,
+      EMBED_MODEL: models.embed,
+      LLM_THREADS: String(threads),
+      LLM_CONTEXT_SIZE: String(CONTEXT_SIZE),
+      LLM_SEQUENCES: String(SEQUENCES),
+      LOG_LEVEL: 'warn',
+    };
+    const worker = startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
+    const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
+    procs.push(worker, web);
+    await Promise.all([waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
+    log('web and worker ready');
+
+    const direct = async (s: Settings = settings) => {
+      const t0 = performance.now();
+      const g = await chat.generate(prompt.messages, { settings: s });
+      return { totalMs: performance.now() - t0, firstTokenMs: g.firstTokenMs, answer: g.text };
+    };
+    // Warm both (first generations load weights into caches).
+    await direct();
+    await askStream(base, settings);
+    const sys: StreamResult[] = [];
+    const dir: StreamResult[] = [];
+    for (let i = 0; i < runs; i++) {
+      if (i % 2 === 0) {
+        dir.push(await direct());
+        sys.push(await askStream(base, settings));
+      } else {
+        sys.push(await askStream(base, settings));
+        dir.push(await direct());
+      }
+    }
+    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
+    const sameAnswer = sys.every((s) => s.answer.trim() === dir[0]!.answer.trim());
+    log(`overhead: system ${med(sys.map((s) => s.totalMs)).toFixed(0)} ms, direct ${med(dir.map((d) => d.totalMs)).toFixed(0)} ms`);
+
+    // Throughput: n questions at once, each with its own seed and a higher temperature, so the
+    // sequences do not all produce the same text.
+    const throughput: Record<string, { tokens: number; seconds: number; tokensPerSecond: number }> = {};
+    for (const n of [1, 2, 4]) {
+      const t0 = performance.now();
+      const answers = await Promise.all(Array.from({ length: n }, (_, j) => askStream(base, { ...settings, temperature: 0.8, seed: 100 + j, maxTokens: 128 })));
+      const seconds = (performance.now() - t0) / 1000;
+      const tokens = answers.reduce((sum, a) => sum + chat.countTokens(a.answer), 0);
+      throughput[`concurrent${n}`] = { tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
+      log(`${n} at once: ${(tokens / seconds).toFixed(1)} tokens/s`);
+    }
+    // The same concurrency on the model called directly: what the worker's figures should approach.
+    const directThroughput: Record<string, number> = {};
+    for (const n of [1, 4]) {
+      const t0 = performance.now();
+      const gens = await Promise.all(Array.from({ length: n }, (_, j) => direct({ ...settings, temperature: 0.8, seed: 100 + j, maxTokens: 128 })));
+      const tokens = gens.reduce((sum, g) => sum + chat.countTokens(g.answer), 0);
+      directThroughput[`concurrent${n}TokensPerSecond`] = round(tokens / ((performance.now() - t0) / 1000), 1);
+    }
+    const memory = await rssMb(worker.child.pid!);
+    const modelMb = round((await fs.stat(models.chat)).size / 2 ** 20, 1);
+    const sysTotal = med(sys.map((s) => s.totalMs));
+    const dirTotal = med(dir.map((d) => d.totalMs));
+    return {
+      chatModel: path.basename(models.chat),
+      embedder: embedder.modelName,
+      threads,
+      sequences: SEQUENCES,
+      contextSize: CONTEXT_SIZE,
+      settings: { temperature: settings.temperature, seed: settings.seed, maxTokens: settings.maxTokens, k: settings.k },
+      runs,
+      overhead: {
+        systemTotalMsP50: round(sysTotal, 1),
+        directTotalMsP50: round(dirTotal, 1),
+        ratioTotal: round(sysTotal / dirTotal),
+        systemFirstTokenMsP50: round(med(sys.map((s) => s.firstTokenMs)), 1),
+        directFirstTokenMsP50: round(med(dir.map((d) => d.firstTokenMs)), 1),
+        firstTokenAddedMs: round(med(sys.map((s) => s.firstTokenMs)) - med(dir.map((d) => d.firstTokenMs)), 1),
+        sameAnswerAsDirect: sameAnswer,
+        systemAnswer: sys[0]!.answer.slice(0, 160),
+        directAnswer: dir[0]!.answer.slice(0, 160),
+        answerTokens: chat.countTokens(dir[0]!.answer),
+        goals: { ratioTotal: '<= 1.05', firstTokenAddedMs: '<= 50' },
+      },
+      throughput: {
+        ...throughput,
+        speedUpAt4: round(throughput.concurrent4!.tokensPerSecond / throughput.concurrent1!.tokensPerSecond, 2),
+        goalSpeedUpAt4: '>= 2',
+        direct: directThroughput,
+      },
+      memory: { workerPeakRssMb: memory.peak, workerRssMb: memory.current, modelFileMb: modelMb, overModelMb: round(memory.peak - modelMb, 1), goal: 'peak <= model + 500 MB' },
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await chat.close();
+    await store.close();
+    await embedder.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+    const conn = await amqp.connect(amqpUrl);
+    const ch = await conn.createChannel();
+    for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
+    for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
+    await conn.close();
+  }
+}

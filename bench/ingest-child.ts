@@ -1,0 +1,91 @@
+/**
+ * One side of `npm run bench:ingest`, in its own process so its peak RSS is its own: ingests the
+ * given files through the whole pipeline (src/ingest/pipeline.ts: isolated parse child, chunking,
+ * the real ONNX embedder, the real FAISS store with a saved version per document), then embeds the
+ * very same chunk batches with the embedder alone. Both per document, alternating, so load from
+ * other processes hits both alike. Prints one JSON line on stdout.
+ *
+ * Usage: tsx bench/ingest-child.ts <model dir> <embed threads> <embed batch> <file>...
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { applyNativeThreadingDefaults } from '../src/config.ts';
+import { INGEST_CONTRACT_VERSION, type IngestJob } from '../src/contracts/ingest.ts';
+import { detectMediaType } from '../src/ingest/detect-type.ts';
+import { ingestDocument } from '../src/ingest/pipeline.ts';
+import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
+import type { Embedder } from '../src/ports/embedder.ts';
+import { openFaissStore } from '../src/retrieval/faiss-store.ts';
+
+applyNativeThreadingDefaults();
+const [modelDir, threadsArg, batchArg, ...files] = process.argv.slice(2);
+if (!modelDir || !threadsArg || !batchArg || files.length === 0) throw new Error('usage: ingest-child.ts <model dir> <threads> <batch> <file>...');
+const chunking = { size: 1000, overlap: 150, embedBatch: Number(batchArg) };
+
+const embedder = await createOnnxEmbedder(modelDir, { threads: Number(threadsArg) });
+/** The pipeline's embedder, recording each batch so the baseline embeds exactly the same texts. */
+let batches: string[][] = [];
+const recording: Embedder = {
+  modelId: embedder.modelId,
+  modelName: embedder.modelName,
+  dimensions: embedder.dimensions,
+  embedDocuments: (texts) => {
+    batches.push(texts);
+    return embedder.embedDocuments(texts);
+  },
+  embedQuery: (t) => embedder.embedQuery(t),
+  close: () => Promise.resolve(),
+};
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-ingest-'));
+const store = await openFaissStore({
+  dir,
+  manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap },
+});
+try {
+  await embedder.embedDocuments(['warm up the session and its allocator']);
+  let pipelineMs = 0;
+  let rawMs = 0;
+  let pages = 0;
+  let chunks = 0;
+  let maxRssKb = 0;
+  /** Where the pipeline's time goes: ms per progress stage (parsing includes the parse child's start). */
+  const stageMs: Record<string, number> = {};
+  for (const file of files) {
+    const bytes = await fs.readFile(file);
+    const job: IngestJob = {
+      v: INGEST_CONTRACT_VERSION,
+      id: randomUUID(),
+      documentId: createHash('sha256').update(bytes).digest('hex'),
+      storedPath: file,
+      name: path.basename(file),
+      mediaType: detectMediaType(bytes, path.basename(file)),
+      size: bytes.length,
+    };
+    batches = [];
+    let t = performance.now();
+    let stage = 'parsing';
+    let stageAt = t;
+    const onProgress = (p: { stage: string }) => {
+      if (p.stage === stage) return;
+      const now = performance.now();
+      stageMs[stage] = (stageMs[stage] ?? 0) + now - stageAt;
+      [stage, stageAt] = [p.stage, now];
+    };
+    const r = await ingestDocument(job, { embedder: recording, store, chunking, parseTimeoutMs: 600_000, onProgress });
+    pipelineMs += performance.now() - t;
+    // Peak of the ingest process itself (the parse child is a separate process), before the baseline.
+    maxRssKb = Math.max(maxRssKb, process.resourceUsage().maxRSS);
+    pages += r.pages ?? 0;
+    chunks += r.chunks;
+    t = performance.now();
+    for (const texts of batches) await embedder.embedDocuments(texts);
+    rawMs += performance.now() - t;
+  }
+  process.stdout.write(`${JSON.stringify({ files: files.length, pages, chunks, pipelineMs, rawMs, maxRssKb, stageMs, model: embedder.modelName })}\n`);
+} finally {
+  await store.close();
+  await embedder.close();
+  await fs.rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:ingest`: ingestion speed through the whole pipeline against the embedder alone on
+ * the same chunks, in the same run, for the squad-dev documents (../shared/eval/squad-dev/docs) and
+ * a generated 300-page PDF (tests/support/make-pdf.ts); and the peak RSS of the process ingesting
+ * the PDF. Each set runs in its own child process (bench/ingest-child.ts). BENCH_PDF_PAGES sets
+ * the PDF's page count.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { makePdf } from '../tests/support/make-pdf.ts';
+import { testModels } from '../tests/support/test-models.ts';
+import { round } from './stats.ts';
+
+interface ChildResult {
+  files: number;
+  pages: number;
+  chunks: number;
+  pipelineMs: number;
+  rawMs: number;
+  maxRssKb: number;
+  model: string;
+}
+
+const WORDS = (
+  'the harbour council agreed to repair the northern pier before winter while engineers measured ' +
+  'tides currents and the weight of ferries arriving from distant islands with grain timber wool ' +
+  'and passengers who paid a modest toll recorded in ledgers kept by the clerk of works since'
+).split(' ');
+
+/** A page of about 1 700 characters of varied prose, 19 lines. */
+function pageText(n: number): string {
+  const lines: string[] = [`Chapter ${Math.floor(n / 10) + 1}, page ${n + 1}`];
+  let s = n * 7919;
+  for (let l = 0; l < 18; l++) {
+    const words: string[] = [];
+    for (let w = 0; w < 14; w++) words.push(WORDS[(s = (s * 1103515245 + 12345) % 2147483648) % WORDS.length]!);
+    lines.push(`${words.join(' ')}.`);
+  }
+  return lines.join('\n');
+}
+
+function runChild(files: string[], modelDir: string, threads: number, batch: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/ingest-child.ts'), modelDir, String(threads), String(batch), ...files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) reject(new Error(`ingest child exited ${code}: ${err}`));
+      else resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+function figures(r: ChildResult): Record<string, unknown> {
+  const s = r.pipelineMs / 1000;
+  return {
+    files: r.files,
+    pages: r.pages,
+    chunks: r.chunks,
+    pipelineSeconds: round(s, 2),
+    rawEmbedSeconds: round(r.rawMs / 1000, 2),
+    pagesPerSecond: r.pages > 0 ? round(r.pages / s, 2) : null,
+    chunksPerSecond: round(r.chunks / s, 2),
+    rawChunksPerSecond: round(r.chunks / (r.rawMs / 1000), 2),
+    ratioPipelineToRaw: round(r.rawMs / r.pipelineMs),
+    peakRssMb: round(r.maxRssKb / 1024, 1),
+  };
+}
+
+export async function benchIngest(): Promise<Record<string, unknown>> {
+  const config = loadConfig();
+  const modelDir = testModels().embed;
+  const threads = config.models.threads;
+  const batch = config.chunking.embedBatch;
+  const pageCount = Number(process.env.BENCH_PDF_PAGES ?? 300);
+  const squadDir = path.resolve('../shared/eval/squad-dev/docs');
+  const squadFiles = (await fs.readdir(squadDir)).filter((f) => f.endsWith('.txt')).sort().map((f) => path.join(squadDir, f));
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-pdf-'));
+  try {
+    const pdf = path.join(tmp, `generated-${pageCount}-pages.pdf`);
+    await fs.writeFile(pdf, makePdf(Array.from({ length: pageCount }, (_, i) => pageText(i))));
+    const pdfBytes = (await fs.stat(pdf)).size;
+    process.stderr.write(`ingest: ${squadFiles.length} squad-dev documents...\n`);
+    const squad = await runChild(squadFiles, modelDir, threads, batch);
+    process.stderr.write(`ingest: ${pageCount}-page PDF (${(pdfBytes / 1e6).toFixed(1)} MB)...\n`);
+    const big = await runChild([pdf], modelDir, threads, batch);
+    return {
+      model: squad.model,
+      embedThreads: threads,
+      embedBatch: batch,
+      chunking: { size: 1000, overlap: 150 },
+      goals: { ratioPipelineToRaw: '>= 0.9', pdfPeakRssMb: '< 1024' },
+      squadDev: figures(squad),
+      pdf: { ...figures(big), bytes: pdfBytes },
+      note: 'peakRssMb is the ingest process (embedder, store, pipeline); each document is parsed in its own child process',
+    };
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
