@@ -51,7 +51,7 @@ function pointLabel(t: number, stepMs: number): string {
 function chart(kind: string, title: string, data: unknown, table: SafeHtml, note?: SafeHtml): SafeHtml {
   return html`<figure class="chart">
   <figcaption><h2>${title}</h2>${note ?? ''}</figcaption>
-  <div class="chart-box"><canvas class="analytics-chart" data-kind="${kind}" data-chart="${jsonAttr(data)}" aria-label="${title}" role="img"></canvas></div>
+  <div class="chart-box"><canvas class="analytics-chart ${kind}-chart" data-kind="${kind}" data-chart="${jsonAttr(data)}" aria-label="${title}" role="img"></canvas></div>
   <details class="chart-table"><summary>Show as a table</summary>${table}</details>
 </figure>`;
 }

@@ -78,6 +78,7 @@ const builders = {
   satisfaction: (d) => {
     const o = base('votes');
     o.scales.y.stacked = true;
+    o.scales.y.ticks = { precision: 0 };
     o.scales.x = { stacked: true };
     o.scales.y2 = { position: 'right', min: 0, max: 100, title: { display: true, text: 'satisfaction %' }, grid: { drawOnChartArea: false } };
     return {
@@ -109,6 +110,7 @@ const builders = {
   }),
   sentiment: (d) => {
     const o = base('count');
+    o.scales.y.ticks = { precision: 0 };
     o.scales.x = { title: { display: true, text: 'AFINN comparative score (0 = neutral)' } };
     return {
       type: 'bar',

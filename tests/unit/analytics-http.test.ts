@@ -145,3 +145,24 @@ void test('the local reader reads the store in-process and rejects (not throws) 
   store.close();
   await assert.rejects(reader.summary('all'));
 });
+
+void test('one answer and the answers list over HTTP: the reader validates them, 404 is undefined, bad limit is refused', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store));
+  try {
+    const reader = createHttpAnalyticsReader(srv.url);
+    const one = await reader.answer('a-1');
+    assert.equal(one?.answer, 'good answer');
+    assert.equal(one?.vote, 'up');
+    assert.deepEqual(one?.scores.answer, { score: 3, comparative: 1.5 });
+    assert.equal(await reader.answer('missing'), undefined);
+    const rows = await reader.answers('all', 5);
+    assert.deepEqual(rows.map((r) => r.answerId), ['a-1']);
+    assert.equal((await fetch(`${srv.url}/api/analytics/answers?range=all&limit=0`)).status, 400);
+    const local = createLocalAnalyticsReader(store);
+    assert.deepEqual(await local.answer('a-1'), one);
+  } finally {
+    await srv.close();
+    store.close();
+  }
+});
