@@ -13,9 +13,14 @@ import { pullModels } from '../../src/models/pull.ts';
 import { parsePullArgs } from '../../src/models/args.ts';
 import { AppError, UnavailableError } from '../../src/errors.ts';
 
-/** Files served by path; `cutAfter` makes the next response for a path die after that many bytes. */
+/**
+ * Files served by path; `cutAfter` makes the next response for a path send that many bytes and
+ * then hang until the test cuts it (`held`), so the cut comes after the client saw the bytes
+ * whatever the machine's load.
+ */
 const files = new Map<string, Buffer>();
 const cutAfter = new Map<string, number>();
+let held: http.ServerResponse | undefined;
 const rangeHeaders: (string | undefined)[] = [];
 let ignoreRange = false;
 
@@ -41,7 +46,8 @@ const server = http.createServer((req, res) => {
   const cut = cutAfter.get(req.url ?? '');
   if (cut !== undefined) {
     cutAfter.delete(req.url ?? '');
-    res.write(body.subarray(start, start + cut), () => res.destroy());
+    res.write(body.subarray(start, start + cut));
+    held = res;
     return;
   }
   res.end(body.subarray(start));
@@ -82,7 +88,13 @@ void describe('downloadFile', () => {
     files.set('/b.bin', body);
     cutAfter.set('/b.bin', 70_000);
     const dest = path.join(tmp, 'b.bin');
-    await assert.rejects(downloadFile({ url: `${base}/b.bin`, dest }), (err) => err instanceof UnavailableError && /resume/.test(err.message));
+    const cutShort = downloadFile({ url: `${base}/b.bin`, dest });
+    const deadline = Date.now() + 10_000;
+    while (!(fs.existsSync(`${dest}.part`) && fs.statSync(`${dest}.part`).size > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    held?.destroy();
+    await assert.rejects(cutShort, (err) => err instanceof UnavailableError && /resume/.test(err.message));
     assert.ok(!fs.existsSync(dest), 'no half file at the destination');
     const partial = fs.statSync(`${dest}.part`).size;
     assert.ok(partial > 0 && partial < body.length, `partial ${partial}`);
