@@ -21,6 +21,7 @@ interface ChildResult {
   pipelineMs: number;
   rawMs: number;
   maxRssKb: number;
+  stageMs: Record<string, number>;
   model: string;
 }
 
@@ -74,6 +75,8 @@ function figures(r: ChildResult): Record<string, unknown> {
     rawChunksPerSecond: round(r.chunks / (r.rawMs / 1000), 2),
     ratioPipelineToRaw: round(r.rawMs / r.pipelineMs),
     peakRssMb: round(r.maxRssKb / 1024, 1),
+    // Where the pipeline's time went; parsing includes starting the parse child.
+    stageSeconds: Object.fromEntries(Object.entries(r.stageMs).map(([k, v]) => [k, round(v / 1000, 2)])),
   };
 }
 
