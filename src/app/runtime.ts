@@ -83,6 +83,7 @@ export class Runtime {
         chunkSize: this.config.chunking.size,
         chunkOverlap: this.config.chunking.overlap,
       },
+      indexType: this.config.retrieval.indexType,
     });
   }
 
