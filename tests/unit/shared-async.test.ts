@@ -29,16 +29,18 @@ test('AsyncQueue rejects the reader after fail and calls onReturn when the reade
   assert.equal(returned, 1);
 });
 
-test('TokenCoalescer batches small pieces and flushes the rest', async () => {
+test('TokenCoalescer sends the first piece at once, then batches small pieces and flushes the rest', async () => {
   const out: string[] = [];
   const c = new TokenCoalescer((t) => out.push(t), 20, 10);
+  c.push('The');
+  assert.deepEqual(out, ['The'], 'the first piece is not held back');
   for (const t of ['a', 'b', 'c']) c.push(t);
-  assert.deepEqual(out, [], 'nothing before the interval');
+  assert.deepEqual(out, ['The'], 'later pieces wait for the interval');
   await new Promise((r) => setTimeout(r, 40));
-  assert.deepEqual(out, ['abc']);
+  assert.deepEqual(out, ['The', 'abc']);
   c.push('0123456789AB');
-  assert.deepEqual(out, ['abc', '0123456789AB'], 'a full buffer goes at once');
+  assert.deepEqual(out, ['The', 'abc', '0123456789AB'], 'a full buffer goes at once');
   c.push('z');
   c.flush();
-  assert.deepEqual(out, ['abc', '0123456789AB', 'z']);
+  assert.deepEqual(out, ['The', 'abc', '0123456789AB', 'z']);
 });
