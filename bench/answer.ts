@@ -27,6 +27,7 @@ import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../src/retrieval/retriever.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../tests/support/processes.ts';
+import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { percentile, round } from './stats.ts';
 
@@ -55,20 +56,11 @@ async function askStream(base: string, settings: Partial<Settings>): Promise<Str
   });
   if (res.status !== 200) throw new Error(`POST /api/ask answered ${res.status}: ${await res.text()}`);
   let firstTokenMs = NaN;
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>;
-      if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
-      if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
-      if (event === 'done') return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
-    }
+  for await (const { event, data: raw } of sseEvents(res)) {
+    const data = raw as Record<string, unknown>;
+    if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
+    if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
+    if (event === 'done') return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
   }
   throw new Error('the stream ended without done');
 }

@@ -16,6 +16,7 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { brokerUrls } from '../support/brokers-env.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
+import { sseEvents } from '../support/sse.ts';
 import { testModels } from '../support/test-models.ts';
 
 const STORY = 'Write a very long story about the lighthouse keeper of Qorvath, with many chapters.';
@@ -107,20 +108,11 @@ async function ask(settings: Record<string, number>, question: string, onEvent: 
   // Read the body only on failure: reading it for the message would wait for the whole stream.
   if (res.status !== 200) assert.fail(`ask answered ${res.status}: ${await res.text()}`);
   const events: Event[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>;
-        events.push({ event, data });
-        await onEvent({ event, data });
-      }
+    for await (const e of sseEvents(res)) {
+      const ev = { event: e.event, data: e.data as Record<string, unknown> };
+      events.push(ev);
+      await onEvent(ev);
     }
   } catch (err) {
     if (!signal?.aborted) throw err;

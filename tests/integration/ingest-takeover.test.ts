@@ -24,9 +24,10 @@ let prefix: string;
 let first: RoleProcess;
 let second: RoleProcess;
 
-const PAGES = Array.from({ length: 40 }, (_, i) =>
-  `Chapter ${i + 1} of the harbour almanac. ` +
-  Array.from({ length: 12 }, (_, s) => `Tide table ${i + 1}.${s + 1}: the ferry to Qorvath leaves at ${(s % 12) + 1} o'clock and the keeper logs the weather.`).join(' '),
+// Long enough (about 600 chunks) that embedding takes seconds even on a quiet machine.
+const PAGES = Array.from({ length: 150 }, (_, i) =>
+  [`Chapter ${i + 1} of the harbour almanac.`,
+    ...Array.from({ length: 12 }, (_, s) => `Tide table ${i + 1}.${s + 1}: the ferry to Qorvath leaves at ${(s % 12) + 1} o'clock and the keeper logs the weather.`)].join('\n'),
 );
 PAGES[33] = 'The almanac records that the Qorvath fog bell was cast in 1911 by the foundry of Ansel Reeve.';
 
@@ -85,11 +86,12 @@ test('the standby ingest worker takes over a job when the active one is killed m
     while (Date.now() < deadline) {
       const d = (await (await fetch(`${base}/api/documents/${id}`)).json()) as { status: string; stage: string; progress: number };
       stage = d.stage;
-      if (d.status === 'processing' && d.progress >= 0.3) break;
+      if (d.status === 'processing' && d.stage === 'embedding') break;
       assert.notEqual(d.status, 'ready', 'the document finished before the worker could be killed: make it longer');
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(!second.output().includes(id), 'the standby had not touched the job before the kill');
+    assert.ok(!/"msg":"ingested"/.test(first.output()), 'the active worker was killed before it finished the document');
     first.child.kill('SIGKILL');
     await new Promise<void>((resolve) => first.child.once('exit', () => resolve()));
 

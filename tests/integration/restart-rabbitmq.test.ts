@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startPrivateRabbit, type PrivateBroker } from '../support/private-brokers.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
-import { readSse, type SseEvent } from '../support/sse.ts';
+import { readSse, sseEvents, type SseEvent } from '../support/sse.ts';
 import { testModels } from '../support/test-models.ts';
 
 const STORY = 'Write a very long story about the lighthouse keeper of Qorvath, with many chapters.';
@@ -58,23 +58,10 @@ async function ask(question: string, settings: Record<string, number>, onEvent?:
   });
   if (res.status !== 200) assert.fail(`ask answered ${res.status}: ${await res.text()}`);
   if (!onEvent) return readSse(res, t0);
-  // Same parsing as readSse, but the caller sees each event as it arrives.
   const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data === undefined) continue;
-      const e = { event, data: JSON.parse(data) as unknown, at: Date.now() - t0 };
-      events.push(e);
-      onEvent(e);
-    }
+  for await (const e of sseEvents(res, t0)) {
+    events.push(e);
+    onEvent(e);
   }
   return events;
 }

@@ -1,14 +1,14 @@
-/** Reads a Server-Sent Events response into a list of {event, data} (data JSON-decoded). */
+/** Reads a Server-Sent Events response: events as they arrive (data JSON-decoded), or all of them. */
 export interface SseEvent {
   event: string;
   data: unknown;
-  /** Ms since the request started when this event arrived. */
+  /** Ms since `startedAt` when this event arrived. */
   at: number;
 }
 
-export async function readSse(res: Response, startedAt: number): Promise<SseEvent[]> {
+/** Yields each event as soon as its block is complete; leaving the loop stops reading. */
+export async function* sseEvents(res: Response, startedAt = Date.now()): AsyncGenerator<SseEvent> {
   if (!res.body) throw new Error('response has no body');
-  const events: SseEvent[] = [];
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -24,8 +24,13 @@ export async function readSse(res: Response, startedAt: number): Promise<SseEven
         else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
       }
       if (data.length === 0) continue;
-      events.push({ event, data: JSON.parse(data.join('\n')) as unknown, at: Date.now() - startedAt });
+      yield { event, data: JSON.parse(data.join('\n')) as unknown, at: Date.now() - startedAt };
     }
   }
+}
+
+export async function readSse(res: Response, startedAt: number): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  for await (const e of sseEvents(res, startedAt)) events.push(e);
   return events;
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
 import { progressLabel } from '../../templates/documents.ts';
+import { sseEvents } from '../support/sse.ts';
 
 let srv: TestServer;
 before(async () => {
@@ -19,18 +20,8 @@ after(async () => {
 /** Reads SSE events until `count` arrived; then aborts the request (as a closing tab would). */
 async function readEvents(res: Response, count: number, abort: AbortController): Promise<Array<{ event: string; data: unknown }>> {
   const out: Array<{ event: string; data: unknown }> = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) out.push({ event, data: JSON.parse(data) as unknown });
-    }
+  for await (const { event, data } of sseEvents(res)) {
+    out.push({ event, data });
     if (out.length >= count) break;
   }
   abort.abort();
