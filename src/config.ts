@@ -17,10 +17,10 @@ type Env = Record<string, string | undefined>;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** Where `npm run models:pull` puts the default models; `npm start` fetches them when missing. */
-export const DEFAULT_MODEL_PATHS = {
-  chat: 'models/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
-  embed: 'models/bge-small-en-v1.5',
+/** The default models' names inside MODELS_DIR; `npm start` fetches them there when missing. */
+export const DEFAULT_MODEL_FILES = {
+  chat: 'Llama-3.2-1B-Instruct-Q4_K_M.gguf',
+  embed: 'bge-small-en-v1.5',
 } as const;
 
 /** Variables, their defaults and their ranges. Names are the environment variable names. */
@@ -47,8 +47,10 @@ const schema = z.object({
   /** Prefix for every Kafka topic and consumer group. */
   KAFKA_PREFIX: z.string().regex(/^[\w.-]*$/).default(''),
 
-  CHAT_MODEL: z.string().default(DEFAULT_MODEL_PATHS.chat),
-  EMBED_MODEL: z.string().default(DEFAULT_MODEL_PATHS.embed),
+  /** Default: the default chat model inside MODELS_DIR. */
+  CHAT_MODEL: z.string().optional(),
+  /** Default: the default embedding model inside MODELS_DIR. */
+  EMBED_MODEL: z.string().optional(),
   /** CPU threads for generation; 0 means "cores available to this process". */
   LLM_THREADS: int(0, 256).default(0),
   LLM_CONTEXT_SIZE: int(256, 131072).default(4096),
@@ -84,6 +86,9 @@ export interface Config {
   readonly models: {
     chat: string;
     embed: string;
+    /** True where CHAT_MODEL / EMBED_MODEL were left unset: the default models, fetched when missing. */
+    chatIsDefault: boolean;
+    embedIsDefault: boolean;
     threads: number;
     contextSize: number;
     sequences: number;
@@ -126,8 +131,10 @@ export function parseConfig(env: Env): Config {
     amqp: { url: e.AMQP_URL, prefix: e.AMQP_PREFIX, answerQueueMaxLength: e.ANSWER_QUEUE_MAX_LENGTH },
     kafka: { brokers: brokers && brokers.length > 0 ? brokers : undefined, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX },
     models: {
-      chat: path.resolve(e.CHAT_MODEL),
-      embed: path.resolve(e.EMBED_MODEL),
+      chat: path.resolve(e.CHAT_MODEL ?? path.join(e.MODELS_DIR, DEFAULT_MODEL_FILES.chat)),
+      embed: path.resolve(e.EMBED_MODEL ?? path.join(e.MODELS_DIR, DEFAULT_MODEL_FILES.embed)),
+      chatIsDefault: e.CHAT_MODEL === undefined,
+      embedIsDefault: e.EMBED_MODEL === undefined,
       threads: e.LLM_THREADS === 0 ? Math.max(1, os.availableParallelism()) : e.LLM_THREADS,
       contextSize: e.LLM_CONTEXT_SIZE,
       sequences: e.LLM_SEQUENCES,

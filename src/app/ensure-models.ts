@@ -4,9 +4,7 @@
  * operator chose that does not exist is an error naming the variable, never a silent download.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { DEFAULT_MODEL_PATHS, type Config } from '../config.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { createProgressReporter } from '../models/progress-bar.ts';
 import { pullModels } from '../models/pull.ts';
@@ -15,11 +13,11 @@ export async function ensureModels(config: Config, log: Logger): Promise<void> {
   const missingChat = !fs.existsSync(config.models.chat);
   const missingEmbed = !fs.existsSync(config.models.embed);
   if (!missingChat && !missingEmbed) return;
-  for (const [missing, actual, def, name] of [
-    [missingChat, config.models.chat, DEFAULT_MODEL_PATHS.chat, 'CHAT_MODEL'],
-    [missingEmbed, config.models.embed, DEFAULT_MODEL_PATHS.embed, 'EMBED_MODEL'],
+  for (const [missing, actual, isDefault, name] of [
+    [missingChat, config.models.chat, config.models.chatIsDefault, 'CHAT_MODEL'],
+    [missingEmbed, config.models.embed, config.models.embedIsDefault, 'EMBED_MODEL'],
   ] as const) {
-    if (missing && actual !== path.resolve(def)) {
+    if (missing && !isDefault) {
       throw new ConfigError(`${name}: ${actual} does not exist (set it to an existing model, or unset it to use the default model)`);
     }
   }

@@ -26,3 +26,14 @@ test('empty variables count as unset; broker lists are split', () => {
   assert.deepEqual(c.kafka.brokers, ['a:9092', 'b:9092']);
   assert.equal(c.models.threads, 2);
 });
+
+test('the default models live in MODELS_DIR unless CHAT_MODEL / EMBED_MODEL name others', () => {
+  const d = parseConfig({ MODELS_DIR: '/srv/models' });
+  assert.equal(d.models.chat, '/srv/models/Llama-3.2-1B-Instruct-Q4_K_M.gguf');
+  assert.equal(d.models.embed, '/srv/models/bge-small-en-v1.5');
+  assert.ok(d.models.chatIsDefault && d.models.embedIsDefault);
+  const c = parseConfig({ MODELS_DIR: '/srv/models', CHAT_MODEL: '/x/other.gguf' });
+  assert.equal(c.models.chat, '/x/other.gguf');
+  assert.equal(c.models.chatIsDefault, false);
+  assert.equal(c.models.embedIsDefault, true);
+});
