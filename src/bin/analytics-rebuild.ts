@@ -7,19 +7,10 @@ import { parseArgs } from 'node:util';
 import { createKafkaEventLog } from '../adapters/kafka/event-log.ts';
 import { rebuildAnalyticsStore } from '../analytics/rebuild.ts';
 import { analyticsDbPath } from '../analytics/store.ts';
-import { ConfigError, loadConfig } from '../config.ts';
 import { createRootLogger } from '../log.ts';
+import { configOrExit } from './config-or-exit.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = configOrExit();
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const { brokers, clientId, prefix } = config.kafka;
 if (!brokers) {

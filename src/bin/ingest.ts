@@ -3,11 +3,11 @@
  * Docent, or `npm run ingest -- --reindex` to rebuild its index with the configured embedding
  * model. Exit code 1 when any document failed.
  */
-import { loadConfig } from '../config.ts';
 import { ingestFiles, listFiles, reindex, type IngestSummary } from '../cli/ingest-files.ts';
 import { ServiceClient } from '../cli/service-client.ts';
+import { configOrExit } from './config-or-exit.ts';
 
-const config = loadConfig();
+const config = configOrExit();
 const args = process.argv.slice(2);
 const client = new ServiceClient(config.cli.serviceUrl);
 const opts = { progress: process.stdout.isTTY };

@@ -1,9 +1,9 @@
 /** Entrypoint: `npm run models:pull -- [--chat-only|--embed-only] [--force] [--base-url=URL]`. */
-import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { parsePullArgs, PULL_USAGE } from '../models/args.ts';
 import { createProgressReporter } from '../models/progress-bar.ts';
 import { pullModels } from '../models/pull.ts';
+import { configOrExit } from './config-or-exit.ts';
 
 try {
   const args = parsePullArgs(process.argv.slice(2));
@@ -11,7 +11,7 @@ try {
     process.stdout.write(PULL_USAGE);
     process.exit(0);
   }
-  const config = loadConfig();
+  const config = configOrExit();
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   const r = await pullModels({

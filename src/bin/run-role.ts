@@ -3,21 +3,12 @@
  * message naming the variable), make the root logger and the runtime, start the role, and on
  * SIGTERM/SIGINT close everything in order within SHUTDOWN_TIMEOUT_MS, then exit.
  */
-import { ConfigError, loadConfig } from '../config.ts';
 import { createRootLogger } from '../log.ts';
 import { Runtime } from '../app/runtime.ts';
+import { configOrExit } from './config-or-exit.ts';
 
 export function runRole(role: string, start: (rt: Runtime) => Promise<void>): void {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const log = createRootLogger(config.log.level, role);
   const rt = new Runtime(config, log);
   let stopping = false;
