@@ -11,15 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { acceptanceFlow } from '../support/acceptance-flow.ts';
 import { brokerUrls } from '../support/brokers-env.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
-import { testModels } from '../support/test-models.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 
 const procs: RoleProcess[] = [];
 let base: string;
 let tmp: string;
 
 before(async () => {
-  const models = testModels();
   const { amqpUrl, kafkaBrokers } = brokerUrls();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-accept-'));
   const prefix = `t${randomBytes(4).toString('hex')}.`;
@@ -30,11 +28,7 @@ before(async () => {
     AMQP_PREFIX: prefix,
     KAFKA_BROKERS: kafkaBrokers,
     KAFKA_PREFIX: prefix,
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    HOST: '127.0.0.1',
+    ...testRoleEnv(path.join(tmp, 'vectorstore')),
   };
   const analytics = startRole('analytics', 'analytics.ts', { ...common, DATA_DIR: path.join(tmp, 'analytics'), ANALYTICS_PORT: String(analyticsPort) });
   const ingest = startRole('ingest-worker', 'ingest-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'ingest') });

@@ -15,9 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { brokerUrls } from '../support/brokers-env.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 import { sseEvents } from '../support/sse.ts';
-import { testModels } from '../support/test-models.ts';
 
 const STORY = 'Write a very long story about the lighthouse keeper of Qorvath, with many chapters.';
 const QUESTION = 'Who keeps the lighthouse of Qorvath harbour?';
@@ -35,7 +34,6 @@ function fail(err: unknown): never {
 }
 
 before(async () => {
-  const models = testModels();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-pool-'));
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   prefixes.push(prefix);
@@ -45,11 +43,7 @@ before(async () => {
     AMQP_URL: brokerUrls().amqpUrl,
     AMQP_PREFIX: prefix,
     KAFKA_BROKERS: '',
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    HOST: '127.0.0.1',
+    ...testRoleEnv(path.join(tmp, 'vectorstore')),
     SHUTDOWN_TIMEOUT_MS: '60000',
   };
   const ingest = startRole('ingest-worker', 'ingest-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'ingest') });

@@ -14,8 +14,7 @@ import path from 'node:path';
 import { brokerUrls } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { makePdf } from '../support/make-pdf.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
-import { testModels } from '../support/test-models.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 
 const procs: RoleProcess[] = [];
 let tmp: string;
@@ -32,7 +31,6 @@ const PAGES = Array.from({ length: 150 }, (_, i) =>
 PAGES[33] = 'The almanac records that the Qorvath fog bell was cast in 1911 by the foundry of Ansel Reeve.';
 
 before(async () => {
-  const models = testModels();
   const { amqpUrl, kafkaBrokers } = brokerUrls();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-takeover-'));
   prefix = `t${randomBytes(4).toString('hex')}.`;
@@ -43,14 +41,10 @@ before(async () => {
     AMQP_PREFIX: prefix,
     KAFKA_BROKERS: kafkaBrokers,
     KAFKA_PREFIX: prefix,
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
+    ...testRoleEnv(path.join(tmp, 'vectorstore')),
     EMBED_BATCH: '4',
     CHUNK_SIZE: '300',
     CHUNK_OVERLAP: '50',
-    HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
   };
   // Both workers read the uploads the web stored, as they would from shared storage.

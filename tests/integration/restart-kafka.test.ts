@@ -21,8 +21,7 @@ import { eventStream, type StreamRecord } from '../support/analytics-events.ts';
 import { brokerUrls } from '../support/brokers-env.ts';
 import { uniquePrefix, waitFor } from '../support/message-bus.contract.ts';
 import { startPrivateKafka, type PrivateBroker } from '../support/private-brokers.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
-import { testModels } from '../support/test-models.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 
 let kafka: PrivateBroker | undefined;
 let producer: EventLog | undefined;
@@ -47,7 +46,6 @@ before(async () => {
   kafka = await startPrivateKafka();
   console.log(`# private Kafka ${kafka.address} up in ${Date.now() - t0} ms`);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-restart-kafka-'));
-  const models = testModels();
   const [webPort, analyticsPort] = [await freePort(), await freePort()];
   webBase = `http://127.0.0.1:${webPort}`;
   analyticsBase = `http://127.0.0.1:${analyticsPort}`;
@@ -56,11 +54,7 @@ before(async () => {
     KAFKA_PREFIX: prefix,
     AMQP_URL: brokerUrls().amqpUrl,
     AMQP_PREFIX: prefix,
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    HOST: '127.0.0.1',
+    ...testRoleEnv(path.join(tmp, 'vectorstore')),
     ANSWER_TIMEOUT_MS: '60000',
   };
   procs.push(

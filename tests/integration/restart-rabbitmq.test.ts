@@ -12,9 +12,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startPrivateRabbit, type PrivateBroker } from '../support/private-brokers.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../support/processes.ts';
+import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 import { readSse, sseEvents, type SseEvent } from '../support/sse.ts';
-import { testModels } from '../support/test-models.ts';
 
 const STORY = 'Write a very long story about the lighthouse keeper of Qorvath, with many chapters.';
 const QUESTION = 'Who keeps the lighthouse of Qorvath harbour?';
@@ -70,7 +69,6 @@ before(async () => {
   const t0 = Date.now();
   rabbit = await startPrivateRabbit();
   console.log(`# private RabbitMQ ${rabbit.address} up in ${Date.now() - t0} ms`);
-  const models = testModels();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-restart-rmq-'));
   const webPort = await freePort();
   base = `http://127.0.0.1:${webPort}`;
@@ -78,11 +76,7 @@ before(async () => {
     AMQP_URL: rabbit.address,
     AMQP_PREFIX: 'restart.',
     KAFKA_BROKERS: '',
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    HOST: '127.0.0.1',
+    ...testRoleEnv(path.join(tmp, 'vectorstore')),
     ANSWER_TIMEOUT_MS: String(ANSWER_TIMEOUT_MS),
   };
   procs.push(

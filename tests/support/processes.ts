@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { testModels } from './test-models.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -86,4 +87,13 @@ export async function waitForOutput(p: RoleProcess, text: string, timeoutMs: num
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${p.name} did not print "${text}" within ${timeoutMs} ms:\n${p.output()}`);
+}
+
+/**
+ * What every role process of a test shares: the small test models (failing loudly when they are
+ * missing) on one thread, loopback only, one index folder.
+ */
+export function testRoleEnv(vectorstoreDir: string): Record<string, string> {
+  const models = testModels();
+  return { VECTORSTORE_DIR: vectorstoreDir, CHAT_MODEL: models.chat, EMBED_MODEL: models.embed, LLM_THREADS: '1', HOST: '127.0.0.1' };
 }
