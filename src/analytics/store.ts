@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
 import { answerQueries, type AnswerQueries } from './answer-queries.ts';
-import { backfillBuckets, bucketWriter, type BucketWriter } from './bucket-writer.ts';
-import { Aggregator } from './buckets.ts';
+import { BucketMaintenance } from './bucket-maintenance.ts';
+import { backfillBuckets } from './bucket-writer.ts';
 import { MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
@@ -128,12 +128,8 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private readonly voteTx: (event: VoteEvent, offset?: ConsumedOffset) => boolean;
   private readonly batchTx: (items: readonly BatchItem[]) => number;
   private readonly markManyTx: (ids: readonly string[]) => void;
-  private readonly readVote: Database.Statement<[string], { vote: 'up' | 'down' }>;
-  private readonly readAnswerAgg: Database.Statement<[string], { at: number; a: number }>;
-  private readonly writeBuckets: BucketWriter;
+  private readonly buckets: BucketMaintenance;
   private readonly reads: AnswerQueries;
-  /** The aggregates of the transaction in progress; flushed before it commits. */
-  private agg = new Aggregator();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -167,22 +163,20 @@ class SqliteAnalyticsStore implements AnalyticsStore {
       'SELECT "offset" AS offset FROM consumer_offsets WHERE topic = ? AND partition = ?',
     ).safeIntegers(true);
     this.summarize = summaryQueries(db);
-    this.readVote = db.prepare('SELECT vote FROM votes WHERE answer_id = ?');
-    this.readAnswerAgg = db.prepare('SELECT at, answer_comparative AS a FROM answers WHERE answer_id = ?');
-    this.writeBuckets = bucketWriter(db);
+    this.buckets = new BucketMaintenance(db);
     this.reads = answerQueries(db);
 
-    this.qaTx = this.withBuckets((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
+    this.qaTx = this.buckets.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
       const stored = this.applyQa(event, scored);
       if (offset) this.writeOffset(offset);
       return stored;
     });
-    this.voteTx = this.withBuckets((event: VoteEvent, offset?: ConsumedOffset): boolean => {
+    this.voteTx = this.buckets.transaction((event: VoteEvent, offset?: ConsumedOffset): boolean => {
       const fresh = this.applyVote(event);
       if (offset) this.writeOffset(offset);
       return fresh;
     });
-    this.batchTx = this.withBuckets((items: readonly BatchItem[]): number => {
+    this.batchTx = this.buckets.transaction((items: readonly BatchItem[]): number => {
       let fresh = 0;
       const last = new Map<string, ConsumedOffset>();
       for (const item of items) {
@@ -200,26 +194,6 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  /**
-   * Wraps fn in a transaction that starts with empty aggregates and writes them before it commits;
-   * a throw discards both the rows and the aggregates.
-   */
-  private withBuckets<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    const tx = this.db.transaction((...args: A): R => {
-      this.agg = new Aggregator();
-      const result = fn(...args);
-      this.writeBuckets(this.agg);
-      return result;
-    });
-    return (...args: A): R => {
-      try {
-        return tx(...args);
-      } finally {
-        this.agg = new Aggregator();
-      }
-    };
-  }
-
   /** Inside a transaction: claim the event id, then insert the answer if the claim was new. */
   private applyQa(event: QaEvent, scored: QaSentiment): boolean {
     const fresh = this.claim.run(event.eventId, 'qa', Date.now()).changes === 1;
@@ -228,17 +202,7 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     if (!fresh) return false;
     const row = answerRow(event, scored);
     if (this.insertAnswer.run(row).changes !== 1) return false;
-    const t = event.timings;
-    this.agg.addAnswer({
-      at: event.at,
-      questionComparative: scored.question.comparative,
-      answerComparative: scored.answer.comparative,
-      tokensPerSecond: tokensPerSecond(event.tokens.completion, t.generationMs),
-      timings: { total: t.totalMs, queueWait: t.queueWaitMs, retrieval: t.retrievalMs, firstToken: t.firstTokenMs, generation: t.generationMs },
-    });
-    // A vote that arrived before its answer is counted now, in the answer's bucket.
-    const vote = this.readVote.get(event.answerId);
-    if (vote) this.agg.addVote(event.at, scored.answer.comparative, vote.vote, 1);
+    this.buckets.answerStored(event, scored);
     return true;
   }
 
@@ -246,16 +210,9 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private applyVote(event: VoteEvent): boolean {
     const fresh = this.claim.run(event.eventId, 'vote', Date.now()).changes === 1;
     if (!fresh) return false;
-    const before = this.readVote.get(event.answerId);
+    const before = this.buckets.voteBefore(event.answerId);
     // changes = 0 when the stored vote is newer (the upsert's WHERE): nothing moves.
-    const won = this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at).changes === 1;
-    if (!won || before?.vote === event.vote) return true;
-    const answer = this.readAnswerAgg.get(event.answerId);
-    if (answer) {
-      // A re-vote moves the count within the answer's bucket: the old vote out, the new one in.
-      if (before) this.agg.addVote(answer.at, answer.a, before.vote, -1);
-      this.agg.addVote(answer.at, answer.a, event.vote, 1);
-    }
+    if (this.upsertVote.run(event.answerId, event.vote, event.eventId, event.at).changes === 1) this.buckets.voteChanged(event, before);
     return true;
   }
 
