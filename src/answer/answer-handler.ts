@@ -74,6 +74,7 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     await send({ type: 'error', message: 'The answer was stopped.', retryable: false });
     return;
   }
+  let undeliverable: unknown;
   const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - startedAt);
   log.info({ chatId: req.chatId }, 'answering');
   try {
@@ -107,7 +108,14 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
 
     let seq = 0;
     const coalescer = new TokenCoalescer((text) => {
-      send({ type: 'token', seq: seq++, text }).catch((err: unknown) => log.warn({ err }, 'token reply failed'));
+      send({ type: 'token', seq: seq++, text }).catch((err: unknown) => {
+        // Replies go out in order, so once one fails (broker away) every later one fails too:
+        // warn once and stop generating text nobody can receive; the request is redelivered.
+        if (undeliverable !== undefined) return;
+        undeliverable = err;
+        log.warn({ err }, 'token reply failed; stopping this answer so it is redelivered');
+        abort.abort(err);
+      });
     });
     const generateStart = Date.now();
     const gen = await deps.chat.generate(prompt.messages, { settings: req.settings, signal: abort.signal, onText: (t) => coalescer.push(t) });
@@ -145,6 +153,8 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
     // Analytics must never fail an answer: the event log buffers and retries by itself.
     deps.events.produce(TOPICS.qa, req.chatId, event).catch((err: unknown) => log.error({ err }, 'qa event lost'));
   } catch (err) {
+    // Not an error reply: that could not be delivered either. A retryable error hands it back.
+    if (undeliverable !== undefined) throw new UnavailableError('answer replies could not be delivered', { code: 'reply_failed', cause: undeliverable });
     if (abort.signal.aborted) {
       await stopped(stopReason(abort.signal), deps, delivery, log, send);
       return;
