@@ -11,6 +11,10 @@
  * A version is written in full and fsynced (files, then its directory) before CURRENT is swapped
  * by write-temp + fsync + rename + fsync of the parent. A half-written version directory is never
  * named by CURRENT and is deleted by the next save.
+ *
+ * `onStep` (SaveStep) is called between the steps of a save. Nothing in the product sets it: it lets
+ * a test's writer process stop at each point of a save and be SIGKILLed there, so the crash safety
+ * is proven at every step rather than wherever a kill happened to land.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -26,6 +30,15 @@ const VERSION_RE = /^v-\d+-\d+$/;
 
 let counter = 0;
 
+/**
+ * Points between the steps of a save, in order: the version directory exists; index.faiss is
+ * written and synced; a part of chunks.jsonl is written (once per part, the file still incomplete);
+ * vectors.f32, then manifest.json are written; the version directory is synced; the temp file
+ * naming it is written (CURRENT not yet swapped); CURRENT names it.
+ */
+export type SaveStep = 'version-dir' | 'index' | 'chunks-part' | 'vectors' | 'manifest' | 'version-synced' | 'current-temp' | 'current';
+export type SaveStepHook = (step: SaveStep, version: string) => void | Promise<void>;
+
 async function syncPath(p: string): Promise<void> {
   const fh = await fs.open(p, 'r');
   try {
@@ -35,12 +48,13 @@ async function syncPath(p: string): Promise<void> {
   }
 }
 
-async function writeSynced(p: string, parts: Iterable<string | Uint8Array>): Promise<void> {
+async function writeSynced(p: string, parts: Iterable<string | Uint8Array>, afterPart?: () => void | Promise<void>): Promise<void> {
   const fh = await fs.open(p, 'wx');
   try {
     for (const part of parts) {
       if (typeof part === 'string') await fh.write(part);
       else await fh.write(part);
+      await afterPart?.();
     }
     await fh.sync();
   } finally {
@@ -77,7 +91,7 @@ export interface VersionContent {
 }
 
 /** Writes a complete new version directory and fsyncs it; returns its name. CURRENT is untouched. */
-export async function writeVersion(dir: string, content: VersionContent): Promise<string> {
+export async function writeVersion(dir: string, content: VersionContent, onStep?: SaveStepHook): Promise<string> {
   let name: string;
   for (;;) {
     name = `v-${Date.now()}-${counter++}`;
@@ -89,23 +103,31 @@ export async function writeVersion(dir: string, content: VersionContent): Promis
     }
   }
   const vdir = path.join(dir, name);
+  const step = async (s: SaveStep) => onStep?.(s, name);
+  await step('version-dir');
   const manifest: StoredManifest = { ...content.manifest, version: name, createdAt: Date.now() };
   content.writeIndex(path.join(vdir, FILES.index));
   await syncPath(path.join(vdir, FILES.index));
-  await writeSynced(path.join(vdir, FILES.chunks), jsonLines(content.chunks));
+  await step('index');
+  await writeSynced(path.join(vdir, FILES.chunks), jsonLines(content.chunks), () => step('chunks-part'));
   const v = content.vectors;
   await writeSynced(path.join(vdir, FILES.vectors), [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]);
+  await step('vectors');
   await writeSynced(path.join(vdir, FILES.manifest), [JSON.stringify(manifest, null, 2)]);
+  await step('manifest');
   await syncPath(vdir);
+  await step('version-synced');
   return name;
 }
 
 /** Makes `name` the live version: write temp, fsync, rename over CURRENT, fsync the directory. */
-export async function pointCurrent(dir: string, name: string): Promise<void> {
+export async function pointCurrent(dir: string, name: string, onStep?: SaveStepHook): Promise<void> {
   const tmp = path.join(dir, `${CURRENT_FILE}.${randomBytes(6).toString('hex')}.tmp`);
   await writeSynced(tmp, [`${name}\n`]);
+  await onStep?.('current-temp', name);
   await fs.rename(tmp, path.join(dir, CURRENT_FILE));
   await syncPath(dir);
+  await onStep?.('current', name);
 }
 
 /** Deletes version directories and temp files not in `keep` (left by older saves or crashes). */

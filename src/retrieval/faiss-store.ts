@@ -16,7 +16,7 @@ import fs from 'node:fs/promises';
 import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { ChunkRecord, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
-import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion } from './faiss-files.ts';
+import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, type SaveStepHook } from './faiss-files.ts';
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
 import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
 import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
@@ -29,6 +29,8 @@ export interface FaissStoreOptions {
   manifest: IndexManifest;
   /** Exact (`flat`, the default) or approximate (`hnsw`) search; recorded in each version's manifest. */
   indexType?: IndexType;
+  /** Called between the steps of each save (faiss-files.ts SaveStep); crash tests stop the writer there. */
+  onSaveStep?: SaveStepHook;
 }
 
 interface State {
@@ -136,8 +138,8 @@ class FaissStore implements VectorStore {
         chunks: rows,
         vectors: vectors.view(),
         writeIndex: (file) => index.write(file),
-      });
-      await pointCurrent(dir, name);
+      }, this.opts.onSaveStep);
+      await pointCurrent(dir, name, this.opts.onSaveStep);
       this.current = name;
       // The previous version stays for readers that are still loading it.
       const removed = await pruneVersions(dir, new Set(previous ? [name, previous] : [name]));
