@@ -11,7 +11,11 @@
  *
  * Votes count on the answers of the range (by answer time, not vote time), one per answer (its
  * latest vote): "how the answers given in that period were received". The time series uses whole
- * buckets (5 min for hour, 1 h for day, 6 h for week, 1 day for all) from the one holding `since`.
+ * buckets (5 min for hour, 1 h for day, 6 h for week) from the one holding `since`. `all` starts at
+ * the first day with answers and picks its step so the series never exceeds MAX_ALL_POINTS: days,
+ * else weeks (from Monday, UTC), 4 weeks, 13 weeks or 52 weeks. Wider points are the day buckets
+ * merged exactly (counts and sums add, latency histograms add bin by bin, min/max combine), grouped
+ * in SQL, so a long history costs one grouped read of the day buckets, as the range totals do.
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
@@ -34,12 +38,32 @@ export { rangeStart } from './range.ts';
 
 export const RECENT_LIMIT = 20;
 
-const SERIES: Record<AnalyticsRange, { level: Level; stepMs: number }> = {
+const SERIES: Record<Exclude<AnalyticsRange, 'all'>, { level: Level; stepMs: number }> = {
   hour: { level: 'm5', stepMs: LEVELS.m5 },
   day: { level: 'h', stepMs: LEVELS.h },
   week: { level: 'h6', stepMs: LEVELS.h6 },
-  all: { level: 'd', stepMs: LEVELS.d },
 };
+
+/** Most points the `all` series has; beyond it day buckets are rolled up into weeks. */
+export const MAX_ALL_POINTS = 366;
+const WEEK = 7 * LEVELS.d;
+/** Steps of the `all` series, narrowest first; each a whole number of day buckets. */
+export const ALL_STEPS = [LEVELS.d, WEEK, 4 * WEEK, 13 * WEEK, 52 * WEEK] as const;
+/**
+ * Week points start on Mondays (1970-01-05 UTC was one); the anchor is moved far into the past by
+ * whole steps so SQL's integer division (which truncates) only ever sees positive offsets.
+ */
+const anchorFor = (stepMs: number): number => (stepMs === LEVELS.d ? 0 : 4 * LEVELS.d) - 100_000 * stepMs;
+
+/** The `all` step for answers from `first` to `now`: the narrowest giving at most MAX_ALL_POINTS. */
+export function allStep(first: number, now: number): number {
+  for (const step of ALL_STEPS) {
+    const anchor = anchorFor(step);
+    const points = Math.floor((now - anchor) / step) - Math.floor((first - anchor) / step) + 1;
+    if (points <= MAX_ALL_POINTS) return step;
+  }
+  return 52 * WEEK;
+}
 
 const stem = (stage: Stage): string => STAGE_COLUMNS[stage].replace(/_ms$/, '');
 const ceilTo = (t: number, step: number): number => Math.ceil(t / step) * step;
@@ -156,12 +180,19 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
             a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote
        FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.at >= ? AND a.at < ?`,
   );
-  const seriesBuckets = db.prepare<[string, number], Record<string, number | null> & { start: number }>(
-    `SELECT * FROM agg_buckets WHERE level = ? AND start >= ? ORDER BY start`,
+  // Buckets grouped into series points: k = (start - anchor) / step, point time anchor + k * step.
+  // The CAST: better-sqlite3 may bind numbers as REAL, and a REAL division would not group.
+  type SeriesArgs = { level: string; from: number; anchor: number; step: number };
+  const seriesBuckets = db.prepare<[SeriesArgs], Record<string, number | null> & { k: number }>(
+    `SELECT CAST((start - @anchor) / @step AS INTEGER) AS k, sum(answers) AS answers, sum(up) AS up, sum(down) AS down, sum(q_sum) AS q_sum,
+            sum(a_sum) AS a_sum, sum(tps_sum) AS tps_sum, sum(tps_n) AS tps_n, ${rangeAggs}
+       FROM agg_buckets WHERE level = @level AND start >= @from GROUP BY k`,
   );
-  const seriesLatency = db.prepare<[string, number], { start: number; stage: Stage; bin: number; n: number }>(
-    'SELECT start, stage, bin, n FROM agg_latency WHERE level = ? AND start >= ?',
+  const seriesLatency = db.prepare<[SeriesArgs], { k: number; stage: Stage; bin: number; n: number }>(
+    `SELECT CAST((start - @anchor) / @step AS INTEGER) AS k, stage, bin, sum(n) AS n
+       FROM agg_latency WHERE level = @level AND start >= @from GROUP BY k, stage, bin`,
   );
+  const firstDay = db.prepare<[], { first: number | null }>(`SELECT min(start) AS first FROM agg_buckets WHERE level = 'd'`);
   const recent = db.prepare<[number, number], RecentRow>(
     `SELECT a.answer_id AS answerId, a.question AS question, a.answer AS answer, v.vote AS vote,
             a.total_ms AS totalMs, a.question_comparative AS questionSentiment,
@@ -200,19 +231,31 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
   };
 
   const seriesFor = (range: AnalyticsRange, since: number, now: number): AnalyticsSummary['series'] => {
-    const { level, stepMs } = SERIES[range];
-    const from = range === 'all' ? MIN : Math.floor(since / stepMs) * stepMs;
+    let level: Level = 'd';
+    let stepMs: number;
+    let anchor = 0;
+    let from: number;
+    if (range === 'all') {
+      const first = firstDay.get()?.first ?? null;
+      if (first === null) return { stepMs: LEVELS.d, points: [] };
+      stepMs = allStep(first, Math.max(now, first));
+      anchor = anchorFor(stepMs);
+      from = anchor + Math.floor((first - anchor) / stepMs) * stepMs;
+    } else {
+      ({ level, stepMs } = SERIES[range]);
+      from = Math.floor(since / stepMs) * stepMs;
+    }
     const points = new Map<number, Totals>();
-    const at = (start: number): Totals => {
-      const t = Math.floor(start / stepMs) * stepMs;
+    const at = (t: number): Totals => {
       let p = points.get(t);
       if (!p) points.set(t, (p = new Totals()));
       return p;
     };
-    // Ranges with a start get an honest time axis: periods without answers are empty points.
-    if (range !== 'all') for (let t = from; t <= now; t += stepMs) at(t);
-    for (const b of seriesBuckets.all(level, from)) at(b.start).addBucket(b);
-    for (const r of seriesLatency.all(level, from)) at(r.start).addLatency(r.stage, r.bin, r.n);
+    // An honest time axis: periods without answers are empty points (at most MAX_ALL_POINTS for `all`).
+    for (let t = from; t <= now; t += stepMs) at(t);
+    const args = { level, from, anchor, step: stepMs };
+    for (const b of seriesBuckets.all(args)) at(anchor + b.k * stepMs).addBucket(b);
+    for (const r of seriesLatency.all(args)) at(anchor + r.k * stepMs).addLatency(r.stage, r.bin, r.n);
     return {
       stepMs,
       points: [...points.entries()]
