@@ -4,6 +4,8 @@
  * GET /api/documents/:id to `ready` or `failed`. On a terminal every running document has its own
  * bar with its stage and what the stage counts ("embedding chunk 64/900"); elsewhere (a log, CI)
  * one line per stage change. The summary counts ingested, duplicate and failed files with reasons.
+ * An upload that waits for a re-index (the index was built by another embedding model) is not
+ * waited on: it counts as failed with the reason, which names `npm run ingest -- --reindex`.
  *
  * `--reindex` asks the service to rebuild the index with the configured embedding model
  * (POST /api/index/reindex) and follows the re-indexed documents the same way.
@@ -11,6 +13,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
+import { WAITING_FOR_REINDEX_STAGE } from '../contracts/ingest.ts';
 import type { ApiDocument, ServiceClient } from './service-client.ts';
 
 export interface IngestSummary {
@@ -63,7 +66,7 @@ export async function ingestFiles(client: ServiceClient, files: string[], opts: 
       if (!opts.progress) out.write(`${file}: refused: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
-  const final = await followDocuments(client, follow, opts);
+  const final = await followDocuments(client, follow, opts, waitsForReindex);
   for (const [id, file] of follow) {
     const d = final.get(id);
     if (d?.status === 'ready') summary.ingested.push(file);
@@ -76,7 +79,8 @@ export async function ingestFiles(client: ServiceClient, files: string[], opts: 
 export async function reindex(client: ServiceClient, opts: FollowOptions): Promise<IngestSummary> {
   const docs = await client.reindex();
   const follow = new Map(docs.map((d) => [d.id, d.name]));
-  const final = await followDocuments(client, follow, opts);
+  // The re-index itself indexes the documents that wait for it: followed to the end.
+  const final = await followDocuments(client, follow, opts, () => false);
   const summary: IngestSummary = { ingested: [], duplicates: [], failed: [] };
   for (const [id, name] of follow) {
     const d = final.get(id);
@@ -86,10 +90,19 @@ export async function reindex(client: ServiceClient, opts: FollowOptions): Promi
   return summary;
 }
 
-const finished = (d: ApiDocument): boolean => d.status === 'ready' || d.status === 'failed';
+const waitsForReindex = (d: ApiDocument): boolean => d.status === 'queued' && d.stage === WAITING_FOR_REINDEX_STAGE;
 
-/** Polls each document until it is ready or failed; a bar (or a line per stage) per running one. */
-async function followDocuments(client: ServiceClient, docs: Map<string, string>, opts: FollowOptions): Promise<Map<string, ApiDocument>> {
+/**
+ * Polls each document until it is ready or failed (or `stopsAt` says it will not move on its own);
+ * a bar (or a line per stage) per running one.
+ */
+async function followDocuments(
+  client: ServiceClient,
+  docs: Map<string, string>,
+  opts: FollowOptions,
+  stopsAt: (d: ApiDocument) => boolean,
+): Promise<Map<string, ApiDocument>> {
+  const finished = (d: ApiDocument): boolean => d.status === 'ready' || d.status === 'failed' || stopsAt(d);
   const out = opts.out ?? process.stdout;
   const pollMs = opts.pollMs ?? 400;
   const final = new Map<string, ApiDocument>();
@@ -108,7 +121,13 @@ async function followDocuments(client: ServiceClient, docs: Map<string, string>,
         // 404: the document left the service (deleted); anything else: the service went away.
         d = { id, name: path.basename(file), status: 'failed', error: err instanceof Error ? err.message : String(err) };
       }
-      const label = finished(d) ? (d.status === 'ready' ? `ready (${d.chunks ?? 0} chunks)` : `failed: ${d.error ?? ''}`) : stageLabel(d);
+      const label = !finished(d)
+        ? stageLabel(d)
+        : d.status === 'ready'
+          ? `ready (${d.chunks ?? 0} chunks)`
+          : d.status === 'failed'
+            ? `failed: ${d.error ?? ''}`
+            : `${d.stage ?? d.status}: ${d.error ?? ''}`;
       const pct = Math.round((finished(d) ? 1 : (d.progress ?? 0)) * 100);
       if (multi) {
         let bar = bars.get(id);

@@ -107,6 +107,13 @@ export const ingestEventSchema = z.object({
 });
 export type IngestEvent = z.infer<typeof ingestEventSchema>;
 
+/**
+ * The stage of an upload that arrived while the index needs a re-index (it was built by another
+ * embedding model): the document stays `queued` with this stage and the reason in `error`, its
+ * upload is kept, and the next re-index indexes it with the configured model.
+ */
+export const WAITING_FOR_REINDEX_STAGE = 'waiting for re-index';
+
 export const indexUpdateSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
   version: z.string(),

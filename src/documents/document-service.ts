@@ -11,8 +11,10 @@
  * finds it. Likewise `beforeReady` runs before a document shows `ready`, so a ready document is
  * found by this process's search.
  *
- * Re-indexing sends one `reindex` job listing every stored document that is ready or failed (their
- * uploads are kept under uploadsDir/<id>); they show `queued` until the worker reports on them.
+ * Re-indexing sends one `reindex` job listing every stored document not being deleted (their
+ * uploads are kept under uploadsDir/<id>): ready, failed, and also queued or processing ones, whose
+ * ingest jobs run before the re-index and would otherwise be missing from the rebuilt index (or,
+ * while the index needs a re-index, wait for it). They show `queued` until the worker reports on them.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -145,7 +147,7 @@ export async function createDocumentService(deps: {
       return view;
     },
     async reindex() {
-      const docs = deps.registry.list().filter((d) => d.status === 'ready' || d.status === 'failed');
+      const docs = deps.registry.list().filter((d) => d.status !== 'deleting');
       const job: ReindexJob = {
         v: INGEST_CONTRACT_VERSION,
         id: randomUUID(),

@@ -5,26 +5,45 @@
  * stored upload, and reports `deleted` on `ingest.events` last, so whoever sees `deleted` can rely
  * on the index version without the document already being announced.
  *
+ * While the index needs a re-index (built by another embedding model, so the live store cannot be
+ * opened) a delete still deletes: the document is removed from the stored version as it was built
+ * (no embedder is needed to drop rows), its upload goes and `deleted` is reported. A re-index sent
+ * before the delete lists it, and runs first (one queue, one writer), and the delete then removes it
+ * from the new index; one sent after does not list it (the web lists no document being deleted).
+ *
  * Safe to run twice (a redelivered message): a document that is not in the index saves nothing,
  * and a stored file that is already gone is fine.
  */
 import fs from 'node:fs/promises';
 import { INGEST_CONTRACT_VERSION, type DeleteJob } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
+import { openFaissStoreAsBuilt } from '../retrieval/faiss-store.ts';
 
 export interface DeleteJobDeps {
   bus: MessageBus;
   store: VectorStore;
   logger: Logger;
+  /** The live index directory: where a delete goes while the store waits for a re-index. */
+  indexDir?: string;
 }
 
+const isMismatch = (err: unknown): boolean => err instanceof AppError && err.code === 'index_model_mismatch';
+
 export async function runDeleteJob(job: DeleteJob, deps: DeleteJobDeps): Promise<void> {
-  const removed = await deps.store.removeDocument(job.documentId);
-  if (removed) {
-    const version = await deps.store.save();
+  let removed: boolean;
+  let version: string | null;
+  try {
+    removed = await deps.store.removeDocument(job.documentId);
+    version = removed ? await deps.store.save() : deps.store.version;
+  } catch (err) {
+    if (!isMismatch(err)) throw err;
+    ({ removed, version } = await removeFromStoredVersion(job.documentId, deps));
+  }
+  if (removed && version !== null) {
     await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version, chunks: deps.store.size, at: Date.now() });
   }
   if (job.storedPath !== null) await fs.rm(job.storedPath, { force: true });
@@ -40,5 +59,23 @@ export async function runDeleteJob(job: DeleteJob, deps: DeleteJobDeps): Promise
     error: null,
     at: Date.now(),
   });
-  deps.logger.info({ removedFromIndex: removed, version: deps.store.version }, 'document deleted');
+  deps.logger.info({ removedFromIndex: removed, version }, 'document deleted');
+}
+
+/** The store cannot open the index (another model built it): the rows go from that version as built. */
+async function removeFromStoredVersion(documentId: string, deps: DeleteJobDeps): Promise<{ removed: boolean; version: string | null }> {
+  if (deps.indexDir === undefined) {
+    deps.logger.warn('the index waits for a re-index and its directory is not known: the document leaves it at the re-index');
+    return { removed: false, version: null };
+  }
+  const stored = await openFaissStoreAsBuilt(deps.indexDir);
+  if (stored === null) return { removed: false, version: null };
+  try {
+    const removed = await stored.removeDocument(documentId);
+    const version = removed ? await stored.save() : stored.version;
+    deps.logger.info({ removed, version }, 'removed from the index version waiting for a re-index');
+    return { removed, version };
+  } finally {
+    await stored.close();
+  }
 }

@@ -6,8 +6,13 @@
  * acknowledged; an infrastructure failure is retried by the delivery policy, and on the last
  * attempt the document is failed too, so nobody watches a document that never finishes. A
  * `reindex` job rebuilds the whole index (reindex-job.ts).
+ *
+ * While the index needs a re-index (built by another embedding model) an upload cannot be indexed:
+ * it is not parsed or embedded for nothing, and not failed either: it stays `queued` at the stage
+ * WAITING_FOR_REINDEX_STAGE with the reason, its upload is kept, and the re-index (which lists every
+ * stored document not being deleted) indexes it with the configured model.
  */
-import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, type IngestJob } from '../contracts/ingest.ts';
+import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, WAITING_FOR_REINDEX_STAGE, type IngestJob } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -49,9 +54,17 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     }
     const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });
     // A failed delete is retried by the delivery policy, then dead-lettered with its reason.
-    if (message.kind === 'delete') return runDeleteJob(message, { bus: deps.bus, store: deps.store, logger: log });
+    if (message.kind === 'delete') {
+      return runDeleteJob(message, { bus: deps.bus, store: deps.store, logger: log, ...(deps.reindex ? { indexDir: deps.reindex.indexDir } : {}) });
+    }
     const job = message;
     const events = progressEvents(deps.bus, job, log);
+    const waitForReindex = async (why: string) => {
+      log.warn({ reindexNeeded: why }, 'upload waits for a re-index');
+      await events.send({ status: 'queued', stage: WAITING_FOR_REINDEX_STAGE, progress: 0, pages: null, chunks: null, error: `waiting for a re-index: ${why}` });
+    };
+    const reindexNeeded = deps.store.reindexNeeded;
+    if (reindexNeeded) return waitForReindex(reindexNeeded);
 
     try {
       events.progress({ stage: 'parsing', progress: 0, pages: null, chunks: null, done: null, total: null });
@@ -68,6 +81,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
       await events.send({ status: 'ready', stage: 'indexed', progress: 1, pages: result.pages, chunks: result.chunks, error: null });
       log.info({ pages: result.pages, chunks: result.chunks }, 'ingested');
     } catch (err) {
+      // A store that does not say so up front still refuses with this code.
+      if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(err.message);
       if (!(err instanceof InvalidInputError) && isRetryable(err) && delivery.attempt < deps.maxAttempts) {
         log.warn({ err }, 'ingest failed, will retry');
         throw err;

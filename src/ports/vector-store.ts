@@ -34,6 +34,11 @@ export interface IndexManifest {
 }
 
 export interface VectorStore {
+  /**
+   * Why the stored index cannot be used until it is re-indexed (it was built by another embedding
+   * model; the guarded store of src/app says so); absent or null when it can.
+   */
+  readonly reindexNeeded?: string | null;
   readonly size: number;
   /** The live version's name, or null when nothing was saved yet. */
   readonly version: string | null;

@@ -58,7 +58,7 @@ export interface DocumentService {
   /** Calls the listener on every status change (status `deleted` when one is gone); returns the unsubscribe function. */
   onChange(listener: (doc: DocumentView) => void): () => void;
   /**
-   * Sends one `reindex` job that rebuilds the index from every stored document (ready or failed)
+   * Sends one `reindex` job that rebuilds the index from every stored document not being deleted
    * with the configured embedding model; returns those documents, now queued for re-index.
    */
   reindex?(): Promise<DocumentView[]>;

@@ -1,0 +1,107 @@
+/**
+ * One "start" of the service for ingestion tests, in-process: web app + ingest handler over the
+ * in-process bus, the real FAISS store in `<dir>/vectorstore`, the stand-in embedder with a chosen
+ * model id (so a "model change" is a different id over the same data). The worker can be held
+ * back (`worker: false`, then `startWorker()`) so jobs pile up in the queue in a known order.
+ */
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
+import { createGuardedRetriever, openGuardedStore } from '../../src/app/guarded-store.ts';
+import { parseConfig } from '../../src/config.ts';
+import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
+import { createDocumentService } from '../../src/documents/document-service.ts';
+import { DocumentRegistry } from '../../src/documents/registry.ts';
+import { createIngestHandler } from '../../src/ingest/job-handler.ts';
+import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
+import { createWebApp } from '../../src/web/app.ts';
+import { createFakeEmbedder } from './fake-embedder.ts';
+import { FakeServices } from './fake-services.ts';
+
+const silent = pino({ level: 'silent' });
+
+export interface ApiDoc {
+  id: string;
+  name: string;
+  status: string;
+  stage: string;
+  error: string | null;
+}
+
+export type IngestStack = Awaited<ReturnType<typeof startIngestStack>>;
+
+/** Starts the stack; `stop()` closes it (call it, or pass `cleanup` to have it registered). */
+export async function startIngestStack(dir: string, modelId: string, opts: { worker?: boolean; cleanup?: Array<() => unknown> } = {}) {
+  const local: Array<() => unknown> = [];
+  const embedder = createFakeEmbedder({ modelId, modelName: `fake ${modelId}` });
+  const chunking = { size: 200, overlap: 20, embedBatch: 4 };
+  const manifest = { embedModelId: modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap };
+  const vsDir = path.join(dir, 'vectorstore');
+  const uploadsDir = path.join(dir, 'uploads');
+  const open = (d: string) => openFaissStore({ dir: d, manifest });
+  const bus = createMemoryMessageBus({ logger: silent });
+  local.push(() => bus.close());
+  const writer = await openGuardedStore(() => open(vsDir));
+  const reader = await openGuardedStore(() => open(vsDir));
+  local.push(() => writer.close(), () => reader.close());
+  await bus.subscribe(EXCHANGES.indexUpdates, async () => {
+    await reader.reload();
+  });
+  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, maxAttempts: 2, logger: silent, reindex: { indexDir: vsDir, openStore: open } });
+  const startWorker = () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: 2 });
+  if (opts.worker !== false) await startWorker();
+  const registry = new DocumentRegistry(path.join(dir, 'documents.db'));
+  local.push(() => registry.close());
+  const documents = await createDocumentService({ bus, registry, uploadsDir, logger: silent, beforeReady: () => reader.reload(), beforeDeleted: () => reader.reload() });
+  local.push(() => documents.close());
+  const services = new FakeServices();
+  Object.assign(services, { documents, search: createGuardedRetriever(embedder, reader) });
+  const app = createWebApp({ services, config: parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir }), logger: silent });
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  local.push(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const stop = async () => {
+    for (const c of local.reverse()) await c();
+    local.length = 0;
+  };
+  opts.cleanup?.push(stop);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const upload = async (text: string, name: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([text]), name);
+    const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
+    assert.equal(res.status, 202);
+    return ((await res.json()) as { documents: Array<{ id: string }> }).documents[0]!.id;
+  };
+  const get = async (id: string): Promise<ApiDoc | null> => {
+    const res = await fetch(`${base}/api/documents/${id}`);
+    return res.status === 404 ? null : ((await res.json()) as ApiDoc);
+  };
+  /** Waits until `done(doc)` (doc null: gone from the list); returns the last state seen. */
+  const waitFor = async (id: string, done: (d: ApiDoc | null) => boolean, ms = 10_000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const d = await get(id);
+      if (done(d) || Date.now() > end) return d;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  /** Waits until the document is ready or failed. */
+  const settle = async (id: string) => (await waitFor(id, (d) => d?.status === 'ready' || d?.status === 'failed'))!;
+  const search = (q: string) => fetch(`${base}/api/search?q=${encodeURIComponent(q)}&k=5`);
+  /** Document ids of the hits for `q`; throws unless the search answered 200. */
+  const hitIds = async (q: string) => {
+    const res = await search(q);
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { results: Array<{ documentId: string }> }).results.map((h) => h.documentId);
+  };
+  const remove = async (id: string) => assert.equal((await fetch(`${base}/api/documents/${id}`, { method: 'DELETE' })).status, 202);
+  return { base, writer, vsDir, uploadsDir, upload, get, waitFor, settle, search, hitIds, remove, startWorker, stop };
+}
