@@ -54,5 +54,7 @@ export interface EventLog {
   consumeBatches?(opts: ConsumeLogOptions, handler: (records: LogRecord[]) => Promise<void>): Promise<Subscription>;
   /** Optional: where each partition of `topics` ends now, so a replay knows when it has caught up. */
   endOffsets?(topics: TopicName[]): Promise<EndOffset[]>;
+  /** 'ok', or what is wrong right now in words an operator can act on (readiness shows it). */
+  health(): string;
   close(): Promise<void>;
 }

@@ -62,6 +62,8 @@ export interface MessageBus {
   subscribe(exchange: ExchangeName, handler: BroadcastHandler): Promise<Subscription>;
   /** Dead-lettered messages of a queue, oldest first (operators and tests look here). */
   deadLetters(queue: QueueName, max: number): Promise<Array<{ body: unknown; reason: string }>>;
+  /** 'ok', or what is wrong right now in words an operator can act on (readiness shows it). */
+  health(): string;
   /** Idempotent: stops consumers, waits for handlers in flight, closes connections. */
   close(): Promise<void>;
 }

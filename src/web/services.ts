@@ -101,8 +101,10 @@ export interface AnalyticsReader {
 }
 
 export interface ReadinessCheck {
-  /** Named checks, each 'ok' or a reason. */
+  /** Named checks, each 'ok' or a reason; any other than 'ok' makes the process not ready. */
   check(): Promise<Record<string, string>>;
+  /** Named dependencies that may fail without failing requests (analytics): shown, not gating. */
+  degraded?(): Record<string, string>;
 }
 
 export interface WebServices {

@@ -107,8 +107,10 @@ export function eventLogContract(name: string, makeLog: MakeLog, timeoutMs = 500
     void it('close is idempotent and refuses later records', async () => {
       const log = await makeLog({ prefix: uniquePrefix() });
       await log.produce(T, 'k', { key: 'k', seq: 0 });
+      assert.equal(log.health(), 'ok', 'healthy while open and reachable');
       await log.close();
       await log.close();
+      assert.equal(log.health(), 'closed');
       await assert.rejects(log.produce(T, 'k', { key: 'k', seq: 1 }), UnavailableError);
     });
   });

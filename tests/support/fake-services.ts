@@ -113,6 +113,7 @@ export class FakeServices implements WebServices {
   /** Answers the analytics reader holds (detail and CSV export). */
   analyticsAnswers: AnalyticsAnswer[] = [];
   readinessChecks: Record<string, string> = { index: 'ok', chatModel: 'ok' };
+  degradedChecks: Record<string, string> = { analyticsEvents: 'ok' };
   hits: SearchHit[] = [
     { ...FAKE_SOURCE, start: 0, end: 44 },
   ];
@@ -221,6 +222,7 @@ export class FakeServices implements WebServices {
 
   readiness = {
     check: (): Promise<Record<string, string>> => Promise.resolve({ ...this.readinessChecks }),
+    degraded: (): Record<string, string> => ({ ...this.degradedChecks }),
   };
 }
 

@@ -238,10 +238,12 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
       }, { prefetch: 1 });
       await bus.send(Q, { n: 1 });
       await waitFor('the handler to start', () => started, timeoutMs);
+      assert.equal(bus.health(), 'ok', 'healthy while open and connected');
       const closing = bus.close();
       setTimeout(hold.open, 100);
       await closing;
       assert.equal(finished, true, 'close resolved before the handler finished');
+      assert.equal(bus.health(), 'closed');
       await bus.close();
       await assert.rejects(bus.send(Q, { n: 2 }), UnavailableError);
       await opts.cleanup?.(prefix);

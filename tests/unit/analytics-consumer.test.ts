@@ -68,6 +68,7 @@ async function rig(opts: { events?: EventLog; store?: AnalyticsStore } = {}): Pr
   let handler: ((r: LogRecord) => Promise<void>) | undefined;
   const events: EventLog = {
     kind: inner.kind,
+    health: () => inner.health(),
     produce: (t, k, v) => inner.produce(t, k, v),
     consume: (o, h) => {
       if (o.topics.includes(TOPICS.qa)) handler = h;
@@ -169,6 +170,7 @@ void test('a failed qa.scored publish is retried: stored once, published once th
   let failures = 1;
   const flaky: EventLog = {
     kind: inner.kind,
+    health: () => inner.health(),
     produce: (t, k, v) =>
       t === TOPICS.qaScored && failures-- > 0 ? Promise.reject(new Error('broker unavailable')) : inner.produce(t, k, v),
     consume: (o, h) => inner.consume(o, h),

@@ -177,6 +177,19 @@ void describe('probes, static files, headers', () => {
     }
   });
 
+  void test('readyz shows a degraded dependency without failing readiness', async () => {
+    const ok = (await (await get('/readyz')).json()) as Record<string, unknown>;
+    assert.equal(ok.degraded, undefined, 'nothing degraded: no degraded field');
+    srv.services.degradedChecks = { analyticsEvents: 'Kafka unreachable (connection refused); 3 events waiting' };
+    try {
+      const res = await get('/readyz');
+      assert.equal(res.status, 200);
+      assert.deepEqual(((await res.json()) as { degraded: unknown }).degraded, { analyticsEvents: 'Kafka unreachable (connection refused); 3 events waiting' });
+    } finally {
+      srv.services.degradedChecks = { analyticsEvents: 'ok' };
+    }
+  });
+
   void test('htmx 4 and chart.js are served locally as JavaScript', async () => {
     const htmx = await get('/static/htmx.js');
     assert.equal(htmx.status, 200);

@@ -29,6 +29,8 @@ export class BufferedProducer {
   private running: Promise<void> | undefined;
   private connected = false;
   private closing = false;
+  /** Why the last send failed, until one succeeds (readiness reports it). */
+  private lastError: string | undefined;
   private readonly stop = new AbortController();
 
   constructor(
@@ -59,6 +61,13 @@ export class BufferedProducer {
     });
   }
 
+  /** 'ok', or why events are waiting in the buffer. */
+  health(): string {
+    if (this.closing) return 'closed';
+    if (this.lastError === undefined || this.buffer.length === 0) return 'ok';
+    return `Kafka unreachable (${this.lastError}); ${this.buffer.length} events waiting`;
+  }
+
   /** Flushes for up to `timeoutMs`, then fails what is left and disconnects. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
@@ -81,8 +90,10 @@ export class BufferedProducer {
         this.buffer.splice(0, batch.length);
         for (const p of batch) p.resolve();
         failures = 0;
+        this.lastError = undefined;
       } catch (err) {
         failures++;
+        this.lastError = errorMessage(err);
         const wait = backoffDelay(failures, this.opts.retry);
         this.opts.logger.warn({ failures, waiting: this.buffer.length, retryInMs: wait, err: errorMessage(err) }, 'producing to Kafka failed; will retry');
         await sleep(wait, this.stop.signal);

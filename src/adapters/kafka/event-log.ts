@@ -101,6 +101,8 @@ export function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<EventLo
   const eventLog: EventLog = {
     kind: 'kafka',
 
+    health: () => producer.health(),
+
     produce(topic: TopicName, key: string, value: unknown): Promise<void> {
       const json = JSON.stringify(value);
       if (json === undefined) return Promise.reject(new TypeError('event value is not JSON-serialisable'));

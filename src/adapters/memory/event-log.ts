@@ -48,6 +48,8 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
   return {
     kind: 'memory',
 
+    health: () => (closed ? 'closed' : 'ok'),
+
     produce(name: TopicName, key: string, value: unknown): Promise<void> {
       return Promise.resolve().then(() => {
         assertOpen();

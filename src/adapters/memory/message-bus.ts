@@ -86,6 +86,8 @@ export function createMemoryMessageBus(opts: MemoryMessageBusOptions = {}): Mess
   return {
     kind: 'memory',
 
+    health: () => (closed ? 'closed' : 'ok'),
+
     send(name: QueueName, body: unknown, sendOpts: SendOptions = {}): Promise<void> {
       return Promise.resolve().then(() => {
         assertOpen();

@@ -27,6 +27,7 @@ export interface RabbitConnectionOptions {
 export class RabbitConnection {
   private current: RabbitSession | undefined;
   private generation = 0;
+  private downSince: number | undefined = Date.now();
   private closing = false;
   private waiters = new Set<() => void>();
   private readonly listeners: Array<(s: RabbitSession) => void> = [];
@@ -58,6 +59,14 @@ export class RabbitConnection {
     if (this.current) return this.current;
     if (this.closing) throw new UnavailableError('message bus is closed', { code: 'closed' });
     throw new UnavailableError(`RabbitMQ is not reachable (waited ${timeoutMs} ms)`, { code: 'broker_unavailable' });
+  }
+
+  /** 'ok' while connected, else since when the broker has been out of reach. */
+  health(): string {
+    if (this.current) return 'ok';
+    if (this.closing) return 'closed';
+    const since = this.downSince === undefined ? '' : ` for ${Math.round((Date.now() - this.downSince) / 1000)} s`;
+    return `RabbitMQ unreachable${since}; reconnecting`;
   }
 
   isCurrent(s: RabbitSession): boolean {
@@ -111,6 +120,7 @@ export class RabbitConnection {
       if (this.current === session) void connection.close().catch(() => undefined);
     });
     this.current = session;
+    this.downSince = undefined;
     this.opts.logger.info({ generation: session.generation }, 'RabbitMQ connected');
     for (const listener of this.listeners) listener(session);
     for (const wake of this.waiters) wake();
@@ -119,6 +129,7 @@ export class RabbitConnection {
   private lost(session: RabbitSession): void {
     if (this.current !== session) return;
     this.current = undefined;
+    this.downSince = Date.now();
     if (this.closing) return;
     this.opts.logger.warn({ generation: session.generation }, 'RabbitMQ connection lost; reconnecting');
     void this.connectLoop();

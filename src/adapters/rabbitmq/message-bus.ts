@@ -116,6 +116,8 @@ export async function createRabbitMessageBus(opts: RabbitMessageBusOptions): Pro
   return {
     kind: 'rabbitmq',
 
+    health: () => connection.health(),
+
     async send(queue: QueueName, body: unknown, sendOpts: SendOptions = {}): Promise<void> {
       assertOpen();
       const content = encodeBody(body);

@@ -46,10 +46,16 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs }) }),
     votes: createVoteService(events),
     analytics,
-    // The roles this process needs were all started before the server listens; what is left to
-    // check per request is that the index can be read.
+    // The embedder and the index were loaded before the server listens; what can change later is
+    // the broker connection and whether the index needs a re-index. Analytics being down never
+    // fails a request (events wait in a buffer), so it is reported without gating readiness.
     readiness: {
-      check: () => Promise.resolve({ messaging: 'ok', index: store.reindexNeeded !== null ? `re-index needed: ${store.reindexNeeded}` : store.size >= 0 ? 'ok' : 'unreadable', embedder: 'ok' }),
+      check: () =>
+        Promise.resolve({
+          messaging: bus.health(),
+          index: store.reindexNeeded !== null ? `re-index needed: ${store.reindexNeeded}` : 'ok',
+        }),
+      degraded: () => ({ analyticsEvents: events.health() }),
     },
   };
   const server = await listen(createWebApp({ services, config: cfg, logger: log }), cfg.web.host, cfg.web.port, rt.closer, log);

@@ -72,7 +72,9 @@ export function jsonApi(services: WebServices, config: Config): Router {
   router.get('/readyz', async (_req, res) => {
     const checks = await services.readiness.check();
     const ready = Object.values(checks).every((v) => v === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    const degraded = Object.fromEntries(Object.entries(services.readiness.degraded?.() ?? {}).filter(([, v]) => v !== 'ok'));
+    const body = { status: ready ? 'ready' : 'not ready', checks, ...(Object.keys(degraded).length > 0 ? { degraded } : {}) };
+    res.status(ready ? 200 : 503).json(body);
   });
 
   return router;
