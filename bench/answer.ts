@@ -8,7 +8,8 @@
  *   tokens; POST /api/ask to the `done` event against ChatModel.generate, alternating run by run.
  *   Reports the ratio of total times and the time to first token added.
  * - Throughput: aggregate generated tokens/s with 1, 2 and 4 questions at once on the one worker
- *   (LLM_SEQUENCES=4).
+ *   (LLM_SEQUENCES=4, contexts laid out as the product does: one per thread), and, for reference,
+ *   the direct model with every thread in one context (LLM_CONTEXTS=1).
  * - Memory: the worker's peak RSS (VmHWM) against the model file's size.
  * Both sides use the same threads (LLM_THREADS, default 2), context size and sequence count.
  */
@@ -164,6 +165,23 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
       const tokens = gens.reduce((sum, g) => sum + chat.countTokens(g.answer), 0);
       directThroughput[`concurrent${n}TokensPerSecond`] = round(tokens / ((performance.now() - t0) / 1000), 1);
     }
+    // The same model with every thread behind one context (LLM_CONTEXTS=1): the fastest a lone
+    // question can be answered here, so the speed-up above is not bought with a slower single answer.
+    const oneContext = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES, contexts: 1 });
+    const oneContextThroughput: Record<string, number> = {};
+    try {
+      await oneContext.generate(prompt.messages, { settings: { ...settings, maxTokens: 8 } });
+      for (const n of [1, 4]) {
+        const t0 = performance.now();
+        const gens = await Promise.all(
+          Array.from({ length: n }, (_, j) => oneContext.generate(prompt.messages, { settings: { ...settings, temperature: 0.8, seed: 100 + j, maxTokens: 128 } })),
+        );
+        const tokens = gens.reduce((sum, g) => sum + g.completionTokens, 0);
+        oneContextThroughput[`concurrent${n}TokensPerSecond`] = round(tokens / ((performance.now() - t0) / 1000), 1);
+      }
+    } finally {
+      await oneContext.close();
+    }
     const memory = await rssMb(worker.child.pid!);
     const modelMb = round((await fs.stat(models.chat)).size / 2 ** 20, 1);
     const sysTotal = med(sys.map((s) => s.totalMs));
@@ -198,6 +216,11 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
         speedUpAt4: round(throughput.concurrent4!.tokensPerSecond / throughput.concurrent1!.tokensPerSecond, 2),
         goalSpeedUpAt4: '>= 2',
         direct: directThroughput,
+        directAllThreadsInOneContext: {
+          ...oneContextThroughput,
+          at4VsItsOwnSingle: round((oneContextThroughput.concurrent4TokensPerSecond ?? NaN) / (oneContextThroughput.concurrent1TokensPerSecond ?? NaN), 2),
+          systemAt4VsThisSingle: round(throughput.concurrent4!.tokensPerSecond / (oneContextThroughput.concurrent1TokensPerSecond ?? NaN), 2),
+        },
       },
       memory: { workerPeakRssMb: memory.peak, workerRssMb: memory.current, modelFileMb: modelMb, overModelMb: round(memory.peak - modelMb, 1), goal: 'peak <= model + 500 MB' },
     };

@@ -56,6 +56,15 @@ const schema = z.object({
   LLM_CONTEXT_SIZE: int(256, 131072).default(4096),
   /** Sequences one answer worker generates at once; also its RabbitMQ prefetch. */
   LLM_SEQUENCES: int(1, 16).default(1),
+  /**
+   * Contexts the sequences are spread over, each with its share of LLM_THREADS; 0 means one per
+   * thread (at most one per sequence). See src/llm/context-layout.ts for why.
+   */
+  LLM_CONTEXTS: int(0, 16).default(0),
+  /** Element type of the KV cache: q8_0 halves its memory against f16 at no measurable quality cost. */
+  LLM_KV_CACHE_TYPE: z.enum(['f16', 'q8_0', 'q4_0']).default('q8_0'),
+  /** Map the GGUF file instead of reading it; off by default (see models/README.md, memory). */
+  LLM_MMAP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SYSTEM_PROMPT: z.string().optional(),
 
   CHUNK_SIZE: int(100, 8000).default(1000),
@@ -92,6 +101,10 @@ export interface Config {
     threads: number;
     contextSize: number;
     sequences: number;
+    /** 0 = one context per thread (see src/llm/context-layout.ts). */
+    contexts: number;
+    kvCacheType: RawConfig['LLM_KV_CACHE_TYPE'];
+    mmap: boolean;
     systemPrompt: string | undefined;
   };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
@@ -138,6 +151,9 @@ export function parseConfig(env: Env): Config {
       threads: e.LLM_THREADS === 0 ? Math.max(1, os.availableParallelism()) : e.LLM_THREADS,
       contextSize: e.LLM_CONTEXT_SIZE,
       sequences: e.LLM_SEQUENCES,
+      contexts: e.LLM_CONTEXTS,
+      kvCacheType: e.LLM_KV_CACHE_TYPE,
+      mmap: e.LLM_MMAP,
       systemPrompt: e.SYSTEM_PROMPT,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },

@@ -64,7 +64,15 @@ export class Runtime {
   chat(): Promise<ChatModel> {
     return this.once('chat', async () => {
       const m = this.config.models;
-      const c = await createLlamaChatModel({ modelPath: m.chat, threads: m.threads, contextSize: m.contextSize, sequences: m.sequences });
+      const c = await createLlamaChatModel({
+        modelPath: m.chat,
+        threads: m.threads,
+        contextSize: m.contextSize,
+        sequences: m.sequences,
+        contexts: m.contexts,
+        kvCacheType: m.kvCacheType,
+        mmap: m.mmap,
+      });
       this.closer.add('chat model', () => c.close());
       this.logger.info({ model: c.name, threads: m.threads, sequences: c.sequences, contextSize: c.contextSize }, 'chat model loaded');
       return c;

@@ -1,7 +1,9 @@
 /**
  * A fixed set of resources leased one caller at a time (context sequences of the chat model).
  * Callers beyond the pool size wait in FIFO order; a waiter whose AbortSignal fires leaves the
- * queue at once, and closing the pool rejects everyone still waiting.
+ * queue at once, and closing the pool rejects everyone still waiting. Which free item a caller
+ * gets is the pool's `pick` (default: the longest free), so the chat model can spread its
+ * callers over its contexts.
  */
 import { AppError } from '../errors.ts';
 
@@ -17,7 +19,11 @@ export class LeasePool<T> {
   private readonly waiters: Waiter<T>[] = [];
   private closed = false;
 
-  constructor(items: T[]) {
+  /** `pick` chooses among the free items (never called with none) and returns an index into them. */
+  constructor(
+    items: T[],
+    private readonly pick: (free: readonly T[]) => number = () => 0,
+  ) {
     this.free = [...items];
   }
 
@@ -34,8 +40,10 @@ export class LeasePool<T> {
   acquire(signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new AppError('the pool is closed', { code: 'closed' }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const item = this.free.shift();
-    if (item !== undefined) return Promise.resolve(item);
+    if (this.free.length > 0) {
+      const i = Math.min(Math.max(0, this.pick(this.free)), this.free.length - 1);
+      return Promise.resolve(this.free.splice(i, 1)[0] as T);
+    }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
         resolve,

@@ -90,6 +90,19 @@ void describe('llama chat model (SmolLM2-135M-Instruct)', () => {
     await assert.rejects(model.generate([{ role: 'system', content: 'x' }], { settings: DEFAULT_SETTINGS }), /user/);
   });
 
+  void it('with one context per thread, answers match the single context and run side by side', async () => {
+    const spread = await createLlamaChatModel({ modelPath: testModels().chat, threads: 2, contextSize: 1024, sequences: 2 });
+    try {
+      const s = settings({ maxTokens: 16, seed: 7 });
+      const alone = await model.generate(messages, { settings: s });
+      const [a, b] = await Promise.all([spread.generate(messages, { settings: s }), spread.generate(messages, { settings: s })]);
+      assert.equal(a.text, alone.text, 'the first context answers as the single context does');
+      assert.equal(b.text, alone.text, 'so does the second');
+    } finally {
+      await spread.close();
+    }
+  });
+
   void it('fails with a message naming models:pull when the file is missing', async () => {
     await assert.rejects(
       createLlamaChatModel({ modelPath: '/nonexistent/model.gguf', threads: 1, contextSize: 512, sequences: 1 }),
