@@ -1,6 +1,13 @@
 /**
- * Reads of single answers: the detail of one (by its unique answer id) and the newest answers of a
- * range for the CSV export (an indexed LIMIT on `at`, never a scan of the table).
+ * Reads of single answers: the detail of one (by its unique answer id), the newest answers of a
+ * range (an indexed LIMIT on `at`), and every answer of a range in pages for the streamed CSV export.
+ *
+ * Export pages use keyset pagination on (at, rowid), newest first, each page one short query on the
+ * `at` index. Why not one open cursor (`.iterate()`): a better-sqlite3 connection refuses writes
+ * while a statement is being iterated, and in the all-in-one process the consumer writes through
+ * the same connection, so a slow download would stall consumption. Between pages the consumer
+ * writes freely; an answer stored after the export started is newer than its first row and so not
+ * in it (a late answer with an older event time may be).
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange } from '../contracts/analytics-summary.ts';
@@ -68,6 +75,7 @@ function parseJson(text: string | null): unknown {
 export interface AnswerQueries {
   answer(answerId: string): AnalyticsAnswer | undefined;
   answers(range: AnalyticsRange, limit: number, now: number): AnalyticsAnswerRow[];
+  pages(range: AnalyticsRange, pageSize: number, now: number): Generator<AnalyticsAnswerRow[], void, undefined>;
 }
 
 export function answerQueries(db: Database.Database): AnswerQueries {
@@ -76,7 +84,25 @@ export function answerQueries(db: Database.Database): AnswerQueries {
     `SELECT ${COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
       WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
   );
+  const firstPage = db.prepare<[number, number], Row & { rid: number }>(
+    `SELECT ${COLUMNS}, a.rowid AS rid FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
+      WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
+  );
+  const nextPage = db.prepare<[number, number, number, number], Row & { rid: number }>(
+    `SELECT ${COLUMNS}, a.rowid AS rid FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
+      WHERE a.at >= ? AND (a.at, a.rowid) < (?, ?) ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
+  );
   return {
+    *pages(range, pageSize, now) {
+      const since = rangeStart(range, now);
+      let rows = firstPage.all(since, pageSize);
+      while (rows.length > 0) {
+        yield rows.map(toRow);
+        if (rows.length < pageSize) return;
+        const last = rows[rows.length - 1]!;
+        rows = nextPage.all(since, last.at, last.rid, pageSize);
+      }
+    },
     answer(answerId) {
       const r = one.get(answerId);
       if (!r) return undefined;

@@ -27,18 +27,31 @@ export const CSV_HEADER = [
 
 const round = (v: number | null, digits: number): number | null => (v === null ? null : Number(v.toFixed(digits)));
 
-export function answersCsv(rows: readonly AnalyticsAnswerRow[]): string {
-  const lines = [CSV_HEADER.map(csvCell).join(',')];
+/** The byte order mark and the header line: the start of every export. */
+export const csvStart = (): string => `\uFEFF${CSV_HEADER.map(csvCell).join(',')}\r\n`;
+
+/** The lines of some rows, each ended by CRLF (a page of a streamed export). */
+export function csvRows(rows: readonly AnalyticsAnswerRow[]): string {
+  let out = '';
   for (const r of rows) {
     const t = r.timings;
-    lines.push(
-      [
-        new Date(r.at).toISOString(), r.answerId, r.question, r.answer, r.vote,
-        round(r.questionSentiment, 4), round(r.answerSentiment, 4),
-        round(t.totalMs, 1), round(t.queueWaitMs, 1), round(t.retrievalMs, 1), round(t.firstTokenMs, 1), round(t.generationMs, 1),
-        round(r.tokensPerSecond, 2), r.worker, r.model,
-      ].map(csvCell).join(','),
-    );
+    out += `${[
+      new Date(r.at).toISOString(), r.answerId, r.question, r.answer, r.vote,
+      round(r.questionSentiment, 4), round(r.answerSentiment, 4),
+      round(t.totalMs, 1), round(t.queueWaitMs, 1), round(t.retrievalMs, 1), round(t.firstTokenMs, 1), round(t.generationMs, 1),
+      round(r.tokensPerSecond, 2), r.worker, r.model,
+    ].map(csvCell).join(',')}\r\n`;
   }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return out;
+}
+
+/** A whole (small) export in one string. */
+export function answersCsv(rows: readonly AnalyticsAnswerRow[]): string {
+  return csvStart() + csvRows(rows);
+}
+
+/** A streamed export: the header, then one chunk per page as the pages are pulled. */
+export async function* csvChunks(pages: AsyncIterable<readonly AnalyticsAnswerRow[]>): AsyncGenerator<string, void, undefined> {
+  yield csvStart();
+  for await (const page of pages) yield csvRows(page);
 }

@@ -1,7 +1,8 @@
 /**
  * The web's analytics reader when analytics runs as its own process (`ANALYTICS_URL` set):
- * GET <baseUrl>/api/analytics/summary?range=..., /api/analytics/answers/:id (404 = not stored) and
- * /api/analytics/answers?range=&limit=, each response validated with its schema.
+ * GET <baseUrl>/api/analytics/summary?range=..., /api/analytics/answers/:id (404 = not stored),
+ * /api/analytics/answers?range=&limit= and the streamed /api/analytics/answers.ndjson?range= (read
+ * line by line as the caller pulls pages), each response (each line) validated with its schema.
  *
  * Failures: an unreachable or failing (5xx) or slow service is an UnavailableError whose message
  * names the URL, so the page can say "analytics is unavailable" instead of a stack trace. A 4xx or
@@ -23,6 +24,9 @@ import type { AnalyticsReader } from '../web/services.ts';
 
 export { createLocalAnalyticsReader } from './local-reader.ts';
 
+/** Rows per page handed to the caller of exportAnswers. */
+const EXPORT_PAGE = 1000;
+
 export interface HttpAnalyticsReaderOptions {
   /** Per-request time limit. Default 5000 ms. */
   timeoutMs?: number;
@@ -32,26 +36,40 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
   const timeoutMs = opts.timeoutMs ?? 5000;
   const base = baseUrl.replace(/\/+$/, '');
 
-  /** GET base + path, validated with schema; a 404 is undefined when `missingOk`. */
-  async function get<T>(pathAndQuery: string, schema: z.ZodType<T>, missingOk = false): Promise<T | undefined> {
+  /**
+   * GET base + path; the time limit covers the response head (a streamed body may take longer).
+   * Fails as the header says; a 404 is undefined when `missingOk`.
+   */
+  async function open(pathAndQuery: string, missingOk: boolean, signal?: AbortSignal): Promise<Response | undefined> {
     const url = `${base}${pathAndQuery}`;
+    const head = new AbortController();
+    const timer = setTimeout(() => head.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+      res = await fetch(url, { signal: signal ? AbortSignal.any([signal, head.signal]) : head.signal, headers: { accept: 'application/json' } });
     } catch (err) {
       const why = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : causeOf(err);
       throw new UnavailableError(`analytics service at ${base} is unavailable: ${why}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
+    if (res.ok) return res;
     const body = await res.text().catch(() => '');
     if (res.status >= 500) {
       throw new UnavailableError(`analytics service at ${base} failed: HTTP ${res.status} ${errorField(body)}`.trim());
     }
     if (res.status === 404 && missingOk) return undefined;
-    if (!res.ok) {
-      throw new AppError(`analytics service at ${base} refused the request: HTTP ${res.status} ${errorField(body)}`.trim(), {
-        code: 'analytics_rejected',
-      });
-    }
+    throw new AppError(`analytics service at ${base} refused the request: HTTP ${res.status} ${errorField(body)}`.trim(), {
+      code: 'analytics_rejected',
+    });
+  }
+
+  /** GET base + path, validated with schema; a 404 is undefined when `missingOk`. */
+  async function get<T>(pathAndQuery: string, schema: z.ZodType<T>, missingOk = false): Promise<T | undefined> {
+    // A small JSON body: the time limit covers it too.
+    const res = await open(pathAndQuery, missingOk, AbortSignal.timeout(timeoutMs));
+    if (!res) return undefined;
+    const body = await res.text().catch(() => '');
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -74,6 +92,44 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
     },
     answer(answerId: string): Promise<AnalyticsAnswer | undefined> {
       return get(`/api/analytics/answers/${encodeURIComponent(answerId)}`, analyticsAnswerSchema, true);
+    },
+    async *exportAnswers(range: AnalyticsRange): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
+      // Aborted when the caller stops early (a cancelled download), so the service stops too.
+      const stop = new AbortController();
+      try {
+        const res = await open(`/api/analytics/answers.ndjson?range=${encodeURIComponent(range)}`, false, stop.signal);
+        if (!res?.body) return;
+        const decoder = new TextDecoder();
+        let rest = '';
+        let page: AnalyticsAnswerRow[] = [];
+        const take = (line: string): void => {
+          if (line.trim() === '') return;
+          let json: unknown;
+          try {
+            json = JSON.parse(line);
+          } catch (err) {
+            throw new AppError(`analytics service at ${base} sent invalid JSON: ${errorMessage(err)}`, { code: 'analytics_contract' });
+          }
+          const parsed = analyticsAnswerRowSchema.safeParse(json);
+          if (!parsed.success) throw new AppError(`analytics service at ${base} sent an unexpected answer row: ${parsed.error.issues[0]?.message ?? ''}`, { code: 'analytics_contract' });
+          page.push(parsed.data);
+        };
+        const reader = res.body.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          const chunk = r.value;
+          const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) take(line);
+          if (page.length >= EXPORT_PAGE) {
+            yield page;
+            page = [];
+          }
+        }
+        take(rest + decoder.decode());
+        if (page.length > 0) yield page;
+      } finally {
+        stop.abort();
+      }
     },
     async answers(range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> {
       const rows = await get(`/api/analytics/answers?range=${encodeURIComponent(range)}&limit=${limit}`, z.object({ answers: z.array(analyticsAnswerRowSchema) }));

@@ -3,15 +3,19 @@
  *   GET /api/analytics/summary?range=hour|day|week|all  -> AnalyticsSummary (JSON; range defaults to day)
  *   GET /api/analytics/answers/:id                      -> AnalyticsAnswer, 404 `{error}` when not stored
  *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
+ *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
+ *                                                          AnalyticsAnswerRow JSON per line, streamed (./stream-out.ts)
  *   GET /healthz                                        -> {status: 'ok'} or 503 when the store cannot be read
  * A bad range is a 400 `{error}` naming the allowed values; a store failure is a 500 `{error}`.
  * The web reads this through ./http-reader.ts.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ANALYTICS_RANGES, type AnalyticsRange } from '../contracts/analytics-summary.ts';
+import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../log.ts';
+import { createLocalAnalyticsReader } from './local-reader.ts';
 import type { AnalyticsStore } from './store.ts';
+import { started, streamText } from './stream-out.ts';
 
 const DEFAULT_RANGE: AnalyticsRange = 'day';
 /** Rows in one export unless asked otherwise, and the most one request may ask for. */
@@ -22,7 +26,7 @@ function isRange(v: unknown): v is AnalyticsRange {
   return typeof v === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(v);
 }
 
-export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers'>): express.Application {
+export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers' | 'answerPages'>): express.Application {
   const log = logger('analytics-http');
   const app = express();
   app.disable('x-powered-by');
@@ -34,6 +38,17 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
       return;
     }
     res.set('Cache-Control', 'no-store').json(store.summary(range));
+  });
+
+  app.get('/api/analytics/answers.ndjson', async (req, res) => {
+    const range = req.query.range ?? DEFAULT_RANGE;
+    if (!isRange(range)) {
+      res.status(400).json({ error: `range must be one of ${ANALYTICS_RANGES.join(', ')}` });
+      return;
+    }
+    const pages = await started(createLocalAnalyticsReader(store).exportAnswers(range));
+    res.type('application/x-ndjson').set('Cache-Control', 'no-store');
+    await streamText(res, ndjson(pages));
   });
 
   app.get('/api/analytics/answers/:id', (req, res) => {
@@ -75,8 +90,14 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
   // Express 5 forwards thrown and rejected errors here; the body stays JSON for the web's reader.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     log.error({ err, path: req.path }, 'analytics request failed');
+    // A stream cut short already destroyed the response; its status cannot change any more.
+    if (res.headersSent) return;
     res.status(500).json({ error: 'analytics store failed; see the analytics service log' });
   });
 
   return app;
+}
+
+async function* ndjson(pages: AsyncIterable<AnalyticsAnswerRow[]>): AsyncGenerator<string, void, undefined> {
+  for await (const page of pages) yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
 }

@@ -6,12 +6,24 @@ import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSumm
 import type { AnalyticsReader } from '../web/services.ts';
 import type { AnalyticsStore } from './store.ts';
 
-export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers'>): AnalyticsReader {
+export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers' | 'answerPages'>): AnalyticsReader {
   return {
+    exportAnswers: (range: AnalyticsRange): AsyncIterable<AnalyticsAnswerRow[]> => pagesOf(() => store.answerPages(range)),
     summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => settle(() => store.summary(range)),
     answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => settle(() => store.answer(answerId)),
     answers: (range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> => settle(() => store.answers(range, limit)),
   };
+}
+
+/**
+ * The store's synchronous pages as an async iterable, yielding to the event loop between pages so a
+ * long export never holds up other requests or the consumer sharing the connection.
+ */
+async function* pagesOf(open: () => Iterable<AnalyticsAnswerRow[]>): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
+  for (const page of open()) {
+    yield page;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** better-sqlite3 is synchronous; a rejected promise keeps the reader's contract for callers. */

@@ -66,8 +66,13 @@ export interface AnalyticsStore {
   summary(range: AnalyticsRange, now?: number): AnalyticsSummary;
   /** One stored answer with everything recorded about it, or undefined. */
   answer(answerId: string): AnalyticsAnswer | undefined;
-  /** The answers of a range, newest first, at most `limit` (CSV export). */
+  /** The answers of a range, newest first, at most `limit`. */
   answers(range: AnalyticsRange, limit: number, now?: number): AnalyticsAnswerRow[];
+  /**
+   * Every answer of a range, newest first, in pages of `pageSize` (default 1000), each read when
+   * asked for: the streamed CSV export. Holds no statement open between pages.
+   */
+  answerPages(range: AnalyticsRange, pageSize?: number, now?: number): Generator<AnalyticsAnswerRow[], void, undefined>;
   /** Throws when the database cannot be read (health checks). */
   check(): void;
   /** Idempotent. */
@@ -266,6 +271,10 @@ class SqliteAnalyticsStore implements AnalyticsStore {
 
   answers(range: AnalyticsRange, limit: number, now: number = Date.now()): AnalyticsAnswerRow[] {
     return this.reads.answers(range, limit, now);
+  }
+
+  answerPages(range: AnalyticsRange, pageSize = 1000, now: number = Date.now()): Generator<AnalyticsAnswerRow[], void, undefined> {
+    return this.reads.pages(range, pageSize, now);
   }
 
   check(): void {

@@ -20,6 +20,7 @@ import { createPassageService, type PassageService } from '../../src/chats/passa
 import { parseDocument } from '../../src/ingest/parse-document.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
 import type {
+  AnalyticsReader,
   AskHandle,
   AskInput,
   DocumentView,
@@ -214,10 +215,12 @@ export class FakeServices implements WebServices {
     },
   };
 
-  analytics = {
+  analytics: AnalyticsReader = {
     summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => Promise.resolve(this.summaryFor(range)),
     answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => Promise.resolve(this.analyticsAnswers.find((a) => a.answerId === answerId)),
     answers: (_range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> => Promise.resolve(this.analyticsAnswers.slice(0, limit)),
+    // Pages of 2, so the streamed export is exercised across page boundaries.
+    exportAnswers: (_range: AnalyticsRange): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> => pagesOfTwo(this.analyticsAnswers),
   };
 
   readiness = {
@@ -259,4 +262,8 @@ export async function startTestServer(env: Record<string, string> = {}, services
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function* pagesOfTwo(rows: readonly AnalyticsAnswerRow[]): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
+  for (let i = 0; i < rows.length; i += 2) yield await Promise.resolve(rows.slice(i, i + 2));
 }

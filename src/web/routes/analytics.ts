@@ -1,38 +1,31 @@
 /**
  * Analytics routes besides the summary: the full record of one answer (JSON, and the page/fragment
  * a row of the recent-answers table opens) and the CSV export of the answers table.
- *   GET /api/analytics/answers.csv?range=...&limit=N  -> text/csv attachment, newest first (default 10000 rows)
+ *   GET /api/analytics/answers.csv?range=...          -> text/csv attachment: every answer of the range, newest
+ *                                                       first, streamed page by page with back-pressure (no cap)
  *   GET /api/analytics/answers/:id                    -> AnalyticsAnswer JSON, 404 when not stored
  *   GET /analytics/answers/:id                        -> detail page; with HX-Request the fragment alone
  */
 import { Router } from 'express';
-import { answersCsv } from '../../analytics/csv.ts';
+import { csvChunks } from '../../analytics/csv.ts';
+import { started, streamText } from '../../analytics/stream-out.ts';
 import { answerDetail, answerDetailPage } from '../../../templates/analytics-detail.ts';
-import { badRequest, notFound } from '../http-error.ts';
+import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { parseRange } from '../validate.ts';
-
-const EXPORT_LIMIT = 10_000;
-const MAX_EXPORT_LIMIT = 100_000;
-
-function parseLimit(value: unknown): number {
-  if (value === undefined || value === '') return EXPORT_LIMIT;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_EXPORT_LIMIT) throw badRequest(`limit must be a whole number from 1 to ${MAX_EXPORT_LIMIT}.`, 'limit');
-  return n;
-}
 
 export function analyticsRoutes(services: WebServices): Router {
   const router = Router();
 
   router.get('/api/analytics/answers.csv', async (req, res) => {
     const range = parseRange(req.query.range);
-    const rows = await services.analytics.answers(range, parseLimit(req.query.limit));
+    // The first page is read before the headers go out: analytics being down is still a 503.
+    const pages = await started(services.analytics.exportAnswers(range));
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="docent-answers-${range}.csv"`)
-      .set('Cache-Control', 'no-store')
-      .send(answersCsv(rows));
+      .set('Cache-Control', 'no-store');
+    await streamText(res, csvChunks(pages));
   });
 
   router.get('/api/analytics/answers/:id', async (req, res) => {
