@@ -53,12 +53,14 @@ ${chatSidebar(chats, chat?.id)}
   ${chat ? html`<button type="button" id="delete-chat" class="secondary" data-chat-id="${chat.id}">Delete chat</button>` : ''}
 </div>
 <div id="conversation" data-chat-id="${chat?.id ?? ''}" aria-live="polite">${(chat?.turns ?? []).map((t) => turnView(t))}</div>
+${chat ? '' : html`<p id="empty-chat" class="empty-chat">Ask a question about the documents you uploaded. Answers cite the passages they come from; follow-up questions continue the same chat.</p>`}
 <template id="turn-template">${turnView()}</template>
 <div id="ask-error" aria-live="assertive"></div>
 <form id="ask-form" class="card" novalidate>
   <label for="question">${chat ? 'Follow-up question' : 'Question'}</label>
-  <textarea id="question" name="question" rows="3" maxlength="${maxQuestionChars}" required
+  <textarea id="question" name="question" rows="3" maxlength="${maxQuestionChars}" required aria-describedby="question-hint"
     placeholder="${chat ? 'Ask a follow-up: earlier questions and answers are taken into account.' : 'What would you like to know from your documents?'}"></textarea>
+  <p class="question-hint muted small" id="question-hint">Enter sends · Shift+Enter starts a new line</p>
   <details class="settings">
     <summary>Settings</summary>
     ${presetButtons()}

@@ -19,8 +19,9 @@ export const PRESETS: { name: string; label: string; help: string; values: { tem
 export function presetButtons(): SafeHtml {
   return html`<div class="presets" role="group" aria-label="Presets">
   <span class="muted small">Presets:</span>
-  ${PRESETS.map((p) => html`<button type="button" class="secondary preset" data-preset="${p.name}" data-values="${JSON.stringify(p.values)}" title="${p.help}">${p.label}</button>`)}
-</div>`;
+  ${PRESETS.map((p) => html`<button type="button" class="secondary preset" data-preset="${p.name}" data-values="${JSON.stringify(p.values)}" title="${p.help}" aria-pressed="false">${p.label}</button>`)}
+</div>
+<p class="preset-help muted small">${PRESETS.map((p) => `${p.label}: ${p.help.toLowerCase()}`).join(' · ')}. A preset sets temperature, top-p and top-k.</p>`;
 }
 
 export function chatSidebar(chats: ChatSummary[], currentId: string | undefined): SafeHtml {
@@ -29,7 +30,7 @@ export function chatSidebar(chats: ChatSummary[], currentId: string | undefined)
   ${chats.length === 0
     ? html`<p class="muted small">Your chats appear here.</p>`
     : html`<ul id="chat-list">${chats.map(
-        (c) => html`<li><a href="/chats/${encodeURIComponent(c.id)}" data-chat-id="${c.id}"${c.id === currentId ? html` aria-current="page" class="active"` : ''}>${c.title}</a></li>`,
+        (c) => html`<li><a href="/chats/${encodeURIComponent(c.id)}" data-chat-id="${c.id}" title="${c.title}"${c.id === currentId ? html` aria-current="page" class="active"` : ''}>${c.title}</a></li>`,
       )}</ul>`}
 </aside>`;
 }
@@ -58,17 +59,21 @@ export function turnMeta(t: Pick<ChatTurn, 'worker' | 'timings'>): string {
 /** One turn; with no argument, the empty turn ask.js fills in. */
 export function turnView(t?: ChatTurn): SafeHtml {
   const done = t?.status === 'done';
-  const failed = t !== undefined && !done && t.answer === null;
-  return html`<article class="turn card" data-answer-id="${t?.answerId ?? ''}">
+  const failed = t !== undefined && !done && t.status !== 'pending' && t.answer === null;
+  const stopped = failed && t.status === 'stopped';
+  // A turn that ended without an answer can still be regenerated; only an answer can be voted on.
+  const actions = t?.answer || failed;
+  return html`<article class="turn card" data-answer-id="${t?.answerId ?? ''}" data-status="${t?.status ?? ''}">
   <p class="turn-question"><span class="who">You</span> <span class="question-text">${t?.question ?? ''}</span></p>
   <p class="searched muted small"${t?.searchedFor ? '' : html` hidden`}>Searched for: <span class="searched-text">${t?.searchedFor ?? ''}</span></p>
   <div class="answer-text">${t?.answer ?? ''}</div>
-  ${failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
+  ${t?.status === 'pending' ? html`<p class="turn-stopped muted">This answer was still being written when the page loaded; reload to see it.</p>` : ''}
+  ${stopped ? html`<p class="turn-stopped muted">${t.error ?? 'Stopped before the answer was complete.'}</p>` : failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
   <p class="answer-meta muted">${t ? turnMeta(t) : ''}</p>
-  <div class="vote"${t?.answer ? '' : html` hidden`}>
-    <span>Was this helpful?</span>
+  <div class="vote"${actions ? '' : html` hidden`}>
+    <span class="vote-choice"${t?.answer ? '' : html` hidden`}><span>Was this helpful?</span>
     <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
-    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button>
+    <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button></span>
     <button type="button" class="secondary regenerate-button" title="Ask the same question again and replace this answer">Regenerate</button>
     <span class="vote-status muted" aria-live="polite"></span>
   </div>

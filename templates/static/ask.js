@@ -113,6 +113,9 @@ function rememberChat(id, question) {
   a.className = 'active';
   a.setAttribute('aria-current', 'page');
   a.textContent = question.replace(/\s+/g, ' ').trim().slice(0, 80);
+  a.title = a.textContent;
+  $('chat-title').textContent = a.textContent;
+  document.title = `${a.textContent} · Docent`;
   li.append(a);
   list.prepend(li);
 }
@@ -138,9 +141,12 @@ function onEvent(turn, event, data, question) {
     const t = data.timings;
     part(turn, 'answer-meta').textContent = `Answered by ${data.worker} · first token ${ms(t.firstTokenMs)} · retrieval ${ms(t.retrievalMs)} · generation ${ms(t.generationMs)} · total ${ms(t.totalMs)}`;
     part(turn, 'vote').hidden = false;
+    part(turn, 'vote-choice').hidden = false;
+    turn.dataset.status = 'done';
     statusLine.textContent = '';
   } else if (event === 'error') {
-    showError(data.error);
+    // The error belongs to this turn (as on a reopened chat), not to the form.
+    endTurn(turn, 'error', data.error);
     statusLine.textContent = '';
   }
 }
@@ -168,9 +174,25 @@ async function readStream(body, onBlock) {
   }
 }
 
+/** Marks a turn that ended without a complete answer; it can still be regenerated. */
+function endTurn(turn, status, message) {
+  turn.dataset.status = status;
+  const note = document.createElement(status === 'stopped' ? 'p' : 'div');
+  note.className = status === 'stopped' ? 'turn-stopped muted' : 'alert alert-error turn-error';
+  if (status !== 'stopped') note.setAttribute('role', 'alert');
+  note.textContent = message;
+  part(turn, 'answer-meta').before(note);
+  if (turn.dataset.answerId) {
+    part(turn, 'vote').hidden = false;
+    part(turn, 'vote-choice').hidden = true;
+  }
+}
+
 function resetTurn(turn) {
+  turn.dataset.status = 'pending';
   for (const cls of ['answer-text', 'answer-meta', 'vote-status', 'searched-text']) part(turn, cls).textContent = '';
   part(turn, 'turn-error')?.remove();
+  part(turn, 'turn-stopped')?.remove();
   part(turn, 'searched').hidden = true;
   part(turn, 'sources').replaceChildren();
   part(turn, 'vote').hidden = true;
@@ -197,17 +219,28 @@ async function run(turn, url, body, question, isNew) {
       showError(res.status === 503 ? `${err.error} Try again in ${retry ?? 5} s.` : err.error, err.field);
       statusLine.textContent = '';
       if (isNew) turn.remove();
+      if (isNew && conversation.children.length === 0 && $('empty-chat')) $('empty-chat').hidden = false;
       return false;
     }
+    // Known before the first reply, so a stopped answer still continues this chat.
+    rememberChat(res.headers.get('Docent-Chat-Id'), question);
+    turn.dataset.answerId = res.headers.get('Docent-Answer-Id') ?? turn.dataset.answerId;
     await readStream(res.body, (event, data) => onEvent(turn, event, data, question));
     return true;
   } catch (err) {
-    if (err.name === 'AbortError') statusLine.textContent = 'Stopped.';
-    else showError(`Could not reach the server: ${err.message}`);
+    if (err.name === 'AbortError') {
+      statusLine.textContent = '';
+      endTurn(turn, 'stopped', 'Stopped before the answer was complete.');
+      return true;
+    }
+    showError(`Could not reach the server: ${err.message}`);
     return false;
   } finally {
     askButton.disabled = false;
     stopButton.hidden = true;
+    controller = undefined;
+    // Ready for the next question, unless a refusal put the focus on the field to fix.
+    if (!errorBox.hasChildNodes()) $('question').focus();
   }
 }
 
@@ -222,7 +255,10 @@ async function ask(event) {
   }
   const turn = turnTemplate.content.firstElementChild.cloneNode(true);
   part(turn, 'question-text').textContent = question.trim();
+  turn.dataset.status = 'pending';
+  if ($('empty-chat')) $('empty-chat').hidden = true;
   conversation.append(turn);
+  turn.scrollIntoView({ block: 'nearest' });
   const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings() }, question, true);
   if (ok) field.value = '';
 }
@@ -263,7 +299,19 @@ function applyPreset(button) {
     const input = form.elements.namedItem(name);
     input.value = String(values[name] ?? input.dataset.default);
   }
-  form.querySelectorAll('.preset').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
+  syncPresets();
+}
+
+/** Marks the preset the sampling controls match now (none after a hand-made change). */
+function syncPresets() {
+  for (const b of form.querySelectorAll('.preset')) {
+    const values = JSON.parse(b.dataset.values);
+    const matches = ['temperature', 'topP', 'topK'].every((name) => {
+      const input = form.elements.namedItem(name);
+      return Number(input.value) === Number(values[name] ?? input.dataset.default);
+    });
+    b.setAttribute('aria-pressed', String(matches));
+  }
 }
 
 async function deleteChat(button) {
@@ -287,7 +335,14 @@ form.addEventListener('click', (event) => {
   if (preset) applyPreset(preset);
 });
 $('delete-chat')?.addEventListener('click', (event) => void deleteChat(event.currentTarget));
+form.addEventListener('input', (event) => {
+  if (['temperature', 'topP', 'topK'].includes(event.target.name)) syncPresets();
+});
+syncPresets();
 form.elements.namedItem('question').addEventListener('keydown', (e) => {
-  // Ctrl/Cmd+Enter asks, as in most chat tools.
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) form.requestSubmit();
+  // Enter asks, as in most chat tools; Shift+Enter is a new line; an IME composition is left alone.
+  if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+  e.preventDefault();
+  if (!askButton.disabled) form.requestSubmit();
+  else statusLine.textContent = 'An answer is still being written: wait for it, or press Stop.';
 });

@@ -14,7 +14,7 @@
  * Chats: with `chatId` the question continues that chat (404 when there is none); without, a new
  * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
  * asks that answer's question again and replaces the answer in its chat; settings are the turn's
- * own unless given.
+ * own unless given. Both answer with the headers Docent-Chat-Id and Docent-Answer-Id.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
@@ -98,6 +98,10 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
       if (!res.writableFinished) abort.abort(new Error('client disconnected'));
     });
     const handle = await start(abort.signal);
+    // The chat and answer are known before the first reply: a page that stops the answer early
+    // still continues the same chat (and can regenerate that turn).
+    res.setHeader('Docent-Chat-Id', handle.chatId);
+    res.setHeader('Docent-Answer-Id', handle.answerId);
     const wantsStream = (req.get('accept') ?? '').includes('text/event-stream');
     log.debug({ answerId: handle.answerId, stream: wantsStream }, 'question accepted');
     if (wantsStream) await stream(handle, res, abort.signal, log);
