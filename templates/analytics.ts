@@ -41,6 +41,16 @@ const STAGE_LABELS = [
   ['queueWait', 'Queue wait'],
 ] as const;
 
+/**
+ * The stage shown in the latency-over-time chart: radio buttons (keyboard and screen-reader
+ * friendly); /static/analytics.js redraws the chart on change and keeps the choice across refreshes.
+ */
+function stageSelector(): SafeHtml {
+  return html`<fieldset class="stage-select segmented"><legend class="small">Stage</legend>${STAGE_LABELS.map(
+    ([key, label]) => html`<label><input type="radio" name="latency-stage" value="${key}"${key === 'total' ? html` checked` : ''}> ${label}</label>`,
+  )}</fieldset>`;
+}
+
 /** Tick label of a series point: time of day within a day, date beyond. */
 function pointLabel(t: number, stepMs: number): string {
   const iso = new Date(t).toISOString();
@@ -48,9 +58,9 @@ function pointLabel(t: number, stepMs: number): string {
 }
 
 /** A chart, its caption, and the same numbers as a table (for screen readers and exact reading). */
-function chart(kind: string, title: string, data: unknown, table: SafeHtml, note?: SafeHtml): SafeHtml {
+function chart(kind: string, title: string, data: unknown, table: SafeHtml, note?: SafeHtml, controls?: SafeHtml): SafeHtml {
   return html`<figure class="chart">
-  <figcaption><h2>${title}</h2>${note ?? ''}</figcaption>
+  <figcaption><h2>${title}</h2>${note ?? ''}</figcaption>${controls ?? ''}
   <div class="chart-box"><canvas class="analytics-chart ${kind}-chart" data-kind="${kind}" data-chart="${jsonAttr(data)}" aria-label="${title}" role="img"></canvas></div>
   <details class="chart-table"><summary>Show as a table</summary>${table}</details>
 </figure>`;
@@ -63,7 +73,8 @@ const dataTable = (head: readonly string[], rows: ReadonlyArray<ReadonlyArray<st
 function overTime(s: AnalyticsSummary): SafeHtml {
   const pts = s.series.points;
   const labels = pts.map((p) => pointLabel(p.t, s.series.stepMs));
-  const step = s.series.stepMs >= 86_400_000 ? 'day' : s.series.stepMs >= 3_600_000 ? `${s.series.stepMs / 3_600_000} h` : `${s.series.stepMs / 60_000} min`;
+  const weeks = s.series.stepMs / 604_800_000;
+  const step = weeks >= 1 ? (weeks === 1 ? 'week (from Monday)' : `${weeks} weeks`) : s.series.stepMs >= 86_400_000 ? 'day' : s.series.stepMs >= 3_600_000 ? `${s.series.stepMs / 3_600_000} h` : `${s.series.stepMs / 60_000} min`;
   const stepNote = html`<p class="muted small">UTC, one point per ${step} of answers.</p>`;
   const satisfaction = chart(
     'satisfaction',
@@ -75,9 +86,10 @@ function overTime(s: AnalyticsSummary): SafeHtml {
   const latency = chart(
     'latency-series',
     'Latency by stage over time',
-    { labels, stages: STAGE_LABELS.map(([key, label]) => ({ label, p50: pts.map((p) => p.latencyMs[key].p50), p95: pts.map((p) => p.latencyMs[key].p95) })) },
+    { labels, stages: STAGE_LABELS.map(([key, label]) => ({ key, label, p50: pts.map((p) => p.latencyMs[key].p50), p95: pts.map((p) => p.latencyMs[key].p95) })) },
     dataTable(['Time', ...STAGE_LABELS.flatMap(([, l]) => [`${l} p50`, `${l} p95`])], pts.map((p, i) => [labels[i]!, ...STAGE_LABELS.flatMap(([k]) => [ms(p.latencyMs[k].p50), ms(p.latencyMs[k].p95)])])),
-    html`<p class="muted small">Solid lines p50 (median), dashed p95; each stage has its own marker. Click a legend entry to hide it.</p>`,
+    html`<p class="muted small">One stage at a time: p50 (median) is the solid line with round markers, p95 the dashed line with triangles. The table has every stage.</p>`,
+    stageSelector(),
   );
   const tps = chart(
     'tokens',

@@ -9,7 +9,6 @@ const ORANGE = '#d97706';
 const RED = '#c2410c';
 const GREEN = '#15803d';
 const GREY = '#6b7280';
-const PURPLE = '#7c3aed';
 const TEAL = '#0f766e';
 
 /** A fill with a pattern drawn over the colour: 'stripes', 'dots' or 'cross'. */
@@ -55,13 +54,8 @@ const base = (yTitle) => ({
   scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
 });
 
-const STAGE_STYLE = [
-  [BLUE, 'circle'],
-  [ORANGE, 'triangle'],
-  [PURPLE, 'rect'],
-  [TEAL, 'rectRot'],
-  [GREY, 'crossRot'],
-];
+/** The stage the latency-over-time chart shows; kept across the panel's refreshes. */
+let latencyStage = 'total';
 
 const builders = {
   latency: (d) => ({
@@ -94,14 +88,22 @@ const builders = {
       options: o,
     };
   },
+  // One stage at a time (chosen with the radio buttons above the chart): p50 solid with round
+  // markers, p95 dashed with triangles, so the two read apart without colour.
   'latency-series': (d) => {
-    const datasets = [];
-    d.stages.forEach((s, i) => {
-      const [color, marker] = STAGE_STYLE[i % STAGE_STYLE.length];
-      datasets.push({ label: `${s.label} p50`, data: s.p50, borderColor: color, backgroundColor: color, pointStyle: marker, pointRadius: 3, spanGaps: true });
-      datasets.push({ label: `${s.label} p95`, data: s.p95, borderColor: color, backgroundColor: color, pointStyle: marker, pointRadius: 3, borderDash: [6, 4], spanGaps: true });
-    });
-    return { type: 'line', data: { labels: d.labels, datasets }, options: base('milliseconds') };
+    const s = d.stages.find((x) => x.key === latencyStage) ?? d.stages[0];
+    const o = base(`${s.label.toLowerCase()}, milliseconds`);
+    return {
+      type: 'line',
+      data: {
+        labels: d.labels,
+        datasets: [
+          { label: `${s.label} p50 (median)`, data: s.p50, borderColor: BLUE, backgroundColor: BLUE, pointStyle: 'circle', pointRadius: 3, borderWidth: 2, spanGaps: true },
+          { label: `${s.label} p95`, data: s.p95, borderColor: ORANGE, backgroundColor: ORANGE, pointStyle: 'triangle', pointRadius: 4, borderWidth: 2, borderDash: [6, 4], spanGaps: true },
+        ],
+      },
+      options: o,
+    };
   },
   tokens: (d) => ({
     type: 'line',
@@ -150,6 +152,24 @@ function draw() {
   }
 }
 
+// Choosing a stage redraws that chart alone.
+document.addEventListener('change', (e) => {
+  const input = e.target;
+  if (!input || input.tagName !== 'INPUT' || input.name !== 'latency-stage') return;
+  latencyStage = input.value;
+  const canvas = document.querySelector('canvas[data-kind="latency-series"]');
+  if (!canvas) return;
+  Chart.getChart(canvas)?.destroy();
+  canvas.dataset.drawn = 'false';
+  draw();
+});
+
+/** A refreshed panel comes with the default stage checked: check the reader's choice again. */
+function restoreStage() {
+  const input = document.querySelector(`input[name="latency-stage"][value="${latencyStage}"]`);
+  if (input && !input.checked) input.checked = true;
+}
+
 // A refreshed panel replaces the old canvases; the old charts go with them. A refresh also keeps
 // open the "Show as a table" boxes the reader had opened.
 const openTables = new Set();
@@ -166,6 +186,7 @@ new MutationObserver(() => {
     const d = document.querySelector(`canvas[data-kind="${key}"]`)?.closest('figure')?.querySelector('details.chart-table');
     if (d && !d.open) d.open = true;
   }
+  restoreStage();
   draw();
 }).observe(document.body, { childList: true, subtree: true });
 draw();
