@@ -17,7 +17,7 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { MediaType } from '../contracts/ingest.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
-import { headingPathAt, type ParsedDocument } from './parsed-document.ts';
+import { headingPathAt, type ParsedDocument, type ParsedPage } from './parsed-document.ts';
 
 export interface ChunkingOptions {
   /** Most characters in a chunk (config CHUNK_SIZE, default 1000). */
@@ -104,26 +104,37 @@ export function locatePieces(text: string, pieces: string[], overlap: number): S
   return pieces.map((piece, k) => ({ start: starts[k]!, end: starts[k]! + piece.length }));
 }
 
-/** Chunks every page of a parsed document, numbering chunks across the whole document. */
-export async function chunkDocument(source: ChunkSource, parsed: ParsedDocument, opts: ChunkingOptions): Promise<ChunkRecord[]> {
+/**
+ * Chunks pages as they come, numbering chunks across the whole document: feeding a document's pages
+ * in order, in any number of calls, gives exactly what chunkDocument gives for the whole document.
+ */
+export function createChunker(source: ChunkSource, opts: ChunkingOptions): (pages: readonly ParsedPage[]) => Promise<ChunkRecord[]> {
   const splitter = splitterFor(source.mediaType, opts);
-  const chunks: ChunkRecord[] = [];
-  for (const { page, text, sections } of parsed.pages) {
-    const pieces = await splitter.splitText(text);
-    const spans = locatePieces(text, pieces, opts.overlap);
-    pieces.forEach((piece, i) => {
-      const span = spans[i]!;
-      chunks.push({
-        chunkId: `${source.documentId}:${chunks.length}`,
-        documentId: source.documentId,
-        documentName: source.documentName,
-        page,
-        text: piece,
-        start: span.start,
-        end: span.end,
-        headingPath: headingPathAt(sections, span.start),
+  let next = 0;
+  return async (pages) => {
+    const chunks: ChunkRecord[] = [];
+    for (const { page, text, sections } of pages) {
+      const pieces = await splitter.splitText(text);
+      const spans = locatePieces(text, pieces, opts.overlap);
+      pieces.forEach((piece, i) => {
+        const span = spans[i]!;
+        chunks.push({
+          chunkId: `${source.documentId}:${next++}`,
+          documentId: source.documentId,
+          documentName: source.documentName,
+          page,
+          text: piece,
+          start: span.start,
+          end: span.end,
+          headingPath: headingPathAt(sections, span.start),
+        });
       });
-    });
-  }
-  return chunks;
+    }
+    return chunks;
+  };
+}
+
+/** Chunks every page of a parsed document, numbering chunks across the whole document. */
+export function chunkDocument(source: ChunkSource, parsed: ParsedDocument, opts: ChunkingOptions): Promise<ChunkRecord[]> {
+  return createChunker(source, opts)(parsed.pages);
 }

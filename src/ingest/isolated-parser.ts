@@ -3,7 +3,8 @@
  * ingest worker: a parser that crashes (native abort, uncaught error), hangs (an endless loop in
  * synchronous code, which no in-process timer can interrupt) or runs out of memory ends only its
  * child. The child's heap is capped (--max-old-space-size) and the parent kills it at the timeout,
- * which counts from the moment the child is ready (its start-up is not the file's fault).
+ * which counts from the moment the child is ready (its start-up, including loading the parser for
+ * the file's type, is not the file's fault).
  *
  * Outcomes, as errors the job handler understands:
  *   - the parser rejected the file -> the child's InvalidInputError, message unchanged;
@@ -14,14 +15,21 @@
  * retried; failing to start a child at all is an infrastructure error and stays retryable.
  *
  * A child costs ~0.3-0.6 s to start (tsx + imports); parsing a document already takes that long.
+ *
+ * Given `onPages`, a PDF is streamed (parse-protocol.ts): each batch of pages is handed to
+ * `onPages` as the child sends it, one call at a time, and the child gets its next credit only when
+ * that call resolved. The parse timeout does not run while the child waits for a credit (that is
+ * the consumer's time, not the file's). If `onPages` rejects, the child is killed and the parse
+ * rejects with that error. The parse resolves only after every `onPages` call has finished.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
-import type { DocumentParser, PageProgress } from './parse-document.ts';
+import type { DocumentParser, PageProgress, PagesSink } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
-import { isParseReply, type ParseRequest } from './parse-protocol.ts';
+import { isParseReply, STREAM_WINDOW, type MoreCredit, type ParseRequest } from './parse-protocol.ts';
+import { ParseTimer } from './parse-timer.ts';
 
 export interface IsolatedParserOptions {
   /** Longest one parse may take (config PARSE_TIMEOUT_MS, default 120 000 ms). */
@@ -69,14 +77,27 @@ function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: 
   return new InvalidInputError(`the parser crashed: ${detail === '' ? how : `${detail} (${how})`}`, { code: 'parser_crashed' });
 }
 
-/** Parses one document in a fresh child process. */
-export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: IsolatedParserOptions = {}, onPage?: PageProgress): Promise<ParsedDocument> {
+/** Parses one document in a fresh child process; with `onPages`, streams a PDF's pages to it. */
+export function parseIsolated(
+  bytes: Uint8Array,
+  type: MediaType,
+  opts: IsolatedParserOptions = {},
+  onPage?: PageProgress,
+  onPages?: PagesSink,
+): Promise<ParsedDocument> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   return new Promise<ParsedDocument>((resolve, reject) => {
     let settled = false;
+    /** The child sent its final reply; its exit after that is expected. */
+    let answered = false;
     let stderr = '';
-    const child = fork(opts.entry ?? DEFAULT_ENTRY, [], {
+    /** `pages` messages received and not yet answered with a credit. */
+    let unanswered = 0;
+    /** The `onPages` calls, one after another. */
+    let consumed: Promise<void> = Promise.resolve();
+    // The type lets the child load its parser before it says `ready` (parse-child.ts).
+    const child = fork(opts.entry ?? DEFAULT_ENTRY, [type], {
       execArgv: childExecArgv(maxMemoryMb),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -84,24 +105,42 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
     const finish = (err: Error | null, doc?: ParsedDocument): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(startTimer);
+      parseTimer.stop();
       // The child has nothing left to do once it answered; after a timeout it may be stuck in a loop.
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) reject(err);
       else resolve(doc!);
     };
-    let timer = setTimeout(() => {
+    const startTimer = setTimeout(() => {
       finish(new AppError(`the parser did not start within ${seconds(START_TIMEOUT_MS)}`, { code: 'parser_start', retryable: true }));
     }, START_TIMEOUT_MS);
+    const parseTimer = new ParseTimer(timeoutMs, () => {
+      finish(new InvalidInputError(`the parser stopped after ${seconds(timeoutMs)}: the file may be damaged or too complex to read`, { code: 'parser_timeout' }));
+    });
     const start = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        finish(new InvalidInputError(`the parser stopped after ${seconds(timeoutMs)}: the file may be damaged or too complex to read`, { code: 'parser_timeout' }));
-      }, timeoutMs);
-      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs };
+      clearTimeout(startTimer);
+      parseTimer.resume();
+      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs, ...(onPages ? { stream: true } : {}) };
       child.send(request, (err) => {
         if (err) finish(new AppError(`could not hand the file to the parser: ${err.message}`, { code: 'parser_ipc', retryable: true, cause: err }));
       });
+    };
+    const receivePages = (pages: ParsedDocument['pages'], done: number, total: number): void => {
+      if (!onPages) return finish(crashError(null, null, 'the parser sent pages it was not asked for', maxMemoryMb));
+      onPage?.(done, total);
+      // Out of credit, the child waits for us: that time is not the parse's.
+      if (++unanswered >= STREAM_WINDOW) parseTimer.pause();
+      consumed = consumed.then(async () => {
+        if (settled) return;
+        await onPages(pages, done, total);
+        unanswered--;
+        if (settled || answered) return;
+        parseTimer.resume();
+        const more: MoreCredit = { kind: 'more' };
+        child.send(more, (err) => void err); // a child that is gone is judged by its exit
+      });
+      consumed.catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
     };
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => {
@@ -111,7 +150,11 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
       if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
       if (msg.kind === 'ready') return start();
       if (msg.kind === 'progress') return void onPage?.(msg.done, msg.total);
-      if (msg.kind === 'parsed') return finish(null, msg.document);
+      if (msg.kind === 'pages') return receivePages(msg.pages, msg.done, msg.total);
+      answered = true;
+      parseTimer.stop();
+      // The pages already sent are part of the result: resolve once the consumer has them all.
+      if (msg.kind === 'parsed') return void consumed.then(() => finish(null, msg.document), () => undefined);
       const err = msg.invalidInput
         ? new InvalidInputError(msg.message, { code: msg.code })
         : new AppError(msg.message, { code: msg.code, retryable: msg.retryable });
@@ -119,6 +162,7 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
     });
     child.on('error', (err) => finish(new AppError(`could not start the parser: ${err.message}`, { code: 'parser_spawn', retryable: true, cause: err })));
     child.on('exit', (code, signal) => {
+      if (answered) return;
       // stderr may still hold the last words of a crash; let it drain before judging.
       const judge = (): void => finish(crashError(code, signal, stderr, maxMemoryMb));
       if (child.stderr && !child.stderr.readableEnded) child.stderr.once('end', judge);
@@ -129,5 +173,5 @@ export function parseIsolated(bytes: Uint8Array, type: MediaType, opts: Isolated
 
 /** A DocumentParser for the pipeline that isolates every parse. */
 export function isolatedParser(opts: IsolatedParserOptions = {}): DocumentParser {
-  return (bytes, type, onPage) => parseIsolated(bytes, type, opts, onPage);
+  return (bytes, type, onPage, onPages) => parseIsolated(bytes, type, opts, onPage, onPages);
 }

@@ -1,19 +1,22 @@
 /**
  * The child-process side of isolated parsing: waits for one ParseRequest on the IPC channel, parses
  * it, sends one ParseReply. Started by src/bin/parse-child.ts; importing this module starts nothing.
+ * A streaming request also gets its pages sent as they are read, paced by the parent's credits
+ * (parse-protocol.ts).
  */
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { ParsedDocument } from './parsed-document.ts';
-import { parseDocument } from './parse-document.ts';
-import { isParseRequest, type ParseReply, type ParseRequest } from './parse-protocol.ts';
+import { parseDocument, preloadParser, type PagesSink } from './parse-document.ts';
+import { isMoreCredit, isParseRequest, STREAM_WINDOW, type ParseReply, type ParseRequest } from './parse-protocol.ts';
 
 /** The child's PDF timeout trails the parent's, so a hang is reported the same way for every format. */
 const CHILD_TIMEOUT_SLACK_MS = 5000;
 
-export type ChildParse = (req: ParseRequest, onPage: (done: number, total: number) => void) => Promise<ParsedDocument>;
+/** `onPages` is given for a streaming request; a parse that ignores it simply returns every page. */
+export type ChildParse = (req: ParseRequest, onPage: (done: number, total: number) => void, onPages?: PagesSink) => Promise<ParsedDocument>;
 
-export const defaultChildParse: ChildParse = (req, onPage) =>
-  parseDocument(req.bytes, req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, onPage });
+export const defaultChildParse: ChildParse = (req, onPage, onPages) =>
+  parseDocument(req.bytes, req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, ...(onPages ? { onPages } : { onPage }) });
 
 /** Page progress for the parent; a lost progress message only makes the bar less live. */
 function sendProgress(done: number, total: number): void {
@@ -31,16 +34,49 @@ function replyFor(err: unknown): ParseReply {
   };
 }
 
+/** Sends pages to the parent, waiting for a credit whenever STREAM_WINDOW messages are unanswered. */
+class PageSender {
+  private credit = STREAM_WINDOW;
+  private waiting: (() => void) | null = null;
+
+  granted(): void {
+    this.credit++;
+    const wake = this.waiting;
+    this.waiting = null;
+    wake?.();
+  }
+
+  readonly send: PagesSink = async (pages, done, total) => {
+    while (this.credit <= 0) await new Promise<void>((resolve) => (this.waiting = resolve));
+    this.credit--;
+    const msg: ParseReply = { kind: 'pages', pages, done, total };
+    // A send that fails means the parent is gone; the parse ends with that error.
+    await new Promise<void>((resolve, reject) => process.send!(msg, (err: Error | null) => (err ? reject(err) : resolve())));
+  };
+}
+
 /** Serves one parse request on this process's IPC channel, then lets the process end. */
 export function serveParseRequests(parse: ChildParse = defaultChildParse): void {
   if (!process.send) throw new Error('the parse child must be started with an IPC channel (child_process.fork)');
-  process.once('message', (msg: unknown) => {
-    const work = isParseRequest(msg) ? parse(msg, sendProgress) : Promise.reject(new Error('the parse child received a malformed request'));
+  let sender: PageSender | null = null;
+  let requested = false;
+  process.on('message', (msg: unknown) => {
+    if (requested) {
+      if (isMoreCredit(msg)) sender?.granted();
+      return;
+    }
+    requested = true;
+    if (isParseRequest(msg) && msg.stream === true) sender = new PageSender();
+    const work = isParseRequest(msg) ? parse(msg, sendProgress, sender?.send) : Promise.reject(new Error('the parse child received a malformed request'));
     work
       .then((document): ParseReply => ({ kind: 'parsed', document }), replyFor)
       .then((reply) => process.send!(reply, () => process.disconnect()))
       .catch(() => process.exit(1));
   });
   const ready: ParseReply = { kind: 'ready' };
-  process.send(ready);
+  // The parent names the media type on the command line. A failed preload is not fatal here: the
+  // parse itself will fail with its own message.
+  void preloadParser(process.argv[2])
+    .catch(() => undefined)
+    .then(() => process.send!(ready));
 }

@@ -7,7 +7,7 @@ import { DOCX_MEDIA_TYPE, type MediaType } from '../contracts/ingest.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseDocx } from './parse-docx.ts';
 import { parseHtml } from './parse-html.ts';
-import { parsePdf } from './parse-pdf.ts';
+import { parsePdf, warmPdfReader, type PagesSink } from './parse-pdf.ts';
 import { parseText } from './parse-text.ts';
 
 export interface ParseOptions {
@@ -15,6 +15,8 @@ export interface ParseOptions {
   pdfTimeoutMs?: number;
   /** Called as pages are read (PDF only): pages read so far, page count. */
   onPage?: PageProgress;
+  /** Hands pages over as they are read instead of returning them (PDF only; see parse-pdf.ts). */
+  onPages?: PagesSink;
 }
 
 /** Pages read so far out of the page count. */
@@ -27,6 +29,7 @@ export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: Pa
       return parsePdf(bytes, {
         ...(opts.pdfTimeoutMs === undefined ? {} : { timeoutMs: opts.pdfTimeoutMs }),
         ...(opts.onPage === undefined ? {} : { onPage: opts.onPage }),
+        ...(opts.onPages === undefined ? {} : { onPages: opts.onPages }),
       });
     case DOCX_MEDIA_TYPE:
       return parseDocx(bytes);
@@ -39,5 +42,21 @@ export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: Pa
   }
 }
 
-/** What the pipeline's parse step calls: in-process, or isolated in a child process. */
-export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress) => Promise<ParsedDocument>;
+export type { PagesSink } from './parse-pdf.ts';
+
+/**
+ * Loads the code a type's parser needs ahead of the file (pdf.js takes ~1.5 s to load and set up,
+ * several on a busy machine), so a parse child can do it before it says `ready` and the parse timeout measures the
+ * file, not the loading. Other parsers load in milliseconds.
+ */
+export async function preloadParser(type: string | undefined): Promise<void> {
+  if (type === 'application/pdf') await warmPdfReader();
+}
+
+/**
+ * What the pipeline's parse step calls: in-process, or isolated in a child process. A parser may
+ * hand pages over through `onPages` while it reads (calls never overlap, the next batch is read
+ * after the previous call resolved, a rejection ends the parse with that error); the pages it
+ * handed over are left out of the returned document. Parsers that cannot stream ignore it.
+ */
+export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress, onPages?: PagesSink) => Promise<ParsedDocument>;

@@ -4,15 +4,36 @@
  * Every failure caused by the file itself becomes an InvalidInputError with a message a person can
  * act on (corrupt, password-protected, scanned, too slow to read), so the ingest worker fails the
  * document instead of retrying it. pdf-parse is imported on first use: it loads pdf.js (~1 s).
+ *
+ * With `onPages` the pages are handed over a batch at a time as they are read (the ingest pipeline
+ * chunks and embeds them while the rest is read) and are not kept here; reading waits for each
+ * hand-over, which is the back-pressure that keeps memory bounded, and that wait does not count
+ * against the timeout.
  */
 import { errorMessage, InvalidInputError } from '../errors.ts';
 import { hasText, normaliseText, type ParsedDocument, type ParsedPage } from './parsed-document.ts';
+import { ParseTimer } from './parse-timer.ts';
 
 export interface ParsePdfOptions {
   /** Longest time reading one PDF may take before it is refused. Default 120 000 ms. */
   timeoutMs?: number;
   /** Called after each batch of pages: pages read so far, page count. */
   onPage?: (done: number, total: number) => void;
+  /**
+   * Receives the pages that carry text after each batch (pages read so far, page count); the next
+   * batch is read once the returned promise resolves, and its rejection ends the parse with that
+   * error. Pages handed over are left out of the result, which then carries the page count only.
+   */
+  onPages?: PagesSink;
+}
+
+export type PagesSink = (pages: ParsedPage[], done: number, total: number) => Promise<void>;
+
+/** Wraps an error of the `onPages` consumer, so it is passed on as it is, not blamed on the file. */
+class ConsumerError extends Error {
+  constructor(readonly inner: unknown) {
+    super('the page consumer failed');
+  }
 }
 
 /** Pages read per pdf.js call: small enough for a live "page i/n", large enough to cost nothing. */
@@ -38,21 +59,66 @@ interface PageText {
   text: string;
 }
 
-/** Reads the pages a batch at a time (pdf.js loads the document once), reporting after each batch. */
+interface ReadOptions {
+  onPage: ((done: number, total: number) => void) | undefined;
+  onPages: PagesSink | undefined;
+  timer: ParseTimer;
+}
+
+/** The pages of a batch that carry text, normalised. */
+function keep(batch: PageText[]): ParsedPage[] {
+  const pages: ParsedPage[] = [];
+  for (const p of batch) {
+    const text = normaliseText(p.text);
+    if (hasText(text)) pages.push({ page: p.num, text });
+  }
+  return pages;
+}
+
+/**
+ * Reads the pages a batch at a time (pdf.js loads the document once), reporting after each batch,
+ * and either keeps them or hands them to `onPages`. Returns the kept pages, the page count and how
+ * many pages with text there were in all.
+ */
 async function readPages(
   parser: { getText(p: { first: number; last: number }): Promise<{ total: number; pages: PageText[] }> },
-  onPage?: (done: number, total: number) => void,
-): Promise<{ total: number; pages: PageText[] }> {
-  const pages: PageText[] = [];
+  { onPage, onPages, timer }: ReadOptions,
+): Promise<{ total: number; pages: ParsedPage[]; withText: number }> {
+  const pages: ParsedPage[] = [];
+  let withText = 0;
   let total = Infinity;
   for (let first = 1; first <= total; first += PAGES_PER_STEP) {
     const last = first + PAGES_PER_STEP - 1;
     const r = await parser.getText({ first, last });
     total = r.total;
-    pages.push(...r.pages);
-    onPage?.(Math.min(last, total), total);
+    const batch = keep(r.pages);
+    withText += batch.length;
+    const done = Math.min(last, total);
+    if (onPages) {
+      timer.pause();
+      try {
+        await onPages(batch, done, total);
+      } catch (err) {
+        throw new ConsumerError(err);
+      }
+      timer.resume();
+    } else {
+      pages.push(...batch);
+    }
+    onPage?.(done, total);
   }
-  return { total: total === Infinity ? 0 : total, pages };
+  return { total: total === Infinity ? 0 : total, pages, withText };
+}
+
+/**
+ * Loads pdf.js and lets it open a (deliberately empty) document once: its first document costs
+ * ~1 s of set-up that later ones do not pay. A parse child does this before it says `ready`.
+ */
+export async function warmPdfReader(): Promise<void> {
+  const { PDFParse, VerbosityLevel } = await import('pdf-parse');
+  const parser = new PDFParse({ data: new TextEncoder().encode('%PDF-1.4\n%%EOF\n'), verbosity: VerbosityLevel.ERRORS });
+  await parser.getText().catch(() => undefined); // refused, as expected: only the set-up mattered
+  await parser.destroy().catch(() => undefined);
 }
 
 /**
@@ -64,29 +130,25 @@ export async function parsePdf(bytes: Uint8Array, opts: ParsePdfOptions = {}): P
   const { PDFParse, VerbosityLevel } = await import('pdf-parse');
   // A copy: pdf.js may take ownership of (detach) the buffer it is given; the caller keeps theirs.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: VerbosityLevel.ERRORS });
-  let timer: NodeJS.Timeout | undefined;
+  let expire: (err: Error) => void = () => undefined;
+  const timeout = new Promise<never>((_, reject) => (expire = reject));
+  const timer = new ParseTimer(timeoutMs, () => {
+    expire(new InvalidInputError(`the PDF took longer than ${Math.round(timeoutMs / 1000)} s to read; it may be damaged or too complex`, { code: 'timeout' }));
+  });
   try {
-    const reading = readPages(parser, opts.onPage);
+    timer.resume();
+    const reading = readPages(parser, { onPage: opts.onPage, onPages: opts.onPages, timer });
     reading.catch(() => undefined); // it may settle after the timeout won the race
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new InvalidInputError(`the PDF took longer than ${Math.round(timeoutMs / 1000)} s to read; it may be damaged or too complex`, { code: 'timeout' }));
-      }, timeoutMs);
-    });
     const result = await Promise.race([reading, timeout]);
-    const pages: ParsedPage[] = [];
-    for (const p of result.pages) {
-      const text = normaliseText(p.text);
-      if (hasText(text)) pages.push({ page: p.num, text });
-    }
-    if (pages.length === 0) {
+    if (result.withText === 0) {
       throw new InvalidInputError('the PDF has no extractable text (is it a scan?)', { code: 'no_text' });
     }
-    return { pages, pageCount: result.total };
+    return { pages: result.pages, pageCount: result.total };
   } catch (err) {
+    if (err instanceof ConsumerError) throw err.inner;
     throw translate(err);
   } finally {
-    clearTimeout(timer);
+    timer.stop();
     await parser.destroy().catch(() => undefined);
   }
 }

@@ -6,9 +6,19 @@
  * parse and not the start-up of a child on a busy machine. Anything else (exit without a reply, a
  * timeout) is judged by the parent. While a PDF is read the child also sends `progress` (pages read
  * so far out of the page count), so the documents page can show "parsing page i/n".
+ *
+ * Streaming (request `stream: true`, PDF only): instead of keeping the pages, the child sends them
+ * as it reads them, in `pages` messages (which also carry the progress), and its final `parsed`
+ * document holds no pages, only the page count. Flow control is by credit: the child may have at
+ * most STREAM_WINDOW `pages` messages that the parent has not answered with `more`; it stops
+ * reading until it gets one. So the child is never far ahead of the parent's chunking and
+ * embedding, and neither side holds more than a few batches of page text.
  */
 import type { MediaType } from '../contracts/ingest.ts';
-import type { ParsedDocument } from './parsed-document.ts';
+import type { ParsedDocument, ParsedPage } from './parsed-document.ts';
+
+/** `pages` messages the child may send before it waits for a `more` (10 pages each for PDFs). */
+export const STREAM_WINDOW = 4;
 
 export interface ParseRequest {
   kind: 'parse';
@@ -16,11 +26,19 @@ export interface ParseRequest {
   type: MediaType;
   /** The parent's timeout; the child's own PDF timeout is set a little later so the parent's wins. */
   timeoutMs: number;
+  /** Send pages as they are read (see above); formats that cannot stream answer as usual. */
+  stream?: boolean;
+}
+
+/** From the parent while streaming: one more `pages` message may be sent. */
+export interface MoreCredit {
+  kind: 'more';
 }
 
 export type ParseReply =
   | { kind: 'ready' }
   | { kind: 'progress'; done: number; total: number }
+  | { kind: 'pages'; pages: ParsedPage[]; done: number; total: number }
   | { kind: 'parsed'; document: ParsedDocument }
   | {
       kind: 'error';
@@ -38,5 +56,9 @@ export function isParseRequest(m: unknown): m is ParseRequest {
 
 export function isParseReply(m: unknown): m is ParseReply {
   const r = m as { kind?: unknown } | null;
-  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'progress' || r.kind === 'parsed' || r.kind === 'error');
+  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'progress' || r.kind === 'pages' || r.kind === 'parsed' || r.kind === 'error');
+}
+
+export function isMoreCredit(m: unknown): m is MoreCredit {
+  return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'more';
 }

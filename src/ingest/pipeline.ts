@@ -6,10 +6,19 @@
  * never added again. Problems with the file itself are InvalidInputError, so the caller fails the
  * document with the message; anything else (disk, embedder) keeps its own retryable flag.
  *
+ * A PDF's pages are streamed out of the parse child as they are read and chunked and embedded
+ * while the child reads on (isolated-parser.ts), so embedding no longer waits for the whole file.
+ * The child gets ahead by a few batches of pages at most (back-pressure), and only full embedding
+ * batches are sent during the parse, so the batches are exactly those of a parse-then-embed run and
+ * chunk ids, pages, offsets and heading paths do not change. Nothing reaches the store before the
+ * parse and every batch have succeeded: a failure in the middle leaves the index as it was.
+ *
  * Progress stages, in order: parsing (with pages read so far / page count for PDFs, as the parse
  * child reports them) -> chunking -> embedding (chunks embedded so far / chunks, before the first
  * batch and after every batch) -> saving -> indexed. The counts come from the work itself, so
- * "page 40/300" and "chunk 64/900" are what was done, not an estimate.
+ * "page 40/300" and "chunk 64/900" are what was done, not an estimate. While a PDF streams, the
+ * stage stays `parsing` (the chunk count is not known yet) and the 0..1 progress follows the
+ * embedding; `progress` never goes back.
  */
 import fs from 'node:fs/promises';
 import type { IngestJob } from '../contracts/ingest.ts';
@@ -17,10 +26,11 @@ import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
-import { chunkDocument } from './chunker.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
+import { createChunker } from './chunker.ts';
 import { detectMediaType } from './detect-type.ts';
 import { isolatedParser } from './isolated-parser.ts';
-import type { DocumentParser } from './parse-document.ts';
+import type { DocumentParser, PagesSink } from './parse-document.ts';
 import { parseText } from './parse-text.ts';
 
 export interface IngestProgress {
@@ -76,8 +86,12 @@ async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Arra
 
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
   const log = logger('ingest', { documentId: job.documentId });
-  const report = deps.onProgress ?? (() => undefined);
   const { embedder, store, chunking } = deps;
+  let shown = 0;
+  const report = (p: IngestProgress): void => {
+    shown = Math.max(shown, p.progress);
+    deps.onProgress?.({ ...p, progress: shown });
+  };
 
   report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null, done: null, total: null });
   const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
@@ -88,26 +102,67 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const parse =
     deps.parser ??
     (type === 'text/plain' ? parseTextHere : isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs }));
-  const parsed = await parse(bytes, type, (done, total) => {
-    report({ stage: 'parsing', progress: 0.05 + (0.1 * done) / Math.max(1, total), pages: total, chunks: null, done, total });
-  });
+
+  const chunkPages = createChunker({ documentId: job.documentId, documentName: job.name, mediaType: type }, chunking);
+  const chunks: ChunkRecord[] = [];
+  const vectors: number[][] = [];
+  /** Embeds the chunks not embedded yet, full batches only unless `all`. */
+  const embedPending = async (all: boolean, after: () => void): Promise<void> => {
+    for (;;) {
+      const pending = chunks.length - vectors.length;
+      if (pending === 0 || (!all && pending < chunking.embedBatch)) return;
+      const texts = chunks.slice(vectors.length, vectors.length + chunking.embedBatch).map((c) => c.text);
+      const batch = await embedder.embedDocuments(texts);
+      if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
+      for (const v of batch) vectors.push(v);
+      after();
+    }
+  };
+
+  let read = 0;
+  let pageTotal = 0;
+  let streamed = false;
+  const parsing = (): void => {
+    // Streaming: pages read times the share of their chunks embedded, on the embedding's scale.
+    const share = chunks.length === 0 ? 0 : vectors.length / chunks.length;
+    const fraction = read / Math.max(1, pageTotal);
+    const progress = streamed ? 0.05 + 0.85 * share * fraction : 0.05 + 0.1 * fraction;
+    report({ stage: 'parsing', progress, pages: pageTotal, chunks: null, done: read, total: pageTotal });
+  };
+  let consuming: Promise<void> = Promise.resolve();
+  const onPages: PagesSink = (pages) => {
+    streamed = true;
+    consuming = (async () => {
+      chunks.push(...(await chunkPages(pages)));
+      await embedPending(false, parsing);
+    })();
+    return consuming;
+  };
+  let parsed;
+  try {
+    parsed = await parse(
+      bytes,
+      type,
+      (done, total) => {
+        [read, pageTotal] = [done, total];
+        parsing();
+      },
+      onPages,
+    );
+  } catch (err) {
+    // A batch may still be embedding when the parser fails; let it end before the next job starts.
+    await consuming.catch(() => undefined);
+    throw err;
+  }
   const pages = parsed.pageCount;
 
   report({ stage: 'chunking', progress: 0.15, pages, chunks: null, done: null, total: null });
-  const chunks = await chunkDocument({ documentId: job.documentId, documentName: job.name, mediaType: type }, parsed, chunking);
+  chunks.push(...(await chunkPages(parsed.pages)));
 
-  const vectors: number[][] = [];
-  const batches = Math.ceil(chunks.length / chunking.embedBatch);
-  const embedded = (done: number) =>
-    report({ stage: 'embedding', progress: 0.2 + (0.7 * done) / Math.max(1, chunks.length), pages, chunks: chunks.length, done, total: chunks.length });
-  embedded(0);
-  for (let b = 0; b < batches; b++) {
-    const texts = chunks.slice(b * chunking.embedBatch, (b + 1) * chunking.embedBatch).map((c) => c.text);
-    const batch = await embedder.embedDocuments(texts);
-    if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
-    for (const v of batch) vectors.push(v);
-    embedded(vectors.length);
-  }
+  const embedded = (): void =>
+    report({ stage: 'embedding', progress: 0.2 + (0.7 * vectors.length) / Math.max(1, chunks.length), pages, chunks: chunks.length, done: vectors.length, total: chunks.length });
+  embedded();
+  await embedPending(true, embedded);
 
   report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });
   // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
