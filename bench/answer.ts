@@ -9,7 +9,8 @@
  *   Reports the ratio of total times and the time to first token added.
  * - Throughput: aggregate generated tokens/s with 1, 2 and 4 questions at once on the one worker
  *   (LLM_SEQUENCES=4, contexts laid out as the product does: one per thread), and, for reference,
- *   the direct model with every thread in one context (LLM_CONTEXTS=1).
+ *   the direct model with every thread in one context (LLM_CONTEXTS=1) and llama.cpp's own gain
+ *   from decoding four tokens per batch instead of one (decode-ceiling.ts), the bound on that.
  * - Memory: the worker's peak RSS (VmHWM) against the model file's size.
  * Both sides use the same threads (LLM_THREADS, default 2), context size and sequence count.
  */
@@ -24,6 +25,7 @@ import { DEFAULT_SETTINGS } from '../src/contracts/settings.ts';
 import { buildPrompt } from '../src/answer/prompt.ts';
 import { ingestDocument } from '../src/ingest/pipeline.ts';
 import { createLlamaChatModel } from '../src/llm/llama-chat-model.ts';
+import { decodeCeiling } from './decode-ceiling.ts';
 import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../src/retrieval/retriever.ts';
@@ -182,6 +184,7 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
     } finally {
       await oneContext.close();
     }
+    const ceiling = await decodeCeiling(models.chat, threads);
     const memory = await rssMb(worker.child.pid!);
     const modelMb = round((await fs.stat(models.chat)).size / 2 ** 20, 1);
     const sysTotal = med(sys.map((s) => s.totalMs));
@@ -221,6 +224,7 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
           at4VsItsOwnSingle: round((oneContextThroughput.concurrent4TokensPerSecond ?? NaN) / (oneContextThroughput.concurrent1TokensPerSecond ?? NaN), 2),
           systemAt4VsThisSingle: round(throughput.concurrent4!.tokensPerSecond / (oneContextThroughput.concurrent1TokensPerSecond ?? NaN), 2),
         },
+        decodeCeiling: ceiling,
       },
       memory: { workerPeakRssMb: memory.peak, workerRssMb: memory.current, modelFileMb: modelMb, overModelMb: round(memory.peak - modelMb, 1), goal: 'peak <= model + 500 MB' },
     };

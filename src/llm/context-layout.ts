@@ -3,11 +3,12 @@
  *
  * Why more than one context: on a CPU, llama.cpp's decode of a small batch costs nearly as much per
  * token as decoding tokens one by one (measured here, SmolLM2-135M Q4_1, 1 thread: 236 tok/s for
- * single tokens, 300 tok/s in batches of 4), so four sequences in one context gain little over one.
- * A context per core instead runs its sequences truly in parallel, and a context on one thread
- * never spin-waits for a sibling thread that a busy machine has descheduled (the collapse
- * models/README.md records for two threads under load). The cost: a lone question uses one core.
- * LLM_CONTEXTS=1 puts every thread behind every question instead.
+ * single tokens, 300 tok/s in batches of 4), so four sequences in one context gain little over one
+ * while their batch holds every thread. With a context per thread, each context may borrow every
+ * thread while it is the only one working (a lone question is as fast as with one context) and
+ * keeps at least its share when several work at once. Measured on 2 cores (bench:answer, direct
+ * calls, tokens/s at 1 / 4 questions at once): one context on 2 threads 260-274 / 186-212; two
+ * contexts 250-288 / 227-267. LLM_CONTEXTS=1 puts every sequence in one context instead.
  */
 
 export interface ContextPlan {

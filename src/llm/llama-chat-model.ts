@@ -166,7 +166,9 @@ export async function createLlamaChatModel(opts: LlamaChatModelOptions): Promise
       const context = await model.createContext({
         contextSize: opts.contextSize,
         sequences: p.sequences,
-        threads: p.threads,
+        // A lone question may use every thread; questions running at once share them, each context
+        // keeping at least its share (node-llama-cpp lends threads out of the Llama's maxThreads).
+        threads: plan.length > 1 ? { ideal: threads, min: p.threads } : p.threads,
         // llama.cpp quantises the V cache only with flash attention on.
         flashAttention: kv !== 'F16',
         experimentalKvCacheKeyType: kv,
