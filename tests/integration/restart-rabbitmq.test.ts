@@ -145,3 +145,30 @@ test('RabbitMQ restart mid-answer: a bounded answer or error, then every process
     fail(err);
   }
 });
+
+test('readiness follows the broker: 503 naming RabbitMQ while it is down, ready again once it is back', { timeout: 120_000 }, async () => {
+  const readyz = async () => {
+    const res = await fetch(`${base}/readyz`);
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+  };
+  const until = async (what: string, ok: (r: Awaited<ReturnType<typeof readyz>>) => boolean) => {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const r = await readyz();
+      if (ok(r)) return r;
+      if (Date.now() > end) assert.fail(`${what}: last /readyz ${r.status} ${JSON.stringify(r.body)}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  };
+  try {
+    assert.equal((await readyz()).status, 200);
+    await rabbit!.stop();
+    const down = await until('not ready while RabbitMQ is down', (r) => r.status === 503);
+    assert.match(down.body.checks.messaging ?? '', /RabbitMQ unreachable/);
+    await rabbit!.start();
+    const up = await until('ready once RabbitMQ is back', (r) => r.status === 200);
+    assert.equal(up.body.checks.messaging, 'ok');
+  } catch (err) {
+    fail(err);
+  }
+});
