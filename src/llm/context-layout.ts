@@ -31,3 +31,35 @@ export function planContexts(threads: number, sequences: number, contexts: numbe
     sequences: Math.floor(s / n) + (i < s % n ? 1 : 0),
   }));
 }
+
+/** A free sequence as chooseSequence sees it: its context and the tokens its KV cache holds. */
+export interface FreeSequence {
+  context: number;
+  cached: readonly number[];
+}
+
+/**
+ * Which free sequence a new prompt gets: one in a context with the fewest sequences in use (so
+ * questions at once run on separate contexts), and among those the one whose cache holds the
+ * longest start of the prompt (so only the rest is evaluated). Returns an index into `free`.
+ */
+export function chooseSequence(sizes: readonly number[], free: readonly FreeSequence[], prompt: readonly number[]): number {
+  const busy = [...sizes];
+  for (const s of free) busy[s.context] = (busy[s.context] ?? 0) - 1;
+  const least = Math.min(...free.map((s) => busy[s.context] ?? 0));
+  let best = 0;
+  let bestShared = -1;
+  free.forEach((s, i) => {
+    if ((busy[s.context] ?? 0) !== least) return;
+    const shared = sharedPrefix(s.cached, prompt);
+    if (shared > bestShared) [best, bestShared] = [i, shared];
+  });
+  return best;
+}
+
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}

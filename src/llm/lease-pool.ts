@@ -37,11 +37,12 @@ export class LeasePool<T> {
     return this.waiters.length;
   }
 
-  acquire(signal?: AbortSignal): Promise<T> {
+  /** `pick`, when given, chooses for this call instead of the pool's own. */
+  acquire(signal?: AbortSignal, pick: (free: readonly T[]) => number = this.pick): Promise<T> {
     if (this.closed) return Promise.reject(new AppError('the pool is closed', { code: 'closed' }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.free.length > 0) {
-      const i = Math.min(Math.max(0, this.pick(this.free)), this.free.length - 1);
+      const i = Math.min(Math.max(0, pick(this.free)), this.free.length - 1);
       return Promise.resolve(this.free.splice(i, 1)[0] as T);
     }
     return new Promise<T>((resolve, reject) => {

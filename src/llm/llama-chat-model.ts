@@ -13,12 +13,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { ChatMessage, ChatModel, GenerateOptions, Generation } from '../ports/chat-model.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
 import { logger, type Logger } from '../log.ts';
 import { LeasePool } from './lease-pool.ts';
-import { planContexts } from './context-layout.ts';
+import { chooseSequence, planContexts } from './context-layout.ts';
 import { toChatHistory, toSamplingOptions } from './llama-options.ts';
 
 export interface LlamaChatModelOptions {
@@ -59,6 +59,7 @@ class LlamaChatModel implements ChatModel {
     private readonly log: Logger,
     modelPath: string,
     readonly sequences: number,
+    private readonly sizes: number[],
   ) {
     this.name = path.basename(modelPath).replace(/\.gguf$/i, '');
   }
@@ -76,9 +77,8 @@ class LlamaChatModel implements ChatModel {
     const started = performance.now();
     if (this.closing) throw new AppError('the chat model is closed', { code: 'closed', retryable: true });
     const history = toChatHistory(messages);
-    const promptTokens = this.chatWrapper
-      .generateContextState({ chatHistory: history })
-      .contextText.tokenize(this.model.tokenizer).length;
+    const prompt = this.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
+    const promptTokens = prompt.length;
     const room = this.contextSize - promptTokens;
     if (room < 1) {
       throw new InvalidInputError(`the prompt is ${promptTokens} tokens; the context holds ${this.contextSize}`, { code: 'prompt_too_long' });
@@ -87,7 +87,7 @@ class LlamaChatModel implements ChatModel {
     // drop the start of the prompt (the system prompt and the sources).
     const sampling = toSamplingOptions(opts.settings, Math.min(opts.settings.maxTokens, room));
 
-    const slot = await this.pool.acquire(opts.signal);
+    const slot = await this.pool.acquire(opts.signal, this.pickFor(prompt));
     const chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });
     let firstTokenMs: number | undefined;
     let completionTokens = 0;
@@ -110,6 +110,15 @@ class LlamaChatModel implements ChatModel {
       chat.dispose({ disposeSequence: false });
       this.pool.release(slot);
     }
+  }
+
+  /**
+   * Among the free sequences of the least busy contexts, the one whose KV cache already holds the
+   * longest start of this prompt: node-llama-cpp then evaluates only the rest (a chat's follow-up
+   * lands where its earlier turns are; any question reuses the system prompt).
+   */
+  private pickFor(prompt: readonly Token[]): (free: readonly Slot[]) => number {
+    return (free) => chooseSequence(this.sizes, free.map((s) => ({ context: s.context, cached: s.sequence.contextTokens })), prompt);
   }
 
   /** Disposes context, model and llama in that order; a failing step does not skip the rest. */
@@ -190,7 +199,7 @@ export async function createLlamaChatModel(opts: LlamaChatModelOptions): Promise
       'chat model loaded',
     );
     const sizes = plan.map((p) => p.sequences);
-    return new LlamaChatModel(llama, model, contexts, chatWrapper, new LeasePool(slots, leastBusy(sizes)), log, opts.modelPath, opts.sequences);
+    return new LlamaChatModel(llama, model, contexts, chatWrapper, new LeasePool(slots), log, opts.modelPath, opts.sequences, sizes);
   } catch (err) {
     await model?.dispose().catch(() => undefined);
     await llama.dispose().catch(() => undefined);
@@ -201,18 +210,7 @@ export async function createLlamaChatModel(opts: LlamaChatModelOptions): Promise
   }
 }
 
-/** Picks a free slot in the context with the fewest sequences in use. */
-function leastBusy(sizes: number[]): (free: readonly Slot[]) => number {
-  return (free) => {
-    const busy = [...sizes];
-    for (const s of free) busy[s.context] = (busy[s.context] ?? 0) - 1;
-    let best = 0;
-    for (let i = 1; i < free.length; i++) {
-      if ((busy[free[i]!.context] ?? 0) < (busy[free[best]!.context] ?? 0)) best = i;
-    }
-    return best;
-  };
-}
+
 
 function logNative(log: Logger, level: LlamaLogLevel, message: string): void {
   const text = message.trim();

@@ -1,7 +1,7 @@
 /** How the chat model lays out contexts and picks a sequence (no model needed). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planContexts } from '../../src/llm/context-layout.ts';
+import { chooseSequence, planContexts } from '../../src/llm/context-layout.ts';
 import { LeasePool } from '../../src/llm/lease-pool.ts';
 
 void describe('planContexts', () => {
@@ -53,5 +53,28 @@ void describe('LeasePool pick', () => {
     const waiting = pool.acquire();
     pool.release(second);
     assert.equal(await waiting, second);
+  });
+});
+
+void describe('chooseSequence', () => {
+  const sys = [1, 2, 3, 4];
+  void it('prefers the least busy context, then the longest cached start of the prompt', () => {
+    // Two contexts of two sequences; context 0 has one in use (only one of its sequences is free).
+    const free = [
+      { context: 0, cached: [...sys, 9, 9] }, // shares the whole prompt, but its context is busier
+      { context: 1, cached: [] },
+      { context: 1, cached: [...sys, 7] },
+    ];
+    assert.equal(chooseSequence([2, 2], free, [...sys, 9, 9, 5]), 2, 'the idle context, and there the one holding the system prompt');
+  });
+
+  void it('a follow-up lands where its conversation is cached', () => {
+    const free = [
+      { context: 0, cached: [...sys, 10, 11] },
+      { context: 0, cached: [...sys, 20, 21, 22] },
+    ];
+    assert.equal(chooseSequence([2], free, [...sys, 20, 21, 22, 23]), 1);
+    assert.equal(chooseSequence([2], free, [...sys, 10, 11, 12]), 0);
+    assert.equal(chooseSequence([2], [{ context: 0, cached: [] }], [5]), 0);
   });
 });
