@@ -8,7 +8,7 @@
  * The page is a chat: the sidebar lists chats, /chats/:id reopens one (its turns rendered here,
  * its last settings in the form), and each new question is appended as a turn.
  */
-import type { ChatSummary, ChatView } from '../src/chats/chat-store.ts';
+import type { ChatPage, ChatView } from '../src/chats/chat-store.ts';
 import { SETTING_RANGES, type Settings } from '../src/contracts/settings.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { chatSidebar, presetButtons, turnView } from './chat.ts';
@@ -37,7 +37,8 @@ function settingField(f: (typeof FIELDS)[number], settings: Settings | undefined
 
 export interface AskPageOptions {
   maxQuestionChars: number;
-  chats: ChatSummary[];
+  /** The newest page of chats for the list. */
+  chats: ChatPage;
   /** The chat being continued; its turns are shown and its last settings prefill the form. */
   chat?: ChatView | undefined;
 }
@@ -50,7 +51,10 @@ ${chatSidebar(chats, chat?.id)}
 <div class="chat-main">
 <div class="chat-head">
   <h1 id="chat-title">${chat ? chat.title : 'Ask your documents'}</h1>
-  ${chat ? html`<button type="button" id="delete-chat" class="secondary" data-chat-id="${chat.id}">Delete chat</button>` : ''}
+  <div class="chat-actions"${chat ? '' : html` hidden`}>
+    <button type="button" id="rename-chat" class="secondary" data-chat-id="${chat?.id ?? ''}">Rename</button>
+    <button type="button" id="delete-chat" class="secondary" data-chat-id="${chat?.id ?? ''}">Delete chat</button>
+  </div>
 </div>
 <div id="conversation" data-chat-id="${chat?.id ?? ''}" aria-live="polite">${(chat?.turns ?? []).map((t) => turnView(t))}</div>
 ${chat ? '' : html`<p id="empty-chat" class="empty-chat">Ask a question about the documents you uploaded. Answers cite the passages they come from; follow-up questions continue the same chat.</p>`}

@@ -4,7 +4,7 @@
  * /static/ask.js clones the empty turn (<template id="turn-template">) for new questions, so the
  * markup of a streamed turn and of a reopened one is the same.
  */
-import type { ChatSummary, ChatTurn } from '../src/chats/chat-store.ts';
+import { TITLE_CHARS, type ChatPage, type ChatSummary, type ChatTurn } from '../src/chats/chat-store.ts';
 import type { Source } from '../src/contracts/source.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { thumbDown, thumbUp } from './icons.ts';
@@ -24,14 +24,19 @@ export function presetButtons(): SafeHtml {
 <p class="preset-help muted small">${PRESETS.map((p) => `${p.label}: ${p.help.toLowerCase()}`).join(' · ')}. A preset sets temperature, top-p and top-k.</p>`;
 }
 
-export function chatSidebar(chats: ChatSummary[], currentId: string | undefined): SafeHtml {
-  return html`<aside class="chat-list card" aria-label="Chats">
+/** The chat list's entries: a link to each chat and a button to rename it in place. */
+export function chatListItems(chats: ChatSummary[], currentId: string | undefined): SafeHtml[] {
+  return chats.map(
+    (c) => html`<li><a href="/chats/${encodeURIComponent(c.id)}" data-chat-id="${c.id}" title="${c.title}"${c.id === currentId ? html` aria-current="page" class="active"` : ''}>${c.title}</a><button type="button" class="rename-chat icon-button" data-chat-id="${c.id}" aria-label="Rename chat: ${c.title}" title="Rename">✎</button></li>`,
+  );
+}
+
+/** The chat list: the newest page of chats, and "Show more" for older ones while there are any. */
+export function chatSidebar(page: ChatPage, currentId: string | undefined): SafeHtml {
+  return html`<aside class="chat-list card" aria-label="Chats" data-title-max="${TITLE_CHARS}">
   <a class="new-chat" href="/">+ New chat</a>
-  ${chats.length === 0
-    ? html`<p class="muted small">Your chats appear here.</p>`
-    : html`<ul id="chat-list">${chats.map(
-        (c) => html`<li><a href="/chats/${encodeURIComponent(c.id)}" data-chat-id="${c.id}" title="${c.title}"${c.id === currentId ? html` aria-current="page" class="active"` : ''}>${c.title}</a></li>`,
-      )}</ul>`}
+  ${page.chats.length === 0 ? html`<p class="muted small">Your chats appear here.</p>` : html`<ul id="chat-list">${chatListItems(page.chats, currentId)}</ul>`}
+  <button type="button" id="more-chats" class="secondary more-chats" data-next="${page.next ?? ''}"${page.next ? '' : html` hidden`}>Show more</button>
 </aside>`;
 }
 
@@ -59,19 +64,20 @@ export function turnMeta(t: Pick<ChatTurn, 'worker' | 'timings'>): string {
 /** One turn; with no argument, the empty turn ask.js fills in. */
 export function turnView(t?: ChatTurn): SafeHtml {
   const done = t?.status === 'done';
-  const failed = t !== undefined && !done && t.status !== 'pending' && t.answer === null;
-  const stopped = failed && t.status === 'stopped';
-  // A turn that ended without an answer can still be regenerated; only an answer can be voted on.
-  const actions = t?.answer || failed;
+  // Ended without a complete answer: whatever text was written before is shown, marked as partial.
+  const stopped = t?.status === 'stopped';
+  const failed = t?.status === 'error';
+  // Any ended turn can be regenerated; only a complete answer can be voted on.
+  const actions = done || stopped || failed;
   return html`<article class="turn card" data-answer-id="${t?.answerId ?? ''}" data-status="${t?.status ?? ''}">
   <p class="turn-question"><span class="who">You</span> <span class="question-text">${t?.question ?? ''}</span></p>
   <p class="searched muted small"${t?.searchedFor ? '' : html` hidden`}>Searched for: <span class="searched-text">${t?.searchedFor ?? ''}</span></p>
-  <div class="answer-text">${t?.answer ?? ''}</div>
+  <div class="answer-text${done || !t?.answer ? '' : ' answer-partial'}">${t?.answer ?? ''}</div>
   ${t?.status === 'pending' ? html`<p class="turn-stopped muted">This answer was still being written when the page loaded; reload to see it.</p>` : ''}
   ${stopped ? html`<p class="turn-stopped muted">${t.error ?? 'Stopped before the answer was complete.'}</p>` : failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
   <p class="answer-meta muted">${t ? turnMeta(t) : ''}</p>
   <div class="vote"${actions ? '' : html` hidden`}>
-    <span class="vote-choice"${t?.answer ? '' : html` hidden`}><span>Was this helpful?</span>
+    <span class="vote-choice"${done ? '' : html` hidden`}><span>Was this helpful?</span>
     <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
     <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button></span>
     <button type="button" class="secondary regenerate-button" title="Ask the same question again and replace this answer">Regenerate</button>

@@ -5,14 +5,19 @@
  * turn's question again with the turns before it, and the new answer replaces the turn's answer.
  *
  * The recording wraps the reply stream and passes every reply through unchanged; leaving the
- * stream early (Stop, tab closed) still closes the inner stream, which cancels the answer.
+ * stream early (Stop, tab closed) still closes the inner stream, which cancels the answer. It
+ * keeps the text streamed so far (dropped again when another worker restarts the answer), so a
+ * turn that ends early keeps the partial answer the user saw.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerReply } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
 import { notFound } from '../web/http-error.ts';
 import type { AnswerService, AskHandle } from '../web/services.ts';
-import type { ChatStore } from './chat-store.ts';
+import type { ChatStore, PartialAnswer } from './chat-store.ts';
+
+/** What a turn that was stopped early says under its partial answer. */
+export const STOPPED_NOTE = 'Stopped before the answer was complete.';
 
 export interface ChatAskInput {
   question: string;
@@ -69,18 +74,27 @@ export async function regenerate(deps: Deps, input: RegenerateInput, signal?: Ab
 
 async function* recorded(chats: ChatStore, turnId: string, handle: AskHandle, settings: Settings): AsyncGenerator<AnswerReply> {
   let ended = false;
+  const partial: PartialAnswer = { text: '', sources: [] };
+  let sourcesSeen = false;
   try {
     for await (const reply of handle.replies) {
       if (reply.type === 'done') {
         chats.complete(turnId, { ...reply, answerId: handle.answerId }, settings);
         ended = true;
       } else if (reply.type === 'error') {
-        chats.fail(turnId, 'error', reply.message);
+        chats.fail(turnId, 'error', reply.message, partial);
         ended = true;
+      } else if (reply.type === 'sources') {
+        // A second `sources` is a restart on another worker: the text so far is void.
+        if (sourcesSeen) partial.text = '';
+        partial.sources = reply.sources;
+        sourcesSeen = true;
+      } else {
+        partial.text += reply.text;
       }
       yield reply;
     }
   } finally {
-    if (!ended) chats.fail(turnId, 'stopped', 'The answer was stopped before it was complete.');
+    if (!ended) chats.fail(turnId, 'stopped', STOPPED_NOTE, partial);
   }
 }

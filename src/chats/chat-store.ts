@@ -5,6 +5,11 @@
  * settings, the worker that answered and the timings; it is written `pending` when the question
  * is accepted and completed (done, error, stopped) when the answer ends, so a turn never vanishes
  * because its answer failed. Regenerating replaces a turn's answer (and answer id) in place.
+ * An answer that ended early (Stop, tab closed, deadline, failure) keeps the text written so far
+ * as the turn's answer, with the status saying why: the chat shows what the user saw.
+ *
+ * Listing is by pages, newest first (keyset on updated_at, id), so hundreds of chats never load
+ * at once; the cursor is opaque to callers. A chat can be renamed; renaming does not reorder it.
  */
 import Database from 'better-sqlite3';
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn, type Timings } from '../contracts/answer.ts';
@@ -45,9 +50,26 @@ export interface ChatView extends ChatSummary {
   turns: ChatTurn[];
 }
 
+/** What an answer that ended early had shown. */
+export interface PartialAnswer {
+  text: string;
+  sources: Source[];
+}
+
+export interface ChatPage {
+  chats: ChatSummary[];
+  /** Cursor for the next (older) page; null when this is the last one. */
+  next: string | null;
+}
+
 /** The web's view of the chat store (routes depend on this, tests may use ':memory:'). */
 export interface ChatStore {
+  /** Every chat, newest first (small stores and tests; pages use `page`). */
   list(): ChatSummary[];
+  /** Up to `limit` chats older than the `before` cursor (from a previous page), newest first. */
+  page(opts?: { limit?: number; before?: string | undefined }): ChatPage;
+  /** Gives a chat a new title (already validated); false when there is no such chat. */
+  rename(id: string, title: string): boolean;
   get(id: string): ChatView | undefined;
   create(chat: { id: string; question: string; settings: Settings }, now?: number): void;
   delete(id: string): boolean;
@@ -56,8 +78,12 @@ export interface ChatStore {
   findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined;
   /** Records a finished answer on a turn (replacing an earlier one when regenerating). */
   complete(turnId: string, done: AnswerDone & { answerId: string }, settings: Settings, now?: number): void;
-  /** Marks a still-pending turn as failed or stopped. A turn with an earlier answer keeps it. */
-  fail(turnId: string, status: 'error' | 'stopped', message: string, now?: number): void;
+  /**
+   * Marks a turn without a complete answer as failed or stopped, keeping `partial` (the text
+   * written before it ended and the sources it was written from) as its answer. A turn with an
+   * earlier complete answer keeps that one.
+   */
+  fail(turnId: string, status: 'error' | 'stopped', message: string, partial?: PartialAnswer, now?: number): void;
   /** The last finished turns before `beforeTurnId` (or all), oldest first, texts cut for the wire. */
   history(chatId: string, beforeTurnId?: string): HistoryTurn[];
   /** A source some answer cited, by document and chunk (for opening the passage). */
@@ -72,7 +98,11 @@ interface TurnRow {
 }
 interface ChatRow { id: string; title: string; settings: string; created_at: number; updated_at: number; turn_count: number }
 
-const TITLE_CHARS = 80;
+/** Longest chat title (a derived one is cut to it; a rename longer than it is refused). */
+export const TITLE_CHARS = 80;
+/** Chats per page when the caller names no limit, and the most it may ask for. */
+export const CHAT_PAGE_DEFAULT = 50;
+export const CHAT_PAGE_MAX = 200;
 
 /** A chat's name: its first question, on one line, cut at a word near TITLE_CHARS. */
 export function chatTitle(question: string): string {
@@ -111,6 +141,20 @@ const toSummary = (r: ChatRow): ChatSummary => ({
   updatedAt: r.updated_at,
 });
 
+/** The cursor after a chat: its place in the (updated_at DESC, id) order. */
+const cursorOf = (c: ChatSummary): string => Buffer.from(JSON.stringify([c.updatedAt, c.id])).toString('base64url');
+
+/** The place a cursor names, or undefined when it is not one this store made. */
+export function parseChatCursor(cursor: string): { updatedAt: number; id: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return { updatedAt: v[0] as number, id: v[1] };
+  } catch {
+    // not ours: the caller says so
+  }
+  return undefined;
+}
+
 const CHAT_SELECT = 'SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.id) AS turn_count FROM chats c';
 
 export class SqliteChatStore implements ChatStore {
@@ -129,11 +173,30 @@ export class SqliteChatStore implements ChatStore {
         answer_id TEXT NOT NULL UNIQUE, question TEXT NOT NULL, searched_for TEXT, answer TEXT, sources TEXT NOT NULL,
         settings TEXT NOT NULL, worker TEXT, model TEXT, timings TEXT, status TEXT NOT NULL, error TEXT,
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, seq);`);
+      CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, seq);
+      CREATE INDEX IF NOT EXISTS chats_by_update ON chats (updated_at DESC, id);`);
   }
 
   list(): ChatSummary[] {
     return (this.db.prepare(`${CHAT_SELECT} ORDER BY c.updated_at DESC, c.id`).all() as ChatRow[]).map(toSummary);
+  }
+
+  page({ limit = CHAT_PAGE_DEFAULT, before }: { limit?: number; before?: string | undefined } = {}): ChatPage {
+    const at = before === undefined ? undefined : parseChatCursor(before);
+    if (before !== undefined && !at) throw new RangeError('not a chat list cursor');
+    // One row more than asked tells whether another page follows.
+    const rows = (
+      at
+        ? this.db.prepare(`${CHAT_SELECT} WHERE c.updated_at < ? OR (c.updated_at = ? AND c.id > ?) ORDER BY c.updated_at DESC, c.id LIMIT ?`).all(at.updatedAt, at.updatedAt, at.id, limit + 1)
+        : this.db.prepare(`${CHAT_SELECT} ORDER BY c.updated_at DESC, c.id LIMIT ?`).all(limit + 1)
+    ) as ChatRow[];
+    const chats = rows.slice(0, limit).map(toSummary);
+    const last = chats.at(-1);
+    return { chats, next: rows.length > limit && last ? cursorOf(last) : null };
+  }
+
+  rename(id: string, title: string): boolean {
+    return this.db.prepare('UPDATE chats SET title = ? WHERE id = ?').run(title, id).changes > 0;
   }
 
   get(id: string): ChatView | undefined {
@@ -196,8 +259,10 @@ export class SqliteChatStore implements ChatStore {
     })();
   }
 
-  fail(turnId: string, status: 'error' | 'stopped', message: string, now = Date.now()): void {
-    this.db.prepare("UPDATE turns SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'error', 'stopped')").run(status, message, now, turnId);
+  fail(turnId: string, status: 'error' | 'stopped', message: string, partial?: PartialAnswer, now = Date.now()): void {
+    this.db
+      .prepare("UPDATE turns SET status = ?, error = ?, answer = ?, sources = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'error', 'stopped')")
+      .run(status, message, partial?.text ? partial.text : null, JSON.stringify(partial?.sources ?? []), now, turnId);
   }
 
   history(chatId: string, beforeTurnId?: string): HistoryTurn[] {

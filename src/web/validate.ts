@@ -83,3 +83,30 @@ export function parseVote(body: unknown): { answerId: string; vote: 'up' | 'down
   if (vote !== 'up' && vote !== 'down') throw badRequest('vote must be "up" or "down".', 'vote');
   return { answerId, vote };
 }
+
+/** Body of PATCH /api/chats/:id: a new title, one line, 1..maxChars characters once trimmed. */
+export function parseChatTitle(body: unknown, maxChars: number): string {
+  const title = isRecord(body) ? body.title : undefined;
+  if (typeof title !== 'string') throw badRequest('Send a JSON object with the new "title" of the chat.', 'title');
+  // Line breaks and tabs become spaces: a title is shown on one line everywhere.
+  const clean = title.replace(/\s+/g, ' ').trim();
+  if (clean === '') throw badRequest('The title is empty: type a name for the chat.', 'title');
+  if (clean.length > maxChars) throw badRequest(`The title is too long: ${clean.length} characters, the limit is ${maxChars}.`, 'title');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(clean)) throw badRequest('The title contains control characters; use plain text.', 'title');
+  return clean;
+}
+
+/** `limit` and `before` of GET /api/chats. */
+export function parseChatPage(query: Record<string, unknown>, maxLimit: number): { limit: number | undefined; before: string | undefined } {
+  const { limit, before } = query;
+  let n: number | undefined;
+  if (limit !== undefined && limit !== '') {
+    n = typeof limit === 'string' && /^\d+$/.test(limit.trim()) ? Number(limit) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > maxLimit) throw badRequest(`limit must be a whole number between 1 and ${maxLimit}.`, 'limit');
+  }
+  if (before !== undefined && (typeof before !== 'string' || before === '' || before.length > 500)) {
+    throw badRequest('before must be the "next" cursor of the previous page.', 'before');
+  }
+  return { limit: n, before };
+}

@@ -3,7 +3,9 @@
 // rendered as they arrive (searched, sources, token..., done | error; `restart` when the worker
 // answering died and another starts the answer again). Regenerate streams a new answer into the
 // same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
-// they are written with textContent only, never as HTML.
+// they are written with textContent only, never as HTML. Chats are renamed in place (the list's
+// pencil or the heading's Rename: PATCH /api/chats/:id) and the list grows with "Show more"
+// (server-rendered, escaped <li> items from /chats/list).
 const $ = (id) => document.getElementById(id);
 
 const form = $('ask-form');
@@ -114,10 +116,24 @@ function rememberChat(id, question) {
   a.setAttribute('aria-current', 'page');
   a.textContent = question.replace(/\s+/g, ' ').trim().slice(0, 80);
   a.title = a.textContent;
+  const rename = document.createElement('button');
+  rename.type = 'button';
+  rename.className = 'rename-chat icon-button';
+  rename.dataset.chatId = id;
+  rename.title = 'Rename';
+  rename.textContent = '✎';
   $('chat-title').textContent = a.textContent;
   document.title = `${a.textContent} · Docent`;
-  li.append(a);
+  li.append(a, rename);
   list.prepend(li);
+  labelRename(rename, a.textContent);
+  // The chat now exists: it can be renamed and deleted from its heading.
+  for (const b of [$('rename-chat'), $('delete-chat')]) b.dataset.chatId = id;
+  document.querySelector('.chat-actions').hidden = false;
+}
+
+function labelRename(button, title) {
+  button.setAttribute('aria-label', `Rename chat: ${title}`);
 }
 
 function onEvent(turn, event, data, question) {
@@ -174,9 +190,10 @@ async function readStream(body, onBlock) {
   }
 }
 
-/** Marks a turn that ended without a complete answer; it can still be regenerated. */
+/** Marks a turn that ended without a complete answer (its text so far stays); it can be regenerated. */
 function endTurn(turn, status, message) {
   turn.dataset.status = status;
+  part(turn, 'answer-text').classList.toggle('answer-partial', part(turn, 'answer-text').textContent !== '');
   const note = document.createElement(status === 'stopped' ? 'p' : 'div');
   note.className = status === 'stopped' ? 'turn-stopped muted' : 'alert alert-error turn-error';
   if (status !== 'stopped') note.setAttribute('role', 'alert');
@@ -193,6 +210,7 @@ function resetTurn(turn) {
   for (const cls of ['answer-text', 'answer-meta', 'vote-status', 'searched-text']) part(turn, cls).textContent = '';
   part(turn, 'turn-error')?.remove();
   part(turn, 'turn-stopped')?.remove();
+  part(turn, 'answer-text').classList.remove('answer-partial');
   part(turn, 'searched').hidden = true;
   part(turn, 'sources').replaceChildren();
   part(turn, 'vote').hidden = true;
@@ -321,6 +339,105 @@ async function deleteChat(button) {
   else showError('The chat could not be deleted; please try again.');
 }
 
+/** Shows every place that names the chat with its new title. */
+function showTitle(id, title) {
+  for (const a of document.querySelectorAll('#chat-list a[data-chat-id]')) {
+    if (a.dataset.chatId !== id) continue;
+    a.textContent = title;
+    a.title = title;
+    labelRename(a.nextElementSibling, title);
+  }
+  if (id === chatId) {
+    $('chat-title').textContent = title;
+    document.title = `${title} · Docent`;
+  }
+}
+
+/**
+ * Renames a chat in place: `shown` (the heading or the list link) is swapped for a small form;
+ * Enter or Save sends PATCH /api/chats/:id, Escape or Cancel puts `shown` back unchanged.
+ */
+function startRename(id, shown, returnFocus) {
+  if (!id || document.querySelector('.rename-form')) return;
+  const form = document.createElement('form');
+  form.className = 'rename-form';
+  form.noValidate = true;
+  const input = document.createElement('input');
+  input.type = 'text';
+  input.name = 'title';
+  input.value = shown.textContent.trim();
+  input.maxLength = Number(document.querySelector('.chat-list').dataset.titleMax) || 80;
+  input.setAttribute('aria-label', 'Chat title');
+  const save = document.createElement('button');
+  save.type = 'submit';
+  save.textContent = 'Save';
+  const cancel = document.createElement('button');
+  cancel.type = 'button';
+  cancel.className = 'secondary';
+  cancel.textContent = 'Cancel';
+  const error = document.createElement('span');
+  error.className = 'rename-error';
+  error.setAttribute('role', 'alert');
+  form.append(input, save, cancel, error);
+  shown.hidden = true;
+  shown.after(form);
+  input.focus();
+  input.select();
+  const close = () => {
+    form.remove();
+    shown.hidden = false;
+    returnFocus?.focus();
+  };
+  cancel.addEventListener('click', close);
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') close();
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    const res = await fetch(`/api/chats/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ title: input.value }),
+    }).catch((err) => ({ ok: false, json: async () => ({ error: `Could not reach the server: ${err.message}` }) }));
+    save.disabled = false;
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      error.textContent = body.error ?? 'The chat could not be renamed; please try again.';
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      return;
+    }
+    const chat = await res.json();
+    close();
+    showTitle(id, chat.title);
+  });
+}
+
+async function showMoreChats(button) {
+  button.disabled = true;
+  const res = await fetch(`/chats/list?before=${encodeURIComponent(button.dataset.next)}`).catch(() => undefined);
+  button.disabled = false;
+  if (!res?.ok) {
+    showError('More chats could not be loaded; please try again.');
+    return;
+  }
+  const list = $('chat-list');
+  const known = new Set([...list.querySelectorAll('a[data-chat-id]')].map((a) => a.dataset.chatId));
+  const more = document.createElement('template');
+  // The server escaped every title in these items.
+  more.innerHTML = await res.text();
+  for (const li of [...more.content.children]) {
+    // A chat asked in since the first page moved to the top: do not list it twice.
+    const id = li.querySelector('a[data-chat-id]')?.dataset.chatId;
+    if (id && !known.has(id)) list.append(li);
+    if (id === chatId) li.querySelector('a').classList.add('active');
+  }
+  const next = res.headers.get('Docent-Next');
+  button.dataset.next = next ?? '';
+  button.hidden = !next;
+}
+
 form.addEventListener('submit', ask);
 stopButton.addEventListener('click', () => controller?.abort());
 conversation.addEventListener('click', (event) => {
@@ -335,6 +452,12 @@ form.addEventListener('click', (event) => {
   if (preset) applyPreset(preset);
 });
 $('delete-chat')?.addEventListener('click', (event) => void deleteChat(event.currentTarget));
+$('rename-chat').addEventListener('click', (event) => startRename(event.currentTarget.dataset.chatId, $('chat-title'), event.currentTarget));
+$('more-chats').addEventListener('click', (event) => void showMoreChats(event.currentTarget));
+document.querySelector('.chat-list').addEventListener('click', (event) => {
+  const button = event.target.closest('button.rename-chat');
+  if (button) startRename(button.dataset.chatId, button.previousElementSibling, button);
+});
 form.addEventListener('input', (event) => {
   if (['temperature', 'topP', 'topK'].includes(event.target.name)) syncPresets();
 });

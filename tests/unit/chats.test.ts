@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chatTitle, SqliteChatStore } from '../../src/chats/chat-store.ts';
+import { askInChat, regenerate } from '../../src/chats/chat-answers.ts';
+import type { AnswerReply } from '../../src/contracts/answer.ts';
+import { turnView } from '../../templates/chat.ts';
 import { around, locate } from '../../src/chats/passages.ts';
 import { cleanCondensed, condenseQuestion } from '../../src/answer/condense.ts';
 import { buildPrompt } from '../../src/answer/prompt.ts';
@@ -48,6 +51,103 @@ void describe('chat store', () => {
     assert.equal(chatTitle('  What\nis  this? '), 'What is this?');
     const t = chatTitle('word '.repeat(40));
     assert.ok(t.length <= 81 && t.endsWith('…'), t);
+  });
+});
+
+void describe('stopped answers keep their partial text', () => {
+  /** An answer service whose replies are `script` for the answer id it makes. */
+  const scripted = (script: (answerId: string) => AnswerReply[]) => {
+    let n = 0;
+    return {
+      ask: () => {
+        const answerId = `ans-${++n}`;
+        return Promise.resolve({ answerId, chatId: 'x', replies: script(answerId) });
+      },
+    };
+  };
+  const sources = (answerId: string, attempt = 1): AnswerReply => ({ v: 1, answerId, type: 'sources', attempt, worker: 'w', sources: [FAKE_SOURCE] });
+  const token = (answerId: string, seq: number, text: string): AnswerReply => ({ v: 1, answerId, type: 'token', seq, text });
+
+  void test('Stop (leaving the stream) saves the text so far and its sources, shown when reopened; regenerate replaces it', async () => {
+    const chats = new SqliteChatStore(':memory:');
+    const answers = scripted((id) => [sources(id), token(id, 0, 'The keeper '), token(id, 1, 'feeds <b>the</b> cat'), token(id, 2, ' at six.'), ...scriptedReplies(id).slice(3)]);
+    const handle = await askInChat({ chats, answers }, { question: 'Who feeds the cat?', settings: DEFAULT_SETTINGS });
+    let seen = 0;
+    for await (const r of handle.replies) if (r.type === 'token' && ++seen === 2) break; // the user pressed Stop
+    const turn = chats.get(handle.chatId)!.turns[0]!;
+    assert.equal(turn.status, 'stopped');
+    assert.equal(turn.answer, 'The keeper feeds <b>the</b> cat');
+    assert.equal(turn.sources[0]?.documentName, 'handbook.pdf');
+    assert.deepEqual(chats.history(handle.chatId), [], 'a partial answer is not history for a follow-up');
+    const shown = turnView(turn).value;
+    assert.match(shown, /<div class="answer-text answer-partial">The keeper feeds &lt;b&gt;the&lt;\/b&gt; cat<\/div>/);
+    assert.match(shown, /Stopped before the answer was complete/);
+    assert.match(shown, /class="vote-choice" hidden/, 'a partial answer is not voted on');
+    assert.doesNotMatch(shown, /class="vote" hidden/, 'but it can be regenerated');
+    // Regenerate it to the end: the complete answer replaces the partial one.
+    const again = await regenerate({ chats, answers }, { answerId: turn.answerId });
+    for await (const _ of again.replies);
+    const done = chats.get(handle.chatId)!.turns[0]!;
+    assert.deepEqual([done.status, done.answer], ['done', 'At 6 pm [1].']);
+    assert.doesNotMatch(turnView(done).value, /answer-partial/);
+    chats.close();
+  });
+
+  void test('a deadline error keeps the text; a restart on another worker drops the text before it', async () => {
+    const chats = new SqliteChatStore(':memory:');
+    const answers = scripted((id) => [
+      sources(id),
+      token(id, 0, 'lost words'),
+      sources(id, 2),
+      token(id, 0, 'Kept words'),
+      { v: 1, answerId: id, type: 'error', message: 'The answer took longer than the time limit and was stopped.', retryable: true },
+    ]);
+    const handle = await askInChat({ chats, answers }, { question: 'q', settings: DEFAULT_SETTINGS });
+    for await (const _ of handle.replies);
+    const turn = chats.get(handle.chatId)!.turns[0]!;
+    assert.deepEqual([turn.status, turn.answer, turn.error], ['error', 'Kept words', 'The answer took longer than the time limit and was stopped.']);
+    // A stop with no text yet leaves no answer, only the note.
+    chats.addTurn(handle.chatId, { id: 't2', answerId: 'a2', question: 'q2', settings: DEFAULT_SETTINGS });
+    chats.fail('t2', 'stopped', 'Stopped before the answer was complete.', { text: '', sources: [] });
+    assert.equal(chats.get(handle.chatId)!.turns[1]!.answer, null);
+    chats.close();
+  });
+
+  void test('a stop while regenerating a complete answer keeps the complete one', () => {
+    const chats = new SqliteChatStore(':memory:');
+    chats.create({ id: 'c', question: 'q', settings: DEFAULT_SETTINGS });
+    chats.addTurn('c', { id: 't', answerId: 'a', question: 'q', settings: DEFAULT_SETTINGS });
+    chats.complete('t', done('a', 'whole answer'), DEFAULT_SETTINGS);
+    chats.fail('t', 'stopped', 'stopped', { text: 'half', sources: [] });
+    assert.deepEqual([chats.get('c')!.turns[0]!.status, chats.get('c')!.turns[0]!.answer], ['done', 'whole answer']);
+    chats.close();
+  });
+});
+
+void describe('chat list pages and renaming', () => {
+  void test('pages: newest first, every chat once, stable across equal times, next null at the end', () => {
+    const s = new SqliteChatStore(':memory:');
+    // 230 chats, several sharing a time, so the id decides between them.
+    for (let i = 0; i < 230; i++) s.create({ id: `c${String(i).padStart(3, '0')}`, question: `Q ${i}`, settings: DEFAULT_SETTINGS }, 1000 + Math.floor(i / 3));
+    const seen: string[] = [];
+    let before: string | undefined;
+    let pages = 0;
+    do {
+      const page = s.page({ limit: 50, before });
+      seen.push(...page.chats.map((c) => c.id));
+      before = page.next ?? undefined;
+      pages++;
+    } while (before);
+    assert.equal(pages, 5);
+    assert.equal(seen.length, 230);
+    assert.equal(new Set(seen).size, 230, 'no chat twice');
+    assert.deepEqual(seen, s.list().map((c) => c.id), 'pages in the same order as the whole list');
+    assert.equal(seen[0], 'c228', 'newest first');
+    assert.equal(s.page({ limit: 230 }).next, null);
+    assert.equal(s.rename('c001', 'New name'), true);
+    assert.equal(s.list().at(-2)?.title, 'New name', 'renaming does not reorder');
+    assert.equal(s.rename('nope', 'x'), false);
+    s.close();
   });
 });
 
@@ -151,6 +251,53 @@ void describe('chat API and pages', () => {
     assert.equal((await fetch(`${srv.url}/api/chats/${first.chatId}`, { method: 'DELETE' })).status, 204);
     assert.equal((await fetch(`${srv.url}/api/chats/${first.chatId}`)).status, 404);
     assert.equal((await fetch(`${srv.url}/chats/${first.chatId}`)).status, 404);
+  });
+
+  void test('GET /api/chats pages; PATCH renames with a validated title, escaped where it is shown', async () => {
+    const ids: string[] = [];
+    // Times set apart (asks within one millisecond would tie), later than every chat so far.
+    const t0 = Date.now() + 60_000;
+    for (let i = 0; i < 55; i++) {
+      ids.push(`paged-${i}`);
+      srv.services.chats.create({ id: `paged-${i}`, question: `Paged question ${i}?`, settings: DEFAULT_SETTINGS }, t0 + i);
+    }
+    const first = (await (await fetch(`${srv.url}/api/chats?limit=3`)).json()) as { chats: Array<{ id: string }>; next: string };
+    assert.deepEqual(first.chats.map((c) => c.id), ids.slice(-3).reverse(), 'newest first');
+    const second = (await (await fetch(`${srv.url}/api/chats?limit=3&before=${encodeURIComponent(first.next)}`)).json()) as { chats: Array<{ id: string }> };
+    assert.deepEqual(second.chats.map((c) => c.id), ids.slice(-6, -3).reverse());
+    for (const bad of ['limit=0', 'limit=201', 'limit=x', 'before=garbage']) {
+      const res = await fetch(`${srv.url}/api/chats?${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.match(((await res.json()) as { error: string }).error, /limit|before/);
+    }
+    // The page's "Show more" fragment: the next items, and the cursor after them.
+    const more = await fetch(`${srv.url}/chats/list?limit=3&before=${encodeURIComponent(first.next)}`);
+    assert.match(await more.text(), new RegExp(`data-chat-id="${ids.at(-4)}"`));
+    assert.ok(more.headers.get('docent-next'));
+
+    const patch = (id: string, body: unknown) => fetch(`${srv.url}/api/chats/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const id = ids.at(-1)!; // the newest, so it is on the first page of the list
+    const evil = '<img src=x onerror="alert(1)"> & "quotes"';
+    const renamed = await patch(id, { title: `  ${evil}
+` });
+    assert.equal(renamed.status, 200);
+    assert.equal(((await renamed.json()) as { title: string }).title, evil, 'trimmed, stored as typed');
+    for (const [body, why] of [[{ title: '   ' }, /empty/], [{ title: 'x'.repeat(81) }, /too long: 81 .* limit is 80/], [{ name: 'x' }, /title/], [[1, 2], /title/], [{ title: 'a\u0007b' }, /control/]] as const) {
+      const res = await patch(id, body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.match(((await res.json()) as { error: string }).error, why);
+    }
+    assert.equal((await patch('no-such-chat', { title: 'x' })).status, 404);
+    const page = await (await fetch(`${srv.url}/chats/${id}`)).text();
+    assert.ok(!page.includes('<img src=x'), 'the title is never markup');
+    assert.match(page, /<h1 id="chat-title">&lt;img src=x onerror=&quot;alert\(1\)&quot;&gt; &amp; &quot;quotes&quot;<\/h1>/);
+    assert.match(page, /<title>&lt;img src=x/);
+    assert.match(page, /aria-label="Rename chat: &lt;img src=x/);
+    // The page lists the newest 50 chats, with "Show more" for the rest.
+    const home = await (await fetch(`${srv.url}/`)).text();
+    assert.equal(home.match(/<li><a href="\/chats\//g)?.length, 50);
+    assert.match(home, /id="more-chats"[^>]*data-next="[^"]+"/);
+    assert.doesNotMatch(home, /id="more-chats"[^>]*hidden/);
   });
 
   void test('a busy refusal keeps no empty chat', async () => {

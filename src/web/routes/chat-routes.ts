@@ -1,10 +1,14 @@
 /**
  * Chats and sources, JSON and pages:
- *   GET /api/chats              -> {chats: ChatSummary[]} (most recent first)
+ *   GET /api/chats?limit=&before= -> {chats: ChatSummary[], next: cursor | null} (most recent
+ *                                  first, `limit` per page (default 50, at most 200); pass `next`
+ *                                  as `before` for the following page)
  *   GET /api/chats/:id          -> ChatView (turns in order, the chat's last settings)
+ *   PATCH /api/chats/:id {title} -> ChatSummary (renamed; the title is one line, 1-80 characters)
  *   DELETE /api/chats/:id       -> 204
  *   GET /                       -> the Ask page, a new chat
  *   GET /chats/:id              -> the Ask page continuing that chat
+ *   GET /chats/list?before=     -> the next page of the chat list as <li> items ("Show more")
  *   GET /documents/:id/view?chunk=<chunkId> -> the passage highlighted in its document's text
  * Asking and regenerating live in ask-api.ts.
  */
@@ -12,9 +16,12 @@ import { Router, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import { askPage } from '../../../templates/ask.ts';
 import { passagePage } from '../../../templates/chat-passage.ts';
-import type { SafeHtml } from '../html.ts';
+import { chatListItems } from '../../../templates/chat.ts';
+import { CHAT_PAGE_DEFAULT, CHAT_PAGE_MAX, parseChatCursor, TITLE_CHARS } from '../../chats/chat-store.ts';
+import { html, type SafeHtml } from '../html.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
+import { parseChatPage, parseChatTitle } from '../validate.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
@@ -25,8 +32,28 @@ export function chatRoutes(services: WebServices, config: Config): Router {
   const { chats } = services;
   const missing = (id: string) => notFound(`No chat with id "${id}". It may have been deleted; list chats with GET /api/chats.`);
 
-  router.get('/api/chats', (_req, res) => {
-    res.json({ chats: chats.list() });
+  /** One page of the chat list, newest first; a cursor this store did not make is a 400. */
+  const listPage = (query: Record<string, unknown>) => {
+    const { limit, before } = parseChatPage(query, CHAT_PAGE_MAX);
+    if (before !== undefined && !parseChatCursor(before)) throw badRequest('before must be the "next" cursor of the previous page.', 'before');
+    return chats.page({ limit: limit ?? CHAT_PAGE_DEFAULT, before });
+  };
+
+  router.get('/api/chats', (req, res) => {
+    res.json(listPage(req.query));
+  });
+
+  router.get('/chats/list', (req, res) => {
+    const { chats: items, next } = listPage(req.query);
+    if (next) res.setHeader('Docent-Next', next);
+    send(res, html`${chatListItems(items, undefined)}`);
+  });
+
+  router.patch('/api/chats/:id', (req, res) => {
+    const title = parseChatTitle(req.body, TITLE_CHARS);
+    if (!chats.rename(req.params.id, title)) throw missing(req.params.id);
+    const { turns: _turns, ...summary } = chats.get(req.params.id)!;
+    res.json(summary);
   });
 
   router.get('/api/chats/:id', (req, res) => {
@@ -40,12 +67,12 @@ export function chatRoutes(services: WebServices, config: Config): Router {
     res.status(204).end();
   });
 
-  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.list() })));
+  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page() })));
 
   router.get('/chats/:id', (req, res) => {
     const chat = chats.get(req.params.id);
     if (!chat) throw notFound('That chat no longer exists. Start a new one on the Ask page.');
-    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.list(), chat }));
+    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), chat }));
   });
 
   router.get('/documents/:id/view', async (req, res) => {
