@@ -64,34 +64,37 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
     });
   }
 
-  /** GET base + path, validated with schema; a 404 is undefined when `missingOk`. */
-  async function get<T>(pathAndQuery: string, schema: z.ZodType<T>, missingOk = false): Promise<T | undefined> {
+  /** GET base + path, validated with schema (`what` it holds, for messages); a 404 is undefined when `missingOk`. */
+  async function get<T>(pathAndQuery: string, schema: z.ZodType<T>, what: string, missingOk = false): Promise<T | undefined> {
     // A small JSON body: the time limit covers it too.
     const res = await open(pathAndQuery, missingOk, AbortSignal.timeout(timeoutMs));
     if (!res) return undefined;
     const body = await res.text().catch(() => '');
+    return decode(body, schema, what);
+  }
+
+  /** One JSON text checked against `schema`; anything else is a contract break (not retryable). */
+  function decode<T>(text: string, schema: z.ZodType<T>, what: string): T {
     let json: unknown;
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(text);
     } catch (err) {
       throw new AppError(`analytics service at ${base} sent invalid JSON: ${errorMessage(err)}`, { code: 'analytics_contract' });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw new AppError(`analytics service at ${base} sent an unexpected summary: ${issues.join('; ')}`, {
-        code: 'analytics_contract',
-      });
+      throw new AppError(`analytics service at ${base} sent an unexpected ${what}: ${issues.join('; ')}`, { code: 'analytics_contract' });
     }
     return parsed.data;
   }
 
   return {
     async summary(range: AnalyticsRange): Promise<AnalyticsSummary> {
-      return (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}`, analyticsSummarySchema))!;
+      return (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}`, analyticsSummarySchema, 'summary'))!;
     },
     answer(answerId: string): Promise<AnalyticsAnswer | undefined> {
-      return get(`/api/analytics/answers/${encodeURIComponent(answerId)}`, analyticsAnswerSchema, true);
+      return get(`/api/analytics/answers/${encodeURIComponent(answerId)}`, analyticsAnswerSchema, 'answer', true);
     },
     async *exportAnswers(range: AnalyticsRange): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
       // Aborted when the caller stops early (a cancelled download), so the service stops too.
@@ -104,15 +107,7 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
         let page: AnalyticsAnswerRow[] = [];
         const take = (line: string): void => {
           if (line.trim() === '') return;
-          let json: unknown;
-          try {
-            json = JSON.parse(line);
-          } catch (err) {
-            throw new AppError(`analytics service at ${base} sent invalid JSON: ${errorMessage(err)}`, { code: 'analytics_contract' });
-          }
-          const parsed = analyticsAnswerRowSchema.safeParse(json);
-          if (!parsed.success) throw new AppError(`analytics service at ${base} sent an unexpected answer row: ${parsed.error.issues[0]?.message ?? ''}`, { code: 'analytics_contract' });
-          page.push(parsed.data);
+          page.push(decode(line, analyticsAnswerRowSchema, 'answer row'));
         };
         const reader = res.body.getReader();
         for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -132,7 +127,7 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
       }
     },
     async answers(range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> {
-      const rows = await get(`/api/analytics/answers?range=${encodeURIComponent(range)}&limit=${limit}`, z.object({ answers: z.array(analyticsAnswerRowSchema) }));
+      const rows = await get(`/api/analytics/answers?range=${encodeURIComponent(range)}&limit=${limit}`, z.object({ answers: z.array(analyticsAnswerRowSchema) }), 'answer list');
       return rows!.answers;
     },
   };

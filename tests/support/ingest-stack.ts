@@ -5,8 +5,6 @@
  * back (`worker: false`, then `startWorker()`) so jobs pile up in the queue in a known order.
  */
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
@@ -20,6 +18,7 @@ import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from './fake-embedder.ts';
 import { FakeServices } from './fake-services.ts';
+import { listen, uploadText } from './http-app.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -60,26 +59,14 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
   const services = new FakeServices();
   Object.assign(services, { documents, search: createGuardedRetriever(embedder, reader) });
   const app = createWebApp({ services, config: parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir }), logger: silent });
-  const server = await new Promise<http.Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  local.push(() => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
+  const { base, close } = await listen(app);
+  local.push(close);
   const stop = async () => {
     for (const c of local.reverse()) await c();
     local.length = 0;
   };
   opts.cleanup?.push(stop);
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const upload = async (text: string, name: string) => {
-    const form = new FormData();
-    form.append('file', new Blob([text]), name);
-    const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
-    assert.equal(res.status, 202);
-    return ((await res.json()) as { documents: Array<{ id: string }> }).documents[0]!.id;
-  };
+  const upload = async (text: string, name: string) => (await uploadText(base, text, name)).id;
   const get = async (id: string): Promise<ApiDoc | null> => {
     const res = await fetch(`${base}/api/documents/${id}`);
     return res.status === 404 ? null : ((await res.json()) as ApiDoc);

@@ -61,7 +61,11 @@ void describe('stopped answers keep their partial text', () => {
     return {
       ask: () => {
         const answerId = `ans-${++n}`;
-        return Promise.resolve({ answerId, chatId: 'x', replies: script(answerId) });
+        const replies = (async function* () {
+          // One reply per tick, as replies arrive from a queue.
+          for (const r of script(answerId)) yield await Promise.resolve(r);
+        })();
+        return Promise.resolve({ answerId, chatId: 'x', replies });
       },
     };
   };

@@ -6,8 +6,6 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +22,7 @@ import { createRetriever } from '../../src/retrieval/retriever.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { FakeServices } from '../support/fake-services.ts';
+import { listen, uploadText } from '../support/http-app.ts';
 
 const silent = pino({ level: 'silent' });
 let cleanup: Array<() => unknown> = [];
@@ -83,22 +82,9 @@ async function setup() {
   Object.assign(services, { documents, search: createRetriever(embedder, reader) });
   const config = parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir });
   const app = createWebApp({ services, config, logger: silent });
-  const server = await new Promise<http.Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  cleanup.push(() => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const upload = async (text: string, name: string) => {
-    const form = new FormData();
-    form.append('file', new Blob([text]), name);
-    const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
-    assert.equal(res.status, 202);
-    return ((await res.json()) as { documents: Array<{ id: string; duplicate: boolean }> }).documents[0]!;
-  };
+  const { base, close } = await listen(app);
+  cleanup.push(close);
+  const upload = (text: string, name: string) => uploadText(base, text, name);
   const status = async (id: string) => {
     const res = await fetch(`${base}/api/documents/${id}`);
     return res.status === 404 ? 'gone' : ((await res.json()) as { status: string }).status;
