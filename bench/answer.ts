@@ -78,7 +78,7 @@ async function rssMb(pid: number): Promise<{ peak: number; current: number }> {
 export async function benchAnswer(): Promise<Record<string, unknown>> {
   const models = testModels();
   const threads = Number(process.env.LLM_THREADS ?? 2);
-  const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 8);
+  const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 12);
   const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   const log = (line: string) => process.stderr.write(`answer: ${line}\n`);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-answer-'));
@@ -201,6 +201,9 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
         systemTotalMsP50: round(sysTotal, 1),
         directTotalMsP50: round(dirTotal, 1),
         ratioTotal: round(sysTotal / dirTotal),
+        // Each system run next to the direct run beside it: slow drift in the machine's load
+        // cancels out of a pair, so this median is the steadier figure on shared cores.
+        ratioTotalPairedMedian: round(med(sys.map((x, i) => x.totalMs / dir[i]!.totalMs))),
         systemFirstTokenMsP50: round(med(sys.map((s) => s.firstTokenMs)), 1),
         directFirstTokenMsP50: round(med(dir.map((d) => d.firstTokenMs)), 1),
         firstTokenAddedMs: round(med(sys.map((s) => s.firstTokenMs)) - med(dir.map((d) => d.firstTokenMs)), 1),
