@@ -1,5 +1,5 @@
 /**
- * The two non-work consumers, both re-created on every session:
+ * The two non-work consumers, both re-created on every session (life cycle: ./channel-endpoint.ts):
  * - a reply queue: exclusive, auto-delete, not durable, one per `openReplyQueue` call. It keeps its
  *   client-chosen name across reconnects (a server-named queue would get a new name, and replies
  *   to requests already in flight would go to the old, deleted address).
@@ -12,48 +12,9 @@ import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { BroadcastHandler, ReplyHandler } from '../../ports/message-bus.ts';
 import { decodeBody } from './codec.ts';
+import { ChannelEndpoint } from './channel-endpoint.ts';
 import type { RabbitSession } from './connection.ts';
 import type { RabbitTopology } from './topology.ts';
-
-export interface Endpoint {
-  attach(session: RabbitSession): Promise<void>;
-  cancel(): Promise<void>;
-}
-
-abstract class ChannelEndpoint implements Endpoint {
-  protected channel: Channel | undefined;
-  private attachedTo: RabbitSession | undefined;
-  protected cancelled = false;
-
-  constructor(protected readonly log: Logger) {}
-
-  async attach(session: RabbitSession): Promise<void> {
-    if (this.cancelled || this.attachedTo === session) return;
-    this.attachedTo = session;
-    try {
-      const ch = await session.connection.createChannel();
-      ch.on('error', (err: unknown) => this.log.warn({ err: errorMessage(err) }, 'channel error'));
-      this.channel = ch;
-      await this.setUp(ch, session);
-      if (this.cancelled) await ch.close().catch(() => undefined);
-    } catch (err) {
-      this.attachedTo = undefined;
-      throw err;
-    }
-  }
-
-  async cancel(): Promise<void> {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    await this.drain();
-    const ch = this.channel;
-    this.channel = undefined;
-    if (ch) await ch.close().catch(() => undefined);
-  }
-
-  protected abstract setUp(ch: Channel, session: RabbitSession): Promise<void>;
-  protected async drain(): Promise<void> {}
-}
 
 export class ReplyEndpoint extends ChannelEndpoint {
   constructor(

@@ -21,7 +21,8 @@ import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { isBoundedQueue, isSingleActiveQueue } from '../queue-topology.ts';
 import { encodeBody, readDeadLetter } from './codec.ts';
 import { publishConfirmed, RabbitConnection, type RabbitSession } from './connection.ts';
-import { BroadcastEndpoint, ReplyEndpoint, type Endpoint } from './endpoints.ts';
+import type { Endpoint } from './channel-endpoint.ts';
+import { BroadcastEndpoint, ReplyEndpoint } from './endpoints.ts';
 import { RabbitQueueConsumer } from './queue-consumer.ts';
 import { RabbitTopology } from './topology.ts';
 

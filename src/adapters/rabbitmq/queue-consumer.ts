@@ -4,6 +4,7 @@
  * shared delivery policy decides: requeue = republish with x-attempt + 1, then ack the original (so
  * the count survives, unlike basic.nack); dead-letter = publish to the dead-letter exchange with an
  * x-death-reason header, then ack. A redelivery after a crash (redelivered flag) counts an attempt.
+ * The channel life cycle (per-session attach, cancel after draining) is ChannelEndpoint's.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { QueueName } from '../../contracts/names.ts';
@@ -15,6 +16,7 @@ import { DEFAULT_MAX_ATTEMPTS, deadLetterReason, decideDelivery } from '../deliv
 import { publishConfirmed, type RabbitSession } from './connection.ts';
 import type { RabbitTopology } from './topology.ts';
 import { ATTEMPT_HEADER, REASON_HEADER, attemptOf, decodeBody } from './codec.ts';
+import { ChannelEndpoint } from './channel-endpoint.ts';
 
 export interface QueueConsumerDeps {
   topology: RabbitTopology;
@@ -24,11 +26,8 @@ export interface QueueConsumerDeps {
   logger: Logger;
 }
 
-export class RabbitQueueConsumer {
-  private channel: Channel | undefined;
+export class RabbitQueueConsumer extends ChannelEndpoint {
   private consumerTag: string | undefined;
-  private attachedTo: RabbitSession | undefined;
-  private cancelled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private readonly maxAttempts: number;
@@ -39,52 +38,32 @@ export class RabbitQueueConsumer {
     private readonly opts: ConsumeOptions,
     private readonly deps: QueueConsumerDeps,
   ) {
+    super(deps.logger.child({ queue }));
     this.maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
-  /** Starts consuming in this session; a no-op if already attached to it. */
-  async attach(session: RabbitSession): Promise<void> {
-    if (this.cancelled || this.attachedTo === session) return;
-    this.attachedTo = session;
-    try {
-      await this.deps.topology.ensureQueue(session, this.queue);
-      const ch = await session.connection.createChannel();
-      ch.on('error', (err: unknown) => this.deps.logger.warn({ queue: this.queue, err: errorMessage(err) }, 'consumer channel error'));
-      await ch.prefetch(this.opts.prefetch);
-      const { consumerTag } = await ch.consume(this.deps.topology.queue(this.queue), (msg) => this.onMessage(ch, msg), { noAck: false });
-      this.channel = ch;
-      this.consumerTag = consumerTag;
-      if (this.cancelled) await this.stopChannel();
-    } catch (err) {
-      this.attachedTo = undefined;
-      throw err;
-    }
+  protected async setUp(ch: Channel, session: RabbitSession): Promise<void> {
+    await this.deps.topology.ensureQueue(session, this.queue);
+    await ch.prefetch(this.opts.prefetch);
+    const { consumerTag } = await ch.consume(this.deps.topology.queue(this.queue), (msg) => this.onMessage(ch, msg), { noAck: false });
+    this.consumerTag = consumerTag;
   }
 
-  /** Stops taking messages, waits for handlers in flight, closes the channel. */
-  async cancel(): Promise<void> {
-    if (this.cancelled) return;
-    this.cancelled = true;
+  /** Stops the deliveries, aborts requeue backoffs, waits for the handlers in flight. */
+  protected override async drain(): Promise<void> {
     const ch = this.channel;
     if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
     this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
-    await this.stopChannel();
-  }
-
-  private async stopChannel(): Promise<void> {
-    const ch = this.channel;
-    this.channel = undefined;
-    if (ch) await ch.close().catch(() => undefined);
   }
 
   private onMessage(ch: Channel, msg: ConsumeMessage | null): void {
     if (!msg) {
-      this.deps.logger.warn({ queue: this.queue }, 'consumer cancelled by the broker (queue deleted?)');
+      this.log.warn('consumer cancelled by the broker (queue deleted?)');
       return;
     }
     const work = this.handle(ch, msg).catch((err: unknown) =>
-      this.deps.logger.error({ queue: this.queue, err: errorMessage(err) }, 'message handling failed; the broker will redeliver it'),
+      this.log.error({ err: errorMessage(err) }, 'message handling failed; the broker will redeliver it'),
     );
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -94,7 +73,7 @@ export class RabbitQueueConsumer {
     const props = msg.properties;
     const attempt = attemptOf(msg);
     const messageId = typeof props.messageId === 'string' ? props.messageId : '';
-    const log = this.deps.logger.child({ queue: this.queue, messageId, attempt });
+    const log = this.log.child({ messageId, attempt });
     const decoded = decodeBody(msg.content);
     if (!decoded.ok) {
       await this.deadLetter(ch, msg, decoded.reason, attempt, log);
@@ -132,7 +111,7 @@ export class RabbitQueueConsumer {
       ackQuietly(ch, msg);
     } catch (err) {
       // The original goes back as it is; its redelivered flag still counts the attempt.
-      this.deps.logger.warn({ queue: this.queue, err: errorMessage(err) }, 'requeue by republish failed; returning the message');
+      this.log.warn({ err: errorMessage(err) }, 'requeue by republish failed; returning the message');
       nackQuietly(ch, msg);
     }
   }
