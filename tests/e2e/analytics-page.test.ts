@@ -9,28 +9,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { AnalyticsStore } from '../../src/analytics/store.ts';
 import { sampleAnalyticsStore } from '../support/analytics-sample.ts';
+import { launchChromium } from '../support/e2e-service.ts';
 import { startTestServer, type TestServer } from '../support/fake-services.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser | undefined;
 let srv: TestServer | undefined;
 let store: AnalyticsStore | undefined;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   const now = Date.now();
   store = sampleAnalyticsStore(now, 400);
   srv = await startTestServer();
   const s = store;
   srv.services.summaryFor = (range) => s.summary(range, Date.now());
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

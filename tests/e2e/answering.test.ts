@@ -5,7 +5,9 @@
  * in the same chat; regenerate an answer; switch presets and see the controls change; an
  * out-of-range setting's message; Stop a long answer (the turn is marked stopped, the next
  * question works in the same chat); reopen an earlier chat from the list with its messages and
- * settings, delete a chat; and the busy message when the request queue (ANSWER_QUEUE_MAX_LENGTH=1)
+ * settings and the partial text of the stopped answer, rename it from its heading (a title with
+ * markup stays text), delete a chat; page through 120 more chats with "Show more" and rename one
+ * from the list; and the busy message when the request queue (ANSWER_QUEUE_MAX_LENGTH=1)
  * is full while the one worker is held busy. Screenshots go to test-results/answering-*.png.
  *
  * Needs /usr/bin/chromium and the test models (`npm run models:test`); missing either fails.
@@ -15,6 +17,8 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { SqliteChatStore } from '../../src/chats/chat-store.ts';
+import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
 import { makePdf } from '../support/make-pdf.ts';
 import { ROOT, startE2eService, type E2eService } from '../support/e2e-service.ts';
 
@@ -184,6 +188,8 @@ void test('answering: stream, sources, follow-up, regenerate, presets, range err
     await stoppedTurn.locator('.turn-stopped').waitFor();
     assert.equal(await stoppedTurn.getAttribute('data-status'), 'stopped');
     assert.match(await stoppedTurn.locator('.turn-stopped').innerText(), /Stopped before the answer was complete/);
+    const partialSeen = await stoppedTurn.locator('.answer-text').innerText();
+    assert.ok(partialSeen.length > 0, 'the text written before Stop stays on the page');
     assert.equal(await page.isVisible('#stop-button'), false);
     await setSettings(page, { maxTokens: '32', temperature: '0', repeatPenalty: '1.1' });
     await askWithEnter(page, 'How big is the main mirror?');
@@ -207,9 +213,36 @@ void test('answering: stream, sources, follow-up, regenerate, presets, range err
     ]);
     assert.equal(await page.locator('.turn').nth(2).getAttribute('data-status'), 'stopped');
     assert.equal(await page.locator('.turn').nth(2).locator('.turn-stopped').count(), 1, 'the stopped turn says so when reopened');
+    const partialSaved = await page.locator('.turn').nth(2).locator('.answer-text.answer-partial').innerText();
+    // The server may have kept a few more tokens than had reached the page when Stop was pressed.
+    assert.ok(partialSaved.startsWith(partialSeen.trimEnd()), `the reopened turn shows the partial answer: saw ${JSON.stringify(partialSeen.slice(0, 80))}, reopened ${JSON.stringify(partialSaved.slice(0, 80))}`);
+    assert.equal(await page.locator('.turn').nth(2).locator('.regenerate-button').isVisible(), true, 'a stopped answer can be regenerated');
     assert.equal(await page.inputValue('#setting-maxTokens'), '32', "the chat's last settings prefill the form");
     assert.equal(await page.getAttribute(`#chat-list a[data-chat-id="${chatId}"]`, 'aria-current'), 'page');
     await shot(page, 'reopened');
+
+    // Rename from the heading; markup in the title stays text (no dialog may open from it).
+    const evil = '<img src=x onerror="alert(1)"> Heron chat';
+    page.on('dialog', (d) => pageErrors.push(`unexpected dialog: ${d.message()}`));
+    await page.click('#rename-chat');
+    await page.fill('.rename-form input', evil);
+    await page.press('.rename-form input', 'Enter');
+    await page.waitForFunction((t) => document.getElementById('chat-title')?.textContent === t, evil);
+    assert.equal(await page.innerText(`#chat-list a[data-chat-id="${chatId}"]`), evil, 'the list shows the new title');
+    assert.equal(await page.locator('.rename-form').count(), 0);
+    await page.reload();
+    assert.equal(await page.innerText('#chat-title'), evil, 'the new title is kept');
+    assert.equal(await page.locator('main img').count(), 0, 'the title never became markup');
+    // An empty title is refused with a message; Escape leaves the title as it was.
+    await page.click('#rename-chat');
+    await page.fill('.rename-form input', '   ');
+    await page.press('.rename-form input', 'Enter');
+    await page.waitForSelector('.rename-error:not(:empty)');
+    assert.match(await page.innerText('.rename-error'), /empty/);
+    await shot(page, 'rename');
+    await page.press('.rename-form input', 'Escape');
+    assert.equal(await page.innerText('#chat-title'), evil);
+    page.removeAllListeners('dialog');
 
     // Delete the reopened chat (after the confirmation): back to a new chat, one chat listed.
     page.once('dialog', (d) => void d.accept());
@@ -217,6 +250,32 @@ void test('answering: stream, sources, follow-up, regenerate, presets, range err
     await page.waitForURL(`${baseUrl}/`);
     assert.equal(await page.locator('#chat-list li').count(), 1);
     assert.equal((await fetch(`${baseUrl}/api/chats/${chatId}`)).status, 404);
+
+    // Hundreds of chats: the list shows the newest 50 and grows with "Show more".
+    const store = new SqliteChatStore(path.join(svc.dataDir, 'chats.db'));
+    try {
+      for (let i = 0; i < 120; i++) store.create({ id: `seeded-${i}`, question: `Older chat number ${i}`, settings: DEFAULT_SETTINGS }, 1_000_000 + i);
+    } finally {
+      store.close();
+    }
+    await page.reload();
+    assert.equal(await page.locator('#chat-list li').count(), 50);
+    assert.equal(await page.innerText('#chat-list li:first-child a'), 'What does the booklet describe?', 'newest first');
+    for (const shown of [100, 121]) {
+      await page.click('#more-chats');
+      await page.waitForFunction((n) => document.querySelectorAll('#chat-list li').length === n, shown);
+    }
+    assert.equal(await page.isVisible('#more-chats'), false, 'no "Show more" once every chat is listed');
+    assert.equal(await page.innerText('#chat-list li:last-child a'), 'Older chat number 0');
+    // Rename an older chat from the list (its pencil), without opening it.
+    await page.click('#chat-list button.rename-chat[data-chat-id="seeded-3"]');
+    await page.fill('#chat-list .rename-form input', 'Renamed from the list');
+    await page.press('#chat-list .rename-form input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#chat-list a[data-chat-id="seeded-3"]')?.textContent === 'Renamed from the list');
+    assert.equal(page.url(), `${baseUrl}/`, 'renaming from the list does not open the chat');
+    await page.locator('#chat-list a[data-chat-id="seeded-3"]').scrollIntoViewIfNeeded();
+    await shot(page, 'chat-list');
+    assert.equal(((await (await fetch(`${baseUrl}/api/chats/seeded-3`)).json()) as { title: string }).title, 'Renamed from the list');
 
     // Busy: the worker answers a long question, another waits; the page's question is refused.
     const keepers = await holdWorkerBusy(baseUrl);

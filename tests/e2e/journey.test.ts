@@ -9,110 +9,24 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makePdf } from '../support/make-pdf.ts';
-import { testModels } from '../support/test-models.ts';
+import { ROOT, startE2eService, type E2eService } from '../support/e2e-service.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const READY_TIMEOUT_MS = 90_000;
 const STEP_TIMEOUT_MS = 90_000;
 const FACT = 'The secret launch code of the Zephyr project is PURPLE-OTTER-42.';
 const PDF_NAME = 'zephyr-facts.pdf';
 
-let child: ChildProcess | undefined;
-let output = '';
-let browser: Browser | undefined;
-let baseUrl = '';
-const tmpDirs: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function tmpDir(prefix: string): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
-  tmpDirs.push(dir);
-  return dir;
-}
-
-const tail = (): string => output.split('\n').slice(-60).join('\n');
-
-async function waitForReady(url: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (child?.exitCode !== null && child?.exitCode !== undefined) {
-      throw new Error(`the service exited with code ${child.exitCode} before it was ready; its output:\n${tail()}`);
-    }
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`GET /readyz was not 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); the service's output:\n${tail()}`);
-}
+let svc: E2eService | undefined;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
-  const models = testModels();
-  const port = await freePort();
-  const data = await tmpDir('docent-e2e-data-');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: data,
-    VECTORSTORE_DIR: await tmpDir('docent-e2e-vs-'),
-    INGEST_INBOX: path.join(data, 'inbox'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    LOG_LEVEL: 'warn',
-  };
-  // The all-in-one mode with its in-process bus and log: no broker settings leak in.
-  delete env.AMQP_URL;
-  delete env.KAFKA_BROKERS;
-  delete env.ANALYTICS_URL;
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-  baseUrl = `http://127.0.0.1:${port}`;
-  await waitForReady(baseUrl);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  svc = await startE2eService();
 });
 
 after(async () => {
-  await browser?.close();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await Promise.all(tmpDirs.map((d) => fsp.rm(d, { recursive: true, force: true })));
+  await svc?.close();
 });
 
 /** Reloads until `check` is true, bounded; returns the last page text for the failure message. */
@@ -126,15 +40,17 @@ async function reloadUntil(page: Page, check: () => Promise<boolean>, what: stri
 }
 
 void test('upload a PDF, ask about it with a streamed cited answer, vote, see it in analytics', async () => {
-  assert.ok(browser, 'browser started');
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  assert.ok(svc, 'service started');
+  const service = svc;
+  const { baseUrl } = service;
+  const page = await svc.browser.newPage({ viewport: { width: 1100, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   await fsp.mkdir(path.join(ROOT, 'test-results'), { recursive: true });
   try {
     // 1. Documents: upload the PDF and wait until it is ready.
-    const pdfPath = path.join(await tmpDir('docent-e2e-pdf-'), PDF_NAME);
+    const pdfPath = path.join(await service.tmpDir('docent-e2e-pdf-'), PDF_NAME);
     await fsp.writeFile(pdfPath, makePdf([`Zephyr project notes\n${FACT}\nThe project started in 2021.`, 'Appendix: nothing else of note.']));
     await page.goto(`${baseUrl}/documents`);
     await page.setInputFiles('#file', pdfPath);
@@ -149,7 +65,7 @@ void test('upload a PDF, ask about it with a streamed cited answer, vote, see it
       },
       PDF_NAME,
     );
-    assert.equal(await row.getAttribute('data-status'), 'ready', `ingest failed: ${await row.innerText()}\n${tail()}`);
+    assert.equal(await row.getAttribute('data-status'), 'ready', `ingest failed: ${await row.innerText()}\n${service.tail()}`);
     await page.screenshot({ path: path.join(ROOT, 'test-results/journey-documents.png'), fullPage: true });
 
     // 2. Ask: the answer streams in token by token, then the final answer with the PDF as a source.

@@ -19,6 +19,8 @@ const READY_TIMEOUT_MS = 90_000;
 
 export interface E2eService {
   baseUrl: string;
+  /** The service's DATA_DIR (its SQLite stores), for seeding data a test needs in bulk. */
+  dataDir: string;
   /** The last lines the service printed (for failure messages). */
   tail(): string;
   tmpDir(prefix: string): Promise<string>;
@@ -34,6 +36,16 @@ function freePort(): Promise<number> {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+/** Debian's Chromium, headless, with the flags this closed network needs (missing: a clear failure). */
+export function launchChromium(): Promise<Browser> {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
 
@@ -99,14 +111,10 @@ export async function startE2eService(env: Record<string, string> = {}): Promise
       if (Date.now() > deadline) throw new Error(`GET /readyz was not 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); the service's output:\n${tail()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   } catch (err) {
     await close();
     throw err;
   }
-  return { baseUrl, tail, tmpDir, browser, close };
+  return { baseUrl, dataDir: data, tail, tmpDir, browser, close };
 }
