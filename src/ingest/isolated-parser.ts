@@ -14,7 +14,9 @@
  * These are facts about the file (the same bytes do the same thing again), so they are not
  * retried; failing to start a child at all is an infrastructure error and stays retryable.
  *
- * A child costs ~0.3-0.6 s to start (tsx + imports); parsing a document already takes that long.
+ * A cold child costs ~0.2 s to start (Node + tsx) and, for a PDF, ~1.5 s more to load and set up
+ * pdf.js (several seconds on a busy machine): the ingest worker therefore hands over an already
+ * started and warmed child (`child`, from spare-parse-child.ts); without one, a child is forked here.
  *
  * Given `onPages`, a PDF is streamed (parse-protocol.ts): each batch of pages is handed to
  * `onPages` as the child sends it, one call at a time, and the child gets its next credit only when
@@ -22,41 +24,27 @@
  * the consumer's time, not the file's). If `onPages` rejects, the child is killed and the parse
  * rejects with that error. The parse resolves only after every `onPages` call has finished.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
 import type { DocumentParser, PageProgress, PagesSink } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
+import { ParseChildProcess, type ParseChildOptions } from './parse-child-process.ts';
 import { isParseReply, STREAM_WINDOW, type MoreCredit, type ParseRequest } from './parse-protocol.ts';
 import { ParseTimer } from './parse-timer.ts';
 
-export interface IsolatedParserOptions {
+export interface IsolatedParserOptions extends ParseChildOptions {
   /** Longest one parse may take (config PARSE_TIMEOUT_MS, default 120 000 ms). */
   timeoutMs?: number;
-  /** Heap limit of the parse child in MB. Default 1024. */
-  maxMemoryMb?: number;
-  /** Script the child runs; default src/bin/parse-child.ts. Tests point it at a misbehaving one. */
-  entry?: string;
+  /**
+   * An already started child to parse in (it serves this one document and is ended after it);
+   * default a child forked for this parse. Its own heap limit applies, not `maxMemoryMb`.
+   */
+  child?: ParseChildProcess;
 }
 
 export const DEFAULT_PARSE_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_MEMORY_MB = 1024;
 /** A child that has not loaded its code by then is not coming (an infrastructure problem). */
 const START_TIMEOUT_MS = 60_000;
-const DEFAULT_ENTRY = fileURLToPath(new URL('../bin/parse-child.ts', import.meta.url));
-/** Kept of the child's stderr for the crash message (the last lines say what happened). */
-const STDERR_KEEP = 8192;
-
-/**
- * Node options the child inherits: the TypeScript loader (tsx) and the like, but not the test
- * runner's flags, a debugger port or the parent's own heap size.
- */
-function childExecArgv(maxMemoryMb: number): string[] {
-  const keep = process.execArgv.filter((a) => !/^--(test|inspect|max-old-space-size|watch)/.test(a));
-  if (!keep.some((a) => a.includes('tsx'))) keep.push('--import', 'tsx');
-  return [...keep, `--max-old-space-size=${maxMemoryMb}`];
-}
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
@@ -86,29 +74,25 @@ export function parseIsolated(
   onPages?: PagesSink,
 ): Promise<ParsedDocument> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
-  const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   return new Promise<ParsedDocument>((resolve, reject) => {
     let settled = false;
     /** The child sent its final reply; its exit after that is expected. */
     let answered = false;
-    let stderr = '';
     /** `pages` messages received and not yet answered with a credit. */
     let unanswered = 0;
     /** The `onPages` calls, one after another. */
     let consumed: Promise<void> = Promise.resolve();
-    // The type lets the child load its parser before it says `ready` (parse-child.ts).
-    const child = fork(opts.entry ?? DEFAULT_ENTRY, [type], {
-      execArgv: childExecArgv(maxMemoryMb),
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    // The type lets a forked child load its parser before it says `ready` (parse-child.ts).
+    const handle = opts.child ?? new ParseChildProcess(type, opts);
+    const child = handle.process;
+    const maxMemoryMb = handle.maxMemoryMb;
     const finish = (err: Error | null, doc?: ParsedDocument): void => {
       if (settled) return;
       settled = true;
       clearTimeout(startTimer);
       parseTimer.stop();
       // The child has nothing left to do once it answered; after a timeout it may be stuck in a loop.
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      handle.kill();
       if (err) reject(err);
       else resolve(doc!);
     };
@@ -142,10 +126,6 @@ export function parseIsolated(
       });
       consumed.catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
     };
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => {
-      stderr = (stderr + d).slice(-STDERR_KEEP);
-    });
     child.on('message', (msg: unknown) => {
       if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
       if (msg.kind === 'ready') return start();
@@ -161,13 +141,18 @@ export function parseIsolated(
       finish(err);
     });
     child.on('error', (err) => finish(new AppError(`could not start the parser: ${err.message}`, { code: 'parser_spawn', retryable: true, cause: err })));
-    child.on('exit', (code, signal) => {
+    const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (answered) return;
       // stderr may still hold the last words of a crash; let it drain before judging.
-      const judge = (): void => finish(crashError(code, signal, stderr, maxMemoryMb));
+      const judge = (): void => finish(crashError(code, signal, handle.stderr, maxMemoryMb));
       if (child.stderr && !child.stderr.readableEnded) child.stderr.once('end', judge);
       else judge();
-    });
+    };
+    child.on('exit', exited);
+    // A child handed over after it died (its exit already seen) gives no second `exit` event.
+    if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
+    // A warmed child said `ready` before this parse began listening.
+    else if (handle.ready) start();
   });
 }
 

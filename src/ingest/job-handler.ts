@@ -36,6 +36,8 @@ export interface IngestHandlerDeps {
   parseTimeoutMs?: number;
   /** The parse step; default a child process per document. */
   parser?: DocumentParser;
+  /** The isolated parser for all but plain text (the worker's warm spare child; pipeline.ts). */
+  childParser?: DocumentParser;
   /** Where the live index lives and how to open a fresh store: what a `reindex` job needs. */
   reindex?: Pick<ReindexDeps, 'indexDir' | 'openStore'>;
 }
@@ -75,6 +77,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
         onProgress: (p) => events.progress(p),
         ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
         ...(deps.parser === undefined ? {} : { parser: deps.parser }),
+        ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
       });
       // The new version is announced before `ready`, so readers start loading it first.
       await announceIndex(deps, job);

@@ -110,14 +110,38 @@ async function readPages(
   return { total: total === Infinity ? 0 : total, pages, withText };
 }
 
+/** A valid one-page PDF with a line of Helvetica text (a standard font: nothing embedded). */
+function onePagePdf(): Uint8Array {
+  const text = 'BT /F1 12 Tf 72 720 Td (warm up the reader) Tj ET';
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(out);
+}
+
 /**
- * Loads pdf.js and lets it open a (deliberately empty) document once: its first document costs
- * ~1 s of set-up that later ones do not pay. A parse child does this before it says `ready`.
+ * Loads pdf.js and lets it read the text of a one-page document once: its first document costs
+ * ~1 s of set-up (and its first text extraction some more) that later ones do not pay. A parse
+ * child does this before it says `ready`, so a warmed child reads the first pages of a real file
+ * at once.
  */
 export async function warmPdfReader(): Promise<void> {
   const { PDFParse, VerbosityLevel } = await import('pdf-parse');
-  const parser = new PDFParse({ data: new TextEncoder().encode('%PDF-1.4\n%%EOF\n'), verbosity: VerbosityLevel.ERRORS });
-  await parser.getText().catch(() => undefined); // refused, as expected: only the set-up mattered
+  const parser = new PDFParse({ data: onePagePdf(), verbosity: VerbosityLevel.ERRORS });
+  await parser.getText().catch(() => undefined); // a failure here only means a colder first file
   await parser.destroy().catch(() => undefined);
 }
 

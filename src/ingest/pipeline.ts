@@ -55,8 +55,13 @@ export interface IngestDeps {
   onProgress?: (p: IngestProgress) => void;
   /** Longest one parse may take (config PARSE_TIMEOUT_MS). Default 120 000 ms. */
   parseTimeoutMs?: number;
-  /** Runs the parse step; default a child process per document (isolated-parser.ts). */
+  /** Runs the parse step for every type (tests); default: plain text here, the rest in `childParser`. */
   parser?: DocumentParser;
+  /**
+   * The isolated parser for every type but plain text: the ingest worker's warm spare child
+   * (spare-parse-child.ts); default a child forked per document (isolated-parser.ts).
+   */
+  childParser?: DocumentParser;
   /**
    * Save a new index version after adding the document. Default true; a re-index adds every
    * document to a fresh store first and saves once at the end.
@@ -101,7 +106,7 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   // costs more than embedding a small file (bench:ingest), so text is read in-process.
   const parse =
     deps.parser ??
-    (type === 'text/plain' ? parseTextHere : isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs }));
+    (type === 'text/plain' ? parseTextHere : (deps.childParser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs })));
 
   const chunkPages = createChunker({ documentId: job.documentId, documentName: job.name, mediaType: type }, chunking);
   const chunks: ChunkRecord[] = [];

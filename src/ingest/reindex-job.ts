@@ -48,6 +48,8 @@ export interface ReindexDeps {
   maxAttempts: number;
   parseTimeoutMs?: number;
   parser?: DocumentParser;
+  /** The isolated parser for all but plain text (pipeline.ts). */
+  childParser?: DocumentParser;
 }
 
 const STAGING_PREFIX = '.reindex-';
@@ -110,6 +112,7 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
           onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
           ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
           ...(deps.parser === undefined ? {} : { parser: deps.parser }),
+          ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
         });
         done.push({ documentId: doc.documentId, ...r });
       } catch (err) {

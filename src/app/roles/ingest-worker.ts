@@ -5,12 +5,16 @@
  */
 import { QUEUES } from '../../contracts/names.ts';
 import { createIngestHandler } from '../../ingest/job-handler.ts';
+import { SpareParser } from '../../ingest/spare-parse-child.ts';
 import type { Runtime } from '../runtime.ts';
 
 const MAX_ATTEMPTS = 3;
 
 export async function startIngestWorker(rt: Runtime): Promise<void> {
   const log = rt.logger.child({ component: 'ingest-worker' });
+  // The spare parse child warms up while the model and index load; closed after the consumer.
+  const parsers = new SpareParser({ timeoutMs: rt.config.ingest.parseTimeoutMs, logger: log.child({ component: 'parse-spare' }) });
+  rt.closer.add('spare parse child', () => parsers.close());
   const [{ bus }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder(), rt.store()]);
   const handler = createIngestHandler({
     bus,
@@ -20,6 +24,7 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     maxAttempts: MAX_ATTEMPTS,
     logger: log,
     parseTimeoutMs: rt.config.ingest.parseTimeoutMs,
+    childParser: parsers.parse,
     reindex: { indexDir: rt.config.paths.vectorstore, openStore: (dir) => rt.openStoreAt(dir) },
   });
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: MAX_ATTEMPTS });

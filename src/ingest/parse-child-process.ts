@@ -1,0 +1,77 @@
+/**
+ * One forked parse child (src/bin/parse-child.ts, parse-protocol.ts) from the moment it is started:
+ * whether it has said `ready` (its parser is loaded and warmed), whether it is still alive, and the
+ * tail of its stderr (the last words of a crash). Forking is separate from parsing so a child can be
+ * started ahead of the document it will read (spare-parse-child.ts) and handed to parseIsolated
+ * later; a child still serves exactly one document.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isParseReply } from './parse-protocol.ts';
+
+export const DEFAULT_MAX_MEMORY_MB = 1024;
+const DEFAULT_ENTRY = fileURLToPath(new URL('../bin/parse-child.ts', import.meta.url));
+/** Kept of the child's stderr for the crash message (the last lines say what happened). */
+const STDERR_KEEP = 8192;
+
+export interface ParseChildOptions {
+  /** Heap limit of the child in MB. Default 1024. */
+  maxMemoryMb?: number;
+  /** Script the child runs; default src/bin/parse-child.ts. Tests point it at a misbehaving one. */
+  entry?: string;
+}
+
+/**
+ * Node options the child inherits: the TypeScript loader (tsx) and the like, but not the test
+ * runner's flags, a debugger port or the parent's own heap size.
+ */
+function childExecArgv(maxMemoryMb: number): string[] {
+  const keep = process.execArgv.filter((a) => !/^--(test|inspect|max-old-space-size|watch)/.test(a));
+  if (!keep.some((a) => a.includes('tsx'))) keep.push('--import', 'tsx');
+  return [...keep, `--max-old-space-size=${maxMemoryMb}`];
+}
+
+export class ParseChildProcess {
+  readonly process: ChildProcess;
+  readonly maxMemoryMb: number;
+  private readyNow = false;
+  private stderrTail = '';
+
+  /** Forks the child; `preload` is the media type whose parser it loads before it says `ready`. */
+  constructor(preload: string, opts: ParseChildOptions = {}) {
+    this.maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
+    this.process = fork(opts.entry ?? DEFAULT_ENTRY, [preload], {
+      execArgv: childExecArgv(this.maxMemoryMb),
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.process.on('message', (msg: unknown) => {
+      if (isParseReply(msg) && msg.kind === 'ready') this.readyNow = true;
+    });
+    // Without a listener an error (spawn failure) would be thrown; its users judge it themselves.
+    this.process.on('error', () => undefined);
+    this.process.stderr?.setEncoding('utf8');
+    this.process.stderr?.on('data', (d: string) => {
+      this.stderrTail = (this.stderrTail + d).slice(-STDERR_KEEP);
+    });
+  }
+
+  /** It has said `ready`: a request sent now is read at once. */
+  get ready(): boolean {
+    return this.readyNow;
+  }
+
+  /** Not known to have exited (a death is noticed when Node sees the exit). */
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null && this.process.connected;
+  }
+
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  /** Ends the child at once (no-op when it is gone). */
+  kill(): void {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+  }
+}
