@@ -52,9 +52,15 @@ export class Runtime {
     });
   }
 
-  embedder(): Promise<Embedder> {
+  /**
+   * The process's one embedder. `bulk` (the ingest role) keeps onnxruntime's spinning threads for
+   * back-to-back runs; otherwise the threads sleep between the short query embeddings so they do
+   * not take the cores from generation. The first caller decides: in the all-in-one process the
+   * ingest role starts before the answer worker and the web.
+   */
+  embedder(use: 'bulk' | 'queries' = 'queries'): Promise<Embedder> {
     return this.once('embedder', async () => {
-      const e = await createOnnxEmbedder(this.config.models.embed, { threads: this.config.models.threads });
+      const e = await createOnnxEmbedder(this.config.models.embed, { threads: this.config.models.threads, spinWait: use === 'bulk' });
       this.closer.add('embedder', () => e.close());
       this.logger.info({ model: e.modelName, modelId: e.modelId, dimensions: e.dimensions }, 'embedding model loaded');
       return e;

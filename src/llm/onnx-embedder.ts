@@ -29,6 +29,13 @@ export interface OnnxEmbedderOptions {
   threads?: number;
   /** Texts per inference run. Default 1 (see the header for why). */
   batchSize?: number;
+  /**
+   * Let the inference threads spin between runs (onnxruntime's default). Right for bulk embedding,
+   * where runs follow each other; wrong where a query embedding is followed by generation in the
+   * same process: the spinning threads then take the cores from the chat model (measured with
+   * bench:answer: first token added 50 ms spinning, 21 ms not). Default true.
+   */
+  spinWait?: boolean;
 }
 
 class OnnxEmbedder implements Embedder {
@@ -118,6 +125,7 @@ export async function createOnnxEmbedder(dir: string, opts: OnnxEmbedderOptions 
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    ...(opts.spinWait === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   try {
     const modelId = (await sha256File(files.model)).slice(0, 16);

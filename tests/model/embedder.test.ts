@@ -71,6 +71,19 @@ void describe('onnx embedder (bge-small-en-v1.5 test model)', () => {
     }
   });
 
+  void it('gives the same vectors with sleeping threads (the query-serving processes)', async () => {
+    const sleeping = await createOnnxEmbedder(testModels().embed, { threads: 2, spinWait: false });
+    try {
+      const text = 'The ferry to the outer islands leaves from the south pier.';
+      const [a, b] = [await embedder.embedQuery(text), await sleeping.embedQuery(text)];
+      assert.equal(a.length, b.length);
+      const cos = a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
+      assert.ok(cos > 0.9999, `cosine ${cos}`);
+    } finally {
+      await sleeping.close();
+    }
+  });
+
   void it('truncates inputs longer than the model limit instead of failing', async () => {
     const [v] = await embedder.embedDocuments(['word '.repeat(3000)]);
     assert.equal(v?.length, 384);

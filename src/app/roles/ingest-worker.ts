@@ -15,7 +15,7 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
   // The spare parse child warms up while the model and index load; closed after the consumer.
   const parsers = new SpareParser({ timeoutMs: rt.config.ingest.parseTimeoutMs, logger: log.child({ component: 'parse-spare' }) });
   rt.closer.add('spare parse child', () => parsers.close());
-  const [{ bus }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder(), rt.store()]);
+  const [{ bus }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.store()]);
   const handler = createIngestHandler({
     bus,
     embedder,
