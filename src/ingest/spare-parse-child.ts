@@ -33,6 +33,13 @@ import { ParseChildProcess } from './parse-child-process.ts';
  */
 export const MIN_FREE_MB = 1024;
 const FIRST_RETRY_MS = 1000;
+/**
+ * The parse children of the ingest worker run at this nice level. The embedder wants every core
+ * while a document streams in, and its onnxruntime threads lose whole time slices when a child
+ * takes one; a PDF's text costs pdf.js far less CPU than its embedding, so a child at a lower
+ * priority still keeps ahead of the embedder (it may read at most a few batches ahead anyway).
+ */
+const PARSE_CHILD_NICE = 10;
 const MAX_RETRY_MS = 60_000;
 /** What the spare preloads: the one parser worth warming ahead of the file. */
 const PRELOAD_TYPE = 'application/pdf';
@@ -131,6 +138,7 @@ export class SpareParser {
     }
     this.started++;
     this.spare = child;
+    lowerPriority(child, this.opts.logger);
     const onMessage = (): void => {
       if (child.ready) this.retryMs = FIRST_RETRY_MS;
     };
@@ -159,5 +167,15 @@ export class SpareParser {
       this.replenish();
     }, wait);
     this.retryTimer.unref();
+  }
+}
+
+function lowerPriority(child: ParseChildProcess, logger: Logger | undefined): void {
+  const pid = child.process.pid;
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, PARSE_CHILD_NICE);
+  } catch (err) {
+    logger?.debug({ err }, 'could not lower the parse child\'s priority');
   }
 }
