@@ -5,6 +5,7 @@
  * no spare; and nothing is left running after close(). Processes are counted from the OS (the
  * children of this test process), not from the pool's own bookkeeping.
  */
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
@@ -57,6 +58,7 @@ void test('a parse takes the warmed spare, which serves that one document, and a
   await p.ready();
   const first = p.current!;
   assert.ok(first.ready, 'the spare has loaded and warmed its parser');
+  assert.equal(os.getPriority(first.process.pid), 10, 'the parse child runs below the embedder\'s priority');
   const firstPid = first.process.pid!;
 
   const parsing = p.parse(pdf(), 'application/pdf');
