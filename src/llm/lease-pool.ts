@@ -2,8 +2,8 @@
  * A fixed set of resources leased one caller at a time (context sequences of the chat model).
  * Callers beyond the pool size wait in FIFO order; a waiter whose AbortSignal fires leaves the
  * queue at once, and closing the pool rejects everyone still waiting. Which free item a caller
- * gets is the pool's `pick` (default: the longest free), so the chat model can spread its
- * callers over its contexts.
+ * gets is the caller's `pick` (default: the longest free), so the chat model can choose a
+ * sequence by context and cached prompt.
  */
 import { AppError } from '../errors.ts';
 
@@ -19,11 +19,7 @@ export class LeasePool<T> {
   private readonly waiters: Waiter<T>[] = [];
   private closed = false;
 
-  /** `pick` chooses among the free items (never called with none) and returns an index into them. */
-  constructor(
-    items: T[],
-    private readonly pick: (free: readonly T[]) => number = () => 0,
-  ) {
+  constructor(items: T[]) {
     this.free = [...items];
   }
 
@@ -37,8 +33,8 @@ export class LeasePool<T> {
     return this.waiters.length;
   }
 
-  /** `pick`, when given, chooses for this call instead of the pool's own. */
-  acquire(signal?: AbortSignal, pick: (free: readonly T[]) => number = this.pick): Promise<T> {
+  /** `pick` chooses among the free items (never called with none) and returns an index into them. */
+  acquire(signal?: AbortSignal, pick: (free: readonly T[]) => number = () => 0): Promise<T> {
     if (this.closed) return Promise.reject(new AppError('the pool is closed', { code: 'closed' }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.free.length > 0) {

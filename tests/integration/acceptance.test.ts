@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { acceptanceFlow } from '../support/acceptance-flow.ts';
-import { brokerUrls } from '../support/brokers-env.ts';
+import { brokerRoleEnv } from '../support/brokers-env.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 
 const procs: RoleProcess[] = [];
@@ -18,16 +18,12 @@ let base: string;
 let tmp: string;
 
 before(async () => {
-  const { amqpUrl, kafkaBrokers } = brokerUrls();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-accept-'));
   const prefix = `t${randomBytes(4).toString('hex')}.`;
   const [webPort, analyticsPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${webPort}`;
   const common = {
-    AMQP_URL: amqpUrl,
-    AMQP_PREFIX: prefix,
-    KAFKA_BROKERS: kafkaBrokers,
-    KAFKA_PREFIX: prefix,
+    ...brokerRoleEnv(prefix),
     ...testRoleEnv(path.join(tmp, 'vectorstore')),
   };
   const analytics = startRole('analytics', 'analytics.ts', { ...common, DATA_DIR: path.join(tmp, 'analytics'), ANALYTICS_PORT: String(analyticsPort) });

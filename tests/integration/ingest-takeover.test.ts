@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { brokerUrls } from '../support/brokers-env.ts';
+import { brokerRoleEnv } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { makePdf } from '../support/make-pdf.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
@@ -31,16 +31,12 @@ const PAGES = Array.from({ length: 150 }, (_, i) =>
 PAGES[33] = 'The almanac records that the Qorvath fog bell was cast in 1911 by the foundry of Ansel Reeve.';
 
 before(async () => {
-  const { amqpUrl, kafkaBrokers } = brokerUrls();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-takeover-'));
   prefix = `t${randomBytes(4).toString('hex')}.`;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const common = {
-    AMQP_URL: amqpUrl,
-    AMQP_PREFIX: prefix,
-    KAFKA_BROKERS: kafkaBrokers,
-    KAFKA_PREFIX: prefix,
+    ...brokerRoleEnv(prefix),
     ...testRoleEnv(path.join(tmp, 'vectorstore')),
     EMBED_BATCH: '4',
     CHUNK_SIZE: '300',

@@ -5,3 +5,9 @@ export function brokerUrls(): { amqpUrl: string; kafkaBrokers: string } {
     kafkaBrokers: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
   };
 }
+
+/** The broker settings of a role process on the real brokers, its queues and topics under `prefix`. */
+export function brokerRoleEnv(prefix: string): Record<string, string> {
+  const { amqpUrl, kafkaBrokers } = brokerUrls();
+  return { AMQP_URL: amqpUrl, AMQP_PREFIX: prefix, KAFKA_BROKERS: kafkaBrokers, KAFKA_PREFIX: prefix };
+}

@@ -38,19 +38,20 @@ void describe('planContexts', () => {
 
 void describe('LeasePool pick', () => {
   void it('hands out the free item the pick chooses, and a released item goes to the longest waiter', async () => {
-    const pool = new LeasePool(['a1', 'a2', 'b1', 'b2'], (free) => {
-      // Prefer the group with the most free items (the chat model's "least busy context").
+    const pool = new LeasePool(['a1', 'a2', 'b1', 'b2']);
+    // Prefer the group with the most free items (the chat model's "least busy context").
+    const pick = (free: readonly string[]) => {
       const freeIn = (g: string) => free.filter((x) => x.startsWith(g)).length;
       const group = freeIn('a') >= freeIn('b') ? 'a' : 'b';
       return free.findIndex((x) => x.startsWith(group));
-    });
-    const first = await pool.acquire();
-    const second = await pool.acquire();
+    };
+    const first = await pool.acquire(undefined, pick);
+    const second = await pool.acquire(undefined, pick);
     assert.notEqual(first[0], second[0], `two callers land in different groups (${first}, ${second})`);
-    await pool.acquire();
-    await pool.acquire();
+    await pool.acquire(undefined, pick);
+    await pool.acquire(undefined, pick);
     assert.equal(pool.available, 0);
-    const waiting = pool.acquire();
+    const waiting = pool.acquire(undefined, pick);
     pool.release(second);
     assert.equal(await waiting, second);
   });
