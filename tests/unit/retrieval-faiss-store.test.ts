@@ -4,34 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { AppError } from '../../src/errors.ts';
-import type { ChunkRecord, IndexManifest, VectorStore } from '../../src/ports/vector-store.ts';
+import type { ChunkRecord, VectorStore } from '../../src/ports/vector-store.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { hashEmbed } from '../support/fake-embedder.ts';
+import { faissStoreFixture, TEST_MANIFEST as MANIFEST } from '../support/faiss-store-fixture.ts';
 
-const MANIFEST: IndexManifest = { embedModelId: 'fake-hash-0000001', embedModelName: 'fake', dimensions: 384, chunkSize: 1000, chunkOverlap: 150 };
-const dirs: string[] = [];
-const stores: VectorStore[] = [];
-
-after(async () => {
-  for (const s of stores) await s.close();
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-faiss-'));
-  dirs.push(d);
-  return d;
-}
-
-async function open(dir: string, manifest: IndexManifest = MANIFEST): Promise<VectorStore> {
-  const s = await openFaissStore({ dir, manifest });
-  stores.push(s);
-  return s;
-}
+const { tempDir, open } = faissStoreFixture('docent-faiss-');
 
 function doc(id: string, texts: string[]): { chunks: ChunkRecord[]; vectors: number[][] } {
   const documentId = id.repeat(64).slice(0, 64);
@@ -140,7 +121,7 @@ void test('an index built with another embedding model or dimension is refused, 
     });
   }
   // Chunker settings may differ: search stays valid.
-  const s2 = await open(dir, { ...MANIFEST, chunkSize: 500 });
+  const s2 = await open(dir, { manifest: { ...MANIFEST, chunkSize: 500 } });
   assert.equal(s2.size, 6);
 });
 

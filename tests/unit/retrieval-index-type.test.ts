@@ -5,29 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
-import type { ChunkRecord, IndexManifest, VectorStore } from '../../src/ports/vector-store.ts';
-import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
+import type { ChunkRecord, VectorStore } from '../../src/ports/vector-store.ts';
 import { HNSW_MIN_SEARCH_DEPTH, searchDepth, storedIndexType, type IndexType } from '../../src/retrieval/index-kind.ts';
 import { hashEmbed } from '../support/fake-embedder.ts';
+import { faissStoreFixture } from '../support/faiss-store-fixture.ts';
 
-const MANIFEST: IndexManifest = { embedModelId: 'fake-hash-0000001', embedModelName: 'fake', dimensions: 384, chunkSize: 1000, chunkOverlap: 150 };
-const dirs: string[] = [];
-const stores: VectorStore[] = [];
-
-after(async () => {
-  for (const s of stores) await s.close();
-  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
-});
-
-async function open(dir: string, indexType: IndexType): Promise<VectorStore> {
-  const s = await openFaissStore({ dir, manifest: MANIFEST, indexType });
-  stores.push(s);
-  return s;
-}
+const fixture = faissStoreFixture('docent-hnsw-');
+const open = (dir: string, indexType: IndexType): Promise<VectorStore> => fixture.open(dir, { indexType });
 
 const docId = (d: number) => `doc-${d}-`.padEnd(64, '0');
 
@@ -58,8 +45,7 @@ void test('INDEX_TYPE: flat by default, hnsw accepted, anything else refused nam
 });
 
 void test('an hnsw store finds what a flat store finds, returns k hits, and forgets a removed document', async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-hnsw-'));
-  dirs.push(dir);
+  const dir = await fixture.tempDir();
   const s = await open(dir, 'hnsw');
   const all = docs(40);
   for (const d of all) await s.addDocument(d.chunks, d.vectors);
@@ -82,8 +68,7 @@ void test('an hnsw store finds what a flat store finds, returns k hits, and forg
 });
 
 void test('the manifest records the type; opening with another INDEX_TYPE rebuilds from the kept vectors', async () => {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-hnsw-'));
-  dirs.push(dir);
+  const dir = await fixture.tempDir();
   const flat = await open(dir, 'flat');
   for (const d of docs(10)) await flat.addDocument(d.chunks, d.vectors);
   const v1 = await flat.save();
