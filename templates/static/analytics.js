@@ -54,21 +54,27 @@ const base = (yTitle) => ({
   scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
 });
 
+/**
+ * Two bar series side by side, each given as [label, values]: the first solid blue, the second
+ * orange with stripes, so the pair reads apart without colour.
+ */
+const pairedBars = (labels, [firstLabel, first], [secondLabel, second], options) => ({
+  type: 'bar',
+  data: {
+    labels,
+    datasets: [
+      { label: firstLabel, data: first, backgroundColor: BLUE, borderColor: BLUE, borderWidth: 1 },
+      { label: secondLabel, data: second, backgroundColor: pattern(ORANGE, 'stripes'), borderColor: ORANGE, borderWidth: 1 },
+    ],
+  },
+  options,
+});
+
 /** The stage the latency-over-time chart shows; kept across the panel's refreshes. */
 let latencyStage = 'total';
 
 const builders = {
-  latency: (d) => ({
-    type: 'bar',
-    data: {
-      labels: d.labels,
-      datasets: [
-        { label: 'p50 (median)', data: d.p50, backgroundColor: BLUE, borderColor: BLUE, borderWidth: 1 },
-        { label: 'p95', data: d.p95, backgroundColor: pattern(ORANGE, 'stripes'), borderColor: ORANGE, borderWidth: 1 },
-      ],
-    },
-    options: base('milliseconds'),
-  }),
+  latency: (d) => pairedBars(d.labels, ['p50 (median)', d.p50], ['p95', d.p95], base('milliseconds')),
   satisfaction: (d) => {
     const o = base('votes');
     o.scales.y.stacked = true;
@@ -114,17 +120,7 @@ const builders = {
     const o = base('count');
     o.scales.y.ticks = { precision: 0 };
     o.scales.x = { title: { display: true, text: 'AFINN comparative score (0 = neutral)' } };
-    return {
-      type: 'bar',
-      data: {
-        labels: d.labels,
-        datasets: [
-          { label: 'Questions', data: d.questions, backgroundColor: BLUE, borderColor: BLUE, borderWidth: 1 },
-          { label: 'Answers', data: d.answers, backgroundColor: pattern(ORANGE, 'stripes'), borderColor: ORANGE, borderWidth: 1 },
-        ],
-      },
-      options: o,
-    };
+    return pairedBars(d.labels, ['Questions', d.questions], ['Answers', d.answers], o);
   },
   'satisfaction-sentiment': (d) => {
     const o = base('satisfaction %');
