@@ -3,9 +3,7 @@
  * is there. Called inside the store's transaction, so buckets, events and offsets commit together.
  */
 import type Database from 'better-sqlite3';
-import { Aggregator, STAGE_COLUMNS, STAGES, type AnswerFacts, type Stage } from './buckets.ts';
-
-const stem = (stage: Stage): string => STAGE_COLUMNS[stage].replace(/_ms$/, '');
+import { Aggregator, STAGES, stageStem as stem, type AnswerFacts } from './buckets.ts';
 
 export type BucketWriter = (agg: Aggregator) => void;
 

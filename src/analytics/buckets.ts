@@ -33,6 +33,8 @@ export const STAGE_COLUMNS = {
 } as const;
 export type Stage = keyof typeof STAGE_COLUMNS;
 export const STAGES = Object.keys(STAGE_COLUMNS) as Stage[];
+/** The stem of a stage's bucket columns (`min_<stem>`, `max_<stem>`): its answers column without `_ms`. */
+export const stageStem = (stage: Stage): string => STAGE_COLUMNS[stage].replace(/_ms$/, '');
 
 export const SENTIMENT_SCALE = 1e6;
 export const TPS_SCALE = 1e3;

@@ -13,12 +13,12 @@ import Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
 import { answerQueries, type AnswerQueries } from './answer-queries.ts';
+import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
 import { backfillBuckets } from './bucket-writer.ts';
 import { MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
-import { tokensPerSecond } from './throughput.ts';
 
 /** Where a record came from; stored with the event it carried. */
 export interface ConsumedOffset {
@@ -139,17 +139,7 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   constructor(db: Database.Database) {
     this.db = db;
     this.claim = db.prepare('INSERT INTO processed_events (event_id, kind, processed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-    this.insertAnswer = db.prepare(
-      `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
-         queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
-         prompt_tokens, completion_tokens, tokens_per_second,
-         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings)
-       VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
-         @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
-         @promptTokens, @completionTokens, @tokensPerSecond,
-         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings)
-       ON CONFLICT DO NOTHING`,
-    );
+    this.insertAnswer = db.prepare(INSERT_ANSWER_SQL);
     this.upsertVote = db.prepare(
       `INSERT INTO votes (answer_id, vote, event_id, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (answer_id) DO UPDATE SET vote = excluded.vote, event_id = excluded.event_id, at = excluded.at
@@ -288,31 +278,4 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private writeOffset(o: ConsumedOffset): void {
     this.saveOffset.run(o.topic, o.partition, BigInt(o.offset));
   }
-}
-
-function answerRow(e: QaEvent, s: QaSentiment): Record<string, unknown> {
-  return {
-    eventId: e.eventId,
-    answerId: e.answerId,
-    chatId: e.chatId,
-    question: e.question,
-    answer: e.answer,
-    worker: e.worker,
-    model: e.model,
-    queueWaitMs: e.timings.queueWaitMs,
-    retrievalMs: e.timings.retrievalMs,
-    firstTokenMs: e.timings.firstTokenMs,
-    generationMs: e.timings.generationMs,
-    totalMs: e.timings.totalMs,
-    promptTokens: e.tokens.prompt,
-    completionTokens: e.tokens.completion,
-    tokensPerSecond: tokensPerSecond(e.tokens.completion, e.timings.generationMs),
-    questionScore: s.question.score,
-    questionComparative: s.question.comparative,
-    answerScore: s.answer.score,
-    answerComparative: s.answer.comparative,
-    at: e.at,
-    sources: JSON.stringify(e.sources),
-    settings: JSON.stringify(e.settings),
-  };
 }
