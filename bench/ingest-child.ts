@@ -6,12 +6,15 @@
  * warm before the clock starts, and before the baseline runs the next spare has finished warming up,
  * so its start-up falls inside the pipeline's time and never the baseline's), then embeds the
  * very same chunk batches with the embedder alone (recorded as the pipeline made them: same texts,
- * same batch boundaries, same order). Both per document, alternating, so load from other processes
- * hits both alike. The baseline runs alone: in the pipeline the embedder shares the cores with the
- * parse child (a PDF is parsed while it is embedded), which is part of what the ratio measures.
+ * same batch boundaries, same order). Each file is ingested <rounds> times (the job is idempotent:
+ * a round replaces the document's chunks), and pipeline and baseline alternate in ABBA order
+ * (pipeline first in even rounds, baseline first in odd ones), so a drift in the shared host's speed
+ * hits both alike; every round gives one paired ratio. The baseline runs alone: in the pipeline the
+ * embedder shares the cores with the parse child (a PDF is parsed while it is embedded), which is
+ * part of what the ratio measures.
  * Prints one JSON line on stdout.
  *
- * Usage: tsx bench/ingest-child.ts <model dir> <embed threads> <embed batch> <file>...
+ * Usage: tsx bench/ingest-child.ts <model dir> <embed threads> <embed batch> <rounds> <file>...
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -27,8 +30,9 @@ import type { Embedder } from '../src/ports/embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 
 applyNativeThreadingDefaults();
-const [modelDir, threadsArg, batchArg, ...files] = process.argv.slice(2);
-if (!modelDir || !threadsArg || !batchArg || files.length === 0) throw new Error('usage: ingest-child.ts <model dir> <threads> <batch> <file>...');
+const [modelDir, threadsArg, batchArg, roundsArg, ...files] = process.argv.slice(2);
+if (!modelDir || !threadsArg || !batchArg || !roundsArg || files.length === 0) throw new Error('usage: ingest-child.ts <model dir> <threads> <batch> <rounds> <file>...');
+const rounds = Math.max(1, Number(roundsArg));
 const chunking = { size: 1000, overlap: 150, embedBatch: Number(batchArg) };
 
 const embedder = await createOnnxEmbedder(modelDir, { threads: Number(threadsArg) });
@@ -71,6 +75,8 @@ try {
   let maxRssKb = 0;
   /** Where the pipeline's time goes: ms per progress stage (parsing includes the parse child's start). */
   const stageMs: Record<string, number> = {};
+  /** raw / pipeline for every (file, round): their median is steadier than the ratio of sums. */
+  const pairedRatios: number[] = [];
   for (const file of files) {
     const bytes = await fs.readFile(file);
     const job: IngestJob = {
@@ -82,31 +88,57 @@ try {
       mediaType: detectMediaType(bytes, path.basename(file)),
       size: bytes.length,
     };
-    batches = [];
-    firstEmbedAt = null;
-    let t = performance.now();
-    let stage = 'parsing';
-    let stageAt = t;
-    const onProgress = (p: { stage: string }) => {
-      if (p.stage === stage) return;
-      const now = performance.now();
-      stageMs[stage] = (stageMs[stage] ?? 0) + now - stageAt;
-      [stage, stageAt] = [p.stage, now];
+    /** The pipeline's batches in the first round: what every baseline embeds. */
+    let recorded: string[][] = [];
+    const pipeline = async (first: boolean): Promise<number> => {
+      batches = [];
+      firstEmbedAt = null;
+      const t = performance.now();
+      let stage = 'parsing';
+      let stageAt = t;
+      const onProgress = (p: { stage: string }) => {
+        if (p.stage === stage) return;
+        const now = performance.now();
+        stageMs[stage] = (stageMs[stage] ?? 0) + now - stageAt;
+        [stage, stageAt] = [p.stage, now];
+      };
+      const r = await ingestDocument(job, { embedder: recording, store, chunking, parseTimeoutMs: 600_000, childParser: parsers.parse, onProgress });
+      const ms = performance.now() - t;
+      if (firstEmbedAt !== null) firstEmbedMs += firstEmbedAt - t;
+      // Peak of the ingest process itself (the parse child is a separate process), before the baseline.
+      maxRssKb = Math.max(maxRssKb, process.resourceUsage().maxRSS);
+      if (first) {
+        recorded = batches;
+        pages += r.pages ?? 0;
+        chunks += r.chunks;
+      }
+      // The worker's next spare warms up after the parse; the baseline must not share the cores with it.
+      await parsers.ready();
+      return ms;
     };
-    const r = await ingestDocument(job, { embedder: recording, store, chunking, parseTimeoutMs: 600_000, childParser: parsers.parse, onProgress });
-    pipelineMs += performance.now() - t;
-    if (firstEmbedAt !== null) firstEmbedMs += firstEmbedAt - t;
-    // Peak of the ingest process itself (the parse child is a separate process), before the baseline.
-    maxRssKb = Math.max(maxRssKb, process.resourceUsage().maxRSS);
-    pages += r.pages ?? 0;
-    chunks += r.chunks;
-    // The worker's next spare warms up during the pipeline; the baseline must not share the cores with it.
-    await parsers.ready();
-    t = performance.now();
-    for (const texts of batches) await embedder.embedDocuments(texts);
-    rawMs += performance.now() - t;
+    const raw = async (): Promise<number> => {
+      const t = performance.now();
+      for (const texts of recorded) await embedder.embedDocuments(texts);
+      return performance.now() - t;
+    };
+    for (let round = 0; round < rounds; round++) {
+      let p: number;
+      let b: number;
+      if (round % 2 === 0) {
+        p = await pipeline(round === 0);
+        b = await raw();
+      } else {
+        b = await raw();
+        p = await pipeline(false);
+      }
+      pipelineMs += p;
+      rawMs += b;
+      pairedRatios.push(b / p);
+    }
   }
-  process.stdout.write(`${JSON.stringify({ files: files.length, pages, chunks, pipelineMs, rawMs, embedCallsMs, firstEmbedMs, maxRssKb, stageMs, model: embedder.modelName })}\n`);
+  const perRound = (ms: number): number => ms / rounds;
+  for (const k of Object.keys(stageMs)) stageMs[k] = perRound(stageMs[k]!);
+  process.stdout.write(`${JSON.stringify({ files: files.length, rounds, pages, chunks, pipelineMs: perRound(pipelineMs), rawMs: perRound(rawMs), embedCallsMs: perRound(embedCallsMs), firstEmbedMs: perRound(firstEmbedMs), pairedRatios, maxRssKb, stageMs, model: embedder.modelName })}\n`);
 } finally {
   await parsers.close();
   await store.close();

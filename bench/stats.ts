@@ -7,6 +7,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
+/** The median of unsorted figures. */
+export const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 0.5);
+
 /** Runs `fn` `n` times after `warmup` runs; returns per-run milliseconds, sorted. */
 export async function timeRuns(n: number, warmup: number, fn: (i: number) => unknown): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn(i);
