@@ -13,6 +13,8 @@
  *   from decoding four tokens per batch instead of one (decode-ceiling.ts), the bound on that.
  * - Memory: the worker's peak RSS (VmHWM) against the model file's size.
  * Both sides use the same threads (LLM_THREADS, default 2), context size and sequence count.
+ * `npm run bench:answer-1b-shape` runs the same with a model shaped like the default Llama-3.2-1B
+ * (random weights, synthetic-model.ts) into bench/results/answer-1b-shape.json.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -32,7 +34,7 @@ import { createRetriever } from '../src/retrieval/retriever.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../tests/support/processes.ts';
 import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { percentile, round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 const FACTS =
   'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. She has kept the Qorvath light since 1987 ' +
@@ -75,8 +77,9 @@ async function rssMb(pid: number): Promise<{ peak: number; current: number }> {
   return { peak: round(kb('VmHWM') / 1024, 1), current: round(kb('VmRSS') / 1024, 1) };
 }
 
-export async function benchAnswer(): Promise<Record<string, unknown>> {
-  const models = testModels();
+/** `chatModel`: a GGUF other than the test model (the 1B-shaped one of synthetic-model.ts). */
+export async function benchAnswer(chatModel?: string): Promise<Record<string, unknown>> {
+  const models = { ...testModels(), ...(chatModel ? { chat: chatModel } : {}) };
   const threads = Number(process.env.LLM_THREADS ?? 2);
   const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 12);
   const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -143,14 +146,18 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
         dir.push(await direct());
       }
     }
-    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
     // The done event's answer may be tidied (citations); compare the text both generated.
     const sameAnswer = sys.every((s) => s.answer.trim().startsWith(dir[0]!.answer.trim().slice(0, 120)));
-    log(`overhead: system ${med(sys.map((s) => s.totalMs)).toFixed(0)} ms, direct ${med(dir.map((d) => d.totalMs)).toFixed(0)} ms`);
+    log(`overhead: system ${median(sys.map((s) => s.totalMs)).toFixed(0)} ms, direct ${median(dir.map((d) => d.totalMs)).toFixed(0)} ms`);
 
     // Throughput: n questions at once, each with its own seed and a higher temperature, so the
     // sequences do not all produce the same text.
+    // Every sequence first gets the prompt into its KV cache (one unmeasured round of four), so each
+    // concurrency level decodes from a warm prompt: otherwise the lone question reuses the cache the
+    // overhead runs left while three of four questions evaluate the whole prompt, and the figures
+    // would compare decoding against prompt evaluation.
     const throughput: Record<string, { tokens: number; seconds: number; tokensPerSecond: number }> = {};
+    await Promise.all(Array.from({ length: 4 }, (_, j) => askStream(base, { ...settings, temperature: 0.8, seed: 90 + j, maxTokens: 8 })));
     for (const n of [1, 2, 4]) {
       const t0 = performance.now();
       const answers = await Promise.all(Array.from({ length: n }, (_, j) => askStream(base, { ...settings, temperature: 0.8, seed: 100 + j, maxTokens: 128 })));
@@ -161,6 +168,7 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
     }
     // The same concurrency on the model called directly: what the worker's figures should approach.
     const directThroughput: Record<string, number> = {};
+    await Promise.all(Array.from({ length: 4 }, (_, j) => direct({ ...settings, temperature: 0.8, seed: 90 + j, maxTokens: 8 })));
     for (const n of [1, 4]) {
       const t0 = performance.now();
       const gens = await Promise.all(Array.from({ length: n }, (_, j) => direct({ ...settings, temperature: 0.8, seed: 100 + j, maxTokens: 128 })));
@@ -172,7 +180,7 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
     const oneContext = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES, contexts: 1 });
     const oneContextThroughput: Record<string, number> = {};
     try {
-      await oneContext.generate(prompt.messages, { settings: { ...settings, maxTokens: 8 } });
+      await Promise.all(Array.from({ length: 4 }, (_, j) => oneContext.generate(prompt.messages, { settings: { ...settings, temperature: 0.8, seed: 90 + j, maxTokens: 8 } })));
       for (const n of [1, 4]) {
         const t0 = performance.now();
         const gens = await Promise.all(
@@ -187,8 +195,8 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
     const ceiling = await decodeCeiling(models.chat, threads);
     const memory = await rssMb(worker.child.pid!);
     const modelMb = round((await fs.stat(models.chat)).size / 2 ** 20, 1);
-    const sysTotal = med(sys.map((s) => s.totalMs));
-    const dirTotal = med(dir.map((d) => d.totalMs));
+    const sysTotal = median(sys.map((s) => s.totalMs));
+    const dirTotal = median(dir.map((d) => d.totalMs));
     return {
       chatModel: path.basename(models.chat),
       embedder: embedder.modelName,
@@ -203,14 +211,14 @@ export async function benchAnswer(): Promise<Record<string, unknown>> {
         ratioTotal: round(sysTotal / dirTotal),
         // Each system run next to the direct run beside it: slow drift in the machine's load
         // cancels out of a pair, so this median is the steadier figure on shared cores.
-        ratioTotalPairedMedian: round(med(sys.map((x, i) => x.totalMs / dir[i]!.totalMs))),
-        systemFirstTokenMsP50: round(med(sys.map((s) => s.firstTokenMs)), 1),
-        directFirstTokenMsP50: round(med(dir.map((d) => d.firstTokenMs)), 1),
-        firstTokenAddedMs: round(med(sys.map((s) => s.firstTokenMs)) - med(dir.map((d) => d.firstTokenMs)), 1),
+        ratioTotalPairedMedian: round(median(sys.map((x, i) => x.totalMs / dir[i]!.totalMs))),
+        systemFirstTokenMsP50: round(median(sys.map((s) => s.firstTokenMs)), 1),
+        directFirstTokenMsP50: round(median(dir.map((d) => d.firstTokenMs)), 1),
+        firstTokenAddedMs: round(median(sys.map((s) => s.firstTokenMs)) - median(dir.map((d) => d.firstTokenMs)), 1),
         sameAnswerAsDirect: sameAnswer,
         // Where the system's time to first token goes, as the worker measured it (p50 per field).
         workerTimingsMsP50: Object.fromEntries(
-          Object.keys(sys[0]!.timings ?? {}).map((k) => [k, round(med(sys.map((x) => x.timings?.[k] ?? NaN)), 1)]),
+          Object.keys(sys[0]!.timings ?? {}).map((k) => [k, round(median(sys.map((x) => x.timings?.[k] ?? NaN)), 1)]),
         ),
         systemAnswer: sys[0]!.answer.slice(0, 160),
         directAnswer: dir[0]!.answer.slice(0, 160),
