@@ -5,7 +5,7 @@
  * the PDF. Each set runs in its own child process (bench/ingest-child.ts), in rounds that
  * alternate pipeline and baseline (ABBA); the goal is judged on the median of the paired ratios,
  * which a drift in the shared host's speed between the two sides does not move. BENCH_PDF_PAGES
- * sets the PDF's page count, BENCH_INGEST_ROUNDS the PDF's rounds (default 4; squad-dev takes 2,
+ * sets the PDF's page count, BENCH_INGEST_ROUNDS the PDF's rounds (default 6; squad-dev takes 2,
  * each of its 16 files giving a pair per round).
  */
 import { spawn } from 'node:child_process';
@@ -102,7 +102,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const threads = config.models.threads;
   const batch = config.chunking.embedBatch;
   const pageCount = Number(process.env.BENCH_PDF_PAGES ?? 300);
-  const pdfRounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 4);
+  const pdfRounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 6);
   const squadDir = path.resolve('../shared/eval/squad-dev/docs');
   const squadFiles = (await fs.readdir(squadDir)).filter((f) => f.endsWith('.txt')).sort().map((f) => path.join(squadDir, f));
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-pdf-'));
