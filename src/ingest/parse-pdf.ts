@@ -3,7 +3,7 @@
  *
  * Every failure caused by the file itself becomes an InvalidInputError with a message a person can
  * act on (corrupt, password-protected, scanned, too slow to read), so the ingest worker fails the
- * document instead of retrying it. pdf-parse is imported on first use: it loads pdf.js (~1 s).
+ * document instead of retrying it. pdf-parse is imported on first use (pdf-reader.ts): it loads pdf.js (~1 s).
  *
  * With `onPages` the pages are handed over a batch at a time as they are read (the ingest pipeline
  * chunks and embeds them while the rest is read) and are not kept here; reading waits for each
@@ -13,6 +13,7 @@
 import { errorMessage, InvalidInputError } from '../errors.ts';
 import { hasText, normaliseText, type ParsedDocument, type ParsedPage } from './parsed-document.ts';
 import { ParseTimer } from './parse-timer.ts';
+import { keepNativePush, loadPdfParse } from './pdf-reader.ts';
 
 export interface ParsePdfOptions {
   /** Longest time reading one PDF may take before it is refused. Default 120 000 ms. */
@@ -90,6 +91,7 @@ async function readPages(
   for (let first = 1; first <= total; first += PAGES_PER_STEP) {
     const last = first + PAGES_PER_STEP - 1;
     const r = await parser.getText({ first, last });
+    keepNativePush(); // the first read loads pdf.js's worker module, which replaces it again
     total = r.total;
     const batch = keep(r.pages);
     withText += batch.length;
@@ -139,9 +141,10 @@ function onePagePdf(): Uint8Array {
  * at once.
  */
 export async function warmPdfReader(): Promise<void> {
-  const { PDFParse, VerbosityLevel } = await import('pdf-parse');
+  const { PDFParse, VerbosityLevel } = await loadPdfParse();
   const parser = new PDFParse({ data: onePagePdf(), verbosity: VerbosityLevel.ERRORS });
   await parser.getText().catch(() => undefined); // a failure here only means a colder first file
+  keepNativePush();
   await parser.destroy().catch(() => undefined);
 }
 
@@ -151,7 +154,7 @@ export async function warmPdfReader(): Promise<void> {
  */
 export async function parsePdf(bytes: Uint8Array, opts: ParsePdfOptions = {}): Promise<ParsedDocument> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { PDFParse, VerbosityLevel } = await import('pdf-parse');
+  const { PDFParse, VerbosityLevel } = await loadPdfParse();
   // A copy: pdf.js may take ownership of (detach) the buffer it is given; the caller keeps theirs.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: VerbosityLevel.ERRORS });
   let expire: (err: Error) => void = () => undefined;

@@ -6,6 +6,9 @@ import { parsePdf } from '../../src/ingest/parse-pdf.ts';
 import { parseText } from '../../src/ingest/parse-text.ts';
 import { makePdf } from '../support/make-pdf.ts';
 
+/** Captured before anything here loads pdf.js (parse-pdf.ts imports it on first use). */
+const nativePush = Array.prototype.push;
+
 async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
     assert.ok(err instanceof InvalidInputError, `an InvalidInputError, got ${String(err)}`);
@@ -24,6 +27,17 @@ void test('a multi-page PDF gives each page its text and 1-based number; empty p
   );
   assert.match(doc.pages[0]!.text, /The lighthouse was built in 1871\.\s+It is 32 metres tall\./);
   assert.equal(doc.pages[1]!.text.trim(), 'Ferries leave from the south pier (daily).');
+});
+
+void test('reading a PDF leaves the native Array.prototype.push in place (pdf.js brings a slower one)', async () => {
+  const pages = Array.from({ length: 40 }, (_, i) => `Page ${i + 1} of the harbour ledger.`);
+  const doc = await parsePdf(makePdf(pages));
+  assert.equal(doc.pages.length, 40);
+  assert.equal(doc.pages[39]!.text.trim(), 'Page 40 of the harbour ledger.');
+  // core-js dresses its replacement up as native code, so only identity tells them apart.
+  assert.equal(Array.prototype.push, nativePush, 'Array.prototype.push was replaced while loading pdf.js');
+  const xs: number[] = [];
+  assert.equal(xs.push(1, 2, 3), 3);
 });
 
 void test('a corrupt PDF is refused with "could not be read"', async () => {
