@@ -10,7 +10,7 @@
  * is where the multi-question gain of the middle figures is lost (models/README.md).
  */
 import { getLlama, LlamaLogLevel, type ControlledEvaluateInputItem, type LlamaContextSequence, type Token } from 'node-llama-cpp';
-import { round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 const TOKENS = 128;
 const RUNS = 3;
@@ -23,7 +23,6 @@ export async function decodeCeiling(modelPath: string, threads: number): Promise
     const sequences = Array.from({ length: 4 }, () => context.getSequence());
     const text = 'The keeper climbed the stairs of the lighthouse and watched the storm over the harbour. '.repeat(40);
     const tokens = model.tokenize(text).slice(0, TOKENS);
-    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const item = (t: Token, sample: boolean): ControlledEvaluateInputItem => (sample ? [t, { generateNext: { token: true, options: { temperature: 0 } } }] : t);
     /** Tokens/s of `n` sequences decoding `batch` tokens per step each, sampling the next or not. */
     const rate = async (n: number, batch: number, sample: boolean): Promise<number> => {

@@ -9,7 +9,7 @@ import { createLlamaChatModel } from '../src/llm/llama-chat-model.ts';
 import type { ChatMessage, ChatModel, Generation } from '../src/ports/chat-model.ts';
 import { DEFAULT_SETTINGS } from '../src/contracts/settings.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 /**
  * A sequence keeps its KV cache, so a repeated prompt would be evaluated only once and the time to
@@ -28,8 +28,6 @@ interface Figures {
   firstTokenMs: number;
   completionTokens: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function figures(g: Generation, totalMs: number): Figures {
   const genMs = Math.max(totalMs - g.firstTokenMs, 1);

@@ -52,9 +52,6 @@ class Bytes {
     this.parts.push(b);
     return this;
   }
-  get length(): number {
-    return this.parts.reduce((n, p) => n + p.length, 0);
-  }
   buffer(): Buffer {
     return Buffer.concat(this.parts);
   }
