@@ -149,21 +149,26 @@ void test('a writer killed right after CURRENT was swapped: the new version is c
 
 void test('a writer SIGKILLed while it writes a large index (no pause) leaves the previous version loadable', async () => {
   const dir = await copySeed('race');
-  // 40 documents of 1,000 chunks: index.faiss and vectors.f32 of about 60 MB each, written and fsynced.
-  const writer = startWriter(dir, ['race', '40']);
-  await writer.line(/^ready /);
   // inotify tells the moment the new version directory appears; the kill lands while it is written.
+  // The watch is in place before the writer starts: a save that begins at once is not missed.
+  const watcher = watch(dir);
   const appeared = new Promise<string>((resolve) => {
-    const w = watch(dir, (_event, name) => {
-      if (name && /^v-/.test(name) && name !== seedVersion) {
-        w.close();
-        resolve(name);
-      }
+    watcher.on('change', (_event, name) => {
+      if (typeof name === 'string' && /^v-/.test(name) && name !== seedVersion) resolve(name);
     });
   });
-  const version = await appeared;
-  await writer.kill();
-  assert.ok(!/^saved /m.test(writer.output()), 'the kill landed inside the save');
-  assert.equal(await readCurrent(dir), seedVersion);
-  await assertPreviousSurvives(dir, version);
+  try {
+    // 40 documents of 1,000 chunks: index.faiss and vectors.f32 of about 60 MB each, written and fsynced.
+    const writer = startWriter(dir, ['race', '40']);
+    const finished = writer.line(/^saved /).then((l) => {
+      throw new Error(`the writer finished its save before its version directory was seen: ${l}`);
+    });
+    const version = await Promise.race([appeared, finished]);
+    await writer.kill();
+    assert.ok(!/^saved /m.test(writer.output()), 'the kill landed inside the save');
+    assert.equal(await readCurrent(dir), seedVersion);
+    await assertPreviousSurvives(dir, version);
+  } finally {
+    watcher.close();
+  }
 });
