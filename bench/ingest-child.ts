@@ -3,8 +3,9 @@
  * given files through the whole pipeline (src/ingest/pipeline.ts: isolated parse child, chunking,
  * the real ONNX embedder, the real FAISS store with a saved version per document), with the parser
  * the ingest worker uses (a warmed spare parse child, spare-parse-child.ts; like the embedder, it is
- * warm before the clock starts, and before the baseline runs the next spare has finished warming up,
- * so its start-up falls inside the pipeline's time and never the baseline's), then embeds the
+ * warm before the clock starts; the next spare starts when the document is done, as in the worker,
+ * and has finished warming before the baseline runs) and the worker's second embedder session, one
+ * thread narrower, for the chunks embedded while the PDF is read (pipeline.ts), then embeds the
  * very same chunk batches with the embedder alone (recorded as the pipeline made them: same texts,
  * same batch boundaries, same order). Each file is ingested <rounds> times (the job is idempotent:
  * a round replaces the document's chunks), and pipeline and baseline alternate in ABBA order
@@ -42,21 +43,25 @@ let batches: string[][] = [];
 let embedCallsMs = 0;
 /** When the current document's first embedding call began: how long the embedder sat idle first. */
 let firstEmbedAt: number | null = null;
-const recording: Embedder = {
-  modelId: embedder.modelId,
-  modelName: embedder.modelName,
-  dimensions: embedder.dimensions,
+const recordingOf = (e: Embedder): Embedder => ({
+  modelId: e.modelId,
+  modelName: e.modelName,
+  dimensions: e.dimensions,
   embedDocuments: async (texts) => {
     batches.push(texts);
     const t = performance.now();
     firstEmbedAt ??= t;
-    const vectors = await embedder.embedDocuments(texts);
+    const vectors = await e.embedDocuments(texts);
     embedCallsMs += performance.now() - t;
     return vectors;
   },
-  embedQuery: (t) => embedder.embedQuery(t),
+  embedQuery: (t) => e.embedQuery(t),
   close: () => Promise.resolve(),
-};
+});
+const recording = recordingOf(embedder);
+/** The ingest worker's second session, one thread narrower, for chunks embedded while the PDF is read. */
+const narrow = Number(threadsArg) > 1 ? await createOnnxEmbedder(modelDir, { threads: Number(threadsArg) - 1 }) : null;
+const whileParsing = narrow ? { embedderWhileParsing: recordingOf(narrow) } : {};
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-ingest-'));
 const store = await openFaissStore({
   dir,
@@ -65,6 +70,7 @@ const store = await openFaissStore({
 const parsers = new SpareParser({ timeoutMs: 600_000 });
 try {
   await embedder.embedDocuments(['warm up the session and its allocator']);
+  await narrow?.embedDocuments(['warm up the session and its allocator']);
   await parsers.ready();
   /** Time from the start of a document to its first embedding call, summed over the documents. */
   let firstEmbedMs = 0;
@@ -102,7 +108,7 @@ try {
         stageMs[stage] = (stageMs[stage] ?? 0) + now - stageAt;
         [stage, stageAt] = [p.stage, now];
       };
-      const r = await ingestDocument(job, { embedder: recording, store, chunking, parseTimeoutMs: 600_000, childParser: parsers.parse, onProgress });
+      const r = await ingestDocument(job, { embedder: recording, ...whileParsing, store, chunking, parseTimeoutMs: 600_000, childParser: parsers.parse, afterDocument: () => parsers.replenish(), onProgress });
       const ms = performance.now() - t;
       if (firstEmbedAt !== null) firstEmbedMs += firstEmbedAt - t;
       // Peak of the ingest process itself (the parse child is a separate process), before the baseline.
@@ -112,7 +118,7 @@ try {
         pages += r.pages ?? 0;
         chunks += r.chunks;
       }
-      // The worker's next spare warms up after the parse; the baseline must not share the cores with it.
+      // The worker's next spare warms up after the document; the baseline must not share the cores with it.
       await parsers.ready();
       return ms;
     };
@@ -143,5 +149,6 @@ try {
   await parsers.close();
   await store.close();
   await embedder.close();
+  await narrow?.close();
   await fs.rm(dir, { recursive: true, force: true });
 }

@@ -67,6 +67,21 @@ export class Runtime {
     });
   }
 
+  /**
+   * The ingest worker's second session of the embedding model, one thread narrower, for the chunks
+   * it embeds while their PDF is still being read in the parse child: the parse then has a core to
+   * itself instead of pre-empting one of the embedder's threads (pipeline.ts). None with one thread.
+   */
+  embedderWhileParsing(): Promise<Embedder | null> {
+    return this.once('embedder-while-parsing', async () => {
+      const threads = this.config.models.threads;
+      if (threads < 2) return null;
+      const e = await createOnnxEmbedder(this.config.models.embed, { threads: threads - 1, spinWait: true });
+      this.closer.add('embedder while parsing', () => e.close());
+      return e;
+    });
+  }
+
   chat(): Promise<ChatModel> {
     return this.once('chat', async () => {
       const m = this.config.models;

@@ -28,6 +28,8 @@ import { runReindexJob, type ReindexDeps } from './reindex-job.ts';
 export interface IngestHandlerDeps {
   bus: MessageBus;
   embedder: Embedder;
+  /** The embedder with one thread fewer, for chunks embedded while their PDF is read (pipeline.ts). */
+  embedderWhileParsing?: Embedder;
   store: VectorStore;
   chunking: { size: number; overlap: number; embedBatch: number };
   maxAttempts: number;
@@ -36,6 +38,8 @@ export interface IngestHandlerDeps {
   parseTimeoutMs?: number;
   /** The parse step; default a child process per document. */
   parser?: DocumentParser;
+  /** Called after each document (pipeline.ts): the ingest worker warms its next parse child. */
+  afterDocument?: () => void;
   /** The isolated parser for all but plain text (the worker's warm spare child; pipeline.ts). */
   childParser?: DocumentParser;
   /** Where the live index lives and how to open a fresh store: what a `reindex` job needs. */
@@ -72,12 +76,14 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
       events.progress({ stage: 'parsing', progress: 0, pages: null, chunks: null, done: null, total: null });
       const result = await ingestDocument(job, {
         embedder: deps.embedder,
+        ...(deps.embedderWhileParsing === undefined ? {} : { embedderWhileParsing: deps.embedderWhileParsing }),
         store: deps.store,
         chunking: deps.chunking,
         onProgress: (p) => events.progress(p),
         ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
         ...(deps.parser === undefined ? {} : { parser: deps.parser }),
         ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
+        ...(deps.afterDocument === undefined ? {} : { afterDocument: deps.afterDocument }),
       });
       // The new version is announced before `ready`, so readers start loading it first.
       await announceIndex(deps, job);

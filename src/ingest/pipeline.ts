@@ -8,10 +8,16 @@
  *
  * A PDF's pages are streamed out of the parse child as they are read and chunked and embedded
  * while the child reads on (isolated-parser.ts), so embedding no longer waits for the whole file.
- * The child gets ahead by a few batches of pages at most (back-pressure), and only full embedding
- * batches are sent during the parse, so the batches are exactly those of a parse-then-embed run and
- * chunk ids, pages, offsets and heading paths do not change. Nothing reaches the store before the
- * parse and every batch have succeeded: a failure in the middle leaves the index as it was.
+ * The child reads ahead of the embedder by up to READ_AHEAD_CHUNKS chunks (back-pressure beyond
+ * that), so a PDF of a few hundred pages is read within its first second while the embedder runs
+ * one thread narrower beside it (`embedderWhileParsing`), and the embedder then has every thread
+ * for the rest. A parse paced by the embedder all along pre-empted one of its threads again and
+ * again, and the other threads waited for that one at every operation: in bench:ingest the time
+ * inside the embedder grew by about 1.2 s for 0.7 s of parse CPU on a 300-page PDF.
+ * Only full embedding batches are sent during the parse, so the batches are exactly those of a
+ * parse-then-embed run and chunk ids, pages, offsets and heading paths do not change. Nothing
+ * reaches the store before the parse and every batch have succeeded: a failure in the middle
+ * leaves the index as it was.
  *
  * Progress stages, in order: parsing (with pages read so far / page count for PDFs, as the parse
  * child reports them) -> chunking -> embedding (chunks embedded so far / chunks, before the first
@@ -47,6 +53,13 @@ export interface IngestProgress {
 
 export interface IngestDeps {
   embedder: Embedder;
+  /**
+   * The embedder for chunks embedded while their document is still being read in its parse child:
+   * the same model with one thread fewer, so the parse has a core of its own instead of
+   * pre-empting one of the embedder's threads (which stalls the others at every operation).
+   * Default `embedder`. It must give the same vectors as `embedder`.
+   */
+  embedderWhileParsing?: Embedder;
   store: VectorStore;
   /** Config `chunking`: chunk size and overlap in characters, texts per embedding call. */
   chunking: { size: number; overlap: number; embedBatch: number };
@@ -62,6 +75,10 @@ export interface IngestDeps {
    * (spare-parse-child.ts); default a child forked per document (isolated-parser.ts).
    */
   childParser?: DocumentParser;
+  /** Called when the document is done, indexed or failed: the ingest worker warms its next parse child then. */
+  afterDocument?: () => void;
+  /** Chunks a streaming parse may get ahead of the embedder (tests); default READ_AHEAD_CHUNKS. */
+  readAheadChunks?: number;
   /**
    * Save a new index version after adding the document. Default true; a re-index adds every
    * document to a fresh store first and saves once at the end.
@@ -74,6 +91,13 @@ export interface IngestResult {
   pages: number | null;
   chunks: number;
 }
+
+/**
+ * Chunks a streaming parse may get ahead of the embedder before it waits (about 1 KB of text
+ * each): enough for a few hundred PDF pages, so those are read at once, and a bound on memory for
+ * a huge document.
+ */
+export const READ_AHEAD_CHUNKS = 1024;
 
 const parseTextHere: DocumentParser = (bytes) => new Promise((resolve) => resolve(parseText(bytes)));
 
@@ -90,6 +114,14 @@ async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Arra
 }
 
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
+  try {
+    return await ingestOne(job, deps);
+  } finally {
+    deps.afterDocument?.();
+  }
+}
+
+async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
   const log = logger('ingest', { documentId: job.documentId });
   const { embedder, store, chunking } = deps;
   let shown = 0;
@@ -111,13 +143,15 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
   const chunkPages = createChunker({ documentId: job.documentId, documentName: job.name, mediaType: type }, chunking);
   const chunks: ChunkRecord[] = [];
   const vectors: number[][] = [];
+  let parseOver = false;
   /** Embeds the chunks not embedded yet, full batches only unless `all`. */
   const embedPending = async (all: boolean, after: () => void): Promise<void> => {
     for (;;) {
       const pending = chunks.length - vectors.length;
       if (pending === 0 || (!all && pending < chunking.embedBatch)) return;
       const texts = chunks.slice(vectors.length, vectors.length + chunking.embedBatch).map((c) => c.text);
-      const batch = await embedder.embedDocuments(texts);
+      const use = parseOver ? embedder : (deps.embedderWhileParsing ?? embedder);
+      const batch = await use.embedDocuments(texts);
       if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
       for (const v of batch) vectors.push(v);
       after();
@@ -134,14 +168,33 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
     const progress = streamed ? 0.05 + 0.85 * share * fraction : 0.05 + 0.1 * fraction;
     report({ stage: 'parsing', progress, pages: pageTotal, chunks: null, done: read, total: pageTotal });
   };
-  let consuming: Promise<void> = Promise.resolve();
-  const onPages: PagesSink = (pages) => {
+  let pages: number | null = null;
+  const embedded = (): void =>
+    report({ stage: 'embedding', progress: 0.2 + (0.7 * vectors.length) / Math.max(1, chunks.length), pages, chunks: chunks.length, done: vectors.length, total: chunks.length });
+  // While a PDF streams, its chunks are embedded in the background and the child reads on until
+  // READ_AHEAD_CHUNKS wait for the embedder (header). Batches after the parse report `embedding`.
+  let embedding: Promise<void> | null = null;
+  let embedFailure: { error: unknown } | null = null;
+  const embedInBackground = (): void => {
+    if (embedding || embedFailure) return;
+    const run: Promise<void> = embedPending(false, () => (parseOver ? embedded() : parsing()))
+      .catch((error: unknown) => void (embedFailure ??= { error }))
+      .finally(() => {
+        if (embedding === run) embedding = null;
+      });
+    embedding = run;
+  };
+  /** Waits while the embedder is behind by `behind` chunks or more (0: until it is idle), then throws its failure, if any. */
+  const embeddedUpTo = async (behind: number): Promise<void> => {
+    while (embedding && chunks.length - vectors.length >= behind) await embedding;
+    if (embedFailure) throw embedFailure.error;
+  };
+  const onPages: PagesSink = async (pages) => {
+    if (embedFailure) throw embedFailure.error;
     streamed = true;
-    consuming = (async () => {
-      chunks.push(...(await chunkPages(pages)));
-      await embedPending(false, parsing);
-    })();
-    return consuming;
+    chunks.push(...(await chunkPages(pages)));
+    embedInBackground();
+    await embeddedUpTo(deps.readAheadChunks ?? READ_AHEAD_CHUNKS);
   };
   let parsed;
   try {
@@ -156,17 +209,17 @@ export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<
     );
   } catch (err) {
     // A batch may still be embedding when the parser fails; let it end before the next job starts.
-    await consuming.catch(() => undefined);
+    await embeddedUpTo(0).catch(() => undefined);
     throw err;
+  } finally {
+    parseOver = true;
   }
-  const pages = parsed.pageCount;
+  pages = parsed.pageCount;
 
   report({ stage: 'chunking', progress: 0.15, pages, chunks: null, done: null, total: null });
   chunks.push(...(await chunkPages(parsed.pages)));
-
-  const embedded = (): void =>
-    report({ stage: 'embedding', progress: 0.2 + (0.7 * vectors.length) / Math.max(1, chunks.length), pages, chunks: chunks.length, done: vectors.length, total: chunks.length });
   embedded();
+  await embeddedUpTo(0);
   await embedPending(true, embedded);
 
   report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });

@@ -35,6 +35,8 @@ import { progressEvents, type ProgressEvents } from './progress-events.ts';
 export interface ReindexDeps {
   bus: MessageBus;
   embedder: Embedder;
+  /** The embedder with one thread fewer, for chunks embedded while their PDF is read (pipeline.ts). */
+  embedderWhileParsing?: Embedder;
   /** The live store: reloaded once the new version is current. */
   store: VectorStore;
   chunking: { size: number; overlap: number; embedBatch: number };
@@ -48,6 +50,8 @@ export interface ReindexDeps {
   maxAttempts: number;
   parseTimeoutMs?: number;
   parser?: DocumentParser;
+  /** Called after each document (pipeline.ts): the ingest worker warms its next parse child. */
+  afterDocument?: () => void;
   /** The isolated parser for all but plain text (pipeline.ts). */
   childParser?: DocumentParser;
 }
@@ -104,6 +108,7 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
         const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: detectMediaType(bytes, doc.name), size: bytes.length };
         const r = await ingestDocument(ingest, {
           embedder: deps.embedder,
+          ...(deps.embedderWhileParsing === undefined ? {} : { embedderWhileParsing: deps.embedderWhileParsing }),
           store: fresh,
           chunking: deps.chunking,
           persist: false,
@@ -113,6 +118,7 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
           ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
           ...(deps.parser === undefined ? {} : { parser: deps.parser }),
           ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
+        ...(deps.afterDocument === undefined ? {} : { afterDocument: deps.afterDocument }),
         });
         done.push({ documentId: doc.documentId, ...r });
       } catch (err) {

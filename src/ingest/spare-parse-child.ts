@@ -6,8 +6,11 @@
  * spare reads the first pages within ~0.1 s of being handed the file.
  *
  * Isolation is unchanged: every child still serves exactly ONE document (heap cap, timeout, a crash
- * or hang costs that job only) and is ended after it. When a parse is over, the next spare is
- * started, so a queue of documents finds a warm child each time.
+ * or hang costs that job only) and is ended after it. The owner calls `replenish()` when the
+ * document is done (the pipeline's `afterDocument`), and the next spare starts then, so a queue of
+ * documents finds a child at least part-way warmed. Not earlier: warming costs ~1.5 s of CPU, and
+ * once the parse is over the embedder works on the document with every thread (pipeline.ts), so a
+ * child warming beside it would take that from the document being ingested.
  *
  * Rules that keep it from leaking or misleading:
  *   - at most one spare exists at any time (children in use are not spares);
@@ -65,10 +68,7 @@ export class SpareParser {
   constructor(private readonly opts: SpareParserOptions = {}) {
     this.parse = (bytes, type, onPage, onPages) => {
       const child = this.take();
-      // The next spare starts once this parse is over, not when it begins: warming a child costs
-      // ~1.5 s of CPU, which on a small machine is taken from the embedder working on this
-      // document (with back-pressure a PDF's parse ends only a few batches before its embedding).
-      return parseIsolated(bytes, type, { ...this.opts, ...(child ? { child } : {}) }, onPage, onPages).finally(() => this.replenish());
+      return parseIsolated(bytes, type, { ...this.opts, ...(child ? { child } : {}) }, onPage, onPages);
     };
     this.replenish();
   }
@@ -122,7 +122,8 @@ export class SpareParser {
     return null;
   }
 
-  private replenish(): void {
+  /** Starts the next spare unless there is one (or one is due after a failure, or it is closed). */
+  replenish(): void {
     if (this.closed || this.spare !== null || this.retryTimer !== undefined) return;
     const freeMb = (this.opts.freeMemory ?? os.freemem)() / 2 ** 20;
     if (freeMb < MIN_FREE_MB) {

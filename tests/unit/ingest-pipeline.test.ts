@@ -111,3 +111,13 @@ void test('a missing stored file is a non-retryable error naming the file', asyn
   await fs.rm(j.storedPath);
   await assert.rejects(ingestDocument(j, deps), (err: unknown) => err instanceof AppError && !err.retryable && /hello\.txt.+missing/.test(err.message));
 });
+
+void test('afterDocument is called once per document, when it is indexed and when it failed, after the work is over', async () => {
+  const { store, deps, job } = await setup();
+  const calls: string[] = [];
+  const withHook = { ...deps, afterDocument: () => calls.push(`done with ${store.size} chunks stored`) };
+  const ok = await ingestDocument(await job(Buffer.from('The ferry leaves from pier three at noon.'), 'ferry.txt', 'text/plain'), withHook);
+  assert.deepEqual(calls, [`done with ${ok.chunks} chunks stored`], 'called once, after the chunks were stored');
+  await assert.rejects(ingestDocument(await job(makePdf(['']), 'scan.pdf', 'application/pdf'), withHook), /no extractable text/);
+  assert.equal(calls.length, 2, 'a failed document is done too');
+});

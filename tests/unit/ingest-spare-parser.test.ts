@@ -53,7 +53,7 @@ async function until(what: string, check: () => boolean, ms = 30_000): Promise<v
 
 const pdf = () => makePdf(['The ferry leaves from pier 3.', 'The lighthouse opens at nine.']);
 
-void test('a parse takes the warmed spare, which serves that one document, and a new spare starts after it', async () => {
+void test('a parse takes the warmed spare, which serves that one document, and the next spare starts on replenish()', async () => {
   const p = pool();
   await p.ready();
   const first = p.current!;
@@ -62,12 +62,16 @@ void test('a parse takes the warmed spare, which serves that one document, and a
   const firstPid = first.process.pid!;
 
   const parsing = p.parse(pdf(), 'application/pdf');
-  // Taken synchronously; the next spare waits for this parse to end (its warm-up would take CPU
-  // from the embedder working on this document).
+  // Taken synchronously; the next spare waits for the document to be done (its warm-up would take
+  // CPU from the embedder working on this document), which the owner says with replenish().
   assert.equal(p.current, null);
   const doc = await parsing;
-  assert.notEqual(p.current, null, 'the next spare started once the parse was over');
+  assert.equal(p.current, null, 'no spare while the document is still being embedded');
+  p.replenish();
+  assert.notEqual(p.current, null, 'the next spare started on replenish()');
   assert.notEqual(p.current!.process.pid, firstPid);
+  p.replenish();
+  assert.equal(p.started, 2, 'replenish() with a spare in place starts no other');
   assert.deepEqual(doc.pages.map((pg) => pg.text), ['The ferry leaves from pier 3.', 'The lighthouse opens at nine.']);
   assert.equal(p.started, 2);
   // The child that read the document is ended after it: one document per child.
@@ -76,6 +80,7 @@ void test('a parse takes the warmed spare, which serves that one document, and a
   // Other types work in the PDF-warmed spare too, one child each.
   const md = await p.parse(Buffer.from('# Ferry\n\nBoats leave every hour.'), 'text/markdown');
   assert.match(md.pages[0]!.text, /Boats leave every hour/);
+  p.replenish();
   assert.equal(p.started, 3);
   await p.ready();
   await until('only the spare is left', () => children().length === 1 && children()[0] === p.current?.process.pid);
@@ -92,7 +97,9 @@ void test('a spare that dies while idle is replaced and never handed out', async
   const replacement = p.current!;
   const doc = await p.parse(pdf(), 'application/pdf');
   assert.equal(doc.pageCount, 2);
-  assert.notEqual(p.current, replacement, 'the replacement was the one taken');
+  assert.equal(p.current, null, 'the replacement was the one taken');
+  p.replenish();
+  assert.notEqual(p.current, replacement);
   assert.equal(p.started, 3);
   await p.close();
   await until('no child left', () => children().length === 0);
@@ -104,11 +111,12 @@ void test('under memory pressure no spare is kept, and parsing still works in a 
   assert.equal(p.current, null);
   const doc = await p.parse(pdf(), 'application/pdf');
   assert.equal(doc.pageCount, 2);
+  p.replenish();
   assert.equal(p.started, 0);
   await until('the one-off child has exited', () => children().length === 0);
-  // Memory back: the next take starts a spare again, never more than one.
+  // Memory back: the next document done starts a spare again, never more than one.
   freeMb = 4096;
-  await Promise.all([p.parse(pdf(), 'application/pdf'), p.parse(pdf(), 'application/pdf'), p.parse(pdf(), 'application/pdf')]);
+  await Promise.all([1, 2, 3].map(() => p.parse(pdf(), 'application/pdf').finally(() => p.replenish())));
   await p.ready();
   await until('exactly one spare after a burst of parses', () => children().length === 1);
   await p.close();
@@ -126,6 +134,7 @@ void test('close() ends the spare, starts no other, and leaves no child process 
   // A parse after close still works, in its own child, and starts no spare.
   const doc = await p.parse(pdf(), 'application/pdf');
   assert.equal(doc.pageCount, 2);
+  p.replenish();
   assert.equal(p.current, null);
   await until('no child left after the late parse', () => children().length === 0, 10_000);
 });

@@ -2,7 +2,8 @@
  * PDF pages streamed out of the parse child and chunked and embedded while it reads on: the result
  * is the same as parse-then-chunk, the child never gets more than STREAM_WINDOW batches ahead,
  * waiting for the consumer does not count against the parse timeout, and a failure in the middle
- * (parser or embedder) leaves nothing of the document in the index.
+ * (parser or embedder) leaves nothing of the document in the index. The child reads ahead of a busy
+ * embedder up to a bound, and chunks embedded during the parse go to the narrower embedder.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import { after, test } from 'node:test';
 import { INGEST_CONTRACT_VERSION, type IngestJob } from '../../src/contracts/ingest.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 import { chunkDocument } from '../../src/ingest/chunker.ts';
-import { parseIsolated } from '../../src/ingest/isolated-parser.ts';
+import { isolatedParser, parseIsolated } from '../../src/ingest/isolated-parser.ts';
 import type { DocumentParser } from '../../src/ingest/parse-document.ts';
 import { parsePdf } from '../../src/ingest/parse-pdf.ts';
 import { STREAM_WINDOW } from '../../src/ingest/parse-protocol.ts';
@@ -165,4 +166,66 @@ void test('a parser failing after it streamed pages leaves the index as it was',
   assert.equal(added.length, 1, 'only the first document reached the store');
   assert.equal(store.hasDocument(broken.documentId), false);
   assert.deepEqual([store.size, store.version], [size, version]);
+});
+
+void test('chunks embedded while the PDF is read go to embedderWhileParsing, the rest to the embedder; the index is the same', async () => {
+  const wide = createFakeEmbedder();
+  const narrow = createFakeEmbedder();
+  let parseOver = false;
+  /** Whether each narrow call came before the parse ended, each wide call after. */
+  const order: string[] = [];
+  // Slower than the parse, as one thread fewer is: batches still waiting when the parse ends go to the wide one.
+  const narrowWatched: Embedder = {
+    ...narrow,
+    embedDocuments: async (t) => (order.push(parseOver ? 'narrow-late' : 'narrow'), await sleep(30), narrow.embedDocuments(t)),
+  };
+  const wideWatched: Embedder = { ...wide, embedDocuments: (t) => (order.push(parseOver ? 'wide' : 'wide-early'), wide.embedDocuments(t)) };
+  const { spy, added, job } = await setup(wide);
+  const pdf = makePdf(pages(60));
+  const j = await job(pdf, 'ledger.pdf');
+  const child = isolatedParser();
+  const watchedParser: DocumentParser = (...args) => child(...args).finally(() => (parseOver = true));
+  const result = await ingestDocument(j, { embedder: wideWatched, embedderWhileParsing: narrowWatched, store: spy, chunking, childParser: watchedParser });
+
+  assert.ok(narrow.batches.length > 0, 'some chunks were embedded during the parse, by the narrow embedder');
+  assert.ok(wide.batches.length > 0, 'the last chunks were embedded after it, by the embedder');
+  assert.ok(!order.includes('wide-early') && !order.includes('narrow-late'), `narrow only while parsing, wide only after: ${order.join(' ')}`);
+  assert.equal([...narrow.batches, ...wide.batches].reduce((a, b) => a + b, 0), result.chunks, 'every chunk embedded once');
+
+  // The same document through one embedder gives the same chunks and vectors in the store.
+  const alone = await setup(createFakeEmbedder());
+  await ingestDocument(await alone.job(pdf, 'ledger.pdf'), { embedder: createFakeEmbedder(), store: alone.spy, chunking });
+  assert.deepEqual(added[0], alone.added[0]);
+  const query = (await createFakeEmbedder().embedDocuments(['ferry pier 12.3.']))[0]!;
+  assert.deepEqual(await spy.search(query, 5), await alone.spy.search(query, 5));
+});
+
+/** Polls `done` every 10 ms for at most `ms`; its last answer. */
+async function within(ms: number, done: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await sleep(10);
+  return done();
+}
+
+void test('the child reads ahead of a busy embedder up to readAheadChunks, and no further', async () => {
+  const embedder = createFakeEmbedder();
+  const { job } = await setup();
+  const j = await job(makePdf(pages(60)), 'ledger.pdf');
+  /** Ingests with the first embedding call held until all 60 pages were read (or `holdMs` passed); whether they were. */
+  const firstCallSawAllPages = async (readAheadChunks: number, holdMs: number): Promise<boolean> => {
+    let read = 0;
+    let sawAll: boolean | null = null;
+    const holding: Embedder = {
+      ...embedder,
+      embedDocuments: async (t) => {
+        sawAll ??= await within(holdMs, () => read === 60);
+        return embedder.embedDocuments(t);
+      },
+    };
+    const { store } = await setup();
+    const onProgress = (p: IngestProgress): void => void (p.stage === 'parsing' && p.done !== null && (read = p.done));
+    await ingestDocument(j, { embedder: holding, store, chunking, onProgress, readAheadChunks });
+    return sawAll ?? false;
+  };
+  assert.equal(await firstCallSawAllPages(10_000, 20_000), true, 'the 60 pages were read while the first batch waited');
+  assert.equal(await firstCallSawAllPages(8, 1500), false, 'with 8 chunks of read-ahead the child waited for the embedder');
 });

@@ -15,16 +15,18 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
   // The spare parse child warms up while the model and index load; closed after the consumer.
   const parsers = new SpareParser({ timeoutMs: rt.config.ingest.parseTimeoutMs, logger: log.child({ component: 'parse-spare' }) });
   rt.closer.add('spare parse child', () => parsers.close());
-  const [{ bus }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.store()]);
+  const [{ bus }, embedder, whileParsing, store] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.embedderWhileParsing(), rt.store()]);
   const handler = createIngestHandler({
     bus,
     embedder,
+    ...(whileParsing ? { embedderWhileParsing: whileParsing } : {}),
     store,
     chunking: rt.config.chunking,
     maxAttempts: MAX_ATTEMPTS,
     logger: log,
     parseTimeoutMs: rt.config.ingest.parseTimeoutMs,
     childParser: parsers.parse,
+    afterDocument: () => parsers.replenish(),
     reindex: { indexDir: rt.config.paths.vectorstore, openStore: (dir) => rt.openStoreAt(dir) },
   });
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: MAX_ATTEMPTS });
