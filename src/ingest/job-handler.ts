@@ -21,7 +21,7 @@ import type { DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { DocumentParser } from './parse-document.ts';
 import { runDeleteJob } from './delete-job.ts';
-import { ingestDocument } from './pipeline.ts';
+import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents } from './progress-events.ts';
 import { runReindexJob, type ReindexDeps } from './reindex-job.ts';
 
@@ -76,14 +76,10 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
       events.progress({ stage: 'parsing', progress: 0, pages: null, chunks: null, done: null, total: null });
       const result = await ingestDocument(job, {
         embedder: deps.embedder,
-        ...(deps.embedderWhileParsing === undefined ? {} : { embedderWhileParsing: deps.embedderWhileParsing }),
+        ...documentOptions(deps),
         store: deps.store,
         chunking: deps.chunking,
         onProgress: (p) => events.progress(p),
-        ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
-        ...(deps.parser === undefined ? {} : { parser: deps.parser }),
-        ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
-        ...(deps.afterDocument === undefined ? {} : { afterDocument: deps.afterDocument }),
       });
       // The new version is announced before `ready`, so readers start loading it first.
       await announceIndex(deps, job);

@@ -99,6 +99,15 @@ export interface IngestResult {
  */
 export const READ_AHEAD_CHUNKS = 1024;
 
+/** The options the ingest and re-index jobs hand on to every document unchanged. */
+export type DocumentOptions = Pick<IngestDeps, 'embedderWhileParsing' | 'parseTimeoutMs' | 'parser' | 'childParser' | 'afterDocument'>;
+const DOCUMENT_OPTION_KEYS = ['embedderWhileParsing', 'parseTimeoutMs', 'parser', 'childParser', 'afterDocument'] as const;
+
+/** The DocumentOptions that `deps` sets (an unset one stays absent, not undefined). */
+export function documentOptions(deps: DocumentOptions): DocumentOptions {
+  return Object.fromEntries(DOCUMENT_OPTION_KEYS.filter((k) => deps[k] !== undefined).map((k) => [k, deps[k]]));
+}
+
 const parseTextHere: DocumentParser = (bytes) => new Promise((resolve) => resolve(parseText(bytes)));
 
 async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Array>): Promise<Uint8Array> {
@@ -189,10 +198,10 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
     while (embedding && chunks.length - vectors.length >= behind) await embedding;
     if (embedFailure) throw embedFailure.error;
   };
-  const onPages: PagesSink = async (pages) => {
+  const onPages: PagesSink = async (batch) => {
     if (embedFailure) throw embedFailure.error;
     streamed = true;
-    chunks.push(...(await chunkPages(pages)));
+    chunks.push(...(await chunkPages(batch)));
     embedInBackground();
     await embeddedUpTo(deps.readAheadChunks ?? READ_AHEAD_CHUNKS);
   };

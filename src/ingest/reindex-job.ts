@@ -29,7 +29,7 @@ import type { VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent } from '../retrieval/faiss-files.ts';
 import { detectMediaType } from './detect-type.ts';
 import type { DocumentParser } from './parse-document.ts';
-import { ingestDocument } from './pipeline.ts';
+import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents, type ProgressEvents } from './progress-events.ts';
 
 export interface ReindexDeps {
@@ -108,17 +108,13 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
         const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: detectMediaType(bytes, doc.name), size: bytes.length };
         const r = await ingestDocument(ingest, {
           embedder: deps.embedder,
-          ...(deps.embedderWhileParsing === undefined ? {} : { embedderWhileParsing: deps.embedderWhileParsing }),
+          ...documentOptions(deps),
           store: fresh,
           chunking: deps.chunking,
           persist: false,
           readFile: () => Promise.resolve(bytes),
           // The document is not searchable in the new index until the swap: it waits as `saving`.
           onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
-          ...(deps.parseTimeoutMs === undefined ? {} : { parseTimeoutMs: deps.parseTimeoutMs }),
-          ...(deps.parser === undefined ? {} : { parser: deps.parser }),
-          ...(deps.childParser === undefined ? {} : { childParser: deps.childParser }),
-        ...(deps.afterDocument === undefined ? {} : { afterDocument: deps.afterDocument }),
         });
         done.push({ documentId: doc.documentId, ...r });
       } catch (err) {
