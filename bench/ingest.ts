@@ -5,7 +5,7 @@
  * the PDF. Each set runs in its own child process (bench/ingest-child.ts), in rounds that
  * alternate pipeline and baseline (ABBA); the goal is judged on the median of the paired ratios,
  * which a drift in the shared host's speed between the two sides does not move. BENCH_PDF_PAGES
- * sets the PDF's page count, BENCH_INGEST_ROUNDS the PDF's rounds (default 6; squad-dev takes 2,
+ * sets the PDF's page count, BENCH_INGEST_ROUNDS the PDF's rounds (default 10; squad-dev takes 2,
  * each of its 16 files giving a pair per round).
  */
 import { spawn } from 'node:child_process';
@@ -89,6 +89,8 @@ function figures(r: ChildResult): Record<string, unknown> {
     ratioPipelineToRaw: round(median(r.pairedRatios)),
     ratioOfSums: round(r.rawMs / r.pipelineMs),
     pairedRatioRange: [round(Math.min(...r.pairedRatios)), round(Math.max(...r.pairedRatios))],
+    // Every round's ratio, so several runs can be pooled.
+    pairedRatios: r.pairedRatios.map((x) => round(x)),
     peakRssMb: round(r.maxRssKb / 1024, 1),
     // Where the pipeline's time went; parsing includes handing the file to the parse child, and for a PDF,
     // whose pages are embedded as they are read, most of the embedding.
@@ -102,7 +104,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const threads = config.models.threads;
   const batch = config.chunking.embedBatch;
   const pageCount = Number(process.env.BENCH_PDF_PAGES ?? 300);
-  const pdfRounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 6);
+  const pdfRounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 10);
   const squadDir = path.resolve('../shared/eval/squad-dev/docs');
   const squadFiles = (await fs.readdir(squadDir)).filter((f) => f.endsWith('.txt')).sort().map((f) => path.join(squadDir, f));
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-pdf-'));
