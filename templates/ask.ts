@@ -1,12 +1,13 @@
 /**
- * The Ask page. The form is driven by /static/ask.js, which POSTs JSON to /api/ask and reads the
- * Server-Sent Events stream (sources, token..., done | error), writing model text with textContent
- * only. Why not htmx: htmx 4 core buffers the whole body (`response.text()`); streaming needs its
+ * The Ask page. The form is driven by the module /static/ask.js, which POSTs JSON to /api/ask and
+ * reads the Server-Sent Events stream (sources, token..., done | error), writing model text with
+ * textContent only. Why not htmx: htmx 4 core buffers the whole body (`response.text()`); streaming needs its
  * hx-sse extension, which swaps unnamed events as HTML and turns named events into DOM events, so
  * the JSON events of /api/ask would need script anyway. One small module keeps one protocol.
  *
  * The page is a chat: the sidebar lists chats, /chats/:id reopens one (its turns rendered here,
- * its last settings in the form), and each new question is appended as a turn.
+ * its last settings in the form), and each new question is appended as a turn; /static/chat-list.js
+ * renames, deletes and pages through the chats.
  */
 import type { ChatPage, ChatView } from '../src/chats/chat-store.ts';
 import { SETTING_RANGES, type Settings } from '../src/contracts/settings.ts';
@@ -85,5 +86,5 @@ ${chat ? '' : html`<p id="empty-chat" class="empty-chat">Ask a question about th
 </form>
 </div>
 </div>`;
-  return layout({ title: chat ? chat.title : 'Ask', page: 'ask', body, scripts: ['/static/ask.js'] });
+  return layout({ title: chat ? chat.title : 'Ask', page: 'ask', body, modules: ['/static/ask.js'] });
 }

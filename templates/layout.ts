@@ -18,9 +18,11 @@ export interface LayoutOptions {
   body: SafeHtml;
   /** Extra scripts under /static, loaded after htmx. */
   scripts?: string[];
+  /** Extra ES module scripts under /static (they may import their neighbours), run after the scripts. */
+  modules?: string[];
 }
 
-export function layout({ title, page, body, scripts = [] }: LayoutOptions): SafeHtml {
+export function layout({ title, page, body, scripts = [], modules = [] }: LayoutOptions): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -31,6 +33,7 @@ export function layout({ title, page, body, scripts = [] }: LayoutOptions): Safe
 <link rel="stylesheet" href="/static/app.css">
 <script src="/static/htmx.js" defer></script>
 ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
+${modules.map((s) => html`<script type="module" src="${s}"></script>`)}
 </head>
 <body>
 <header class="topbar">

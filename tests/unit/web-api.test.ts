@@ -199,7 +199,12 @@ void describe('probes, static files, headers', () => {
     assert.equal(chart.status, 200);
     assert.match(await chart.text(), /Chart\.js v4/);
     assert.equal((await get('/static/app.css')).status, 200);
-    assert.equal((await get('/static/ask.js')).status, 200);
+    // The Ask page's scripts are ES modules: browsers run them only when served as JavaScript.
+    for (const file of ['ask.js', 'chat-list.js']) {
+      const script = await get(`/static/${file}`);
+      assert.equal(script.status, 200, file);
+      assert.match(script.headers.get('content-type') ?? '', /javascript/, file);
+    }
   });
 
   void test('security headers: CSP with self-only scripts, nosniff', async () => {
