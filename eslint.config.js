@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const BROWSER_GLOBALS = Object.fromEntries(
   ['window', 'document', 'fetch', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AbortController',
     'TextDecoder', 'TextDecoderStream', 'FormData', 'URLSearchParams', 'HTMLElement', 'HTMLFormElement', 'MutationObserver', 'Event', 'CustomEvent', 'requestAnimationFrame',
-    'getComputedStyle', 'navigator', 'location', 'history', 'Intl']
+    'getComputedStyle', 'navigator', 'location', 'history', 'Intl', 'Request', 'Headers', 'URL', 'ReadableStream']
     .map((g) => [g, 'readonly']),
 );
 

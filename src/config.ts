@@ -28,6 +28,23 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   ANALYTICS_PORT: int(0, 65535).default(3002),
+  /**
+   * Host names (Host header, without the port) this service answers to; anything else gets 421, so a
+   * DNS-rebinding page cannot reach it. Comma-separated; a leading dot allows subdomains
+   * (`.example.com`); `*` turns the check off. Default: the loopback names, plus HOST when it is a
+   * specific address.
+   */
+  ALLOWED_HOSTS: z.string().optional(),
+  /**
+   * Origins (scheme://host[:port]) besides the service's own that may send state-changing
+   * requests from a browser, e.g. a public URL behind a proxy that rewrites the Host header.
+   */
+  ALLOWED_ORIGINS: z.string().optional(),
+  /**
+   * Secret that signs the per-session request tokens (at least 32 characters). Default: a random one
+   * kept in DATA_DIR/session-secret, so web processes that share DATA_DIR agree.
+   */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -85,7 +102,17 @@ const schema = z.object({
 export type RawConfig = z.infer<typeof schema>;
 
 export interface Config {
-  readonly web: { host: string; port: number; maxUploadBytes: number; maxQuestionChars: number };
+  readonly web: {
+    host: string;
+    port: number;
+    maxUploadBytes: number;
+    maxQuestionChars: number;
+    /** Lower-case host names; entries starting with "." match subdomains; empty = any host. */
+    allowedHosts: readonly string[];
+    /** Extra origins allowed to make state-changing browser requests (lower case, no trailing slash). */
+    allowedOrigins: readonly string[];
+    sessionSecret: string | undefined;
+  };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   readonly workerId: string;
@@ -130,7 +157,15 @@ export function parseConfig(env: Env): Config {
   const data = path.resolve(e.DATA_DIR);
   const brokers = e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   const cfg: Config = {
-    web: { host: e.HOST, port: e.PORT, maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, maxQuestionChars: e.MAX_QUESTION_CHARS },
+    web: {
+      host: e.HOST,
+      port: e.PORT,
+      maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+      maxQuestionChars: e.MAX_QUESTION_CHARS,
+      allowedHosts: parseAllowedHosts(e.ALLOWED_HOSTS, e.HOST),
+      allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
+      sessionSecret: e.SESSION_SECRET,
+    },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
@@ -164,6 +199,43 @@ export function parseConfig(env: Env): Config {
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },
   };
   return deepFreeze(cfg);
+}
+
+/** The loopback names every install answers to (a browser on the same machine uses these). */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+/** ALLOWED_HOSTS as a list; `*` means any host (returned as an empty list). */
+function parseAllowedHosts(raw: string | undefined, host: string): string[] {
+  if (raw === undefined) {
+    const own = host.toLowerCase();
+    const wildcard = own === '0.0.0.0' || own === '::' || own === '[::]';
+    const bracketed = own.includes(':') && !own.startsWith('[') ? `[${own}]` : own;
+    return [...new Set([...LOOPBACK_HOSTS, ...(wildcard ? [] : [bracketed])])];
+  }
+  const names = raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  if (names.includes('*')) return [];
+  const bad = names.find((h) => !/^\.?[a-z0-9._-]+$|^\[[0-9a-f:.]+\]$/.test(h));
+  if (bad !== undefined) {
+    throw new ConfigError(`invalid configuration:\n  ALLOWED_HOSTS: "${bad}" is not a host name (no scheme, port or path; IPv6 in brackets; "*" for any)`);
+  }
+  if (names.length === 0) throw new ConfigError('invalid configuration:\n  ALLOWED_HOSTS: name at least one host, or "*" for any');
+  return names;
+}
+
+function parseAllowedOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  return origins.map((o) => {
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError(`invalid configuration:\n  ALLOWED_ORIGINS: "${o}" is not an origin such as https://docent.example.com`);
+    }
+    if (url.origin === 'null' || url.pathname !== '/' || o.replace(/\/$/, '').toLowerCase() !== url.origin) {
+      throw new ConfigError(`invalid configuration:\n  ALLOWED_ORIGINS: "${o}" is not an origin such as https://docent.example.com (scheme, host and port only)`);
+    }
+    return url.origin;
+  });
 }
 
 let loaded: Config | undefined;

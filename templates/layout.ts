@@ -1,6 +1,7 @@
 /**
  * The page shell every page shares: head (our CSS, htmx served locally), the nav and a main area.
  * Scripts are files under /static only: the Content-Security-Policy forbids inline scripts.
+ * csrf.js comes first: it adds the session's token to every request that changes something.
  */
 import { html, type SafeHtml } from '../src/web/html.ts';
 
@@ -31,6 +32,7 @@ export function layout({ title, page, body, scripts = [], modules = [] }: Layout
 <title>${title} · Docent</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
+<script src="/static/csrf.js" defer></script>
 <script src="/static/htmx.js" defer></script>
 ${scripts.map((s) => html`<script src="${s}" defer></script>`)}
 ${modules.map((s) => html`<script type="module" src="${s}"></script>`)}

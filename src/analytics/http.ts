@@ -6,12 +6,14 @@
  *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
  *                                                          AnalyticsAnswerRow JSON per line, streamed (./stream-out.ts)
  *   GET /healthz                                        -> {status: 'ok'} or 503 when the store cannot be read
- * A bad range is a 400 `{error}` naming the allowed values; a store failure is a 500 `{error}`.
+ * A bad range is a 400 `{error}` naming the allowed values; a store failure is a 500 `{error}`; a
+ * Host not in ALLOWED_HOSTS is a 421 `{error}`.
  * The web reads this through ./http-reader.ts.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { errorMessage } from '../errors.ts';
+import { foreignHostMessage, hostAllowed, hostName } from '../shared/host-names.ts';
 import { logger } from '../log.ts';
 import { createLocalAnalyticsReader } from './local-reader.ts';
 import type { AnalyticsStore } from './store.ts';
@@ -26,10 +28,22 @@ function isRange(v: unknown): v is AnalyticsRange {
   return typeof v === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(v);
 }
 
-export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers' | 'answerPages'>): express.Application {
+export interface AnalyticsHttpOptions {
+  /** Host names this API answers to (config ALLOWED_HOSTS); empty or unset = any. */
+  allowedHosts?: readonly string[];
+}
+
+export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers' | 'answerPages'>, opts: AnalyticsHttpOptions = {}): express.Application {
   const log = logger('analytics-http');
   const app = express();
   app.disable('x-powered-by');
+
+  // Every question and answer is readable here: a DNS-rebinding page must not be.
+  app.use((req, res, next) => {
+    const name = hostName(req.get('host'));
+    if (hostAllowed(name, opts.allowedHosts ?? [])) next();
+    else res.status(421).json({ error: foreignHostMessage(name) });
+  });
 
   app.get('/api/analytics/summary', (req, res) => {
     const range = req.query.range ?? DEFAULT_RANGE;

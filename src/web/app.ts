@@ -2,10 +2,14 @@
  * The web application: static assets, JSON API, server-rendered pages, one 404 and one error
  * middleware. Creating it has no side effects beyond the returned object; the caller listens.
  */
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { errorMiddleware } from './error-middleware.ts';
+import { crossSiteGuard } from './guards/cross-site-guard.ts';
+import { hostGuard } from './guards/host-guard.ts';
+import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
@@ -20,17 +24,33 @@ export interface WebAppOptions {
   services: WebServices;
   config: Config;
   logger: Logger;
+  /**
+   * Signs the per-session request tokens (./guards/session-token.ts). Default: a random secret of
+   * this app alone, so tokens do not survive a restart or work on another web process; the web role
+   * passes the one from SESSION_SECRET or DATA_DIR.
+   */
+  sessionSecret?: Buffer;
 }
 
-export function createWebApp({ services, config, logger }: WebAppOptions): express.Application {
+export function createWebApp({ services, config, logger, sessionSecret }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
+  // Before anything is served: a request under a foreign host name (DNS rebinding) gets nothing.
+  app.use(hostGuard(config.web.allowedHosts));
   app.use(securityHeaders);
   app.use(staticAssets());
-  // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping.
+  const tokens = new SessionTokens(sessionSecret ?? randomBytes(32));
+  // Before any body is read: a cross-site request is refused without consuming it.
+  app.use(crossSiteGuard({ tokens, allowedOrigins: config.web.allowedOrigins }));
+  // The page's token for this browser session (templates/static/csrf.js); same-origin scripts only
+  // can read it, as no CORS header is ever sent.
+  app.get('/api/session', (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
+  });
+  // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
+  // bodies are parsed (uploads are multipart, read by their route): no route takes form posts.
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use(express.json({ limit: jsonLimit }));
-  app.use(express.urlencoded({ extended: false, limit: jsonLimit }));
   app.use(askApi(services, config, logger));
   app.use(jsonApi(services, config));
   app.use(analyticsRoutes(services));

@@ -40,17 +40,22 @@ function freePort(): Promise<number> {
 }
 
 /** Debian's Chromium, headless, with the flags this closed network needs (missing: a clear failure). */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
 
+export interface E2eOptions {
+  /** More Chromium flags (e.g. --host-resolver-rules to give the loopback address a foreign name). */
+  chromiumArgs?: string[];
+}
+
 /** Starts the service with `env` added to the test defaults, waits for /readyz, opens Chromium. */
-export async function startE2eService(env: Record<string, string> = {}): Promise<E2eService> {
+export async function startE2eService(env: Record<string, string> = {}, opts: E2eOptions = {}): Promise<E2eService> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   const models = testModels();
   const dirs: string[] = [];
@@ -111,7 +116,7 @@ export async function startE2eService(env: Record<string, string> = {}): Promise
       if (Date.now() > deadline) throw new Error(`GET /readyz was not 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); the service's output:\n${tail()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    browser = await launchChromium();
+    browser = await launchChromium(opts.chromiumArgs);
   } catch (err) {
     await close();
     throw err;

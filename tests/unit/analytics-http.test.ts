@@ -10,6 +10,7 @@ import { EVENT_VERSION } from '../../src/contracts/analytics.ts';
 import { analyticsSummarySchema } from '../../src/contracts/analytics-summary.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
 import { AppError, UnavailableError } from '../../src/errors.ts';
+import { parseConfig } from '../../src/config.ts';
 
 function seededStore(): AnalyticsStore {
   const store = openAnalyticsStore(':memory:');
@@ -161,6 +162,32 @@ void test('one answer and the answers list over HTTP: the reader validates them,
     assert.equal((await fetch(`${srv.url}/api/analytics/answers?range=all&limit=0`)).status, 400);
     const local = createLocalAnalyticsReader(store);
     assert.deepEqual(await local.answer('a-1'), one);
+  } finally {
+    await srv.close();
+    store.close();
+  }
+});
+
+void test('a Host not in ALLOWED_HOSTS gets 421 and no answers (DNS rebinding), the loopback names are served', async () => {
+  const store = seededStore();
+  const srv = await listen(createAnalyticsHttpApp(store, { allowedHosts: parseConfig({}).web.allowedHosts }));
+  const port = Number(new URL(srv.url).port);
+  const get = (host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/api/analytics/answers', headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+  try {
+    const foreign = await get(`attacker.example:${port}`);
+    assert.equal(foreign.status, 421);
+    assert.match(foreign.body, /ALLOWED_HOSTS/);
+    assert.doesNotMatch(foreign.body, /good answer/);
+    const own = await get(`localhost:${port}`);
+    assert.equal(own.status, 200);
+    assert.match(own.body, /good answer/);
   } finally {
     await srv.close();
     store.close();

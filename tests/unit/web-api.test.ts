@@ -129,10 +129,12 @@ void describe('POST /api/votes', () => {
     assert.deepEqual(srv.services.votesCast.at(-1), { answerId: 'a1', vote: 'up' });
   });
 
-  void test('form vote works too', async () => {
+  void test('a form-encoded vote is refused (415): JSON routes take JSON only, which no cross-site form can send', async () => {
+    const before = srv.services.votesCast.length;
     const res = await fetch(srv.url + '/api/votes', { method: 'POST', body: new URLSearchParams({ answerId: 'a2', vote: 'down' }) });
-    assert.equal(res.status, 202);
-    assert.deepEqual(srv.services.votesCast.at(-1), { answerId: 'a2', vote: 'down' });
+    assert.equal(res.status, 415);
+    assert.match(((await res.json()) as { error: string }).error, /Content-Type: application\/json/);
+    assert.equal(srv.services.votesCast.length, before);
   });
 
   void test('bad vote -> 400', async () => {

@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime.ts';
 export async function startAnalytics(rt: Runtime, opts: { serveHttp: boolean }): Promise<void> {
   const log = rt.logger.child({ component: 'analytics' });
   const [{ events }, store] = await Promise.all([rt.messaging(), rt.analyticsStore()]);
-  if (opts.serveHttp) await listen(createAnalyticsHttpApp(store), rt.config.web.host, rt.config.analytics.port, rt.closer, log);
+  if (opts.serveHttp) await listen(createAnalyticsHttpApp(store, { allowedHosts: rt.config.web.allowedHosts }), rt.config.web.host, rt.config.analytics.port, rt.closer, log);
   const consumer = await startAnalyticsConsumer({ events, store, logger: log });
   rt.closer.add('analytics consumer', () => consumer.stop());
   log.info('analytics consumer ready');

@@ -15,6 +15,7 @@ import { createDocumentService } from '../../documents/document-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
 import { createGuardedRetriever } from '../guarded-store.ts';
 import { createWebApp } from '../../web/app.ts';
+import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen } from '../http-server.ts';
 import type { Runtime } from '../runtime.ts';
@@ -58,7 +59,9 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
       degraded: () => ({ analyticsEvents: events.health() }),
     },
   };
-  const server = await listen(createWebApp({ services, config: cfg, logger: log }), cfg.web.host, cfg.web.port, rt.closer, log);
+  const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
+  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret });
+  const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };
 }
