@@ -12,6 +12,8 @@ import { applyNativeThreadingDefaults, type Config } from '../config.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { createLlamaChatModel } from '../llm/llama-chat-model.ts';
 import { createOnnxEmbedder } from '../llm/onnx-embedder.ts';
+import { defaultChatModel, defaultEmbedModel } from '../models/catalog.ts';
+import { verifyModelFiles } from '../models/verify.ts';
 import type { Logger } from '../log.ts';
 import type { ChatModel } from '../ports/chat-model.ts';
 import type { Embedder } from '../ports/embedder.ts';
@@ -60,6 +62,7 @@ export class Runtime {
    */
   embedder(use: 'bulk' | 'queries' = 'queries'): Promise<Embedder> {
     return this.once('embedder', async () => {
+      await this.verifyDefault('embed');
       const e = await createOnnxEmbedder(this.config.models.embed, { threads: this.config.models.threads, spinWait: use === 'bulk' });
       this.closer.add('embedder', () => e.close());
       this.logger.info({ model: e.modelName, modelId: e.modelId, dimensions: e.dimensions }, 'embedding model loaded');
@@ -82,8 +85,18 @@ export class Runtime {
     });
   }
 
+  /** A default model (CHAT_MODEL / EMBED_MODEL unset) must be the pinned file; one of the operator's own is used as it is. */
+  private verifyDefault(kind: 'chat' | 'embed'): Promise<void> {
+    return this.once(`verify-${kind}`, async () => {
+      const m = this.config.models;
+      if (kind === 'chat' && m.chatIsDefault) await verifyModelFiles(defaultChatModel(m.chat).files);
+      if (kind === 'embed' && m.embedIsDefault) await verifyModelFiles(defaultEmbedModel(m.embed).files);
+    });
+  }
+
   chat(): Promise<ChatModel> {
     return this.once('chat', async () => {
+      await this.verifyDefault('chat');
       const m = this.config.models;
       const c = await createLlamaChatModel({
         modelPath: m.chat,

@@ -29,6 +29,8 @@ export interface DownloadOptions {
   dest: string;
   /** Lower-case hex sha256 the finished file must have; the file is discarded when it differs. */
   sha256?: string;
+  /** Size in bytes the finished file must have (a resumed file that grew past it is discarded). */
+  size?: number;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -106,11 +108,19 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
   if (total !== undefined && bytes !== total) {
     throw new UnavailableError(`${opts.url}: got ${bytes} of ${total} bytes; run again to resume`, { code: UNREACHABLE });
   }
+  const name = path.basename(opts.dest);
+  if (opts.size !== undefined && bytes !== opts.size) {
+    await fsp.rm(part, { force: true });
+    throw new AppError(`${name}: downloaded ${bytes} bytes from ${opts.url}, but the pinned file has ${opts.size}; the download was discarded, run again to fetch it anew`, {
+      code: 'checksum_mismatch',
+    });
+  }
   if (opts.sha256) {
+    // The whole file is hashed, resumed bytes included: a .part left by an earlier run counts too.
     const got = await sha256File(part);
     if (got !== opts.sha256.toLowerCase()) {
       await fsp.rm(part, { force: true });
-      throw new AppError(`${opts.url}: sha256 ${got} does not match the expected ${opts.sha256}; the file was discarded`, {
+      throw new AppError(`${name}: sha256 ${got} of the download from ${opts.url} does not match the pinned ${opts.sha256}; the file was discarded, run again to fetch it anew`, {
         code: 'checksum_mismatch',
       });
     }

@@ -10,6 +10,7 @@ import { AppError, UnavailableError, errorMessage } from '../errors.ts';
 import { writeEmbedderManifest, EMBEDDER_MANIFEST_FILE } from '../llm/embedder-manifest.ts';
 import { DEFAULT_HF_BASE_URL, defaultChatModel, defaultEmbedModel, fileUrl, type ModelSpec } from './catalog.ts';
 import { downloadFile, UNREACHABLE, type DownloadProgress } from './download.ts';
+import { verifyModelFile } from './verify.ts';
 
 export interface PullOptions {
   /** Destination of the chat GGUF (config.models.chat). */
@@ -20,6 +21,8 @@ export interface PullOptions {
   embed?: boolean;
   /** Download again even when the files exist. */
   force?: boolean;
+  /** The models to fetch; default the catalog's (tests serve their own files with their own pins). */
+  specs?: ModelSpec[];
   /** Default https://huggingface.co; tests point it at a local server. */
   baseUrl?: string;
   /** A progress reporter per file. */
@@ -37,9 +40,9 @@ export interface PullResult {
 export async function pullModels(opts: PullOptions): Promise<PullResult> {
   const baseUrl = opts.baseUrl ?? DEFAULT_HF_BASE_URL;
   const say = opts.say ?? (() => {});
-  const specs: ModelSpec[] = [];
-  if (opts.chat ?? true) specs.push(defaultChatModel(opts.chatPath));
-  if (opts.embed ?? true) specs.push(defaultEmbedModel(opts.embedDir));
+  const specs: ModelSpec[] = opts.specs ?? [];
+  if (!opts.specs && (opts.chat ?? true)) specs.push(defaultChatModel(opts.chatPath));
+  if (!opts.specs && (opts.embed ?? true)) specs.push(defaultEmbedModel(opts.embedDir));
   const result: PullResult = { downloaded: [], kept: [] };
 
   for (const spec of specs) {
@@ -47,14 +50,16 @@ export async function pullModels(opts: PullOptions): Promise<PullResult> {
     for (const f of spec.files) {
       if (opts.force) await fsp.rm(f.dest, { force: true });
       if (fs.existsSync(f.dest)) {
-        say(`  kept ${f.dest} (already present; --force downloads again)`);
+        // A file placed by hand (or left by an older release) is held to the same pin.
+        await verifyModelFile(f);
+        say(`  kept ${f.dest} (already present and verified; --force downloads again)`);
         result.kept.push(f.dest);
         continue;
       }
       const url = fileUrl(baseUrl, f);
       const bar = opts.progress?.(path.basename(f.dest));
       try {
-        await downloadFile({ url, dest: f.dest, sha256: f.sha256, onProgress: (p) => bar?.update(p), signal: opts.signal });
+        await downloadFile({ url, dest: f.dest, sha256: f.sha256, size: f.size, onProgress: (p) => bar?.update(p), signal: opts.signal });
       } catch (err) {
         throw explain(err, baseUrl, specs);
       } finally {

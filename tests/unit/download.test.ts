@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { downloadFile, type DownloadProgress } from '../../src/models/download.ts';
 import { pullModels } from '../../src/models/pull.ts';
+import { defaultChatModel, defaultEmbedModel, fileUrl, type ModelSpec } from '../../src/models/catalog.ts';
+import { verifyModelFile } from '../../src/models/verify.ts';
 import { parsePullArgs } from '../../src/models/args.ts';
 import { AppError, UnavailableError } from '../../src/errors.ts';
 
@@ -139,10 +141,33 @@ void describe('downloadFile', () => {
     assert.ok(!fs.existsSync(dest));
   });
 
-  void it('discards a file whose sha256 does not match', async () => {
+  void it('discards a file whose sha256 does not match, naming the file', async () => {
     files.set('/e.bin', randomBytes(1000));
     const dest = path.join(tmp, 'e.bin');
-    await assert.rejects(downloadFile({ url: `${base}/e.bin`, dest, sha256: '0'.repeat(64) }), /sha256/);
+    await assert.rejects(downloadFile({ url: `${base}/e.bin`, dest, sha256: '0'.repeat(64) }), /^AppError: e\.bin: sha256 [0-9a-f]{64} of the download .* does not match the pinned 0{64}; the file was discarded/);
+    assert.ok(!fs.existsSync(dest) && !fs.existsSync(`${dest}.part`));
+  });
+
+  void it('checks a resumed download whole: a damaged .part from an earlier run is caught and discarded', async () => {
+    const body = randomBytes(20_000);
+    files.set('/r.bin', body);
+    const dest = path.join(tmp, 'r.bin');
+    const damaged = Buffer.from(body.subarray(0, 5000));
+    damaged[100] = damaged[100]! ^ 0xff;
+    fs.writeFileSync(`${dest}.part`, damaged);
+    rangeHeaders.length = 0;
+    await assert.rejects(downloadFile({ url: `${base}/r.bin`, dest, sha256: sha(body), size: body.length }), /r\.bin: sha256 .* does not match the pinned/);
+    assert.deepEqual(rangeHeaders, ['bytes=5000-'], 'it was resumed');
+    assert.ok(!fs.existsSync(dest) && !fs.existsSync(`${dest}.part`));
+    // Run again, as the message says: it downloads anew and passes.
+    await downloadFile({ url: `${base}/r.bin`, dest, sha256: sha(body), size: body.length });
+    assert.ok(fs.readFileSync(dest).equals(body));
+  });
+
+  void it('refuses a download of another size than the pinned one', async () => {
+    files.set('/s.bin', randomBytes(3000));
+    const dest = path.join(tmp, 's.bin');
+    await assert.rejects(downloadFile({ url: `${base}/s.bin`, dest, size: 4000 }), /s\.bin: downloaded 3000 bytes .* the pinned file has 4000/);
     assert.ok(!fs.existsSync(dest) && !fs.existsSync(`${dest}.part`));
   });
 
@@ -158,14 +183,44 @@ void describe('downloadFile', () => {
   });
 });
 
+void describe('the default models are pinned', () => {
+  void it('every default file names a revision, its size and its sha256; its URL is at that revision', () => {
+    const specs = [defaultChatModel('/m/chat.gguf'), defaultEmbedModel('/m/bge')];
+    const all = specs.flatMap((s) => s.files);
+    assert.equal(all.length, 3);
+    for (const f of all) {
+      assert.match(f.sha256, /^[0-9a-f]{64}$/, f.file);
+      assert.match(f.revision, /^[0-9a-f]{40}$/, f.file);
+      assert.ok(Number.isInteger(f.size) && f.size > 100_000, f.file);
+      assert.equal(fileUrl('https://hub.example', f), `https://hub.example/${f.repo}/resolve/${f.revision}/${f.file}`);
+    }
+    assert.equal(new Set(all.map((f) => f.sha256)).size, 3);
+  });
+});
+
+/** The default catalog's layout, with the test server's files and their own pins. */
+function servedSpecs(chatPath: string, embedDir: string, served: Map<string, Buffer>, which = { chat: true, embed: true }): ModelSpec[] {
+  const pin = (spec: ModelSpec): ModelSpec => ({
+    ...spec,
+    files: spec.files.map((f) => {
+      const body = served.get(new URL(fileUrl('http://x', f)).pathname)!;
+      return { ...f, sha256: sha(body), size: body.length };
+    }),
+  });
+  return [...(which.chat ? [pin(defaultChatModel(chatPath))] : []), ...(which.embed ? [pin(defaultEmbedModel(embedDir))] : [])];
+}
+
 void describe('pullModels', () => {
   const onnx = randomBytes(40_000);
   const tokenizer = Buffer.from('{"version":"1.0"}');
   const gguf = Buffer.concat([Buffer.from('GGUF'), randomBytes(20_000)]);
+  const served = new Map<string, Buffer>();
   before(() => {
-    files.set('/Xenova/bge-small-en-v1.5/resolve/main/onnx/model_quantized.onnx', onnx);
-    files.set('/Xenova/bge-small-en-v1.5/resolve/main/tokenizer.json', tokenizer);
-    files.set('/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf', gguf);
+    for (const f of [...defaultChatModel('c').files, ...defaultEmbedModel('e').files]) {
+      const body = f.file.endsWith('.gguf') ? gguf : f.file.endsWith('.onnx') ? onnx : tokenizer;
+      served.set(new URL(fileUrl('http://x', f)).pathname, body);
+    }
+    for (const [p, body] of served) files.set(p, body);
   });
 
   void it('lays out the chat file and the embedder directory, then keeps them on a second run', async () => {
@@ -173,7 +228,8 @@ void describe('pullModels', () => {
     const embedDir = path.join(tmp, 'models', 'bge');
     const labels: string[] = [];
     const progress = (label: string) => (labels.push(label), { update: () => {}, stop: () => {} });
-    const first = await pullModels({ chatPath, embedDir, baseUrl: base, progress });
+    const specs = servedSpecs(chatPath, embedDir, served);
+    const first = await pullModels({ chatPath, embedDir, baseUrl: base, progress, specs });
     assert.equal(first.downloaded.length, 3);
     assert.deepEqual(labels, ['chat.gguf', 'tokenizer.json', 'model.onnx']);
     assert.ok(fs.readFileSync(chatPath).equals(gguf));
@@ -182,10 +238,41 @@ void describe('pullModels', () => {
     assert.equal(manifest.pooling, 'cls');
     assert.equal(manifest.dimensions, 384);
 
-    const second = await pullModels({ chatPath, embedDir, baseUrl: base });
+    const second = await pullModels({ chatPath, embedDir, baseUrl: base, specs });
     assert.deepEqual(second, { downloaded: [], kept: [chatPath, path.join(embedDir, 'tokenizer.json'), path.join(embedDir, 'model.onnx')] });
-    const forced = await pullModels({ chatPath, embedDir, baseUrl: base, force: true, embed: false });
+    const forced = await pullModels({ chatPath, embedDir, baseUrl: base, force: true, specs: servedSpecs(chatPath, embedDir, served, { chat: true, embed: false }) });
     assert.deepEqual(forced.downloaded, [chatPath]);
+  });
+
+  void it('the real pins refuse a file that is not the published one (the test server serves other bytes)', async () => {
+    const chatPath = path.join(tmp, 'pinned', 'chat.gguf');
+    await assert.rejects(
+      pullModels({ chatPath, embedDir: path.join(tmp, 'pinned', 'e'), baseUrl: base, embed: false }),
+      /chat\.gguf: downloaded 20004 bytes .* the pinned file has 807694464/,
+    );
+    assert.ok(!fs.existsSync(chatPath));
+  });
+
+  void it('a file placed by hand is held to the same pin: a damaged one is refused naming it, the right one kept', async () => {
+    const chatPath = path.join(tmp, 'byhand', 'chat.gguf');
+    const embedDir = path.join(tmp, 'byhand', 'bge');
+    const specs = servedSpecs(chatPath, embedDir, served, { chat: true, embed: false });
+    fs.mkdirSync(path.dirname(chatPath), { recursive: true });
+    const damaged = Buffer.from(gguf);
+    damaged[10] = damaged[10]! ^ 1;
+    fs.writeFileSync(chatPath, damaged);
+    await assert.rejects(pullModels({ chatPath, embedDir, baseUrl: base, specs }), (err) =>
+      err instanceof AppError && err.message.startsWith(`${chatPath} is not the pinned bartowski/Llama-3.2-1B-Instruct-GGUF/Llama-3.2-1B-Instruct-Q4_K_M.gguf (sha256 `) && /npm run models:pull/.test(err.message));
+    fs.writeFileSync(chatPath, gguf.subarray(0, 100));
+    await assert.rejects(verifyModelFile(specs[0]!.files[0]!), /\(100 bytes, expected 20004\)/);
+    fs.writeFileSync(chatPath, gguf);
+    assert.deepEqual((await pullModels({ chatPath, embedDir, baseUrl: base, specs })).kept, [chatPath]);
+    // Remembered by size and time: the next start does not hash it again, a changed file is hashed.
+    const cache = JSON.parse(fs.readFileSync(path.join(path.dirname(chatPath), '.docent-verified.json'), 'utf8')) as Record<string, { sha256: string }>;
+    assert.equal(cache['chat.gguf']?.sha256, sha(gguf));
+    fs.writeFileSync(chatPath, damaged);
+    fs.utimesSync(chatPath, new Date(), new Date(Date.now() + 5000));
+    await assert.rejects(verifyModelFile(specs[0]!.files[0]!), /is not the pinned/);
   });
 
   void it('explains how to place the files by hand when the server is unreachable', async () => {
