@@ -6,6 +6,7 @@
 import { applyNativeThreadingDefaults } from '../src/config.ts';
 import { benchAnalytics } from './analytics.ts';
 import { benchAnswer } from './answer.ts';
+import { benchHostile } from './hostile.ts';
 import { benchIngest } from './ingest.ts';
 import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   analytics: benchAnalytics,
   ingest: benchIngest,
   answer: () => benchAnswer(),
+  hostile: benchHostile,
   // Not in the default run: it writes a 0.6 GB model file first (once).
   'answer-1b-shape': async () => benchAnswer(syntheticModel()),
 };

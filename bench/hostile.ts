@@ -1,0 +1,155 @@
+/**
+ * `npm run bench:hostile`: the hostile set through the REAL all-in-one service (src/bin/start.ts,
+ * small test models, its own data folders). Per input: the outcome a user sees, the seconds until
+ * it settled (ready, failed with a reason, or refused), the peak RSS of any parse child and of the
+ * service process (web and workers in one) while it ran. Goals: each settles in under 10 s, a parse
+ * child stays under 1 GB, the service under 600 MB; afterwards the service still answers a question
+ * from a document uploaded before the set, citing it.
+ */
+import http from 'node:http';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startRole, waitForHttp } from '../tests/support/processes.ts';
+import { testModels } from '../tests/support/test-models.ts';
+import { hostileFiles } from './hostile-inputs.ts';
+import { ProcessSampler } from './process-sampler.ts';
+import { round } from './stats.ts';
+
+const GOALS = { seconds: 10, childMb: 1024, serviceMb: 600 };
+const SETTLE_TIMEOUT_MS = 120_000;
+const FACT = 'The lighthouse keeper on Skerry Rock is named Ingrid Halvorsen.';
+
+interface Row {
+  input: string;
+  outcome: string;
+  seconds: number;
+  childPeakMb: number;
+  servicePeakMb: number;
+  ok: boolean;
+}
+
+interface Doc { id: string; status: string; error?: string | null; chunks?: number | null }
+
+export async function benchHostile(): Promise<Record<string, unknown>> {
+  const models = testModels();
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'docent-hostile-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const svc = startRole('all-in-one', 'start.ts', {
+    PORT: String(port), HOST: '127.0.0.1', DATA_DIR: path.join(tmp, 'data'), VECTORSTORE_DIR: path.join(tmp, 'vs'),
+    INGEST_INBOX: path.join(tmp, 'inbox'), CHAT_MODEL: models.chat, EMBED_MODEL: models.embed, LLM_THREADS: '1', LOG_LEVEL: 'warn',
+    AMQP_URL: '', KAFKA_BROKERS: '', ANALYTICS_URL: '',
+  });
+  const sampler = new ProcessSampler(svc.child.pid!);
+  const rows: Row[] = [];
+  try {
+    await waitForHttp(`${base}/readyz`, 120_000, [svc]);
+    const legit = await upload(base, 'skerry.txt', Buffer.from(`Notes on Skerry Rock.\n\n${FACT}\n\nThe light was automated in 1987.`));
+    await settle(base, legit.id!);
+    sampler.mark();
+    const idle = sampler.take();
+
+    for (const f of hostileFiles()) {
+      const bytes = f.bytes();
+      sampler.mark();
+      const t = performance.now();
+      const up = await upload(base, f.name, bytes);
+      const doc = up.id === undefined ? undefined : await settle(base, up.id);
+      rows.push(row(f.what, up.status !== 202 ? `${up.status}: ${up.error}` : describe(doc!), t, sampler.take()));
+    }
+
+    // A chunked body (no Content-Length) of three 40 MB files: refused while it arrives.
+    sampler.mark();
+    let t = performance.now();
+    const chunked = await chunkedUpload(port, [40, 40, 40]);
+    rows.push(row('chunked upload, 3 x 40 MB, no Content-Length', `${chunked.status}: ${chunked.error}`, t, sampler.take()));
+
+    // A 60 MB file sent by Node's fetch (as scripts and SDKs do): the 413 must reach it.
+    sampler.mark();
+    t = performance.now();
+    const big = await upload(base, 'big.txt', Buffer.alloc(60 * 1024 * 1024, 0x61)).catch((err: Error) => ({ status: 0, error: `${err.message} (${String((err.cause as Error | undefined)?.message ?? '')})` }));
+    rows.push(row("60 MB upload with Node's fetch", `${big.status}: ${big.error}`, t, sampler.take()));
+
+    // The question, then six concurrent views of its cited passage in a document not yet cached.
+    sampler.mark();
+    t = performance.now();
+    const answer = await ask(base, 'Who is the lighthouse keeper on Skerry Rock?');
+    const cited = answer.sources.find((s) => s.documentId === legit.id);
+    const answered = cited !== undefined && /Ingrid|Halvorsen/.test(answer.answer);
+    rows.push({ ...row('question after the hostile set', `${answered ? 'answered' : 'NOT answered'} (cites skerry.txt: ${cited !== undefined}): ${JSON.stringify(answer.answer.slice(0, 120))}`, t, sampler.take()), ok: cited !== undefined });
+    if (cited) {
+      sampler.mark();
+      t = performance.now();
+      const views = await Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/documents/${cited.documentId}/view?chunk=${encodeURIComponent(cited.chunkId)}`).then((r) => r.status)));
+      const seen = sampler.take();
+      const newChildren = seen.childPids.length;
+      rows.push(row('6 concurrent views of an uncached passage', `statuses ${views.join(',')}; ${newChildren} parse processes alive meanwhile (the spare included)`, t, seen));
+    }
+    return { goals: GOALS, idle: { serviceMb: idle.rootMb, childMb: idle.childMb }, rows, allWithinGoals: rows.every((r) => r.ok) };
+  } finally {
+    sampler.stop();
+    await svc.stop();
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function row(input: string, outcome: string, started: number, peaks: { rootMb: number; childMb: number }): Row {
+  const seconds = round((performance.now() - started) / 1000, 2);
+  const ok = seconds < GOALS.seconds && peaks.childMb < GOALS.childMb && peaks.rootMb < GOALS.serviceMb;
+  const r = { input, outcome, seconds, childPeakMb: peaks.childMb, servicePeakMb: peaks.rootMb, ok };
+  process.stderr.write(`${ok ? 'ok  ' : 'OVER'} ${seconds.toFixed(2).padStart(6)} s  child ${String(peaks.childMb).padStart(5)} MB  service ${String(peaks.rootMb).padStart(5)} MB  ${input}: ${outcome}\n`);
+  return r;
+}
+
+function describe(doc: Doc): string {
+  return doc.status === 'ready' ? `ready, ${doc.chunks ?? '?'} chunks` : `${doc.status}: ${doc.error ?? ''}`;
+}
+
+async function upload(base: string, name: string, bytes: Buffer): Promise<{ status: number; id?: string; error?: string }> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)]), name);
+  const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
+  const body = (await res.json()) as { documents?: Doc[]; error?: string };
+  return { status: res.status, id: body.documents?.[0]?.id, error: body.error };
+}
+
+async function settle(base: string, id: string): Promise<Doc> {
+  const end = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const doc = (await (await fetch(`${base}/api/documents/${id}`)).json()) as Doc;
+    if (doc.status === 'ready' || doc.status === 'failed') return doc;
+    if (Date.now() > end) return { ...doc, status: `still ${doc.status} after ${SETTLE_TIMEOUT_MS / 1000} s` };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function ask(base: string, question: string): Promise<{ answer: string; sources: { documentId: string; chunkId: string }[] }> {
+  const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question, settings: { temperature: 0, maxTokens: 48 } }) });
+  return (await res.json()) as { answer: string; sources: { documentId: string; chunkId: string }[] };
+}
+
+/** Streams multipart files of the given sizes (MB) with Transfer-Encoding: chunked. */
+function chunkedUpload(port: number, sizesMb: number[]): Promise<{ status: number; error: string }> {
+  return new Promise((resolve) => {
+    const boundary = 'hostile-boundary';
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/documents', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, error: (JSON.parse(text || '{}') as { error?: string }).error ?? text }));
+    });
+    req.on('error', (err) => resolve({ status: 0, error: `connection: ${err.message}` }));
+    const block = Buffer.alloc(1024 * 1024, 0x62);
+    void (async () => {
+      for (const [i, mb] of sizesMb.entries()) {
+        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="part${i}.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+        for (let m = 0; m < mb; m++) {
+          if (req.destroyed) return;
+          if (!req.write(block)) await new Promise((r) => req.once('drain', r));
+        }
+        req.write('\r\n');
+      }
+      req.end(`--${boundary}--\r\n`);
+    })();
+  });
+}
