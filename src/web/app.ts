@@ -15,6 +15,7 @@ import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { WebServices } from './services.ts';
 import { staticAssets } from './static-assets.ts';
+import { uploadMiddleware } from './upload.ts';
 
 export interface WebAppOptions {
   services: WebServices;
@@ -31,11 +32,13 @@ export function createWebApp({ services, config, logger }: WebAppOptions): expre
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use(express.json({ limit: jsonLimit }));
   app.use(express.urlencoded({ extended: false, limit: jsonLimit }));
+  // One upload middleware for both upload routes: they count against one storage budget.
+  const upload = uploadMiddleware(config, services.documents);
   app.use(askApi(services, config, logger));
-  app.use(jsonApi(services, config));
+  app.use(jsonApi(services, config, upload));
   app.use(analyticsRoutes(services));
   app.use(chatRoutes(services, config));
-  app.use(pages(services, config));
+  app.use(pages(services, config, upload));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);
   });

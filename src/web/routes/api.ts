@@ -2,18 +2,18 @@
  * The JSON API besides /api/ask: documents (upload, list, one, delete, live events), search, votes, analytics summary,
  * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
 import { streamDocumentEvents } from '../document-events.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
-import { receiveUpload, uploadMiddleware } from '../upload.ts';
+import { receiveUpload } from '../upload.ts';
 import { parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
 
-export function jsonApi(services: WebServices, config: Config): Router {
+export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
   const router = Router();
 
-  router.post('/api/documents', uploadMiddleware(config), async (req, res) => {
+  router.post('/api/documents', upload, async (req, res) => {
     const documents = await receiveUpload(req, services.documents);
     res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
   });
