@@ -56,6 +56,9 @@ const requestState = new WeakMap<Request, UploadLimits>();
 const isClientGone = (err: unknown, req: Request): boolean =>
   err instanceof Error && (/^Request (aborted|closed)$/.test(err.message) || (!req.complete && req.socket.destroyed));
 
+/** The multipart parser's complaints are plain errors; file-system errors carry a `code`. */
+const isMalformedBody = (err: unknown): err is Error => err instanceof Error && !(err instanceof HttpError) && !('code' in err);
+
 /**
  * The upload middleware for both upload routes; one per web app, so that every upload counts
  * against one storage budget.
@@ -146,6 +149,7 @@ export function uploadMiddleware(config: Config, documents: Pick<DocumentService
       answered = true;
       // multer passes its own errors on only once the whole body was read (bounded by the count above).
       if (err !== undefined && isClientGone(err, req)) next(new ClientGoneError('The client went away before the upload was complete.'));
+      else if (isMalformedBody(err)) next(badRequest(`The upload is not valid multipart form data (${err.message}).`, 'file'));
       else next(err);
     });
   };

@@ -4,6 +4,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
+import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { streamDocumentEvents } from '../document-events.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
@@ -22,7 +23,11 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     res.json({ documents: services.documents.list() });
   });
 
+  const streams = new PerClientLimit(config.limits.eventStreamsPerClient);
   router.get('/api/documents/events', (req, res) => {
+    const max = config.limits.eventStreamsPerClient;
+    // Given back when the stream closes.
+    takePlace(streams, req, res, `Too many open event streams from your address: at most ${max} (MAX_EVENT_STREAMS_PER_CLIENT=${max}); close other Docent tabs.`);
     streamDocumentEvents(req, res, services.documents);
   });
 
