@@ -21,9 +21,11 @@ export const TEMP_PREFIX = 'upload-';
 export interface UploadLimits {
   /**
    * Counts `bytes` more of the current file (now `fileBytes` long); returns the error to refuse
-   * the upload with when a limit is passed (the request is then answered at once).
+   * the upload with when a limit is passed.
    */
   take(bytes: number, fileBytes: number): Error | undefined;
+  /** Answers the request with `err` at once (called once the refused file is removed). */
+  refuse(err: Error): void;
   /** Set once the upload was refused: later files are not stored. */
   readonly refused: Error | undefined;
   /** Registers a temp file of this upload (the storage quota leaves it out of its measure). */
@@ -47,14 +49,19 @@ export function countingDiskStorage(dir: string, limitsOf: (req: Request) => Upl
       let ended = false;
       const out = createWriteStream(tempPath, { flags: 'wx' });
 
-      const fail = (err: Error): void => {
+      /** `refuse`: a limit was passed, so the request is answered once the file is gone. */
+      const fail = (err: Error, refuse = false): void => {
         if (done) return;
         done = true;
         stream.off('data', onData);
         // The rest of the part must still be read, or the multipart parser (and the request) stalls.
         stream.resume();
         const remove = (): void => {
-          fs.rm(tempPath, { force: true }).then(() => cb(err), () => cb(err));
+          const settle = (): void => {
+            if (refuse) limits.refuse(err);
+            cb(err);
+          };
+          fs.rm(tempPath, { force: true }).then(settle, settle);
         };
         if (out.closed) remove();
         else {
@@ -64,9 +71,13 @@ export function countingDiskStorage(dir: string, limitsOf: (req: Request) => Upl
       };
       const onData = (chunk: Buffer): void => {
         size += chunk.length;
-        const over = limits.refused ?? limits.take(chunk.length, size);
+        if (limits.refused) {
+          fail(limits.refused);
+          return;
+        }
+        const over = limits.take(chunk.length, size);
         if (over) {
-          fail(over);
+          fail(over, true);
           return;
         }
         if (!out.write(chunk)) {

@@ -129,7 +129,6 @@ export function uploadMiddleware(config: Config, documents: Pick<DocumentService
         if (fileBytes > max) err = tooLarge(max, 'file');
         else if (bytes > max) err = tooLarge(max, 'upload');
         else if (ticket.add(more)) err = ticket.refusal();
-        if (err) refuse(err);
         return err;
       },
     };
@@ -158,7 +157,6 @@ export function uploadMiddleware(config: Config, documents: Pick<DocumentService
 interface UploadState extends UploadLimits {
   /** Files seen so far (checked against MAX_FILES_PER_UPLOAD). */
   files: number;
-  refuse(err: Error): void;
 }
 
 async function removeFiles(req: Request): Promise<void> {

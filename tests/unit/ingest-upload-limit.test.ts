@@ -29,7 +29,7 @@ after(async () => {
 
 const run = (cmd: string, args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${String(err)}\n${stderr}`)) : resolve(stdout)));
+    execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
   });
 
 /** A script that uploads with Node's fetch from its own process and prints `status body` or the failure. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { createPassageService, PARSE_CONCURRENCY, PARSE_QUEUE, type PassageService } from '../../src/chats/passages.ts';
 import { cleanName } from '../../src/documents/file-name.ts';
+import { ConfigError, parseConfig } from '../../src/config.ts';
 import type { ParsedDocument } from '../../src/ingest/parsed-document.ts';
 import { FAKE_SOURCE, FakeServices, fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
 
@@ -159,4 +160,18 @@ void test('file names keep their last path segment whole and lose bidi and contr
   const long = cleanName(`${'é'.repeat(300)}.pdf`);
   assert.equal([...long].length, 200);
   assert.ok(long.endsWith('….pdf'), 'a long name keeps its extension');
+});
+
+void test('the bound settings have defaults and a bad value names its variable', () => {
+  const limits = parseConfig({}).limits;
+  assert.deepEqual(limits, {
+    storageBytes: 10_240 * 1024 * 1024,
+    pendingDocuments: 1000,
+    pendingQuestionsPerClient: 10,
+    eventStreamsPerClient: 8,
+    failedUploadRetentionMs: 24 * 3_600_000,
+  });
+  for (const name of ['MAX_STORAGE_MB', 'MAX_PENDING_DOCUMENTS', 'MAX_PENDING_QUESTIONS_PER_CLIENT', 'MAX_EVENT_STREAMS_PER_CLIENT', 'FAILED_UPLOAD_RETENTION_HOURS']) {
+    assert.throws(() => parseConfig({ [name]: '0' }), (err: unknown) => err instanceof ConfigError && err.message.includes(name));
+  }
 });
