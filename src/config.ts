@@ -90,6 +90,16 @@ const schema = z.object({
   /** FAISS index: flat (exact) or hnsw (approximate, for large collections); see src/retrieval/index-kind.ts. */
   INDEX_TYPE: z.enum(['flat', 'hnsw']).default('flat'),
   MAX_UPLOAD_MB: int(1, 4096).default(50),
+  /** Bound on stored bytes: the uploads directory plus the upload temp dir (<DATA_DIR>/tmp). */
+  MAX_STORAGE_MB: int(1, 16_777_216).default(10_240),
+  /** Documents queued or being ingested at once; further uploads get 503 + Retry-After. */
+  MAX_PENDING_DOCUMENTS: int(1, 1_000_000).default(1000),
+  /** Questions one client (remote address) may have in flight in the web; past it, 429. */
+  MAX_PENDING_QUESTIONS_PER_CLIENT: int(1, 100_000).default(10),
+  /** Open event streams (GET /api/documents/events) per client (remote address); past it, 429. */
+  MAX_EVENT_STREAMS_PER_CLIENT: int(1, 10_000).default(8),
+  /** Hours a failed document (its row and stored file) is kept before it is removed. */
+  FAILED_UPLOAD_RETENTION_HOURS: int(1, 87_600).default(24),
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
@@ -137,6 +147,19 @@ export interface Config {
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
   readonly ingest: { parseTimeoutMs: number };
+  /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
+  readonly limits: {
+    /** MAX_STORAGE_MB in bytes (default 10,240 MB). */
+    storageBytes: number;
+    /** MAX_PENDING_DOCUMENTS (default 1000). */
+    pendingDocuments: number;
+    /** MAX_PENDING_QUESTIONS_PER_CLIENT (default 10). */
+    pendingQuestionsPerClient: number;
+    /** MAX_EVENT_STREAMS_PER_CLIENT (default 8). */
+    eventStreamsPerClient: number;
+    /** FAILED_UPLOAD_RETENTION_HOURS in milliseconds (default 24 h). */
+    failedUploadRetentionMs: number;
+  };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
   readonly cli: { serviceUrl: string };
@@ -194,6 +217,13 @@ export function parseConfig(env: Env): Config {
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },
     ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS },
+    limits: {
+      storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,
+      pendingDocuments: e.MAX_PENDING_DOCUMENTS,
+      pendingQuestionsPerClient: e.MAX_PENDING_QUESTIONS_PER_CLIENT,
+      eventStreamsPerClient: e.MAX_EVENT_STREAMS_PER_CLIENT,
+      failedUploadRetentionMs: e.FAILED_UPLOAD_RETENTION_HOURS * 3_600_000,
+    },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },

@@ -6,7 +6,9 @@
  * ingest worker used (its own child process, its time limit), so the text and the chunk offsets
  * agree without keeping a second copy of every document's text. Parsing costs about a second, so
  * the last few parsed documents are cached; a document id is its content hash, so a cached text
- * never goes stale. Where the passage is: the chunk's page and offsets come from the source as the
+ * never goes stale. Views of a document being parsed wait for that parse (one parse per document,
+ * however many views arrive), and at most PARSE_CONCURRENCY parses run at once with at most
+ * PARSE_QUEUE waiting; past that a view is answered 503 + Retry-After. Where the passage is: the chunk's page and offsets come from the source as the
  * answer cited it (kept with the chat turn); when the offsets do not match the text (an older
  * worker sent none), the passage text is looked up in the page instead.
  */
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import type { Source } from '../contracts/source.ts';
 import type { ParsedDocument } from '../ingest/parsed-document.ts';
+import { WorkGate } from '../shared/work-gate.ts';
 import { notFound } from '../web/http-error.ts';
 import type { DocumentView } from '../web/services.ts';
 import type { ChatStore } from './chat-store.ts';
@@ -22,6 +25,10 @@ import type { ChatStore } from './chat-store.ts';
 /** Characters of text shown on each side of the passage. */
 export const CONTEXT_CHARS = 2000;
 const CACHE_SIZE = 4;
+/** Parses (each a child process of up to a few hundred MB) running at once for passage views. */
+export const PARSE_CONCURRENCY = 2;
+/** Parses waiting for a place; more is answered 503. */
+export const PARSE_QUEUE = 4;
 
 export interface PassageView {
   document: DocumentView;
@@ -43,15 +50,23 @@ interface Deps {
   chats: Pick<ChatStore, 'findSource'>;
   uploadsDir: string;
   parse: (bytes: Uint8Array, type: MediaType) => Promise<ParsedDocument>;
+  /** Defaults PARSE_CONCURRENCY and PARSE_QUEUE. */
+  parseConcurrency?: number;
+  parseQueue?: number;
 }
 
 export function createPassageService(deps: Deps): PassageService {
   const cache = new Map<string, ParsedDocument>();
+  /** Parses under way, by document id: later views of the same document wait for the same one. */
+  const inFlight = new Map<string, Promise<ParsedDocument>>();
+  const gate = new WorkGate({
+    concurrency: deps.parseConcurrency ?? PARSE_CONCURRENCY,
+    queue: deps.parseQueue ?? PARSE_QUEUE,
+    retryAfterSeconds: 5,
+    busyMessage: 'Docent is busy opening other documents; try again in a few seconds.',
+  });
 
-  const parsed = async (doc: DocumentView): Promise<ParsedDocument> => {
-    const hit = cache.get(doc.id);
-    if (hit) return hit;
-    if (!(SUPPORTED_MEDIA_TYPES as readonly string[]).includes(doc.mediaType)) throw notFound(`"${doc.name}" has no readable text.`);
+  const parse = async (doc: DocumentView): Promise<ParsedDocument> => {
     const bytes = await fs.readFile(path.join(deps.uploadsDir, doc.id)).catch(() => {
       throw notFound(`The stored file of "${doc.name}" is gone; upload it again.`);
     });
@@ -59,6 +74,18 @@ export function createPassageService(deps: Deps): PassageService {
     cache.set(doc.id, result);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
     return result;
+  };
+
+  const parsed = (doc: DocumentView): Promise<ParsedDocument> => {
+    const hit = cache.get(doc.id);
+    if (hit) return Promise.resolve(hit);
+    if (!(SUPPORTED_MEDIA_TYPES as readonly string[]).includes(doc.mediaType)) return Promise.reject(notFound(`"${doc.name}" has no readable text.`));
+    let pending = inFlight.get(doc.id);
+    if (!pending) {
+      pending = gate.run(() => parse(doc)).finally(() => inFlight.delete(doc.id));
+      inFlight.set(doc.id, pending);
+    }
+    return pending;
   };
 
   return {

@@ -17,6 +17,16 @@ export interface ApiDocument {
   total?: number | null;
 }
 
+/** The service is busy and said when to try again. */
+class BusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export class ServiceClient {
   constructor(readonly baseUrl: string) {}
 
@@ -35,15 +45,31 @@ export class ServiceClient {
       } catch {
         // not JSON: keep the text
       }
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if (res.status === 503 && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
       throw new Error(`${res.status}: ${message}`);
     }
     return JSON.parse(text) as T;
   }
 
+  /**
+   * Uploads one file. While the service's ingest queue is full (503, MAX_PENDING_DOCUMENTS) it
+   * waits as long as Retry-After says and tries again, for up to about an hour.
+   */
   async upload(file: string): Promise<ApiDocument> {
     const form = new FormData();
     form.append('file', new Blob([await fs.readFile(file)]), path.basename(file));
-    const body = await this.call<{ documents: ApiDocument[] }>('/api/documents', { method: 'POST', body: form });
+    let body: { documents: ApiDocument[] } | undefined;
+    for (let waited = 0; body === undefined; ) {
+      try {
+        body = await this.call<{ documents: ApiDocument[] }>('/api/documents', { method: 'POST', body: form });
+      } catch (err) {
+        const retryAfter = err instanceof BusyError ? err.retryAfterSeconds : undefined;
+        if (retryAfter === undefined || waited > 3600) throw err;
+        await new Promise((r) => setTimeout(r, retryAfter * 1000));
+        waited += retryAfter;
+      }
+    }
     const doc = body.documents[0];
     if (!doc) throw new Error('the service accepted no document');
     return doc;

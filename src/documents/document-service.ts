@@ -15,21 +15,33 @@
  * uploads are kept under uploadsDir/<id>): ready, failed, and also queued or processing ones, whose
  * ingest jobs run before the re-index and would otherwise be missing from the rebuilt index (or,
  * while the index needs a re-index, wait for it). They show `queued` until the worker reports on them.
+ *
+ * Bounds: at most `maxPendingDocuments` documents queued or being ingested (more is refused with
+ * UnavailableError, 503 + Retry-After); a failed document stays listed with its reason for
+ * `failedRetentionMs`, then its row and stored file are removed (a sweep every few minutes).
+ * Files are hashed and typed as they stream from disk (inspect-file.ts), never read whole.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
 import { EXCHANGES, QUEUES } from '../contracts/names.ts';
-import { InvalidInputError } from '../errors.ts';
-import { detectMediaType } from '../ingest/detect-type.ts';
+import { InvalidInputError, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus, Subscription } from '../ports/message-bus.ts';
 import type { DocumentService, DocumentView, UploadedFile, UploadResult } from '../web/services.ts';
+import { startFailedSweeper } from './failed-retention.ts';
+import { cleanName } from './file-name.ts';
+import { inspectFile } from './inspect-file.ts';
 import type { DocumentRegistry } from './registry.ts';
 
+/** Seconds a refused uploader is told to wait when the ingest queue is full. */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
+
 export interface DocumentServiceHandle extends DocumentService {
+  /** Removes failed documents (row and stored file) that failed more than failedRetentionMs ago; returns their ids. */
+  sweepFailed(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -49,7 +61,15 @@ export async function createDocumentService(deps: {
   beforeDeleted?: () => Promise<unknown>;
   /** Runs before a `ready` event marks a document ready, e.g. reloading this process's index. */
   beforeReady?: () => Promise<unknown>;
+  /** MAX_PENDING_DOCUMENTS; default unbounded. */
+  maxPendingDocuments?: number;
+  /** FAILED_UPLOAD_RETENTION_HOURS in ms; default: failed documents are kept. */
+  failedRetentionMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
 }): Promise<DocumentServiceHandle> {
+  const now = deps.now ?? Date.now;
+  const maxPending = deps.maxPendingDocuments ?? Infinity;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
   await fs.mkdir(deps.uploadsDir, { recursive: true });
@@ -72,10 +92,9 @@ export async function createDocumentService(deps: {
 
   const check = async (file: UploadedFile): Promise<Checked> => {
     const name = cleanName(file.originalName);
-    const bytes = await fs.readFile(file.tempPath);
     try {
-      const mediaType = detectMediaType(bytes, name);
-      return { file, id: createHash('sha256').update(bytes).digest('hex'), name, mediaType };
+      const { sha256, mediaType } = await inspectFile(file.tempPath, name);
+      return { file, id: sha256, name, mediaType };
     } catch (err) {
       if (err instanceof InvalidInputError) throw new InvalidInputError(`${name}: ${err.message}`, { code: err.code });
       throw err;
@@ -115,12 +134,42 @@ export async function createDocumentService(deps: {
     return { id: c.id, name: c.name, status: 'queued', duplicate: false };
   };
 
+  const queueFull = (pending: number): UnavailableError =>
+    new UnavailableError(
+      `Docent has ${pending} documents waiting to be ingested (MAX_PENDING_DOCUMENTS=${maxPending}); upload again when some of them are ready.`,
+      { code: 'ingest_queue_full', retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_S },
+    );
+
+  const sweeper =
+    deps.failedRetentionMs === undefined
+      ? undefined
+      : startFailedSweeper({ ...deps, retentionMs: deps.failedRetentionMs, now, onRemoved: (doc) => changes.emit('change', doc) });
+  const sweepFailed = async (): Promise<string[]> => (sweeper ? sweeper.sweep() : []);
+  await sweepFailed();
+
+  /** Files of an upload that would add a document to the ingest queue (not duplicates). */
+  const countFresh = (checked: Checked[]): number => {
+    const fresh = checked.filter((c) => {
+      const status = deps.registry.get(c.id)?.status;
+      return status === undefined || status === 'failed';
+    });
+    return new Set(fresh.map((c) => c.id)).size;
+  };
+
   return {
+    assertAccepting() {
+      const pending = deps.registry.countPending();
+      if (pending >= maxPending) throw queueFull(pending);
+    },
+    sweepFailed,
     async upload(files) {
       // Every file is checked before any is queued: one bad file refuses the whole upload.
       let checked: Checked[];
       try {
         checked = await Promise.all(files.map(check));
+        const pending = deps.registry.countPending();
+        const fresh = countFresh(checked);
+        if (fresh > 0 && pending + fresh > maxPending) throw queueFull(pending);
       } catch (err) {
         await Promise.all(files.map((f) => fs.rm(f.tempPath, { force: true })));
         throw err;
@@ -179,15 +228,9 @@ export async function createDocumentService(deps: {
       return () => changes.off('change', listener);
     },
     async close() {
+      sweeper?.stop();
       await subscription.cancel();
       changes.removeAllListeners();
     },
   };
-}
-
-/** A display name: no directories, no control characters, bounded length. Never used as a path. */
-function cleanName(original: string): string {
-  // eslint-disable-next-line no-control-regex
-  const base = original.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim() ?? '';
-  return (base || 'untitled').slice(0, 200);
 }

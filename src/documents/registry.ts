@@ -85,6 +85,27 @@ export class DocumentRegistry {
     return this.get(doc.id)!;
   }
 
+  /**
+   * Documents waiting for or in ingestion (queued, processing). Documents queued by a re-index are
+   * left out: one re-index job carries them all, and it must not block uploads.
+   */
+  countPending(): number {
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM documents WHERE status IN ('queued', 'processing') AND stage != 'queued for re-index'`)
+      .get() as { n: number };
+    return row.n;
+  }
+
+  /** Documents that failed before `cutoff` (ms since the epoch), by when they failed. */
+  failedBefore(cutoff: number): DocumentView[] {
+    return (this.db.prepare(`SELECT * FROM documents WHERE status = 'failed' AND updated_at < ? ORDER BY updated_at`).all(cutoff) as Row[]).map(toView);
+  }
+
+  /** Removes the row if it is still `failed` (not retried meanwhile); true when it was removed. */
+  removeIfFailed(id: string): boolean {
+    return this.db.prepare(`DELETE FROM documents WHERE id = ? AND status = 'failed'`).run(id).changes > 0;
+  }
+
   remove(id: string): void {
     this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
   }

@@ -19,6 +19,7 @@ import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { WebServices } from './services.ts';
 import { staticAssets } from './static-assets.ts';
+import { uploadMiddleware } from './upload.ts';
 
 export interface WebAppOptions {
   services: WebServices;
@@ -51,11 +52,13 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   // bodies are parsed (uploads are multipart, read by their route): no route takes form posts.
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use(express.json({ limit: jsonLimit }));
+  // One upload middleware for both upload routes: they count against one storage budget.
+  const upload = uploadMiddleware(config, services.documents);
   app.use(askApi(services, config, logger));
-  app.use(jsonApi(services, config));
+  app.use(jsonApi(services, config, upload));
   app.use(analyticsRoutes(services));
   app.use(chatRoutes(services, config));
-  app.use(pages(services, config));
+  app.use(pages(services, config, upload));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);
   });

@@ -2,7 +2,8 @@
  * The one error middleware. Every route lets errors through (Express 5 forwards rejected
  * promises); this maps them to a status and a message a person can act on:
  *   HttpError -> its status; InvalidInputError -> 400; UnavailableError -> 503 + Retry-After;
- *   multer LIMIT_FILE_SIZE -> 413 naming the limit; other multer errors -> 400;
+ *   multer LIMIT_FILE_SIZE -> 413 naming the limit; LIMIT_FILE_COUNT -> 400 naming the limit;
+ *   other multer errors -> 400; ClientGoneError (an upload broken off) -> nothing sent, logged at info;
  *   malformed JSON body -> 400; anything else -> 500 with a generic message (the error is logged).
  * The reply format follows the request: htmx requests (HX-Request) get an HTML alert fragment the
  * page swaps in (htmx 4 swaps 4xx/5xx responses), `/api/*` and JSON requests get
@@ -12,7 +13,8 @@ import type { ErrorRequestHandler, Request } from 'express';
 import multer from 'multer';
 import type { Logger } from '../log.ts';
 import { InvalidInputError, UnavailableError } from '../errors.ts';
-import { HttpError } from './http-error.ts';
+import { ClientGoneError, HttpError } from './http-error.ts';
+import { TOO_MANY_FILES } from './upload.ts';
 import { errorAlert, errorPage } from '../../templates/error.ts';
 
 interface Mapped {
@@ -40,6 +42,7 @@ function mapError(err: unknown, maxUploadBytes: number): Mapped {
       const name = err.field === undefined ? 'The file' : 'A file';
       return { status: 413, message: `${name} is too large: the limit is ${mb} MB per file.`, field: 'file' };
     }
+    if (err.code === 'LIMIT_FILE_COUNT') return { status: 400, message: TOO_MANY_FILES, field: 'file' };
     if (err.code === 'LIMIT_UNEXPECTED_FILE') return { status: 400, message: 'Send files in the form field "file".', field: 'file' };
     return { status: 400, message: `Upload rejected: ${err.message}.`, field: 'file' };
   }
@@ -65,8 +68,14 @@ function wantsJson(req: Request): boolean {
 /** Builds the error middleware; `maxUploadBytes` names the limit in 413 messages. */
 export function errorMiddleware(log: Logger, maxUploadBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    if (err instanceof ClientGoneError) {
+      log.info({ method: req.method, path: req.path }, err.message);
+      if (!res.headersSent) res.destroy();
+      return;
+    }
     const mapped = mapError(err, maxUploadBytes);
-    if (mapped.status >= 500 && mapped.status !== 503) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    // 503 (busy) and 507 (storage full) are expected states with their own message, not faults.
+    if (mapped.status >= 500 && mapped.status !== 503 && mapped.status !== 507) log.error({ err, method: req.method, path: req.path }, 'request failed');
     else log.debug({ status: mapped.status, path: req.path, message: mapped.message }, 'request rejected');
 
     // A streamed response already started: the status can no longer change, so just end it.

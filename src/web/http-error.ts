@@ -24,3 +24,11 @@ export const badRequest = (message: string, field?: string): HttpError =>
   new HttpError(400, message, field === undefined ? {} : { field });
 
 export const notFound = (message: string): HttpError => new HttpError(404, message);
+
+/**
+ * The client went away before its request was complete (an upload broken off mid-body): nothing
+ * can be answered, and nothing failed on our side, so it is logged at info without a stack.
+ */
+export class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+}

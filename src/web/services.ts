@@ -48,6 +48,11 @@ export interface UploadResult {
 export interface DocumentService {
   /** Detects the type from the content, stores and enqueues; throws InvalidInputError for bad files. */
   upload(files: UploadedFile[]): Promise<UploadResult[]>;
+  /**
+   * Throws UnavailableError (503 + Retry-After) when the ingest queue is full
+   * (MAX_PENDING_DOCUMENTS), so an upload can be refused before its body is read.
+   */
+  assertAccepting?(): void;
   list(): DocumentView[];
   get(id: string): DocumentView | undefined;
   /**

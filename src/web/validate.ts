@@ -35,6 +35,7 @@ export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput 
     }
     return { question: '', regenerate, settings: parseSettings(settings) };
   }
+  if (question !== undefined && question !== null && typeof question !== 'string') throw badRequest('question must be text.', 'question');
   if (typeof question !== 'string' || question.trim() === '') throw badRequest('Type a question first: the question is empty.', 'question');
   if (question.length > maxQuestionChars) {
     throw badRequest(`The question is too long: ${question.length} characters, the limit is ${maxQuestionChars}.`, 'question');

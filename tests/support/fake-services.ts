@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from '../../src/log.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
@@ -241,11 +242,11 @@ export interface TestServer {
  * Starts the web app on 127.0.0.1, port 0, with fake services and a fresh data dir.
  * `env` overrides configuration variables (e.g. MAX_UPLOAD_MB).
  */
-export async function startTestServer(env: Record<string, string> = {}, services = new FakeServices()): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, services = new FakeServices(), logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
   const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
   services.uploadsDir = config.paths.uploads;
-  const app = createWebApp({ services, config, logger: pino({ level: 'silent' }) });
+  const app = createWebApp({ services, config, logger });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -16,6 +16,7 @@ import { DocumentRegistry } from '../../documents/registry.ts';
 import { createGuardedRetriever } from '../guarded-store.ts';
 import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
+import { removeStaleUploads } from '../../web/upload-storage.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen } from '../http-server.ts';
 import type { Runtime } from '../runtime.ts';
@@ -29,7 +30,19 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const registry = new DocumentRegistry(path.join(cfg.paths.data, 'documents.db'));
   rt.closer.add('document registry', () => registry.close());
   // A deleted document leaves the list only once this process's index no longer holds it.
-  const documents = await createDocumentService({ bus, registry, uploadsDir: cfg.paths.uploads, logger: log, beforeDeleted: () => store.reload(), beforeReady: () => store.reload() });
+  // Temp files of uploads cut short by a crash or a kill: nothing is receiving them any more.
+  const stale = await removeStaleUploads(path.join(cfg.paths.data, 'tmp'));
+  if (stale > 0) log.info({ files: stale }, 'removed upload temp files left by an earlier run');
+  const documents = await createDocumentService({
+    bus,
+    registry,
+    uploadsDir: cfg.paths.uploads,
+    logger: log,
+    beforeDeleted: () => store.reload(),
+    beforeReady: () => store.reload(),
+    maxPendingDocuments: cfg.limits.pendingDocuments,
+    failedRetentionMs: cfg.limits.failedUploadRetentionMs,
+  });
   rt.closer.add('document service', () => documents.close());
   const chats = new SqliteChatStore(path.join(cfg.paths.data, 'chats.db'));
   rt.closer.add('chat store', () => chats.close());

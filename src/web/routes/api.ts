@@ -2,18 +2,19 @@
  * The JSON API besides /api/ask: documents (upload, list, one, delete, live events), search, votes, analytics summary,
  * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
+import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { streamDocumentEvents } from '../document-events.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
-import { receiveUpload, uploadMiddleware } from '../upload.ts';
+import { receiveUpload } from '../upload.ts';
 import { parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
 
-export function jsonApi(services: WebServices, config: Config): Router {
+export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
   const router = Router();
 
-  router.post('/api/documents', uploadMiddleware(config), async (req, res) => {
+  router.post('/api/documents', upload, async (req, res) => {
     const documents = await receiveUpload(req, services.documents);
     res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
   });
@@ -22,7 +23,11 @@ export function jsonApi(services: WebServices, config: Config): Router {
     res.json({ documents: services.documents.list() });
   });
 
+  const streams = new PerClientLimit(config.limits.eventStreamsPerClient);
   router.get('/api/documents/events', (req, res) => {
+    const max = config.limits.eventStreamsPerClient;
+    // Given back when the stream closes.
+    takePlace(streams, req, res, `Too many open event streams from your address: at most ${max} (MAX_EVENT_STREAMS_PER_CLIENT=${max}); close other Docent tabs.`);
     streamDocumentEvents(req, res, services.documents);
   });
 

@@ -15,12 +15,17 @@
  * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
  * asks that answer's question again and replaces the answer in its chat; settings are the turn's
  * own unless given. Both answer with the headers Docent-Chat-Id and Docent-Answer-Id.
+ *
+ * One client (remote address) has at most MAX_PENDING_QUESTIONS_PER_CLIENT questions in flight;
+ * one more is answered 429 + Retry-After, so no client can take the whole answer queue. A place is
+ * given back when the answer ends (done, error) or the client goes away.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
+import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { HttpError } from '../http-error.ts';
 import type { AskHandle, WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
@@ -92,7 +97,22 @@ async function collect(handle: AskHandle, res: Response, signal: AbortSignal): P
 
 export function askApi(services: WebServices, config: Config, log: Logger): Router {
   const router = Router();
+  const max = config.limits.pendingQuestionsPerClient;
+  const questions = new PerClientLimit(max);
   const reply = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
+    const release = takePlace(
+      questions,
+      req,
+      res,
+      `You have ${max} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${max}); wait for one to finish, then ask again.`,
+    );
+    try {
+      await answer(req, res, start);
+    } finally {
+      release();
+    }
+  };
+  const answer = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client disconnected'));

@@ -3,10 +3,10 @@
  * chat-routes.ts): Documents (+ list fragment, the
  * htmx upload post and the row delete), Analytics (+ panel fragment).
  */
-import { Router, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { WebServices } from '../services.ts';
-import { receiveUpload, uploadMiddleware } from '../upload.ts';
+import { receiveUpload } from '../upload.ts';
 import { parseRange } from '../validate.ts';
 import { documentList, documentRow, documentsPage, uploadResult } from '../../../templates/documents.ts';
 import { notFound } from '../http-error.ts';
@@ -17,13 +17,13 @@ const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
 };
 
-export function pages(services: WebServices, config: Config): Router {
+export function pages(services: WebServices, config: Config, upload: RequestHandler): Router {
   const router = Router();
   const maxUploadMb = Math.round((config.web.maxUploadBytes / (1024 * 1024)) * 10) / 10;
 
   router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb)));
   router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list())));
-  router.post('/documents', uploadMiddleware(config), async (req, res) => {
+  router.post('/documents', upload, async (req, res) => {
     const results = await receiveUpload(req, services.documents);
     if (req.get('HX-Request') !== 'true') {
       res.redirect(303, '/documents');
