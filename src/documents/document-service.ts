@@ -23,8 +23,9 @@ import path from 'node:path';
 import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
 import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { InvalidInputError } from '../errors.ts';
-import { detectMediaType } from '../ingest/detect-type.ts';
+import { DETECT_SLICE_BYTES, detectMediaTypeAsync } from '../ingest/detect-type.ts';
 import type { Logger } from '../log.ts';
+import { yieldToEventLoop } from '../shared/yield.ts';
 import type { MessageBus, Subscription } from '../ports/message-bus.ts';
 import type { DocumentService, DocumentView, UploadedFile, UploadResult } from '../web/services.ts';
 import type { DocumentRegistry } from './registry.ts';
@@ -38,6 +39,16 @@ interface Checked {
   id: string;
   name: string;
   mediaType: MediaType;
+}
+
+/** The document id: sha256 of the content, hashed a slice at a time so a large upload does not stall the web. */
+async function sha256Sliced(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.length; at += DETECT_SLICE_BYTES) {
+    hash.update(bytes.subarray(at, at + DETECT_SLICE_BYTES));
+    await yieldToEventLoop();
+  }
+  return hash.digest('hex');
 }
 
 export async function createDocumentService(deps: {
@@ -74,8 +85,8 @@ export async function createDocumentService(deps: {
     const name = cleanName(file.originalName);
     const bytes = await fs.readFile(file.tempPath);
     try {
-      const mediaType = detectMediaType(bytes, name);
-      return { file, id: createHash('sha256').update(bytes).digest('hex'), name, mediaType };
+      const mediaType = await detectMediaTypeAsync(bytes, name);
+      return { file, id: await sha256Sliced(bytes), name, mediaType };
     } catch (err) {
       if (err instanceof InvalidInputError) throw new InvalidInputError(`${name}: ${err.message}`, { code: err.code });
       throw err;
