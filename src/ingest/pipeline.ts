@@ -33,6 +33,7 @@ import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
+import { yieldToEventLoop } from '../shared/yield.ts';
 import { createChunker } from './chunker.ts';
 import { detectMediaTypeAsync } from './detect-type.ts';
 import { isolatedParser } from './isolated-parser.ts';
@@ -189,6 +190,9 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
       if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
       for (const v of toFloat32Rows(batch)) vectors.push(v);
       after();
+      // An embedder that answers at once (cached, or the unit tests' stand-in) would otherwise run
+      // the whole document on microtasks, never letting the event loop serve a request.
+      await yieldToEventLoop();
     }
   };
 
