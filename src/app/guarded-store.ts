@@ -74,7 +74,7 @@ class Guarded implements GuardedStore {
     return this.inner?.hasDocument(documentId) ?? false;
   }
 
-  addDocument(chunks: ChunkRecord[], vectors: number[][]): Promise<void> {
+  addDocument(chunks: ChunkRecord[], vectors: ReadonlyArray<ArrayLike<number>>): Promise<void> {
     return this.call((s) => s.addDocument(chunks, vectors));
   }
 

@@ -52,6 +52,8 @@ interface Checked {
   mediaType: MediaType;
 }
 
+/** The document id: sha256 of the content, hashed a slice at a time so a large upload does not stall the web. */
+
 export async function createDocumentService(deps: {
   bus: MessageBus;
   registry: DocumentRegistry;

@@ -16,6 +16,7 @@
  */
 import { DOCX_MEDIA_TYPE, SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import { InvalidInputError } from '../errors.ts';
+import { yieldToEventLoop } from '../shared/yield.ts';
 
 const ACCEPTED = 'Docent accepts PDF, Word (.docx), HTML, plain text and Markdown';
 
@@ -223,4 +224,21 @@ function assertPdfComplete(tailBytes: Buffer): void {
  */
 export function detectMediaType(bytes: Uint8Array, name: string): MediaType {
   return new TypeSniffer(name).update(bytes).finish();
+}
+
+/** Bytes judged between two yields of detectMediaTypeAsync (a few ms of work each). */
+export const DETECT_SLICE_BYTES = 1 << 20;
+
+/**
+ * detectMediaType for callers that share their event loop with the web (`npm start`): the bytes are
+ * fed in 1 MB slices with a yield between them, so a 20 MB file does not hold the loop for the
+ * ~90 ms one pass over it takes.
+ */
+export async function detectMediaTypeAsync(bytes: Uint8Array, name: string): Promise<MediaType> {
+  const sniffer = new TypeSniffer(name);
+  for (let at = 0; at < bytes.length; at += DETECT_SLICE_BYTES) {
+    sniffer.update(bytes.subarray(at, at + DETECT_SLICE_BYTES));
+    await yieldToEventLoop();
+  }
+  return sniffer.finish();
 }

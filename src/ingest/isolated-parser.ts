@@ -23,10 +23,14 @@
  * that call resolved. The parse timeout does not run while the child waits for a credit (that is
  * the consumer's time, not the file's). If `onPages` rejects, the child is killed and the parse
  * rejects with that error. The parse resolves only after every `onPages` call has finished.
+ *
+ * Given `chunking`, the child also chunks (any format) and the chunks come to `chunking.onChunks`
+ * the same way, with the same credit; the parent then never runs the splitter, which on a large
+ * text would hold its event loop for seconds (parse-protocol.ts).
  */
 import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
-import type { DocumentParser, PageProgress, PagesSink } from './parse-document.ts';
+import type { ChunkingRequest, DocumentParser, PageProgress, PagesSink } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { ParseChildProcess, type ParseChildOptions } from './parse-child-process.ts';
 import { isParseReply, STREAM_WINDOW, type MoreCredit, type ParseRequest } from './parse-protocol.ts';
@@ -65,20 +69,21 @@ function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: 
   return new InvalidInputError(`the parser crashed: ${detail === '' ? how : `${detail} (${how})`}`, { code: 'parser_crashed' });
 }
 
-/** Parses one document in a fresh child process; with `onPages`, streams a PDF's pages to it. */
+/** Parses one document in a fresh child process; with `onPages`, streams a PDF's pages to it; with `chunking`, chunks there too. */
 export function parseIsolated(
   bytes: Uint8Array,
   type: MediaType,
   opts: IsolatedParserOptions = {},
   onPage?: PageProgress,
   onPages?: PagesSink,
+  chunking?: ChunkingRequest,
 ): Promise<ParsedDocument> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   return new Promise<ParsedDocument>((resolve, reject) => {
     let settled = false;
     /** The child sent its final reply; its exit after that is expected. */
     let answered = false;
-    /** `pages` messages received and not yet answered with a credit. */
+    /** `pages` / `chunks` messages received and not yet answered with a credit. */
     let unanswered = 0;
     /** The `onPages` calls, one after another. */
     let consumed: Promise<void> = Promise.resolve();
@@ -105,19 +110,20 @@ export function parseIsolated(
     const start = (): void => {
       clearTimeout(startTimer);
       parseTimer.resume();
-      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs, ...(onPages ? { stream: true } : {}) };
+      const chunk = chunking ? { chunk: { source: chunking.source, size: chunking.options.size, overlap: chunking.options.overlap } } : {};
+      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs, ...(onPages ? { stream: true } : {}), ...chunk };
       child.send(request, (err) => {
         if (err) finish(new AppError(`could not hand the file to the parser: ${err.message}`, { code: 'parser_ipc', retryable: true, cause: err }));
       });
     };
-    const receivePages = (pages: ParsedDocument['pages'], done: number, total: number): void => {
-      if (!onPages) return finish(crashError(null, null, 'the parser sent pages it was not asked for', maxMemoryMb));
-      onPage?.(done, total);
+    /** Hands one streamed message to its consumer, in order, and answers it with a credit. */
+    const receive = (done: number, total: number, consume: () => Promise<void>): void => {
+      if (total > 0) onPage?.(done, total);
       // Out of credit, the child waits for us: that time is not the parse's.
       if (++unanswered >= STREAM_WINDOW) parseTimer.pause();
       consumed = consumed.then(async () => {
         if (settled) return;
-        await onPages(pages, done, total);
+        await consume();
         unanswered--;
         if (settled || answered) return;
         parseTimer.resume();
@@ -130,7 +136,15 @@ export function parseIsolated(
       if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
       if (msg.kind === 'ready') return start();
       if (msg.kind === 'progress') return void onPage?.(msg.done, msg.total);
-      if (msg.kind === 'pages') return receivePages(msg.pages, msg.done, msg.total);
+      if (msg.kind === 'pages') {
+        if (!onPages) return finish(crashError(null, null, 'the parser sent pages it was not asked for', maxMemoryMb));
+        return receive(msg.done, msg.total, () => onPages(msg.pages, msg.done, msg.total));
+      }
+      if (msg.kind === 'chunks') {
+        if (!chunking) return finish(crashError(null, null, 'the parser sent chunks it was not asked for', maxMemoryMb));
+        const progress = { done: msg.done, total: msg.total, chunkTotal: msg.chunkTotal };
+        return receive(msg.done, msg.total, () => chunking.onChunks(msg.chunks, progress));
+      }
       answered = true;
       parseTimer.stop();
       // The pages already sent are part of the result: resolve once the consumer has them all.
@@ -158,5 +172,5 @@ export function parseIsolated(
 
 /** A DocumentParser for the pipeline that isolates every parse. */
 export function isolatedParser(opts: IsolatedParserOptions = {}): DocumentParser {
-  return (bytes, type, onPage, onPages) => parseIsolated(bytes, type, opts, onPage, onPages);
+  return (bytes, type, onPage, onPages, chunking) => parseIsolated(bytes, type, opts, onPage, onPages, chunking);
 }

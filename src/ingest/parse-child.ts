@@ -2,12 +2,14 @@
  * The child-process side of isolated parsing: waits for one ParseRequest on the IPC channel, parses
  * it, sends one ParseReply. Started by src/bin/parse-child.ts; importing this module starts nothing.
  * A streaming request also gets its pages sent as they are read, paced by the parent's credits
- * (parse-protocol.ts).
+ * (parse-protocol.ts); a chunking request gets its chunks instead, made here as the pages come.
  */
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
+import { createChunker } from './chunker.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseDocument, preloadParser, type PagesSink } from './parse-document.ts';
-import { isMoreCredit, isParseRequest, STREAM_WINDOW, type ParseReply, type ParseRequest } from './parse-protocol.ts';
+import { CHUNKS_PER_MESSAGE, isMoreCredit, isParseRequest, STREAM_WINDOW, type ChunkSpec, type ParseReply, type ParseRequest } from './parse-protocol.ts';
 
 /** The child's PDF timeout trails the parent's, so a hang is reported the same way for every format. */
 const CHILD_TIMEOUT_SLACK_MS = 5000;
@@ -34,7 +36,7 @@ function replyFor(err: unknown): ParseReply {
   };
 }
 
-/** Sends pages to the parent, waiting for a credit whenever STREAM_WINDOW messages are unanswered. */
+/** Sends pages or chunks to the parent, waiting for a credit whenever STREAM_WINDOW messages are unanswered. */
 class PageSender {
   private credit = STREAM_WINDOW;
   private waiting: (() => void) | null = null;
@@ -46,13 +48,37 @@ class PageSender {
     wake?.();
   }
 
-  readonly send: PagesSink = async (pages, done, total) => {
+  readonly send: PagesSink = (pages, done, total) => this.sendReply({ kind: 'pages', pages, done, total });
+
+  async sendReply(msg: ParseReply): Promise<void> {
     while (this.credit <= 0) await new Promise<void>((resolve) => (this.waiting = resolve));
     this.credit--;
-    const msg: ParseReply = { kind: 'pages', pages, done, total };
     // A send that fails means the parent is gone; the parse ends with that error.
     await new Promise<void>((resolve, reject) => process.send!(msg, (err: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+/**
+ * Parses and chunks: pages streamed by the parser (PDF) are chunked batch by batch, the pages it
+ * returns at the end (every other format) all at once; chunks go out CHUNKS_PER_MESSAGE at a time.
+ * Every page batch sends at least one message, so the parent sees the page progress.
+ */
+async function parseAndChunk(parse: ChildParse, req: ParseRequest, spec: ChunkSpec, sender: PageSender): Promise<ParsedDocument> {
+  const chunker = createChunker(spec.source, spec);
+  let made = 0;
+  const send = async (chunks: ChunkRecord[], done: number, total: number, last: boolean): Promise<void> => {
+    made += chunks.length;
+    const chunkTotal = last ? made : null;
+    let at = 0;
+    do {
+      await sender.sendReply({ kind: 'chunks', chunks: chunks.slice(at, at + CHUNKS_PER_MESSAGE), done, total, chunkTotal });
+      at += CHUNKS_PER_MESSAGE;
+    } while (at < chunks.length);
   };
+  const doc = await parse(req, sendProgress, async (pages, done, total) => send(await chunker(pages), done, total, false));
+  const pageCount = doc.pageCount ?? 0;
+  await send(await chunker(doc.pages), pageCount, pageCount, true);
+  return { ...doc, pages: [] };
 }
 
 /** Serves one parse request on this process's IPC channel, then lets the process end. */
@@ -66,8 +92,12 @@ export function serveParseRequests(parse: ChildParse = defaultChildParse): void 
       return;
     }
     requested = true;
-    if (isParseRequest(msg) && msg.stream === true) sender = new PageSender();
-    const work = isParseRequest(msg) ? parse(msg, sendProgress, sender?.send) : Promise.reject(new Error('the parse child received a malformed request'));
+    if (isParseRequest(msg) && (msg.stream === true || msg.chunk)) sender = new PageSender();
+    const work = !isParseRequest(msg)
+      ? Promise.reject(new Error('the parse child received a malformed request'))
+      : msg.chunk && sender
+        ? parseAndChunk(parse, msg, msg.chunk, sender)
+        : parse(msg, sendProgress, sender?.send);
     work
       .then((document): ParseReply => ({ kind: 'parsed', document }), replyFor)
       .then((reply) => process.send!(reply, () => process.disconnect()))

@@ -4,6 +4,8 @@
  * that crashes, hangs or eats memory costs one job, not the worker.
  */
 import { DOCX_MEDIA_TYPE, type MediaType } from '../contracts/ingest.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
+import type { ChunkingOptions, ChunkSource } from './chunker.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseDocx } from './parse-docx.ts';
 import { parseHtml } from './parse-html.ts';
@@ -53,10 +55,29 @@ export async function preloadParser(type: string | undefined): Promise<void> {
   if (type === 'application/pdf') await warmPdfReader();
 }
 
+/** Where a parser that chunks stands: pages read / page count (0/0 without pages), and the document's chunk count once known. */
+export interface ChunksProgress {
+  done: number;
+  total: number;
+  chunkTotal: number | null;
+}
+
+/** Receives a document's chunks in order; the same rules as PagesSink (one call at a time, back-pressure, a rejection ends the parse). */
+export type ChunksSink = (chunks: ChunkRecord[], progress: ChunksProgress) => Promise<void>;
+
+/** Asks a parser to chunk what it reads where it reads it (the parse child) and hand over chunks, not pages. */
+export interface ChunkingRequest {
+  source: ChunkSource;
+  options: ChunkingOptions;
+  onChunks: ChunksSink;
+}
+
 /**
  * What the pipeline's parse step calls: in-process, or isolated in a child process. A parser may
  * hand pages over through `onPages` while it reads (calls never overlap, the next batch is read
  * after the previous call resolved, a rejection ends the parse with that error); the pages it
  * handed over are left out of the returned document. Parsers that cannot stream ignore it.
+ * A parser that honours `chunking` (the isolated one) hands every chunk of the document to its
+ * `onChunks` and returns no pages; one that ignores it returns or streams pages as above.
  */
-export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress, onPages?: PagesSink) => Promise<ParsedDocument>;
+export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress, onPages?: PagesSink, chunking?: ChunkingRequest) => Promise<ParsedDocument>;

@@ -13,12 +13,32 @@
  * most STREAM_WINDOW `pages` messages that the parent has not answered with `more`; it stops
  * reading until it gets one. So the child is never far ahead of the parent's chunking and
  * embedding, and neither side holds more than a few batches of page text.
+ *
+ * Chunking (request `chunk`, any format): the child also chunks what it reads (chunker.ts, the same
+ * settings and chunk numbering as in the parent) and sends `chunks` messages of at most
+ * CHUNKS_PER_MESSAGE chunks instead of pages, under the same credit. The recursive splitter is the
+ * costliest step of a large text (about 1.5 s of CPU and 300 MB for a 20 MB file on one line), so it
+ * runs here, within the child's heap cap and timeout, and never on the parent's event loop. A
+ * message's `chunkTotal` is the document's chunk count once the child has chunked the last page
+ * (for a non-PDF, from the first message on), else null. The final `parsed` document holds no pages.
  */
 import type { MediaType } from '../contracts/ingest.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
+import type { ChunkSource } from './chunker.ts';
 import type { ParsedDocument, ParsedPage } from './parsed-document.ts';
 
 /** `pages` messages the child may send before it waits for a `more` (10 pages each for PDFs). */
 export const STREAM_WINDOW = 4;
+
+/** Most chunks in one `chunks` message (about 256 KB of text): small enough to clone in a few ms. */
+export const CHUNKS_PER_MESSAGE = 256;
+
+/** What a chunking request names: the document (for chunk ids and citations) and the chunker settings. */
+export interface ChunkSpec {
+  source: ChunkSource;
+  size: number;
+  overlap: number;
+}
 
 export interface ParseRequest {
   kind: 'parse';
@@ -28,6 +48,8 @@ export interface ParseRequest {
   timeoutMs: number;
   /** Send pages as they are read (see above); formats that cannot stream answer as usual. */
   stream?: boolean;
+  /** Chunk in the child and send `chunks` instead of pages (see above); implies streaming. */
+  chunk?: ChunkSpec;
 }
 
 /** From the parent while streaming: one more `pages` message may be sent. */
@@ -39,6 +61,8 @@ export type ParseReply =
   | { kind: 'ready' }
   | { kind: 'progress'; done: number; total: number }
   | { kind: 'pages'; pages: ParsedPage[]; done: number; total: number }
+  /** `done`/`total`: pages read so far and the page count (0/0 for formats without pages). */
+  | { kind: 'chunks'; chunks: ChunkRecord[]; done: number; total: number; chunkTotal: number | null }
   | { kind: 'parsed'; document: ParsedDocument }
   | {
       kind: 'error';
@@ -56,7 +80,7 @@ export function isParseRequest(m: unknown): m is ParseRequest {
 
 export function isParseReply(m: unknown): m is ParseReply {
   const r = m as { kind?: unknown } | null;
-  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'progress' || r.kind === 'pages' || r.kind === 'parsed' || r.kind === 'error');
+  return typeof r === 'object' && r !== null && (r.kind === 'ready' || r.kind === 'progress' || r.kind === 'pages' || r.kind === 'chunks' || r.kind === 'parsed' || r.kind === 'error');
 }
 
 export function isMoreCredit(m: unknown): m is MoreCredit {

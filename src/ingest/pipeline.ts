@@ -33,10 +33,11 @@ import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
+import { yieldToEventLoop } from '../shared/yield.ts';
 import { createChunker } from './chunker.ts';
-import { detectMediaType } from './detect-type.ts';
+import { detectMediaTypeAsync } from './detect-type.ts';
 import { isolatedParser } from './isolated-parser.ts';
-import type { DocumentParser, PagesSink } from './parse-document.ts';
+import type { ChunksSink, DocumentParser, PagesSink } from './parse-document.ts';
 import { parseText } from './parse-text.ts';
 
 export interface IngestProgress {
@@ -108,6 +109,13 @@ export function documentOptions(deps: DocumentOptions): DocumentOptions {
   return Object.fromEntries(DOCUMENT_OPTION_KEYS.filter((k) => deps[k] !== undefined).map((k) => [k, deps[k]]));
 }
 
+/**
+ * Plain text up to this size is decoded and chunked in this process (a few ms); a larger one goes to
+ * a parse child like every other format, which chunks it there: the splitter over a 20 MB text held
+ * the event loop (the web's too, in `npm start`) for 1.5-3 s.
+ */
+export const IN_PROCESS_TEXT_BYTES = 256 * 1024;
+
 const parseTextHere: DocumentParser = (bytes) => new Promise((resolve) => resolve(parseText(bytes)));
 
 async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Array>): Promise<Uint8Array> {
@@ -120,6 +128,17 @@ async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Arra
     }
     throw err;
   }
+}
+
+/** The batch's vectors as Float32Array rows (views into one buffer). */
+function toFloat32Rows(batch: readonly number[][]): Float32Array[] {
+  const dims = batch[0]?.length ?? 0;
+  const data = new Float32Array(batch.length * dims);
+  return batch.map((v, i) => {
+    if (v.length !== dims) throw new RangeError(`embedder returned vectors of ${v.length} and ${dims} dimensions`);
+    data.set(v, i * dims);
+    return data.subarray(i * dims, (i + 1) * dims);
+  });
 }
 
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
@@ -141,29 +160,39 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
 
   report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null, done: null, total: null });
   const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
-  const type = detectMediaType(bytes, job.name);
+  const type = await detectMediaTypeAsync(bytes, job.name);
   if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
   // Plain text is only decoded, nothing a malformed file can crash or hang; a parse child per file
-  // costs more than embedding a small file (bench:ingest), so text is read in-process.
+  // costs more than embedding a small file (bench:ingest), so small text is read in-process.
   const parse =
     deps.parser ??
-    (type === 'text/plain' ? parseTextHere : (deps.childParser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs })));
+    (type === 'text/plain' && bytes.length <= IN_PROCESS_TEXT_BYTES
+      ? parseTextHere
+      : (deps.childParser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs })));
 
-  const chunkPages = createChunker({ documentId: job.documentId, documentName: job.name, mediaType: type }, chunking);
+  const source = { documentId: job.documentId, documentName: job.name, mediaType: type };
+  const chunkPages = createChunker(source, chunking);
   const chunks: ChunkRecord[] = [];
-  const vectors: number[][] = [];
+  // Float32 rows, one buffer per batch: half a JS array's memory, and no object per number.
+  const vectors: Float32Array[] = [];
   let parseOver = false;
+  /** The document's chunk count, once a parser that chunks (the child) has chunked its last page. */
+  let chunkTotal: number | null = null;
   /** Embeds the chunks not embedded yet, full batches only unless `all`. */
   const embedPending = async (all: boolean, after: () => void): Promise<void> => {
     for (;;) {
       const pending = chunks.length - vectors.length;
       if (pending === 0 || (!all && pending < chunking.embedBatch)) return;
       const texts = chunks.slice(vectors.length, vectors.length + chunking.embedBatch).map((c) => c.text);
-      const use = parseOver ? embedder : (deps.embedderWhileParsing ?? embedder);
+      // Once the child has chunked the whole of a text it only hands chunks over: the wide embedder.
+      const use = parseOver || (chunkTotal !== null && !streamed) ? embedder : (deps.embedderWhileParsing ?? embedder);
       const batch = await use.embedDocuments(texts);
       if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
-      for (const v of batch) vectors.push(v);
+      for (const v of toFloat32Rows(batch)) vectors.push(v);
       after();
+      // An embedder that answers at once (cached, or the unit tests' stand-in) would otherwise run
+      // the whole document on microtasks, never letting the event loop serve a request.
+      await yieldToEventLoop();
     }
   };
 
@@ -178,15 +207,17 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
     report({ stage: 'parsing', progress, pages: pageTotal, chunks: null, done: read, total: pageTotal });
   };
   let pages: number | null = null;
-  const embedded = (): void =>
-    report({ stage: 'embedding', progress: 0.2 + (0.7 * vectors.length) / Math.max(1, chunks.length), pages, chunks: chunks.length, done: vectors.length, total: chunks.length });
+  const embedded = (): void => {
+    const total = chunkTotal ?? chunks.length;
+    report({ stage: 'embedding', progress: 0.2 + (0.7 * vectors.length) / Math.max(1, total), pages, chunks: total, done: vectors.length, total });
+  };
   // While a PDF streams, its chunks are embedded in the background and the child reads on until
   // READ_AHEAD_CHUNKS wait for the embedder (header). Batches after the parse report `embedding`.
   let embedding: Promise<void> | null = null;
   let embedFailure: { error: unknown } | null = null;
   const embedInBackground = (): void => {
     if (embedding || embedFailure) return;
-    const run: Promise<void> = embedPending(false, () => (parseOver ? embedded() : parsing()))
+    const run: Promise<void> = embedPending(false, () => (parseOver || (chunkTotal !== null && !streamed) ? embedded() : parsing()))
       .catch((error: unknown) => void (embedFailure ??= { error }))
       .finally(() => {
         if (embedding === run) embedding = null;
@@ -205,6 +236,29 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
     embedInBackground();
     await embeddedUpTo(deps.readAheadChunks ?? READ_AHEAD_CHUNKS);
   };
+  let chunkingShown = false;
+  let embeddingShown = false;
+  const showChunking = (): void => {
+    if (!chunkingShown) report({ stage: 'chunking', progress: 0.15, pages, chunks: null, done: null, total: null });
+    chunkingShown = true;
+  };
+  /** `chunking` (unless shown), then `embedding` before the first batch: once, when the chunk count is known. */
+  const startEmbedding = (): void => {
+    showChunking();
+    if (!embeddingShown) embedded();
+    embeddingShown = true;
+  };
+  // Chunks from a parser that chunks where it parses (the child): a streamed PDF's as it reads on,
+  // a text's once the child has chunked all of it; embedded under the same read-ahead bound.
+  const onChunks: ChunksSink = async (batch, progress) => {
+    if (embedFailure) throw embedFailure.error;
+    if (progress.chunkTotal === null) streamed = true;
+    chunkTotal = progress.chunkTotal;
+    for (const c of batch) chunks.push(c);
+    if (chunkTotal !== null && !streamed) startEmbedding();
+    embedInBackground();
+    await embeddedUpTo(deps.readAheadChunks ?? READ_AHEAD_CHUNKS);
+  };
   let parsed;
   try {
     parsed = await parse(
@@ -215,6 +269,7 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
         parsing();
       },
       onPages,
+      { source, options: chunking, onChunks },
     );
   } catch (err) {
     // A batch may still be embedding when the parser fails; let it end before the next job starts.
@@ -225,9 +280,10 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   }
   pages = parsed.pageCount;
 
-  report({ stage: 'chunking', progress: 0.15, pages, chunks: null, done: null, total: null });
-  chunks.push(...(await chunkPages(parsed.pages)));
-  embedded();
+  showChunking();
+  for (const c of await chunkPages(parsed.pages)) chunks.push(c);
+  chunkTotal = null;
+  startEmbedding();
   await embeddedUpTo(0);
   await embedPending(true, embedded);
 

@@ -27,7 +27,7 @@ import type { Embedder } from '../ports/embedder.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent } from '../retrieval/faiss-files.ts';
-import { detectMediaType } from './detect-type.ts';
+import { detectMediaTypeAsync } from './detect-type.ts';
 import type { DocumentParser } from './parse-document.ts';
 import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents, type ProgressEvents } from './progress-events.ts';
@@ -105,7 +105,7 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
       const ev = events.get(doc.documentId)!;
       try {
         const bytes = await readStored(doc.storedPath);
-        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: detectMediaType(bytes, doc.name), size: bytes.length };
+        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: await detectMediaTypeAsync(bytes, doc.name), size: bytes.length };
         const r = await ingestDocument(ingest, {
           embedder: deps.embedder,
           ...documentOptions(deps),

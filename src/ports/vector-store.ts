@@ -44,7 +44,7 @@ export interface VectorStore {
   readonly version: string | null;
   hasDocument(documentId: string): boolean;
   /** Adds chunks of one document; visible to search at once in this process, persisted by save(). */
-  addDocument(chunks: ChunkRecord[], vectors: number[][]): Promise<void>;
+  addDocument(chunks: ChunkRecord[], vectors: ReadonlyArray<ArrayLike<number>>): Promise<void>;
   removeDocument(documentId: string): Promise<boolean>;
   search(vector: number[], k: number): Promise<SearchHit[]>;
   /** Writes a new version atomically and makes it current; returns its name. */

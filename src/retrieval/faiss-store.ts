@@ -9,12 +9,20 @@
  * index from the kept vectors. Mutations, saves and reloads run one at a time; searches run
  * any time and see either the state before or after a mutation (each swap is synchronous).
  *
+ * faiss-node's add copies from a plain JS array element by element (~35 us a row with the
+ * conversion): 24 000 rows in one call held the event loop for a second, and in `npm start` that
+ * loop serves HTTP. So vectors go into FAISS ADD_SLICE_ROWS at a time with a yield in between: a
+ * rebuilt index is built off to the side and swapped in; an added document's rows are appended to
+ * the live index and stay invisible to search (a label without its chunk row is skipped, and the
+ * search looks that much deeper) until the chunk rows are pushed in one synchronous step.
+ *
  * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in
  * index-manifest.ts.
  */
 import fs from 'node:fs/promises';
 import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { yieldToEventLoop } from '../shared/yield.ts';
 import type { ChunkRecord, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, type SaveStepHook } from './faiss-files.ts';
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
@@ -32,6 +40,11 @@ export interface FaissStoreOptions {
   /** Called between the steps of each save (faiss-files.ts SaveStep); crash tests stop the writer there. */
   onSaveStep?: SaveStepHook;
 }
+
+/** Rows per faiss-node add call between two yields: a few ms of work each (header). */
+export const ADD_SLICE_ROWS = 256;
+/** Vectors validated and normalised between two yields (~4 us each). */
+const NORMALISE_SLICE_ROWS = 4096;
 
 interface State {
   index: FaissIndex;
@@ -57,7 +70,7 @@ class FaissStore implements VectorStore {
   ) {
     this.indexType = opts.indexType ?? 'flat';
     this.query = new Array<number>(opts.manifest.dimensions).fill(0);
-    this.state = this.build([], new VectorRows(opts.manifest.dimensions));
+    this.state = this.emptyState();
   }
 
   get size(): number {
@@ -72,28 +85,42 @@ class FaissStore implements VectorStore {
     return this.state.docs.has(documentId);
   }
 
-  addDocument(chunks: ChunkRecord[], vectors: number[][]): Promise<void> {
-    return this.exclusive(() => {
+  addDocument(chunks: ChunkRecord[], vectors: ReadonlyArray<ArrayLike<number>>): Promise<void> {
+    return this.exclusive(async () => {
       if (chunks.length !== vectors.length) throw new RangeError(`${chunks.length} chunks but ${vectors.length} vectors`);
       const documentId = chunks[0]?.documentId;
       if (documentId === undefined) return;
       if (chunks.some((c) => c.documentId !== documentId)) throw new RangeError('addDocument takes the chunks of one document');
-      // Replacing keeps one copy of a document however often it is ingested.
-      if (this.state.docs.has(documentId)) this.state = this.without(documentId);
       const added = new VectorRows(this.opts.manifest.dimensions);
-      for (const v of vectors) added.push(v); // validates dimensions and normalises before anything changes
-      const { index, rows, vectors: all, docs } = this.state;
-      for (const batch of added.plainBatches()) index.add(batch);
-      for (let i = 0; i < added.count; i++) all.push(added.row(i));
-      for (const c of chunks) rows.push(c);
-      docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
+      // Validates dimensions and normalises before anything changes.
+      for (let i = 0; i < vectors.length; i++) {
+        added.push(vectors[i]!);
+        if (i % NORMALISE_SLICE_ROWS === NORMALISE_SLICE_ROWS - 1) await yieldToEventLoop();
+      }
+      // Replacing keeps one copy of a document however often it is ingested.
+      if (this.state.docs.has(documentId)) this.state = await this.without(documentId);
+      const state = this.state;
+      try {
+        // Rows past state.rows.length are not searchable yet (header).
+        for (const batch of added.plainBatches(ADD_SLICE_ROWS)) {
+          state.index.add(batch);
+          await yieldToEventLoop();
+        }
+      } catch (err) {
+        // FAISS now holds rows without chunks: rebuild it from what the store really holds.
+        this.state = await this.build(state.rows, state.vectors);
+        throw err;
+      }
+      state.vectors.append(added);
+      for (const c of chunks) state.rows.push(c);
+      state.docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
     });
   }
 
   removeDocument(documentId: string): Promise<boolean> {
-    return this.exclusive(() => {
+    return this.exclusive(async () => {
       if (!this.state.docs.has(documentId)) return false;
-      this.state = this.without(documentId);
+      this.state = await this.without(documentId);
       return true;
     });
   }
@@ -111,7 +138,10 @@ class FaissStore implements VectorStore {
     // faiss-node throws when k exceeds the number of vectors.
     const n = Math.min(Math.floor(k), rows.length);
     if (n < 1 || !normaliseInto(vector, this.query)) return [];
-    const { labels, distances } = index.search(this.query, searchDepth(this.indexType, n, rows.length));
+    // Rows of a document being added are in FAISS before their chunks are in `rows`: look past them.
+    const total = index.ntotal();
+    const hidden = total - rows.length;
+    const { labels, distances } = index.search(this.query, Math.min(total, searchDepth(this.indexType, n, rows.length) + hidden));
     const hits: SearchHit[] = [];
     // Results come best first; an HNSW search was asked for more than n to search deeper.
     for (let i = 0; i < labels.length && hits.length < n; i++) {
@@ -161,7 +191,7 @@ class FaissStore implements VectorStore {
     if (this.closed) return;
     this.closed = true;
     await this.tail.catch(() => undefined);
-    this.state = this.build([], new VectorRows(this.opts.manifest.dimensions));
+    this.state = this.emptyState();
   }
 
   /** Loads a version from disk and makes it live; refuses another embedding model. */
@@ -177,7 +207,7 @@ class FaissStore implements VectorStore {
     if (storedType !== this.indexType) {
       // INDEX_TYPE changed: the kept vectors rebuild the index; the next save records the new type.
       this.log.info({ version: name, stored: storedType, configured: this.indexType, chunks: files.chunks.length }, 'rebuilding the index as the configured type');
-      this.state = this.build(files.chunks, vectors);
+      this.state = await this.build(files.chunks, vectors);
       this.current = name;
       return;
     }
@@ -190,17 +220,28 @@ class FaissStore implements VectorStore {
     this.log.info({ version: name, chunks: files.chunks.length }, 'index version loaded');
   }
 
-  private build(rows: ChunkRecord[], vectors: VectorRows): State {
+  private newIndex(): FaissIndex {
     const dims = this.opts.manifest.dimensions;
     // HNSW keeps no row ids of its own either (removeIds aborts on it): rebuilt like Flat on delete.
-    const index =
-      this.indexType === 'hnsw' ? this.faiss.Index.fromFactory(dims, HNSW_DESCRIPTOR, this.faiss.MetricType.METRIC_INNER_PRODUCT) : new this.faiss.IndexFlatIP(dims);
-    for (const batch of vectors.plainBatches()) index.add(batch);
+    return this.indexType === 'hnsw' ? this.faiss.Index.fromFactory(dims, HNSW_DESCRIPTOR, this.faiss.MetricType.METRIC_INNER_PRODUCT) : new this.faiss.IndexFlatIP(dims);
+  }
+
+  private emptyState(): State {
+    return { index: this.newIndex(), rows: [], vectors: new VectorRows(this.opts.manifest.dimensions), docs: new Map() };
+  }
+
+  /** A new state over `rows` and `vectors`, its index built off to the side a slice at a time (header). */
+  private async build(rows: ChunkRecord[], vectors: VectorRows): Promise<State> {
+    const index = this.newIndex();
+    for (const batch of vectors.plainBatches(ADD_SLICE_ROWS)) {
+      index.add(batch);
+      await yieldToEventLoop();
+    }
     return { index, rows, vectors, docs: countDocs(rows) };
   }
 
   /** A rebuilt state without one document (FAISS Flat removal would renumber rows under us). */
-  private without(documentId: string): State {
+  private without(documentId: string): Promise<State> {
     const { rows, vectors } = this.state;
     const keep = (i: number) => rows[i]!.documentId !== documentId;
     return this.build(rows.filter((_, i) => keep(i)), vectors.filter(keep));

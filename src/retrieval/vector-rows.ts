@@ -24,13 +24,24 @@ export class VectorRows {
   /** Appends an L2-normalised copy of `vec`. */
   push(vec: ArrayLike<number>): void {
     if (vec.length !== this.dims) throw new RangeError(`vector has ${vec.length} dimensions, the index ${this.dims}`);
-    if ((this.rows + 1) * this.dims > this.data.length) {
-      const grown = new Float32Array(Math.max(this.data.length * 2, this.dims * 64));
-      grown.set(this.data.subarray(0, this.rows * this.dims));
-      this.data = grown;
-    }
+    this.reserve(this.rows + 1);
     if (!normaliseInto(vec, this.data, this.rows * this.dims)) throw new RangeError('vector is zero or not finite');
     this.rows++;
+  }
+
+  /** Appends every row of `other` as it is (its rows are normalised already). */
+  append(other: VectorRows): void {
+    if (other.dims !== this.dims) throw new RangeError(`vectors have ${other.dims} dimensions, the index ${this.dims}`);
+    this.reserve(this.rows + other.rows);
+    this.data.set(other.view(), this.rows * this.dims);
+    this.rows += other.rows;
+  }
+
+  private reserve(rows: number): void {
+    if (rows * this.dims <= this.data.length) return;
+    const grown = new Float32Array(Math.max(this.data.length * 2, rows * this.dims, this.dims * 64));
+    grown.set(this.data.subarray(0, this.rows * this.dims));
+    this.data = grown;
   }
 
   row(i: number): Float32Array {
@@ -42,10 +53,15 @@ export class VectorRows {
     return this.data.subarray(0, this.rows * this.dims);
   }
 
-  /** A new VectorRows holding only the rows for which `keep(i)` is true, in order. */
+  /** A new VectorRows holding only the rows for which `keep(i)` is true, in order (copied as they are). */
   filter(keep: (i: number) => boolean): VectorRows {
     const out = new VectorRows(this.dims);
-    for (let i = 0; i < this.rows; i++) if (keep(i)) out.push(this.row(i));
+    out.reserve(this.rows);
+    for (let i = 0; i < this.rows; i++) {
+      if (!keep(i)) continue;
+      out.data.set(this.row(i), out.rows * this.dims);
+      out.rows++;
+    }
     return out;
   }
 
