@@ -17,8 +17,11 @@ export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 export const DRAIN_MAX_MS = 10_000;
 
 /** Reads and discards the rest of `req`'s body, within the bounds; then the connection is reusable or cut. */
+const draining = new WeakSet<Request>();
+
 export function drainBody(req: Request, bounds = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }): void {
-  if (req.complete || req.destroyed) return;
+  if (req.complete || req.destroyed || draining.has(req)) return;
+  draining.add(req);
   let seen = 0;
   const stop = (): void => {
     clearTimeout(timer);

@@ -13,6 +13,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import multer from 'multer';
 import type { Logger } from '../log.ts';
 import { InvalidInputError, UnavailableError } from '../errors.ts';
+import { drainBody } from './body-drain.ts';
 import { ClientGoneError, HttpError } from './http-error.ts';
 import { TOO_MANY_FILES } from './upload.ts';
 import { errorAlert, errorPage } from '../../templates/error.ts';
@@ -83,6 +84,9 @@ export function errorMiddleware(log: Logger, maxUploadBytes: number): ErrorReque
       res.end();
       return;
     }
+    // A refusal before the body was read (a foreign Host, a cross-site request, a full queue):
+    // the rest of the body is read and dropped within a bound, never whole (./body-drain.ts).
+    drainBody(req);
     if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(mapped.retryAfterSeconds)));
     res.status(mapped.status);
     if (req.get('HX-Request') === 'true') {

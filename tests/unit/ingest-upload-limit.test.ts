@@ -174,9 +174,9 @@ void test('an upload past MAX_STORAGE_MB is refused with 507 naming the setting 
   }
 });
 
-void test('a client that keeps sending after the 413 is cut off once the drain bound is read', async () => {
+for (const host of ['127.0.0.1', 'attacker.example']) void test(`a client that keeps sending after the refusal is cut off once the drain bound is read (Host: ${host})`, async () => {
   const { hostname, port } = new URL(srv.url);
-  const head = `POST /api/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${1024 * MB}\r\n\r\n`;
+  const head = `POST /api/documents HTTP/1.1\r\nHost: ${host}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${1024 * MB}\r\n\r\n`;
   const sent = await new Promise<number>((resolve) => {
     let total = 0;
     const chunk = Buffer.alloc(MB, 0x41);
@@ -210,7 +210,7 @@ void test('an upload broken off mid-body is logged at info without a stack', asy
     const { hostname, port } = new URL(logged.url);
     await new Promise<void>((resolve) => {
       const socket = net.connect(Number(port), hostname, () => {
-        socket.write(`POST /api/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n`);
+        socket.write(`POST /api/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n`);
         socket.write('--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello', () => setTimeout(() => socket.destroy(), 100));
       });
       socket.on('close', () => resolve());
