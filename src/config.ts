@@ -75,6 +75,8 @@ const schema = z.object({
   MAX_UPLOAD_MB: int(1, 4096).default(50),
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
+  PARSE_MAX_MEMORY_MB: int(512, 65_536).default(1024),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
@@ -109,7 +111,7 @@ export interface Config {
   };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
-  readonly ingest: { parseTimeoutMs: number };
+  readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
   readonly cli: { serviceUrl: string };
@@ -158,7 +160,7 @@ export function parseConfig(env: Env): Config {
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },
-    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS },
+    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },
