@@ -86,12 +86,43 @@ function dropTags(raw: string): string {
   return out + raw.slice(from);
 }
 
+/** What \s matches in a regular expression (and String#trim removes). */
+function isSpaceCode(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/**
+ * Drops emphasis marks and code ticks (* _ `), collapses whitespace to single spaces and trims, in
+ * one pass: `.replace(/[*_`]+/g, '').replace(/\s+/g, ' ').trim()` without the intermediate strings.
+ */
+function dropMarksAndSpaces(raw: string): string {
+  const parts: string[] = [];
+  let pendingSpace = false;
+  let runStart = -1; // start of the current run of kept characters
+  for (let i = 0; i <= raw.length; i++) {
+    const c = i < raw.length ? raw.charCodeAt(i) : -1;
+    const space = c >= 0 && isSpaceCode(c);
+    if (c >= 0 && !space && c !== 0x2a && c !== 0x5f && c !== 0x60) {
+      if (runStart < 0) {
+        if (pendingSpace && parts.length > 0) parts.push(' ');
+        pendingSpace = false;
+        runStart = i;
+      }
+      continue;
+    }
+    if (runStart >= 0) parts.push(raw.slice(runStart, i));
+    runStart = -1;
+    if (space) pendingSpace = true;
+  }
+  return parts.join('');
+}
+
 /** Heading text without Markdown emphasis, code ticks, link targets or HTML tags. */
 export function plainHeading(raw: string): string {
-  return dropTags(dropLinkTargets(raw))
-    .replace(/[*_`]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return dropMarksAndSpaces(dropTags(dropLinkTargets(raw)));
 }
 
 export function markdownSections(text: string): Section[] {

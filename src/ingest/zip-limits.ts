@@ -49,7 +49,9 @@ function bomb(message: string): InvalidInputError {
 
 /** Where the central directory starts and how its offsets are shifted. */
 function centralDirectory(buf: Buffer): { at: number; shift: number } {
-  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const signature = Buffer.alloc(4);
+  signature.writeUInt32LE(SIG_END);
+  const end = buf.lastIndexOf(signature);
   if (end < 0 || end + 22 > buf.length) throw damaged('no end of central directory');
   let size = buf.readUInt32LE(end + 12);
   let offset = buf.readUInt32LE(end + 16);

@@ -87,6 +87,9 @@ void test('heading text is cleaned as before, for every short mix of links, tags
   for (const raw of strings(['!', '[', ']', '(', ')', '<', '>', '*', 'a', ' '], 6)) {
     assert.equal(plainHeading(raw), OLD_PLAIN(raw), JSON.stringify(raw));
   }
+  for (const raw of strings(['*', '_', '`', 'a', ' ', '\t', '\u00a0', '\u2028', '\ufeff', '\u3000'], 5)) {
+    assert.equal(plainHeading(raw), OLD_PLAIN(raw), JSON.stringify(raw));
+  }
   for (const raw of ['[[a](b)', '![x](y) and [z](w)', '<<b>>x</b>', '<>x<', '![a]![b](c)', '[a](b](c)', '**bold** `code` _em_']) {
     assert.equal(plainHeading(raw), OLD_PLAIN(raw), raw);
   }
