@@ -94,3 +94,11 @@ void test('heading text is cleaned as before, for every short mix of links, tags
     assert.equal(plainHeading(raw), OLD_PLAIN(raw), raw);
   }
 });
+
+void test('HTML nested past the depth cap keeps all its text, and hidden content stays hidden', () => {
+  const deep = parseHtml(encode(`${'<div>a '.repeat(2000)}${'</div>'.repeat(2000)}<p>end</p>`));
+  assert.equal(deep.pages[0]!.text.match(/a/g)?.length, 2000);
+  assert.match(deep.pages[0]!.text, /end$/);
+  const hidden = parseHtml(encode(`${'<div>'.repeat(100)}<div hidden>secret</div>shown${'</div>'.repeat(100)}`));
+  assert.equal(hidden.pages[0]!.text, 'shown');
+});
