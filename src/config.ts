@@ -102,6 +102,8 @@ const schema = z.object({
   FAILED_UPLOAD_RETENTION_HOURS: int(1, 87_600).default(24),
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
+  PARSE_MAX_MEMORY_MB: int(512, 65_536).default(1024),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
@@ -146,7 +148,7 @@ export interface Config {
   };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
-  readonly ingest: { parseTimeoutMs: number };
+  readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number };
   /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
   readonly limits: {
     /** MAX_STORAGE_MB in bytes (default 10,240 MB). */
@@ -216,7 +218,7 @@ export function parseConfig(env: Env): Config {
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },
-    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS },
+    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB },
     limits: {
       storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,
       pendingDocuments: e.MAX_PENDING_DOCUMENTS,

@@ -81,12 +81,15 @@ export function locatePieces(text: string, pieces: string[], overlap: number): S
   const lastNonSpace = text.search(/\S\s*$/);
   let i = 0;
   let steps = 0;
+  // Bounded by the number of pieces, so even text that backtracks (one character repeated, where
+  // every place matches) costs time in proportion to its length, then falls back to greedy.
+  const maxSteps = 1000 + 4 * pieces.length;
   for (;;) {
     if (i === pieces.length) {
       if (i === 0 || starts[i - 1]! + pieces[i - 1]!.length > lastNonSpace) break;
       i--; // the last piece must reach the end of the text: try its other places
     }
-    if (i < 0 || ++steps > 100_000) return locateGreedy(text, pieces, overlap);
+    if (i < 0 || ++steps > maxSteps) return locateGreedy(text, pieces, overlap);
     if (candidates[i] === undefined) {
       const prevStart = i === 0 ? 0 : starts[i - 1]!;
       const prevEnd = i === 0 ? 0 : prevStart + pieces[i - 1]!.length;

@@ -2,14 +2,17 @@
  * Runs each parse in its own child process, so a malformed file costs one job and never the
  * ingest worker: a parser that crashes (native abort, uncaught error), hangs (an endless loop in
  * synchronous code, which no in-process timer can interrupt) or runs out of memory ends only its
- * child. The child's heap is capped (--max-old-space-size) and the parent kills it at the timeout,
- * which counts from the moment the child is ready (its start-up, including loading the parser for
- * the file's type, is not the file's fault).
+ * child. The child's heap is capped (--max-old-space-size), the parent kills it when its total
+ * memory passes the limit (parse-child-process.ts) and at the timeout, which counts from the
+ * moment the child is ready (its start-up, including loading the parser for the file's type, is
+ * not the file's fault).
  *
  * Outcomes, as errors the job handler understands:
  *   - the parser rejected the file -> the child's InvalidInputError, message unchanged;
  *   - timeout                      -> InvalidInputError "the parser stopped after 120 s ...";
- *   - out of memory                -> InvalidInputError "the parser ran out of memory ...";
+ *   - JS heap exhausted            -> InvalidInputError "the parser ran out of memory ...";
+ *   - over the total memory limit  -> InvalidInputError "the parser used more than 1024 MB of memory
+ *                                     (limit PARSE_MAX_MEMORY_MB); a decompression bomb ...";
  *   - any other death              -> InvalidInputError "the parser crashed: ...".
  * These are facts about the file (the same bytes do the same thing again), so they are not
  * retried; failing to start a child at all is an infrastructure error and stays retryable.
@@ -41,7 +44,7 @@ export interface IsolatedParserOptions extends ParseChildOptions {
   timeoutMs?: number;
   /**
    * An already started child to parse in (it serves this one document and is ended after it);
-   * default a child forked for this parse. Its own heap limit applies, not `maxMemoryMb`.
+   * default a child forked for this parse. Its own memory limits apply, not the ones given here.
    */
   child?: ParseChildProcess;
 }
@@ -58,6 +61,13 @@ function lastLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^-+$/.test(l));
   const line = lines.find((l) => /Error|error:/.test(l)) ?? lines.at(-1) ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
+function memoryError(limitMb: number): InvalidInputError {
+  return new InvalidInputError(
+    `the parser used more than ${limitMb} MB of memory (limit PARSE_MAX_MEMORY_MB); a decompression bomb or a very large document?`,
+    { code: 'parser_memory' },
+  );
 }
 
 function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: string, maxMemoryMb: number): InvalidInputError {
@@ -158,7 +168,8 @@ export function parseIsolated(
     const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (answered) return;
       // stderr may still hold the last words of a crash; let it drain before judging.
-      const judge = (): void => finish(crashError(code, signal, handle.stderr, maxMemoryMb));
+      const judge = (): void =>
+        finish(handle.memoryExceeded ? memoryError(handle.maxTotalMemoryMb) : crashError(code, signal, handle.stderr, maxMemoryMb));
       if (child.stderr && !child.stderr.readableEnded) child.stderr.once('end', judge);
       else judge();
     };

@@ -4,9 +4,16 @@
  * tail of its stderr (the last words of a crash). Forking is separate from parsing so a child can be
  * started ahead of the document it will read (spare-parse-child.ts) and handed to parseIsolated
  * later; a child still serves exactly one document.
+ *
+ * Memory: the child's JS heap is capped (--max-old-space-size) and, from the moment it starts, the
+ * parent watches its total resident memory (memory-watchdog.ts) and kills it past
+ * `maxTotalMemoryMb` (config PARSE_MAX_MEMORY_MB), so memory outside the heap (ArrayBuffers,
+ * zlib, pdf.js's decoded streams) is bounded too; `memoryExceeded` then says so, and
+ * isolated-parser.ts reports it as the reason.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchMemory, type MemoryReading, type MemoryWatch } from './memory-watchdog.ts';
 import { isParseReply } from './parse-protocol.ts';
 
 export const DEFAULT_MAX_MEMORY_MB = 1024;
@@ -15,7 +22,12 @@ const DEFAULT_ENTRY = fileURLToPath(new URL('../bin/parse-child.ts', import.meta
 const STDERR_KEEP = 8192;
 
 export interface ParseChildOptions {
-  /** Heap limit of the child in MB. Default 1024. */
+  /**
+   * Total memory limit of the child in MB: its resident memory, whatever holds it (config
+   * PARSE_MAX_MEMORY_MB). Default 1024.
+   */
+  maxTotalMemoryMb?: number;
+  /** Heap limit of the child in MB (--max-old-space-size). Default `maxTotalMemoryMb`. */
   maxMemoryMb?: number;
   /** Script the child runs; default src/bin/parse-child.ts. Tests point it at a misbehaving one. */
   entry?: string;
@@ -34,12 +46,17 @@ function childExecArgv(maxMemoryMb: number): string[] {
 export class ParseChildProcess {
   readonly process: ChildProcess;
   readonly maxMemoryMb: number;
+  readonly maxTotalMemoryMb: number;
+  /** Set when the watchdog killed the child for using more than `maxTotalMemoryMb`. */
+  memoryExceeded: MemoryReading | null = null;
+  private readonly watch: MemoryWatch | null = null;
   private readyNow = false;
   private stderrTail = '';
 
   /** Forks the child; `preload` is the media type whose parser it loads before it says `ready`. */
   constructor(preload: string, opts: ParseChildOptions = {}) {
-    this.maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
+    this.maxTotalMemoryMb = opts.maxTotalMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
+    this.maxMemoryMb = opts.maxMemoryMb ?? this.maxTotalMemoryMb;
     this.process = fork(opts.entry ?? DEFAULT_ENTRY, [preload], {
       execArgv: childExecArgv(this.maxMemoryMb),
       serialization: 'advanced',
@@ -50,6 +67,14 @@ export class ParseChildProcess {
     });
     // Without a listener an error (spawn failure) would be thrown; its users judge it themselves.
     this.process.on('error', () => undefined);
+    const pid = this.process.pid;
+    if (pid !== undefined) {
+      this.watch = watchMemory(pid, this.maxTotalMemoryMb, (reading) => {
+        this.memoryExceeded = reading;
+        this.kill();
+      });
+      this.process.once('exit', () => this.watch?.stop());
+    }
     this.process.stderr?.setEncoding('utf8');
     this.process.stderr?.on('data', (d: string) => {
       this.stderrTail = (this.stderrTail + d).slice(-STDERR_KEEP);
@@ -68,6 +93,11 @@ export class ParseChildProcess {
 
   get stderr(): string {
     return this.stderrTail;
+  }
+
+  /** The highest resident memory of the child seen so far, MB (null where it cannot be read). */
+  get peakRssMb(): number | null {
+    return this.watch?.peakMb ?? null;
   }
 
   /** Ends the child at once (no-op when it is gone). */

@@ -10,10 +10,13 @@
  * Headings <h1>-<h6> become sections, so chunks carry a heading path.
  *
  * The text is built in one pass with offsets final as they are written (no later normalising),
- * so section offsets stay exact.
+ * so section offsets stay exact. Parsing is linear in the page: the text builder only ever looks
+ * at the end of the text (html-text-builder.ts), heading text is read once when the heading ends,
+ * and nesting is capped as browsers cap it (html-depth-cap.ts).
  */
-import { Parser } from 'htmlparser2';
 import { InvalidInputError } from '../errors.ts';
+import { DepthCappedParser } from './html-depth-cap.ts';
+import { TextBuilder } from './html-text-builder.ts';
 import { HeadingStack, hasText, type ParsedDocument, type Section } from './parsed-document.ts';
 
 const DROPPED = new Set(['head', 'script', 'style', 'noscript', 'template', 'iframe', 'object', 'embed', 'svg', 'math', 'canvas', 'select', 'datalist']);
@@ -33,29 +36,6 @@ function isHidden(name: string, attrs: Record<string, string>): boolean {
   return /display\s*:\s*none|visibility\s*:\s*hidden/i.test(attrs.style ?? '');
 }
 
-/** Accumulates visible text with browser-like whitespace handling. */
-class TextBuilder {
-  out = '';
-  breakLine(blank: boolean): void {
-    if (this.out === '') return;
-    this.out = this.out.replace(/[ \t]+$/, '');
-    const want = blank ? '\n\n' : '\n';
-    if (!this.out.endsWith(want)) this.out += this.out.endsWith('\n') ? '\n'.repeat(want.length - 1) : want;
-  }
-  space(): void {
-    if (this.out !== '' && !/\s$/.test(this.out)) this.out += ' ';
-  }
-  add(text: string, pre: boolean): void {
-    if (pre) {
-      this.out += this.out === '' ? text.replace(/^\n+/, '') : text;
-      return;
-    }
-    let t = text.replace(/\s+/g, ' ');
-    if (this.out === '' || /\s$/.test(this.out)) t = t.replace(/^ /, '');
-    this.out += t;
-  }
-}
-
 /** @throws InvalidInputError when the page has no visible text. */
 export function parseHtml(bytes: Uint8Array): ParsedDocument {
   const source = new TextDecoder('utf-8').decode(bytes); // lenient: stray bytes become U+FFFD
@@ -63,7 +43,9 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
   const sections: Section[] = [];
   const headings = new HeadingStack();
   const hiddenStack: boolean[] = [];
+  /** Open elements: the <svg> ones are counted, since an <svg><title> is a tooltip. */
   const open: string[] = [];
+  let svgDepth = 0;
   let hiddenDepth = 0;
   let preDepth = 0;
   let title = null as string | null;
@@ -72,17 +54,18 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
   // Set in the callbacks; the cast keeps TypeScript from narrowing it to null for good.
   let heading = null as { level: number; start: number } | null;
 
-  const parser = new Parser(
+  const parser = new DepthCappedParser(
     {
       onopentag(name, attrs) {
         // <title> lives in <head>, which is otherwise dropped; an <svg><title> is a tooltip.
-        if (name === 'title' && title === null && !open.includes('svg')) {
+        if (name === 'title' && title === null && svgDepth === 0) {
           inTitle = true;
           titleText = '';
         }
         const hidden = isHidden(name, attrs);
         hiddenStack.push(hidden);
         open.push(name);
+        if (name === 'svg') svgDepth++;
         if (hidden) hiddenDepth++;
         if (hiddenDepth > 0) return;
         if (name === 'pre') preDepth++;
@@ -90,7 +73,7 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
         else if (LINE.has(name)) body.breakLine(false);
         else if (CELL.has(name)) body.space();
         const h = /^h([1-6])$/.exec(name);
-        if (h) heading = { level: Number(h[1]), start: body.out.length };
+        if (h) heading = { level: Number(h[1]), start: body.length };
       },
       ontext(text) {
         if (inTitle) titleText += text;
@@ -102,7 +85,7 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
           const t = titleText.replace(/\s+/g, ' ').trim();
           if (t !== '') title = t;
         }
-        open.pop();
+        if (open.pop() === 'svg') svgDepth--;
         const hidden = hiddenStack.pop() ?? false;
         if (hidden) {
           hiddenDepth--;
@@ -111,7 +94,7 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
         if (hiddenDepth > 0) return;
         if (name === 'pre') preDepth = Math.max(0, preDepth - 1);
         if (heading && name === `h${heading.level}`) {
-          const text = body.out.slice(heading.start).replace(/\s+/g, ' ').trim();
+          const text = body.slice(heading.start).replace(/\s+/g, ' ').trim();
           if (text !== '') sections.push({ start: heading.start, path: headings.push(heading.level, text) });
           heading = null;
         }
@@ -125,7 +108,7 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
   parser.write(source.replace(/^\uFEFF/, ''));
   parser.end();
 
-  const bodyText = body.out.replace(/\s+$/, '');
+  const bodyText = body.text();
   if (!hasText(bodyText) && title === null) throw new InvalidInputError('the HTML page has no visible text', { code: 'no_text' });
   // The title leads the text unless the page already starts with it (a common <h1>).
   const prefix = title !== null && !bodyText.startsWith(title) ? `${title}\n\n` : '';

@@ -20,15 +20,21 @@ export interface Section {
   path: string;
 }
 
-/** The heading path in force at `offset`: the last section starting at or before it, else null. */
+/**
+ * The heading path in force at `offset`: the last section starting at or before it, else null.
+ * A binary search (sections are in ascending order), so chunking a page with many headings stays
+ * linear rather than scanning every section for every chunk.
+ */
 export function headingPathAt(sections: readonly Section[] | undefined, offset: number): string | null {
   if (!sections) return null;
-  let found: string | null = null;
-  for (const s of sections) {
-    if (s.start > offset) break;
-    found = s.path;
+  let lo = 0; // sections[0..lo) start at or before offset
+  let hi = sections.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sections[mid]!.start <= offset) lo = mid + 1;
+    else hi = mid;
   }
-  return found;
+  return lo === 0 ? null : sections[lo - 1]!.path;
 }
 
 /**

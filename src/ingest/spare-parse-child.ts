@@ -32,7 +32,7 @@ import { ParseChildProcess } from './parse-child-process.ts';
 
 /**
  * Below this much free memory (os.freemem) no spare is kept: an idle warmed spare holds ~300 MB,
- * and a child in use may grow to its 1 GB heap cap.
+ * and a child in use may grow to its memory limit (PARSE_MAX_MEMORY_MB, 1 GB by default).
  */
 export const MIN_FREE_MB = 1024;
 const FIRST_RETRY_MS = 1000;

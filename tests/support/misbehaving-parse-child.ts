@@ -1,8 +1,9 @@
 /**
  * TEST-ONLY parse child: behaves like the real one (src/bin/parse-child.ts) except for inputs that
  * start with a trigger word, which make the parser hang in synchronous code (HANG), die of an
- * uncaught error (CRASH) or exhaust its heap (OOM). Lets tests prove that a misbehaving parser
- * costs one job and that the worker keeps serving the next.
+ * uncaught error (CRASH), exhaust its heap (OOM) or fill memory outside the heap as fast as it can
+ * (BUFFERS: zero-filled Buffers, as a native decoder would). Lets tests prove that a misbehaving
+ * parser costs one job and that the worker keeps serving the next.
  */
 import { defaultChildParse, serveParseRequests } from '../../src/ingest/parse-child.ts';
 
@@ -18,6 +19,10 @@ serveParseRequests(async (req, onPage) => {
   if (head.startsWith('OOM')) {
     const hoard: string[][] = [];
     for (;;) hoard.push(Array.from({ length: 10_000 }, (_, i) => `leak-${i}-${hoard.length}`));
+  }
+  if (head.startsWith('BUFFERS')) {
+    const hoard: Buffer[] = [];
+    for (;;) hoard.push(Buffer.alloc(16 * 2 ** 20, 1));
   }
   return defaultChildParse(req, onPage);
 });

@@ -13,7 +13,11 @@ const MAX_ATTEMPTS = 3;
 export async function startIngestWorker(rt: Runtime): Promise<void> {
   const log = rt.logger.child({ component: 'ingest-worker' });
   // The spare parse child warms up while the model and index load; closed after the consumer.
-  const parsers = new SpareParser({ timeoutMs: rt.config.ingest.parseTimeoutMs, logger: log.child({ component: 'parse-spare' }) });
+  const parsers = new SpareParser({
+    timeoutMs: rt.config.ingest.parseTimeoutMs,
+    maxTotalMemoryMb: rt.config.ingest.parseMaxMemoryMb,
+    logger: log.child({ component: 'parse-spare' }),
+  });
   rt.closer.add('spare parse child', () => parsers.close());
   const [{ bus }, embedder, whileParsing, store] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.embedderWhileParsing(), rt.store()]);
   const handler = createIngestHandler({

@@ -57,7 +57,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     search: createGuardedRetriever(embedder, store),
     answers,
     chats,
-    passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs }) }),
+    passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb }) }),
     votes: createVoteService(events),
     analytics,
     // The embedder and the index were loaded before the server listens; what can change later is
