@@ -41,11 +41,25 @@ export function headingPathAt(sections: readonly Section[] | undefined, offset: 
  * Keeps a stack of open headings by level (1 = outermost) and returns the path after `heading`
  * opens at `level`: deeper headings below it are closed, skipped levels are simply absent.
  */
+/**
+ * Longest heading kept in a section path (and a document title): every chunk carries its path, so a
+ * 200 KB "heading" (one line of `[[[...` after a `#`) would otherwise be copied into every chunk,
+ * event and stored row of its section.
+ */
+export const HEADING_MAX_CHARS = 200;
+
+/** `text` cut to HEADING_MAX_CHARS at a character boundary, with "…" when cut. */
+export function capHeading(text: string): string {
+  if (text.length <= HEADING_MAX_CHARS) return text;
+  const cut = Array.from(text.slice(0, HEADING_MAX_CHARS + 1)).slice(0, HEADING_MAX_CHARS - 1).join('');
+  return `${cut.trimEnd()}…`;
+}
+
 export class HeadingStack {
   private readonly open: Array<string | undefined> = [];
   push(level: number, heading: string): string {
     this.open.length = level;
-    this.open[level - 1] = heading;
+    this.open[level - 1] = capHeading(heading);
     return this.open.filter((h): h is string => h !== undefined && h !== '').join(' > ');
   }
 }

@@ -11,6 +11,7 @@ import { chunkDocument } from '../../src/ingest/chunker.ts';
 import { detectMediaType } from '../../src/ingest/detect-type.ts';
 import { markdownSections, plainHeading } from '../../src/ingest/markdown-sections.ts';
 import { parseHtml } from '../../src/ingest/parse-html.ts';
+import { HEADING_MAX_CHARS } from '../../src/ingest/parsed-document.ts';
 import { parseText } from '../../src/ingest/parse-text.ts';
 import { CHUNK_CASES, DETECT_CASES, HTML_CASES, MARKDOWN_CASES, type Case } from '../support/adversarial-inputs.ts';
 import { describeGrowth, measureGrowth } from '../support/growth.ts';
@@ -101,4 +102,17 @@ void test('HTML nested past the depth cap keeps all its text, and hidden content
   assert.match(deep.pages[0]!.text, /end$/);
   const hidden = parseHtml(encode(`${'<div>'.repeat(100)}<div hidden>secret</div>shown${'</div>'.repeat(100)}`));
   assert.equal(hidden.pages[0]!.text, 'shown');
+});
+
+void test('a huge heading is cut in section paths, so its chunks do not each carry a copy of it', () => {
+  const md = markdownSections(`# ${'['.repeat(200_000)}\n\ntext\n## second ${'<'.repeat(50_000)}\n`);
+  assert.equal(md.length, 2);
+  for (const s of md) assert.ok(s.path.length <= 2 * HEADING_MAX_CHARS + 3, `path of ${s.path.length} characters`);
+  assert.ok(md[0]!.path.endsWith('…'));
+  const html = parseHtml(Buffer.from(`<h1>${'a '.repeat(100_000)}</h1><p>body</p><h2>short</h2><p>more</p>`));
+  const paths = (html.pages[0]?.sections ?? []).map((s) => s.path);
+  assert.ok(paths.every((p) => p.length <= 2 * HEADING_MAX_CHARS + 3), paths.map((p) => p.length).join(','));
+  assert.ok(paths.at(-1)!.endsWith('> short'));
+  // Short headings are kept whole.
+  assert.deepEqual(markdownSections('# Install\n## Linux\n').map((s) => s.path), ['Install', 'Install > Linux']);
 });
