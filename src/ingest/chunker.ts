@@ -107,6 +107,24 @@ export function locatePieces(text: string, pieces: string[], overlap: number): S
   return pieces.map((piece, k) => ({ start: starts[k]!, end: starts[k]! + piece.length }));
 }
 
+/** Letters or digits a passage needs per this many characters to be indexed. */
+const CHARS_PER_WORD_CHAR = 50;
+const WORD_CHAR = /[\p{L}\p{N}]/gu;
+
+/**
+ * Whether a passage says anything a question could find: at least one letter or digit per 50
+ * characters. A run of punctuation (a line of 200,000 `[`, a table rule) is left out of the index:
+ * it cannot answer a question, and it costs the embedder the most (one token per character, so every
+ * such chunk is a maximum-length sequence).
+ */
+export function worthIndexing(text: string): boolean {
+  const needed = Math.max(1, Math.floor(text.length / CHARS_PER_WORD_CHAR));
+  let found = 0;
+  WORD_CHAR.lastIndex = 0;
+  while (WORD_CHAR.exec(text) !== null) if (++found >= needed) return true;
+  return false;
+}
+
 /**
  * Chunks pages as they come, numbering chunks across the whole document: feeding a document's pages
  * in order, in any number of calls, gives exactly what chunkDocument gives for the whole document.
@@ -121,6 +139,7 @@ export function createChunker(source: ChunkSource, opts: ChunkingOptions): (page
       const spans = locatePieces(text, pieces, opts.overlap);
       pieces.forEach((piece, i) => {
         const span = spans[i]!;
+        if (!worthIndexing(piece)) return;
         chunks.push({
           chunkId: `${source.documentId}:${next++}`,
           documentId: source.documentId,

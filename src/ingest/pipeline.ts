@@ -28,7 +28,7 @@
  */
 import fs from 'node:fs/promises';
 import type { IngestJob } from '../contracts/ingest.ts';
-import { AppError } from '../errors.ts';
+import { AppError, InvalidInputError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
@@ -287,6 +287,10 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   await embeddedUpTo(0);
   await embedPending(true, embedded);
 
+  if (chunks.length === 0) {
+    // Every passage was punctuation or symbols (chunker.ts worthIndexing): nothing a question could find.
+    throw new InvalidInputError('no passage with words to index (the text is only punctuation or symbols)', { code: 'no_text' });
+  }
   report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });
   // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
   if (store.hasDocument(job.documentId)) await store.removeDocument(job.documentId);

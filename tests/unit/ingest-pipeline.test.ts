@@ -105,6 +105,17 @@ void test('bad content fails with InvalidInputError and leaves the index untouch
   assert.equal(store.version, null);
 });
 
+void test('passages of punctuation alone are not indexed; a document of nothing else fails saying so', async () => {
+  const { store, embedder, deps, job } = await setup();
+  const md = Buffer.from(`# ${'['.repeat(5000)}\n\nThe ferry leaves at nine.\n\n${'<'.repeat(3000)}\n`);
+  const result = await ingestDocument(await job(md, 'brackets.md', 'text/markdown'), deps);
+  assert.equal(result.chunks, 1, 'only the sentence is a passage');
+  assert.deepEqual(embedder.seen, ['The ferry leaves at nine.'], 'the embedder saw only the sentence');
+  const symbols = Buffer.from(`${'-|'.repeat(4000)}\n${'=+'.repeat(4000)}\n`);
+  await assert.rejects(ingestDocument(await job(symbols, 'rule.txt', 'text/plain'), deps), (err: unknown) => err instanceof InvalidInputError && /no passage with words to index/.test(err.message));
+  assert.equal(store.size, 1);
+});
+
 void test('a missing stored file is a non-retryable error naming the file', async () => {
   const { deps, job } = await setup();
   const j = await job(Buffer.from('hello'), 'hello.txt', 'text/plain');
