@@ -11,7 +11,7 @@ import { analyticsDbPath, openAnalyticsStore, type AnalyticsStore } from '../ana
 import { applyNativeThreadingDefaults, type Config } from '../config.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { createLlamaChatModel } from '../llm/llama-chat-model.ts';
-import { createOnnxEmbedder } from '../llm/onnx-embedder.ts';
+import { createThreadedEmbedder } from '../llm/embedder-thread.ts';
 import { defaultChatModel, defaultEmbedModel } from '../models/catalog.ts';
 import { verifyModelFiles } from '../models/verify.ts';
 import type { Logger } from '../log.ts';
@@ -63,7 +63,7 @@ export class Runtime {
   embedder(use: 'bulk' | 'queries' = 'queries'): Promise<Embedder> {
     return this.once('embedder', async () => {
       await this.verifyDefault('embed');
-      const e = await createOnnxEmbedder(this.config.models.embed, { threads: this.config.models.threads, spinWait: use === 'bulk' });
+      const e = await createThreadedEmbedder(this.config.models.embed, { threads: this.config.models.threads, spinWait: use === 'bulk' });
       this.closer.add('embedder', () => e.close());
       this.logger.info({ model: e.modelName, modelId: e.modelId, dimensions: e.dimensions }, 'embedding model loaded');
       return e;
@@ -79,7 +79,7 @@ export class Runtime {
     return this.once('embedder-while-parsing', async () => {
       const threads = this.config.models.threads;
       if (threads < 2) return null;
-      const e = await createOnnxEmbedder(this.config.models.embed, { threads: threads - 1, spinWait: true });
+      const e = await createThreadedEmbedder(this.config.models.embed, { threads: threads - 1, spinWait: true });
       this.closer.add('embedder while parsing', () => e.close());
       return e;
     });

@@ -1,6 +1,8 @@
 /** The ONNX embedder on the real bge-small-en-v1.5 test model (`npm run models:test`). */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createThreadedEmbedder } from '../../src/llm/embedder-thread.ts';
 import { createOnnxEmbedder } from '../../src/llm/onnx-embedder.ts';
 import type { Embedder } from '../../src/ports/embedder.ts';
 import { testModels } from '../support/test-models.ts';
@@ -101,5 +103,43 @@ void describe('onnx embedder (bge-small-en-v1.5 test model)', () => {
 
   void it('fails with a message naming models:pull when the directory is empty', async () => {
     await assert.rejects(createOnnxEmbedder('/nonexistent/embedder'), /npm run models:pull/);
+  });
+});
+
+void describe('the embedder in a worker thread (what every role uses)', () => {
+  const texts = Array.from({ length: 24 }, (_, i) => `Passage ${i}: the harbour ferry leaves at nine from pier four, `.repeat(16).slice(0, 1000));
+
+  /** Vectors of `texts` and the longest the event loop was held meanwhile (ms). */
+  async function run(e: Embedder): Promise<{ vectors: number[][]; query: number[]; loopMaxMs: number }> {
+    const h = monitorEventLoopDelay({ resolution: 2 });
+    h.enable();
+    const vectors = await e.embedDocuments(texts);
+    const query = await e.embedQuery('When does the ferry leave?');
+    h.disable();
+    return { vectors, query, loopMaxMs: h.max / 1e6 };
+  }
+
+  void it('gives the same vectors as the embedder on the main thread, and leaves the event loop free', async () => {
+    const direct = await createOnnxEmbedder(testModels().embed, { threads: 1 });
+    const threaded = await createThreadedEmbedder(testModels().embed, { threads: 1 });
+    try {
+      assert.equal(threaded.modelId, direct.modelId);
+      assert.equal(threaded.dimensions, direct.dimensions);
+      const a = await run(direct);
+      const b = await run(threaded);
+      assert.deepEqual(b.vectors, a.vectors);
+      assert.deepEqual(b.query, a.query);
+      // On the main thread each passage holds the loop for the whole inference; in the thread only
+      // message passing runs there. Compared within this run, as the machine's speed varies.
+      assert.ok(b.loopMaxMs * 3 < a.loopMaxMs, `loop held ${b.loopMaxMs.toFixed(1)} ms with the thread against ${a.loopMaxMs.toFixed(1)} ms without`);
+    } finally {
+      await direct.close();
+      await threaded.close();
+    }
+    await assert.rejects(threaded.embedDocuments(['after close']), /closed/);
+  });
+
+  void it('a model directory that cannot be loaded fails the start with the loader\'s message', async () => {
+    await assert.rejects(createThreadedEmbedder('/nonexistent/embedder'), (err: unknown) => err instanceof Error && /nonexistent/.test(err.message));
   });
 });
