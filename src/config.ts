@@ -103,7 +103,7 @@ const schema = z.object({
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
-  PARSE_MAX_MEMORY_MB: int(512, 65_536).default(1024),
+  PARSE_MAX_MEMORY_MB: int(512, 65_536).default(960),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { watchMemory, type MemoryReading, type MemoryWatch } from './memory-watchdog.ts';
 import { isParseReply } from './parse-protocol.ts';
 
-export const DEFAULT_MAX_MEMORY_MB = 1024;
+/** Under 1 GB with room for the watchdog's overshoot (it reads every 20 ms; measured 15-70 MB past the limit). */
+export const DEFAULT_MAX_MEMORY_MB = 960;
 const DEFAULT_ENTRY = fileURLToPath(new URL('../bin/parse-child.ts', import.meta.url));
 /** Kept of the child's stderr for the crash message (the last lines say what happened). */
 const STDERR_KEEP = 8192;
@@ -24,7 +25,7 @@ const STDERR_KEEP = 8192;
 export interface ParseChildOptions {
   /**
    * Total memory limit of the child in MB: its resident memory, whatever holds it (config
-   * PARSE_MAX_MEMORY_MB). Default 1024.
+   * PARSE_MAX_MEMORY_MB). Default 960.
    */
   maxTotalMemoryMb?: number;
   /** Heap limit of the child in MB (--max-old-space-size). Default `maxTotalMemoryMb`. */
