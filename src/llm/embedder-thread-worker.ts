@@ -1,48 +1,59 @@
 /**
- * The worker side of ./embedder-thread.ts: holds the ONNX embedding session in its own thread.
+ * The worker side of ./embedder-thread.ts: the process's ONNX embedding sessions, in one thread.
  * onnxruntime-node runs an inference synchronously on the calling thread (40-150 ms per passage on
- * two cores), so on the main thread every passage embedded would hold the web's event loop.
+ * two cores), so on the main thread every passage embedded would hold the web's event loop. One
+ * thread hosts every session of the process (each thread costs some 50 MB of its own); their
+ * inferences take turns, as they did on the main thread.
  *
- * Messages (from the main thread): {kind:'embed' | 'query', id, texts} | {kind:'close'} (a query
- * is one text, embedded with the model's query prefix).
- * Replies: {kind:'ready', modelId, modelName, dimensions} once, then {kind:'vectors', id, vectors}
- * or {kind:'failed', id, message, code, retryable}; {kind:'start-failed', message} if loading fails.
+ * Messages: {kind:'open', sid, dir, opts} | {kind:'embed' | 'query', sid, id, texts} (a query is
+ * one text, embedded with the model's query prefix) | {kind:'close', sid}.
+ * Replies: {kind:'opened', sid, modelId, modelName, dimensions} | {kind:'open-failed', sid,
+ * message, code} | {kind:'vectors', id, vectors} | {kind:'failed', id, message, code, retryable} |
+ * {kind:'closed', sid}.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.ts';
 
-interface Init {
-  dir: string;
-  opts: OnnxEmbedderOptions;
-}
-
-type Request = { kind: 'embed' | 'query'; id: number; texts: string[] } | { kind: 'close' };
+type Request =
+  | { kind: 'open'; sid: number; dir: string; opts: OnnxEmbedderOptions }
+  | { kind: 'embed' | 'query'; sid: number; id: number; texts: string[] }
+  | { kind: 'close'; sid: number };
 
 const port = parentPort;
 if (!port) throw new Error('embedder-thread-worker.ts runs as a worker thread');
-const { dir, opts } = workerData as Init;
+const sessions = new Map<number, Embedder>();
 
-createOnnxEmbedder(dir, opts).then(
-  (embedder) => {
-    port.postMessage({ kind: 'ready', modelId: embedder.modelId, modelName: embedder.modelName, dimensions: embedder.dimensions });
-    port.on('message', (msg: Request) => {
-      if (msg.kind === 'close') {
-        void embedder.close().finally(() => port.close());
-        return;
-      }
-      const work = msg.kind === 'query' ? embedder.embedQuery(msg.texts[0] ?? '').then((v) => [v]) : embedder.embedDocuments(msg.texts);
-      work.then(
-        (vectors) => port.postMessage({ kind: 'vectors', id: msg.id, vectors }),
-        (err: unknown) => {
-          const e = err instanceof AppError ? err : undefined;
-          port.postMessage({ kind: 'failed', id: msg.id, message: err instanceof Error ? err.message : String(err), code: e?.code ?? 'embed_failed', retryable: e?.retryable ?? false });
-        },
-      );
-    });
-  },
-  (err: unknown) => {
-    port.postMessage({ kind: 'start-failed', message: err instanceof Error ? err.message : String(err), code: err instanceof AppError ? err.code : 'model_invalid' });
-    port.close();
-  },
-);
+function failure(err: unknown): { message: string; code: string; retryable: boolean } {
+  const e = err instanceof AppError ? err : undefined;
+  return { message: err instanceof Error ? err.message : String(err), code: e?.code ?? 'embed_failed', retryable: e?.retryable ?? false };
+}
+
+port.on('message', (msg: Request) => {
+  if (msg.kind === 'open') {
+    createOnnxEmbedder(msg.dir, msg.opts).then(
+      (e) => {
+        sessions.set(msg.sid, e);
+        port.postMessage({ kind: 'opened', sid: msg.sid, modelId: e.modelId, modelName: e.modelName, dimensions: e.dimensions });
+      },
+      (err: unknown) => port.postMessage({ kind: 'open-failed', sid: msg.sid, ...failure(err) }),
+    );
+    return;
+  }
+  const session = sessions.get(msg.sid);
+  if (msg.kind === 'close') {
+    sessions.delete(msg.sid);
+    void (session?.close() ?? Promise.resolve()).finally(() => port.postMessage({ kind: 'closed', sid: msg.sid }));
+    return;
+  }
+  if (!session) {
+    port.postMessage({ kind: 'failed', id: msg.id, message: 'embedder is closed', code: 'closed', retryable: false });
+    return;
+  }
+  const work = msg.kind === 'query' ? session.embedQuery(msg.texts[0] ?? '').then((v) => [v]) : session.embedDocuments(msg.texts);
+  work.then(
+    (vectors) => port.postMessage({ kind: 'vectors', id: msg.id, vectors }),
+    (err: unknown) => port.postMessage({ kind: 'failed', id: msg.id, ...failure(err) }),
+  );
+});
