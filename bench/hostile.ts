@@ -105,8 +105,13 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
         rows.at(-1)!.ok = rows.at(-1)!.seconds < GOALS.seconds && peaks.childMb < GOALS.childMb && peaks.rootMb < GOALS.serviceMb;
         continue;
       }
-      const doc = up.id === undefined ? undefined : await settle(base, up.id);
-      rows.push(row(f.what, up.status !== 202 ? `${up.status}: ${up.error}` : describe(doc!), t, sampler.take()));
+      let parsedAt: number | undefined;
+      const doc = up.id === undefined ? undefined : await settle(base, up.id, (d) => {
+        if (d.stage === 'embedding' && parsedAt === undefined) parsedAt = performance.now();
+        return false;
+      });
+      const parse = parsedAt === undefined ? '' : ` (parsed and chunked in ${round((parsedAt - t) / 1000, 2)} s, then embedded)`;
+      rows.push(row(f.what, up.status !== 202 ? `${up.status}: ${up.error}` : `${describe(doc!)}${parse}`, t, sampler.take()));
     }
 
     // A chunked body (no Content-Length) of three 40 MB files: refused while it arrives.

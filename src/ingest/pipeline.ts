@@ -175,6 +175,8 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   const chunks: ChunkRecord[] = [];
   // Float32 rows, one buffer per batch: half a JS array's memory, and no object per number.
   const vectors: Float32Array[] = [];
+  /** Vectors of the passage texts embedded so far in this document, by text. */
+  const seen = new Map<string, Float32Array>();
   let parseOver = false;
   /** The document's chunk count, once a parser that chunks (the child) has chunked its last page. */
   let chunkTotal: number | null = null;
@@ -186,9 +188,13 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
       const texts = chunks.slice(vectors.length, vectors.length + chunking.embedBatch).map((c) => c.text);
       // Once the child has chunked the whole of a text it only hands chunks over: the wide embedder.
       const use = parseOver || (chunkTotal !== null && !streamed) ? embedder : (deps.embedderWhileParsing ?? embedder);
-      const batch = await use.embedDocuments(texts);
-      if (batch.length !== texts.length) throw new Error(`embedder returned ${batch.length} vectors for ${texts.length} texts`);
-      for (const v of toFloat32Rows(batch)) vectors.push(v);
+      // A passage seen before in this document (a repeated header, footer or boilerplate block) is
+      // embedded once: repetition should not multiply the embedder's work.
+      const fresh = [...new Set(texts.filter((t) => !seen.has(t)))];
+      const batch = fresh.length === 0 ? [] : await use.embedDocuments(fresh);
+      if (batch.length !== fresh.length) throw new Error(`embedder returned ${batch.length} vectors for ${fresh.length} texts`);
+      toFloat32Rows(batch).forEach((v, i) => seen.set(fresh[i]!, v));
+      for (const t of texts) vectors.push(seen.get(t)!);
       after();
       // An embedder that answers at once (cached, or the unit tests' stand-in) would otherwise run
       // the whole document on microtasks, never letting the event loop serve a request.

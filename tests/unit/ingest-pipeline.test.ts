@@ -116,6 +116,19 @@ void test('passages of punctuation alone are not indexed; a document of nothing 
   assert.equal(store.size, 1);
 });
 
+void test('a passage repeated in a document is embedded once; every copy is indexed', async () => {
+  const { store, embedder, deps, job } = await setup(4);
+  // Paragraphs of about the chunk size (200): each one is a chunk, and every other one is the same.
+  const block = 'Boilerplate: this page is confidential and belongs to the harbour office; do not copy it, do not forward it, and return it to the office when you are done reading it, please.';
+  const unique = (i: number) => `Section ${i} says the tide table number is ${1000 + i}, and the pilot boat for that section waits at buoy ${i} from six in the morning until the last ship is in.`;
+  const text = Array.from({ length: 12 }, (_, i) => `${block}\n\n${unique(i)}`).join('\n\n');
+  const result = await ingestDocument(await job(Buffer.from(text), 'repeated.txt', 'text/plain'), deps);
+  assert.equal(result.chunks, 24);
+  assert.equal(store.size, result.chunks);
+  assert.equal(new Set(embedder.seen).size, embedder.seen.length, 'no text embedded twice');
+  assert.equal(embedder.seen.length, 13, 'the repeated block once, and the twelve sections');
+});
+
 void test('a missing stored file is a non-retryable error naming the file', async () => {
   const { deps, job } = await setup();
   const j = await job(Buffer.from('hello'), 'hello.txt', 'text/plain');
