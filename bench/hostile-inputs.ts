@@ -137,6 +137,26 @@ export function pdfBomb(total: number): Buffer {
 
 const MB = 1024 * 1024;
 
+/**
+ * `bytes` of words on one line, never repeating a passage (seeded pseudo-random words), so every
+ * chunk is real work for the embedder (repeated passages are embedded once).
+ */
+function oneLine(bytes: number): Buffer {
+  const words = 'harbour ferry tide pilot lighthouse keeper north south cargo quay anchor signal beacon storm chart compass rope deck hull mast'.split(' ');
+  let x = 2463534242;
+  const parts: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const w = `${words[(x >>> 0) % words.length]!}${(x >>> 8) % 1000} `;
+    parts.push(w);
+    size += w.length;
+  }
+  return Buffer.from(parts.join('').slice(0, bytes));
+}
+
 /** The files of the hostile set: the cases that were measured to hurt, at the sizes that did. */
 export function hostileFiles(): HostileFile[] {
   return [
@@ -148,6 +168,6 @@ export function hostileFiles(): HostileFile[] {
     { name: 'bomb.docx', what: 'DOCX whose document part inflates to 1 GB', bytes: () => docxBomb(1024 * MB) },
     { name: 'bomb.pdf', what: 'PDF whose content stream inflates to 1 GB', bytes: () => pdfBomb(1024 * MB) },
     // Last: its embedding goes on while the rest of the set runs.
-    { name: 'one-line.txt', what: '20 MB text on a single line', bytes: () => Buffer.from('lorem ipsum dolor sit amet '.repeat(Math.ceil((20 * MB) / 27)).slice(0, 20 * MB)), longIngest: true },
+    { name: 'one-line.txt', what: '20 MB text on a single line', bytes: () => oneLine(20 * MB), longIngest: true },
   ];
 }
