@@ -51,10 +51,15 @@ function nextNonSpace(text: string, from: number): number {
   return m.exec(text)?.index ?? text.length;
 }
 
-/** Occurrences of `piece` starting in [lo, hi], latest first. */
+/**
+ * Occurrences of `piece` starting in [lo, hi], latest first. Searched inside that window only: an
+ * indexOf over the rest of the text looked for one more occurrence after the last, scanning to the
+ * end of a 20 MB line for every piece (quadratic).
+ */
 function occurrences(text: string, piece: string, lo: number, hi: number): number[] {
+  const window = text.slice(lo, hi + piece.length);
   const found: number[] = [];
-  for (let at = text.indexOf(piece, lo); at >= 0 && at <= hi; at = text.indexOf(piece, at + 1)) found.push(at);
+  for (let at = window.indexOf(piece); at >= 0; at = window.indexOf(piece, at + 1)) found.push(lo + at);
   return found.reverse();
 }
 

@@ -67,4 +67,21 @@ export const CHUNK_CASES: Case[] = [
   { name: 'many Markdown sections', make: (n) => '## Part\nsome text here\n\n'.repeat(n), start: 512 },
   { name: 'one long line without spaces', make: (n) => 'x'.repeat(n * 10), start: 4096 },
   { name: 'many tiny lines', make: (n) => 'a\n'.repeat(n), start: 32768 },
+  // A small vocabulary, as in real prose: the old offset search scanned to the end of the line for
+  // every piece, and with many near-matches that scan is slow (quadratic in all).
+  { name: 'one long line of common words', make: (n) => proseLine(n), start: 16384 },
 ];
+
+/** `n` words of a 20-word vocabulary with numbers, on one line (deterministic). */
+export function proseLine(n: number): string {
+  const words = 'harbour ferry tide pilot lighthouse keeper north south cargo quay anchor signal beacon storm chart compass rope deck hull mast'.split(' ');
+  const out: string[] = [];
+  let x = 2463534242;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out.push(`${words[(x >>> 0) % words.length]!}${(x >>> 8) % 1000}`);
+  }
+  return out.join(' ');
+}

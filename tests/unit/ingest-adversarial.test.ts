@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunkDocument } from '../../src/ingest/chunker.ts';
+import { chunkDocument, locatePieces } from '../../src/ingest/chunker.ts';
 import { detectMediaType } from '../../src/ingest/detect-type.ts';
 import { markdownSections, plainHeading } from '../../src/ingest/markdown-sections.ts';
 import { parseHtml } from '../../src/ingest/parse-html.ts';
 import { HEADING_MAX_CHARS } from '../../src/ingest/parsed-document.ts';
 import { parseText } from '../../src/ingest/parse-text.ts';
-import { CHUNK_CASES, DETECT_CASES, HTML_CASES, MARKDOWN_CASES, type Case } from '../support/adversarial-inputs.ts';
+import { CHUNK_CASES, DETECT_CASES, HTML_CASES, MARKDOWN_CASES, proseLine, type Case } from '../support/adversarial-inputs.ts';
 import { describeGrowth, measureGrowth } from '../support/growth.ts';
 
 const BOUND = 8;
@@ -115,4 +115,23 @@ void test('a huge heading is cut in section paths, so its chunks do not each car
   assert.ok(paths.at(-1)!.endsWith('> short'));
   // Short headings are kept whole.
   assert.deepEqual(markdownSections('# Install\n## Linux\n').map((s) => s.path), ['Install', 'Install > Linux']);
+});
+
+void test('locating chunk offsets on one long line of common words: linear', async () => {
+  // Pieces as the splitter cuts them: about 1000 characters at word boundaries, 150 shared.
+  const make = (n: number): { text: string; pieces: string[] } => {
+    const text = proseLine(n);
+    const pieces: string[] = [];
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(text.length, at + 1000);
+      if (end < text.length) end = text.lastIndexOf(' ', end);
+      pieces.push(text.slice(at, end));
+      if (end >= text.length) break;
+      at = text.indexOf(' ', end - 150) + 1;
+    }
+    return { text, pieces };
+  };
+  const g = await measureGrowth(make, ({ text, pieces }) => locatePieces(text, pieces, 150), { start: 16384, max: 1 << 20 });
+  console.log(`locating offsets: ${describeGrowth(g)}`);
+  assert.ok(g.ratio < BOUND, describeGrowth(g));
 });
