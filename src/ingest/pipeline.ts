@@ -29,6 +29,7 @@
 import fs from 'node:fs/promises';
 import type { IngestJob } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
+import { PassageVectors } from './passage-vectors.ts';
 import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
@@ -130,17 +131,6 @@ async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Arra
   }
 }
 
-/** The batch's vectors as Float32Array rows (views into one buffer). */
-function toFloat32Rows(batch: readonly number[][]): Float32Array[] {
-  const dims = batch[0]?.length ?? 0;
-  const data = new Float32Array(batch.length * dims);
-  return batch.map((v, i) => {
-    if (v.length !== dims) throw new RangeError(`embedder returned vectors of ${v.length} and ${dims} dimensions`);
-    data.set(v, i * dims);
-    return data.subarray(i * dims, (i + 1) * dims);
-  });
-}
-
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
   try {
     return await ingestOne(job, deps);
@@ -173,10 +163,7 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   const source = { documentId: job.documentId, documentName: job.name, mediaType: type };
   const chunkPages = createChunker(source, chunking);
   const chunks: ChunkRecord[] = [];
-  // Float32 rows, one buffer per batch: half a JS array's memory, and no object per number.
-  const vectors: Float32Array[] = [];
-  /** Vectors of the passage texts embedded so far in this document, by text. */
-  const seen = new Map<string, Float32Array>();
+  const vectors = new PassageVectors();
   let parseOver = false;
   /** The document's chunk count, once a parser that chunks (the child) has chunked its last page. */
   let chunkTotal: number | null = null;
@@ -188,13 +175,7 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
       const texts = chunks.slice(vectors.length, vectors.length + chunking.embedBatch).map((c) => c.text);
       // Once the child has chunked the whole of a text it only hands chunks over: the wide embedder.
       const use = parseOver || (chunkTotal !== null && !streamed) ? embedder : (deps.embedderWhileParsing ?? embedder);
-      // A passage seen before in this document (a repeated header, footer or boilerplate block) is
-      // embedded once: repetition should not multiply the embedder's work.
-      const fresh = [...new Set(texts.filter((t) => !seen.has(t)))];
-      const batch = fresh.length === 0 ? [] : await use.embedDocuments(fresh);
-      if (batch.length !== fresh.length) throw new Error(`embedder returned ${batch.length} vectors for ${fresh.length} texts`);
-      toFloat32Rows(batch).forEach((v, i) => seen.set(fresh[i]!, v));
-      for (const t of texts) vectors.push(seen.get(t)!);
+      await vectors.add(texts, use);
       after();
       // An embedder that answers at once (cached, or the unit tests' stand-in) would otherwise run
       // the whole document on microtasks, never letting the event loop serve a request.
@@ -300,7 +281,7 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });
   // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
   if (store.hasDocument(job.documentId)) await store.removeDocument(job.documentId);
-  await store.addDocument(chunks, vectors);
+  await store.addDocument(chunks, vectors.rows);
   const version = deps.persist === false ? null : await store.save();
 
   report({ stage: 'indexed', progress: 1, pages, chunks: chunks.length, done: null, total: null });

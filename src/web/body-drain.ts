@@ -1,5 +1,6 @@
 /**
- * Answering before the request body has arrived (413, 503, 507 for an upload): the answer is sent
+ * Answering before the request body has arrived (a 413, 503 or 507 for an upload, a foreign Host,
+ * a cross-site refusal): the error middleware, the one place that answers them, sends the answer
  * at once, and the rest of the body is read and thrown away, up to a bound, before the connection
  * is closed. Closing while the client is still sending makes the kernel reset the connection, and
  * many clients (Node's fetch, so scripts and SDKs) then report the reset (EPIPE, ECONNRESET)
@@ -17,11 +18,8 @@ export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 export const DRAIN_MAX_MS = 10_000;
 
 /** Reads and discards the rest of `req`'s body, within the bounds; then the connection is reusable or cut. */
-const draining = new WeakSet<Request>();
-
 export function drainBody(req: Request, bounds = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }): void {
-  if (req.complete || req.destroyed || draining.has(req)) return;
-  draining.add(req);
+  if (req.complete || req.destroyed) return;
   let seen = 0;
   const stop = (): void => {
     clearTimeout(timer);

@@ -18,7 +18,6 @@ import path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { Config } from '../config.ts';
-import { drainBody } from './body-drain.ts';
 import { badRequest, ClientGoneError, HttpError } from './http-error.ts';
 import type { DocumentService, UploadResult } from './services.ts';
 import { StorageQuota } from './storage-quota.ts';
@@ -109,7 +108,7 @@ export function uploadMiddleware(config: Config, documents: Pick<DocumentService
       if (answered) return;
       answered = true;
       refused = err;
-      drainBody(req);
+      // The error middleware answers at once and drains the rest of the body within its bound.
       next(err);
     };
     try {

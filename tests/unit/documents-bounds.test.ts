@@ -9,12 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
-import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
-import { createDocumentService } from '../../src/documents/document-service.ts';
-import { DocumentRegistry } from '../../src/documents/registry.ts';
 import { UnavailableError } from '../../src/errors.ts';
-import { logger } from '../../src/log.ts';
 import { removeStaleUploads } from '../../src/web/upload-storage.ts';
+import { documentServiceFixture } from '../support/document-service-fixture.ts';
 import { FakeServices, startTestServer } from '../support/fake-services.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -23,21 +20,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(opts: { maxPendingDocuments?: number; failedRetentionMs?: number; now?: () => number } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bounds-'));
-  const bus = createMemoryMessageBus();
-  const registry = new DocumentRegistry(':memory:');
-  const uploadsDir = path.join(dir, 'uploads');
-  const service = await createDocumentService({ bus, registry, uploadsDir, logger: logger('test'), ...opts });
-  cleanup.push(() => fs.rm(dir, { recursive: true, force: true }), () => registry.close(), () => bus.close(), () => service.close());
-  let n = 0;
-  const temp = async (content: Buffer | string, originalName: string) => {
-    const tempPath = path.join(dir, `upload-${n++}`);
-    await fs.writeFile(tempPath, content);
-    return { tempPath, originalName, size: Buffer.byteLength(content) };
-  };
-  return { service, registry, temp, dir, uploadsDir };
-}
+const setup = (opts: { maxPendingDocuments?: number; failedRetentionMs?: number; now?: () => number } = {}) => documentServiceFixture(cleanup, opts);
 
 void test('uploads past MAX_PENDING_DOCUMENTS are refused with 503-style UnavailableError, before and after the body', async () => {
   const { service, temp } = await setup({ maxPendingDocuments: 2 });

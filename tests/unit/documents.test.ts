@@ -2,15 +2,11 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
-import { createDocumentService } from '../../src/documents/document-service.ts';
-import { DocumentRegistry } from '../../src/documents/registry.ts';
 import { InvalidInputError } from '../../src/errors.ts';
-import { logger } from '../../src/log.ts';
 import type { Delivery } from '../../src/ports/message-bus.ts';
+import { documentServiceFixture } from '../support/document-service-fixture.ts';
 import { makePdf } from '../support/make-pdf.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -20,22 +16,12 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-docs-'));
-  const bus = createMemoryMessageBus();
-  const registry = new DocumentRegistry(':memory:');
-  const service = await createDocumentService({ bus, registry, uploadsDir: path.join(dir, 'uploads'), logger: logger('test') });
+  const { bus, service, temp, dir } = await documentServiceFixture(cleanup);
   const jobs: Delivery[] = [];
   await bus.consume(QUEUES.ingestJobs, (d) => {
     jobs.push(d);
     return Promise.resolve();
   }, { prefetch: 10 });
-  cleanup.push(() => fs.rm(dir, { recursive: true, force: true }), () => registry.close(), () => bus.close(), () => service.close());
-  let n = 0;
-  const temp = async (content: Buffer | string, originalName: string) => {
-    const tempPath = path.join(dir, `upload-${n++}`);
-    await fs.writeFile(tempPath, content);
-    return { tempPath, originalName, size: Buffer.byteLength(content) };
-  };
   return { bus, service, jobs, temp, dir };
 }
 
