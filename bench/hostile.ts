@@ -8,7 +8,9 @@
  * child stays under 1 GB, the service under 600 MB; afterwards the service still answers a question
  * from a document uploaded before the set, citing it.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { createInterface } from 'node:readline';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,25 +37,25 @@ interface Row {
 
 interface Doc { id: string; status: string; stage?: string; error?: string | null; chunks?: number | null; done?: number | null; total?: number | null }
 
-/** Polls GET /healthz every 50 ms; `take` gives the slowest answer since the last take. */
-function healthProbe(base: string): { take(): number; stop(): void } {
-  let worst = 0;
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      const t = performance.now();
-      await fetch(`${base}/healthz`).then((r) => r.arrayBuffer()).catch(() => undefined);
-      worst = Math.max(worst, performance.now() - t);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+/**
+ * Polls GET /healthz every 50 ms from a process of its own (this one's work, such as building a
+ * 20 MB upload, would delay an in-process probe); `take` gives the slowest answer since the last take.
+ */
+function healthProbe(base: string): { take(): Promise<number>; stop(): void } {
+  const script = `let worst = 0;
+process.stdin.on('data', () => { process.stdout.write(Math.round(worst) + '\\n'); worst = 0; });
+(async () => { for (;;) { const t = performance.now(); await fetch(${JSON.stringify(`${base}/healthz`)}).then((r) => r.arrayBuffer()).catch(() => undefined); worst = Math.max(worst, performance.now() - t); await new Promise((r) => setTimeout(r, 50)); } })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const answers: ((ms: number) => void)[] = [];
+  lines.on('line', (l) => answers.shift()?.(Number(l)));
   return {
-    take: () => {
-      const w = worst;
-      worst = 0;
-      return Math.round(w);
-    },
-    stop: () => (stopped = true),
+    take: () =>
+      new Promise((resolve) => {
+        answers.push(resolve);
+        child.stdin.write('take\n');
+      }),
+    stop: () => child.kill(),
   };
 }
 
@@ -70,9 +72,9 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
   const sampler = new ProcessSampler(svc.child.pid!);
   const rows: Row[] = [];
   let health: ReturnType<typeof healthProbe> | undefined;
-  const row = (input: string, outcome: string, started: number, peaks: { rootMb: number; childMb: number }): Row => {
+  const row = async (input: string, outcome: string, started: number, peaks: { rootMb: number; childMb: number }): Promise<Row> => {
     const seconds = round((performance.now() - started) / 1000, 2);
-    const healthzMaxMs = health?.take() ?? 0;
+    const healthzMaxMs = (await health?.take()) ?? 0;
     const ok = seconds < GOALS.seconds && peaks.childMb < GOALS.childMb && peaks.rootMb < GOALS.serviceMb;
     process.stderr.write(`${ok ? 'ok  ' : 'OVER'} ${seconds.toFixed(2).padStart(6)} s  child ${String(peaks.childMb).padStart(5)} MB  service ${String(peaks.rootMb).padStart(5)} MB  healthz max ${healthzMaxMs} ms  ${input}: ${outcome}\n`);
     return { input, outcome, seconds, childPeakMb: peaks.childMb, servicePeakMb: peaks.rootMb, healthzMaxMs, ok };
@@ -88,6 +90,7 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
     for (const f of hostileFiles()) {
       const bytes = f.bytes();
       sampler.mark();
+      await health?.take();
       const t = performance.now();
       const up = await upload(base, f.name, bytes);
       if (f.longIngest && up.id !== undefined) {
@@ -100,7 +103,7 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
         const rate = ((later.done ?? first) - first) / ((performance.now() - parsed) / 1000);
         const eta = later.total && rate > 0 ? Math.round((later.total - (later.done ?? 0)) / rate) : undefined;
         const peaks = sampler.take();
-        rows.push(row(`${f.what}: upload, parse and chunk`, `${later.status}, embedding ${later.done ?? '?'}/${later.total ?? '?'} chunks at ${round(rate, 1)}/s after 15 s more (about ${eta ?? '?'} s to go); the rest of the set runs meanwhile`, t, peaks));
+        rows.push(await row(`${f.what}: upload, parse and chunk`, `${later.status}, embedding ${later.done ?? '?'}/${later.total ?? '?'} chunks at ${round(rate, 1)}/s after 15 s more (about ${eta ?? '?'} s to go); the rest of the set runs meanwhile`, t, peaks));
         rows.at(-1)!.seconds = round((parsed - t) / 1000, 2);
         rows.at(-1)!.ok = rows.at(-1)!.seconds < GOALS.seconds && peaks.childMb < GOALS.childMb && peaks.rootMb < GOALS.serviceMb;
         continue;
@@ -111,20 +114,20 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
         return false;
       });
       const parse = parsedAt === undefined ? '' : ` (parsed and chunked in ${round((parsedAt - t) / 1000, 2)} s, then embedded)`;
-      rows.push(row(f.what, up.status !== 202 ? `${up.status}: ${up.error}` : `${describe(doc!)}${parse}`, t, sampler.take()));
+      rows.push(await row(f.what, up.status !== 202 ? `${up.status}: ${up.error}` : `${describe(doc!)}${parse}`, t, sampler.take()));
     }
 
     // A chunked body (no Content-Length) of three 40 MB files: refused while it arrives.
     sampler.mark();
     let t = performance.now();
     const chunked = await chunkedUpload(port, [40, 40, 40]);
-    rows.push(row('chunked upload, 3 x 40 MB, no Content-Length', `${chunked.status}: ${chunked.error}`, t, sampler.take()));
+    rows.push(await row('chunked upload, 3 x 40 MB, no Content-Length', `${chunked.status}: ${chunked.error}`, t, sampler.take()));
 
     // A 60 MB file sent by Node's fetch (as scripts and SDKs do): the 413 must reach it.
     sampler.mark();
     t = performance.now();
     const big = await upload(base, 'big.txt', Buffer.alloc(60 * 1024 * 1024, 0x61)).catch((err: Error) => ({ status: 0, error: `${err.message} (${String((err.cause as Error | undefined)?.message ?? '')})` }));
-    rows.push(row("60 MB upload with Node's fetch", `${big.status}: ${big.error}`, t, sampler.take()));
+    rows.push(await row("60 MB upload with Node's fetch", `${big.status}: ${big.error}`, t, sampler.take()));
 
     // The question, then six concurrent views of its cited passage in a document not yet cached.
     sampler.mark();
@@ -132,14 +135,14 @@ export async function benchHostile(): Promise<Record<string, unknown>> {
     const answer = await ask(base, 'Who is the lighthouse keeper on Skerry Rock?');
     const cited = answer.sources.find((s) => s.documentId === legit.id);
     const answered = cited !== undefined && /Ingrid|Halvorsen/.test(answer.answer);
-    rows.push({ ...row('question after the hostile set', `${answered ? 'answered' : 'NOT answered'} (cites skerry.txt: ${cited !== undefined}): ${JSON.stringify(answer.answer.slice(0, 120))}`, t, sampler.take()), ok: cited !== undefined });
+    rows.push({ ...(await row('question after the hostile set', `${answered ? 'answered' : 'NOT answered'} (cites skerry.txt: ${cited !== undefined}): ${JSON.stringify(answer.answer.slice(0, 120))}`, t, sampler.take())), ok: cited !== undefined });
     if (cited) {
       sampler.mark();
       t = performance.now();
       const views = await Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/documents/${cited.documentId}/view?chunk=${encodeURIComponent(cited.chunkId)}`).then((r) => r.status)));
       const seen = sampler.take();
       const newChildren = seen.childPids.length;
-      rows.push(row('6 concurrent views of an uncached passage', `statuses ${views.join(',')}; ${newChildren} parse processes alive meanwhile (the spare included)`, t, seen));
+      rows.push(await row('6 concurrent views of an uncached passage', `statuses ${views.join(',')}; ${newChildren} parse processes alive meanwhile (the spare included)`, t, seen));
     }
     return { goals: GOALS, idle: { serviceMb: idle.rootMb, childMb: idle.childMb }, rows, allWithinGoals: rows.every((r) => r.ok) };
   } finally {
