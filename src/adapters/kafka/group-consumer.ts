@@ -22,6 +22,9 @@ import type { Logger } from '../../log.ts';
 import type { LogRecord } from '../../ports/event-log.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 
+/** Tries of a consumer start on retriable errors. */
+const START_ATTEMPTS = 6;
+
 export interface GroupConsumerOptions {
   groupId: string;
   topics: string[];
@@ -48,7 +51,27 @@ export class KafkaGroupConsumer {
     private readonly opts: GroupConsumerOptions,
   ) {}
 
+  /**
+   * Starts consuming. Retriable Kafka errors are tried again a few times (about 10 s in all): just
+   * after a topic is created, a broker's metadata can still answer "This server does not host this
+   * topic-partition" for a moment, and a role must not fail its start on that.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        const retriable = (err as { retriable?: unknown }).retriable === true;
+        if (!retriable || attempt >= START_ATTEMPTS || this.stopping.signal.aborted) throw err;
+        const wait = backoffDelay(attempt, { initialMs: 300, maxMs: 3000 });
+        this.opts.logger.warn({ group: this.opts.groupId, attempt, retryInMs: wait, err: errorMessage(err) }, 'Kafka consumer start failed on a retriable error; retrying');
+        await this.consumer?.disconnect().catch(() => undefined);
+        await sleep(wait, this.stopping.signal);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: this.opts.sessionTimeoutMs,
@@ -147,7 +170,7 @@ export class KafkaGroupConsumer {
       await sleep(backoffDelay(attempt, this.opts.retry), this.stopping.signal);
       if (this.stopping.signal.aborted) return;
       try {
-        return await this.start();
+        return await this.startOnce();
       } catch (e) {
         this.opts.logger.warn({ group: this.opts.groupId, attempt, err: errorMessage(e) }, 'restarting the Kafka consumer failed');
       }
