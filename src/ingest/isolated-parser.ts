@@ -21,6 +21,9 @@
  * pdf.js (several seconds on a busy machine): the ingest worker therefore hands over an already
  * started and warmed child (`child`, from spare-parse-child.ts); without one, a child is forked here.
  *
+ * The file goes to the child as its bytes or as its stored path (`{ path }`, which the child reads
+ * itself): the ingest worker then never holds a large file, nor its serialized copy on the channel.
+ *
  * Given `onPages`, a PDF is streamed (parse-protocol.ts): each batch of pages is handed to
  * `onPages` as the child sends it, one call at a time, and the child gets its next credit only when
  * that call resolved. The parse timeout does not run while the child waits for a credit (that is
@@ -33,7 +36,7 @@
  */
 import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
-import type { ChunkingRequest, DocumentParser, PageProgress, PagesSink } from './parse-document.ts';
+import type { ChunkingRequest, DocumentParser, PageProgress, PagesSink, ParseInput } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { ParseChildProcess, type ParseChildOptions } from './parse-child-process.ts';
 import { isParseReply, STREAM_WINDOW, type MoreCredit, type ParseRequest } from './parse-protocol.ts';
@@ -81,7 +84,7 @@ function crashError(code: number | null, signal: NodeJS.Signals | null, stderr: 
 
 /** Parses one document in a fresh child process; with `onPages`, streams a PDF's pages to it; with `chunking`, chunks there too. */
 export function parseIsolated(
-  bytes: Uint8Array,
+  input: ParseInput,
   type: MediaType,
   opts: IsolatedParserOptions = {},
   onPage?: PageProgress,
@@ -121,7 +124,8 @@ export function parseIsolated(
       clearTimeout(startTimer);
       parseTimer.resume();
       const chunk = chunking ? { chunk: { source: chunking.source, size: chunking.options.size, overlap: chunking.options.overlap } } : {};
-      const request: ParseRequest = { kind: 'parse', bytes, type, timeoutMs, ...(onPages ? { stream: true } : {}), ...chunk };
+      const file = input instanceof Uint8Array ? { bytes: input } : { path: input.path };
+      const request: ParseRequest = { kind: 'parse', ...file, type, timeoutMs, ...(onPages ? { stream: true } : {}), ...chunk };
       child.send(request, (err) => {
         if (err) finish(new AppError(`could not hand the file to the parser: ${err.message}`, { code: 'parser_ipc', retryable: true, cause: err }));
       });
@@ -183,5 +187,5 @@ export function parseIsolated(
 
 /** A DocumentParser for the pipeline that isolates every parse. */
 export function isolatedParser(opts: IsolatedParserOptions = {}): DocumentParser {
-  return (bytes, type, onPage, onPages, chunking) => parseIsolated(bytes, type, opts, onPage, onPages, chunking);
+  return (input, type, onPage, onPages, chunking) => parseIsolated(input, type, opts, onPage, onPages, chunking);
 }

@@ -4,6 +4,7 @@
  * A streaming request also gets its pages sent as they are read, paced by the parent's credits
  * (parse-protocol.ts); a chunking request gets its chunks instead, made here as the pages come.
  */
+import fs from 'node:fs/promises';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
 import { createChunker } from './chunker.ts';
@@ -17,8 +18,21 @@ const CHILD_TIMEOUT_SLACK_MS = 5000;
 /** `onPages` is given for a streaming request; a parse that ignores it simply returns every page. */
 export type ChildParse = (req: ParseRequest, onPage: (done: number, total: number) => void, onPages?: PagesSink) => Promise<ParsedDocument>;
 
-export const defaultChildParse: ChildParse = (req, onPage, onPages) =>
-  parseDocument(req.bytes, req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, ...(onPages ? { onPages } : { onPage }) });
+export const defaultChildParse: ChildParse = async (req, onPage, onPages) =>
+  parseDocument(await requestBytes(req), req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, ...(onPages ? { onPages } : { onPage }) });
+
+/** The request's bytes, read from the stored file when the parent sent its path. */
+export async function requestBytes(req: ParseRequest): Promise<Uint8Array> {
+  if (req.bytes) return req.bytes;
+  try {
+    return await fs.readFile(req.path!);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AppError('the stored file went missing while it was being read; upload it again', { code: 'file_missing', cause: err });
+    }
+    throw err;
+  }
+}
 
 /** Page progress for the parent; a lost progress message only makes the bar less live. */
 function sendProgress(done: number, total: number): void {

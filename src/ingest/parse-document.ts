@@ -73,6 +73,12 @@ export interface ChunkingRequest {
 }
 
 /**
+ * What a parser reads: the bytes, or the stored file's path (a parse child reads it there, so a
+ * large file never sits in the ingest worker's memory, nor in the IPC channel).
+ */
+export type ParseInput = Uint8Array | { path: string };
+
+/**
  * What the pipeline's parse step calls: in-process, or isolated in a child process. A parser may
  * hand pages over through `onPages` while it reads (calls never overlap, the next batch is read
  * after the previous call resolved, a rejection ends the parse with that error); the pages it
@@ -80,4 +86,4 @@ export interface ChunkingRequest {
  * A parser that honours `chunking` (the isolated one) hands every chunk of the document to its
  * `onChunks` and returns no pages; one that ignores it returns or streams pages as above.
  */
-export type DocumentParser = (bytes: Uint8Array, type: MediaType, onPage?: PageProgress, onPages?: PagesSink, chunking?: ChunkingRequest) => Promise<ParsedDocument>;
+export type DocumentParser = (input: ParseInput, type: MediaType, onPage?: PageProgress, onPages?: PagesSink, chunking?: ChunkingRequest) => Promise<ParsedDocument>;

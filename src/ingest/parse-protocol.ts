@@ -42,7 +42,10 @@ export interface ChunkSpec {
 
 export interface ParseRequest {
   kind: 'parse';
-  bytes: Uint8Array;
+  /** The file's bytes, or (`path`) where the child reads them itself: exactly one of the two. */
+  bytes?: Uint8Array;
+  /** The stored file: the parent never holds a large file's bytes, nor their serialized copy. */
+  path?: string;
   type: MediaType;
   /** The parent's timeout; the child's own PDF timeout is set a little later so the parent's wins. */
   timeoutMs: number;
@@ -75,7 +78,7 @@ export type ParseReply =
 
 export function isParseRequest(m: unknown): m is ParseRequest {
   const r = m as Partial<ParseRequest> | null;
-  return typeof r === 'object' && r !== null && r.kind === 'parse' && r.bytes instanceof Uint8Array && typeof r.type === 'string';
+  return typeof r === 'object' && r !== null && r.kind === 'parse' && (r.bytes instanceof Uint8Array) !== (typeof r.path === 'string') && typeof r.type === 'string';
 }
 
 export function isParseReply(m: unknown): m is ParseReply {

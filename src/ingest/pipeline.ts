@@ -26,9 +26,8 @@
  * stage stays `parsing` (the chunk count is not known yet) and the 0..1 progress follows the
  * embedding; `progress` never goes back.
  */
-import fs from 'node:fs/promises';
 import type { IngestJob } from '../contracts/ingest.ts';
-import { AppError, InvalidInputError } from '../errors.ts';
+import { InvalidInputError } from '../errors.ts';
 import { PassageVectors } from './passage-vectors.ts';
 import { logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
@@ -36,8 +35,8 @@ import type { VectorStore } from '../ports/vector-store.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
 import { createChunker } from './chunker.ts';
-import { detectMediaTypeAsync } from './detect-type.ts';
 import { isolatedParser } from './isolated-parser.ts';
+import { openStored } from './stored-file.ts';
 import type { ChunksSink, DocumentParser, PagesSink } from './parse-document.ts';
 import { parseText } from './parse-text.ts';
 
@@ -65,7 +64,7 @@ export interface IngestDeps {
   store: VectorStore;
   /** Config `chunking`: chunk size and overlap in characters, texts per embedding call. */
   chunking: { size: number; overlap: number; embedBatch: number };
-  /** Reads the stored file; default fs.readFile. */
+  /** Reads the stored file whole (tests); default: the type is judged as the file streams and a parse child reads it (stored-file.ts). */
   readFile?: (path: string) => Promise<Uint8Array>;
   onProgress?: (p: IngestProgress) => void;
   /** Longest one parse may take (config PARSE_TIMEOUT_MS). Default 120 000 ms. */
@@ -117,19 +116,11 @@ export function documentOptions(deps: DocumentOptions): DocumentOptions {
  */
 export const IN_PROCESS_TEXT_BYTES = 256 * 1024;
 
-const parseTextHere: DocumentParser = (bytes) => new Promise((resolve) => resolve(parseText(bytes)));
-
-async function readStored(job: IngestJob, read: (p: string) => Promise<Uint8Array>): Promise<Uint8Array> {
-  try {
-    return await read(job.storedPath);
-  } catch (err) {
-    // Retrying cannot bring back a file that is gone (or was stored on another machine).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AppError(`the stored file for "${job.name}" is missing (${job.storedPath}); upload it again`, { code: 'file_missing', cause: err });
-    }
-    throw err;
-  }
-}
+const parseTextHere: DocumentParser = (input) =>
+  new Promise((resolve) => {
+    if (!(input instanceof Uint8Array)) throw new TypeError('the in-process text parser needs the bytes, not a path');
+    resolve(parseText(input));
+  });
 
 export async function ingestDocument(job: IngestJob, deps: IngestDeps): Promise<IngestResult> {
   try {
@@ -149,14 +140,17 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   };
 
   report({ stage: 'parsing', progress: 0.05, pages: null, chunks: null, done: null, total: null });
-  const bytes = await readStored(job, deps.readFile ?? ((p) => fs.readFile(p)));
-  const type = await detectMediaTypeAsync(bytes, job.name);
-  if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
   // Plain text is only decoded, nothing a malformed file can crash or hang; a parse child per file
   // costs more than embedding a small file (bench:ingest), so small text is read in-process.
+  const inProcess = (type: string, size: number): boolean => type === 'text/plain' && size <= IN_PROCESS_TEXT_BYTES;
+  const { input, type } = await openStored(job, {
+    ...(deps.readFile ? { readFile: deps.readFile } : {}),
+    wantsBytes: (t, size) => deps.parser !== undefined || inProcess(t, size),
+  });
+  if (type !== job.mediaType) log.warn({ claimed: job.mediaType, detected: type }, 'media type differs from the job; using the content');
   const parse =
     deps.parser ??
-    (type === 'text/plain' && bytes.length <= IN_PROCESS_TEXT_BYTES
+    (input instanceof Uint8Array && inProcess(type, input.length)
       ? parseTextHere
       : (deps.childParser ?? isolatedParser(deps.parseTimeoutMs === undefined ? {} : { timeoutMs: deps.parseTimeoutMs })));
 
@@ -249,7 +243,7 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   let parsed;
   try {
     parsed = await parse(
-      bytes,
+      input,
       type,
       (done, total) => {
         [read, pageTotal] = [done, total];

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { INGEST_CONTRACT_VERSION, type IngestJob, type ReindexJob } from '../contracts/ingest.ts';
+import { INGEST_CONTRACT_VERSION, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -27,7 +27,7 @@ import type { Embedder } from '../ports/embedder.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent } from '../retrieval/faiss-files.ts';
-import { detectMediaTypeAsync } from './detect-type.ts';
+import { sniffFile } from './sniff-file.ts';
 import type { DocumentParser } from './parse-document.ts';
 import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents, type ProgressEvents } from './progress-events.ts';
@@ -63,9 +63,11 @@ function documentFault(err: unknown): boolean {
   return err instanceof InvalidInputError || (err instanceof AppError && !err.retryable);
 }
 
-async function readStored(storedPath: string): Promise<Uint8Array> {
+/** The stored upload's size and media type, judged as it streams from disk (never read whole here). */
+async function inspectStored(storedPath: string, name: string): Promise<{ size: number; mediaType: MediaType }> {
   try {
-    return await fs.readFile(storedPath);
+    const { size } = await fs.stat(storedPath);
+    return { size, mediaType: await sniffFile(storedPath, name) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new InvalidInputError('the stored upload is missing, so it could not be re-indexed; upload it again', { code: 'file_missing', cause: err });
@@ -104,15 +106,14 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
     for (const doc of job.documents) {
       const ev = events.get(doc.documentId)!;
       try {
-        const bytes = await readStored(doc.storedPath);
-        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType: await detectMediaTypeAsync(bytes, doc.name), size: bytes.length };
+        const { size, mediaType } = await inspectStored(doc.storedPath, doc.name);
+        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType, size };
         const r = await ingestDocument(ingest, {
           embedder: deps.embedder,
           ...documentOptions(deps),
           store: fresh,
           chunking: deps.chunking,
           persist: false,
-          readFile: () => Promise.resolve(bytes),
           // The document is not searchable in the new index until the swap: it waits as `saving`.
           onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
         });

@@ -66,9 +66,9 @@ export class SpareParser {
   started = 0;
 
   constructor(private readonly opts: SpareParserOptions = {}) {
-    this.parse = (bytes, type, onPage, onPages, chunking) => {
+    this.parse = (input, type, onPage, onPages, chunking) => {
       const child = this.take();
-      return parseIsolated(bytes, type, { ...this.opts, ...(child ? { child } : {}) }, onPage, onPages, chunking);
+      return parseIsolated(input, type, { ...this.opts, ...(child ? { child } : {}) }, onPage, onPages, chunking);
     };
     this.replenish();
   }

@@ -92,6 +92,8 @@ class FaissStore implements VectorStore {
       if (documentId === undefined) return;
       if (chunks.some((c) => c.documentId !== documentId)) throw new RangeError('addDocument takes the chunks of one document');
       const added = new VectorRows(this.opts.manifest.dimensions);
+      // One buffer of the exact size: growing by doubling held up to 3x a large document's vectors.
+      added.reserve(vectors.length);
       // Validates dimensions and normalises before anything changes.
       for (let i = 0; i < vectors.length; i++) {
         added.push(vectors[i]!);

@@ -37,7 +37,8 @@ export class VectorRows {
     this.rows += other.rows;
   }
 
-  private reserve(rows: number): void {
+  /** Makes room for `rows` rows in all, so rows pushed up to that count are not copied on growth. */
+  reserve(rows: number): void {
     if (rows * this.dims <= this.data.length) return;
     const grown = new Float32Array(Math.max(this.data.length * 2, rows * this.dims, this.dims * 64));
     grown.set(this.data.subarray(0, this.rows * this.dims));

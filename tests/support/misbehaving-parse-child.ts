@@ -5,10 +5,10 @@
  * (BUFFERS: zero-filled Buffers, as a native decoder would). Lets tests prove that a misbehaving
  * parser costs one job and that the worker keeps serving the next.
  */
-import { defaultChildParse, serveParseRequests } from '../../src/ingest/parse-child.ts';
+import { defaultChildParse, requestBytes, serveParseRequests } from '../../src/ingest/parse-child.ts';
 
 serveParseRequests(async (req, onPage) => {
-  const head = Buffer.from(req.bytes.subarray(0, 8)).toString('latin1');
+  const head = Buffer.from((await requestBytes(req)).subarray(0, 8)).toString('latin1');
   if (head.startsWith('HANG')) for (;;); // an endless loop no in-process timer can interrupt
   if (head.startsWith('CRASH')) {
     setImmediate(() => {

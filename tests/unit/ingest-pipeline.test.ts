@@ -7,7 +7,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { INGEST_CONTRACT_VERSION, type IngestJob, type MediaType } from '../../src/contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../../src/errors.ts';
-import { ingestDocument, type IngestProgress } from '../../src/ingest/pipeline.ts';
+import { isolatedParser } from '../../src/ingest/isolated-parser.ts';
+import type { DocumentParser } from '../../src/ingest/parse-document.ts';
+import { IN_PROCESS_TEXT_BYTES, ingestDocument, type IngestProgress } from '../../src/ingest/pipeline.ts';
 import type { VectorStore } from '../../src/ports/vector-store.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createFakeEmbedder } from '../support/fake-embedder.ts';
@@ -144,4 +146,25 @@ void test('afterDocument is called once per document, when it is indexed and whe
   assert.deepEqual(calls, [`done with ${ok.chunks} chunks stored`], 'called once, after the chunks were stored');
   await assert.rejects(ingestDocument(await job(makePdf(['']), 'scan.pdf', 'application/pdf'), withHook), /no extractable text/);
   assert.equal(calls.length, 2, 'a failed document is done too');
+});
+
+void test('a large file goes to its parse child as a path, never read into the ingest process; a small text is read here', async () => {
+  const { store, deps, job } = await setup(64);
+  const seen: string[] = [];
+  const child = isolatedParser();
+  const childParser: DocumentParser = (input, ...rest) => {
+    seen.push(input instanceof Uint8Array ? `bytes:${input.length}` : `path:${path.basename(input.path)}`);
+    return child(input, ...rest);
+  };
+  const paragraph = 'The ferry to Skerry Rock leaves the harbour at seven and returns at noon. ';
+  const large = Buffer.from(paragraph.repeat(Math.ceil((IN_PROCESS_TEXT_BYTES + 10_000) / paragraph.length)));
+  const bigJob = await job(large, 'timetable.txt', 'text/plain');
+  const result = await ingestDocument(bigJob, { ...deps, childParser });
+  assert.deepEqual(seen, [`path:${path.basename(bigJob.storedPath)}`], 'the child was handed the stored path');
+  assert.ok(result.chunks > 100 && store.hasDocument(bigJob.documentId));
+
+  const small = await job(Buffer.from('A short note about the harbour master.'), 'note.txt', 'text/plain');
+  await ingestDocument(small, { ...deps, childParser });
+  assert.equal(seen.length, 1, 'a small text is parsed in this process, not in a child');
+  assert.ok(store.hasDocument(small.documentId));
 });

@@ -1,0 +1,11 @@
+import { getLlama } from 'node-llama-cpp';
+const anon = () => /RssAnon:\s+(\d+)/.exec(require('node:fs').readFileSync('/proc/self/status','utf8'))![1];
+import fs from 'node:fs';
+const a = () => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status','utf8'))![1])/1024|0;
+console.log('start', a());
+const llama = await getLlama({ gpu: false });
+console.log('llama', a());
+const model = await llama.loadModel({ modelPath: process.env.CHAT_MODEL! });
+console.log('model', a());
+const ctx = await model.createContext({ contextSize: 4096, sequences: 1, threads: 1 });
+console.log('ctx4096', a());
