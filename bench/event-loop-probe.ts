@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { createMemoryMessageBus } from '../src/adapters/memory/message-bus.ts';
-import { createGuardedRetriever, openGuardedStore } from '../src/app/guarded-store.ts';
+import { createGuardedRetriever, openGuardedStore } from '../src/retrieval/guarded-store.ts';
 import { parseConfig } from '../src/config.ts';
 import { EXCHANGES, QUEUES } from '../src/contracts/names.ts';
 import { createDocumentService } from '../src/documents/document-service.ts';

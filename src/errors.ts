@@ -32,6 +32,17 @@ export class UnavailableError extends AppError {
   readonly retryAfterSeconds: number;
 }
 
+/**
+ * The thing asked for does not exist (a deleted chat, a document no longer in the library): never
+ * retried; the web's error middleware answers it 404 with this message.
+ */
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  constructor(message: string, opts: { code?: string; cause?: unknown } = {}) {
+    super(message, { ...opts, retryable: false, code: opts.code ?? 'not_found' });
+  }
+}
+
 /** Whether an error may succeed on another attempt. Unknown errors count as retryable, except programming errors. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof AppError) return err.retryable;

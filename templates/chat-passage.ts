@@ -2,7 +2,7 @@
  * A cited passage opened in its document: the document's extracted text around the passage, the
  * passage marked with <mark>. Document text is untrusted: every piece goes through html`` escaping.
  */
-import type { PassageView } from '../src/chats/passages.ts';
+import type { PassageView } from '../src/ports/passage-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { layout } from './layout.ts';
 

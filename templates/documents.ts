@@ -6,7 +6,7 @@
  * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete
  * button (htmx DELETE with a confirmation) that swaps in the row's `deleting` state.
  */
-import type { DocumentView, UploadResult } from '../src/web/services.ts';
+import type { DocumentView, UploadResult } from '../src/ports/document-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { layout } from './layout.ts';
 

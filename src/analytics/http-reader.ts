@@ -20,7 +20,7 @@ import {
   type AnalyticsSummary,
 } from '../contracts/analytics-summary.ts';
 import { AppError, UnavailableError, errorMessage } from '../errors.ts';
-import type { AnalyticsReader } from '../web/services.ts';
+import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 
 export { createLocalAnalyticsReader } from './local-reader.ts';
 

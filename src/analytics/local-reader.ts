@@ -3,7 +3,7 @@
  * (The separate-process variant is ./http-reader.ts.)
  */
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
-import type { AnalyticsReader } from '../web/services.ts';
+import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 import type { AnalyticsStore } from './store.ts';
 
 export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers' | 'answerPages'>): AnalyticsReader {

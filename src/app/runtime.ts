@@ -22,7 +22,7 @@ import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { Closer } from './closer.ts';
-import { openGuardedStore, type GuardedStore } from './guarded-store.ts';
+import { openGuardedStore, type GuardedStore } from '../retrieval/guarded-store.ts';
 
 export class Runtime {
   readonly closer: Closer;
@@ -132,7 +132,7 @@ export class Runtime {
   /**
    * The vector index; reloads itself when another process announces a new version. An index built
    * by another embedding model does not stop the process: the store waits for a re-index
-   * (guarded-store.ts) and says so in the log and in `reindexNeeded`.
+   * (src/retrieval/guarded-store.ts) and says so in the log and in `reindexNeeded`.
    */
   store(): Promise<GuardedStore> {
     return this.once('store', async () => {

@@ -16,10 +16,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import type { Source } from '../contracts/source.ts';
+import { NotFoundError } from '../errors.ts';
 import type { ParsedDocument } from '../ingest/parsed-document.ts';
+import type { DocumentView } from '../ports/document-service.ts';
+import type { PassageService } from '../ports/passage-service.ts';
 import { WorkGate } from '../shared/work-gate.ts';
-import { notFound } from '../web/http-error.ts';
-import type { DocumentView } from '../web/services.ts';
 import type { ChatStore } from './chat-store.ts';
 
 /** Characters of text shown on each side of the passage. */
@@ -29,21 +30,6 @@ const CACHE_SIZE = 4;
 export const PARSE_CONCURRENCY = 2;
 /** Parses waiting for a place; more is answered 503. */
 export const PARSE_QUEUE = 4;
-
-export interface PassageView {
-  document: DocumentView;
-  source: Source;
-  /** Text before the passage, the passage, and after it; `before`/`after` start/end with "…" when cut. */
-  before: string;
-  passage: string;
-  after: string;
-  /** False when the passage could not be located in the document's text (it is shown on its own). */
-  located: boolean;
-}
-
-export interface PassageService {
-  passage(documentId: string, chunkId: string): Promise<PassageView>;
-}
 
 interface Deps {
   documents: { get(id: string): DocumentView | undefined };
@@ -68,7 +54,7 @@ export function createPassageService(deps: Deps): PassageService {
 
   const parse = async (doc: DocumentView): Promise<ParsedDocument> => {
     const bytes = await fs.readFile(path.join(deps.uploadsDir, doc.id)).catch(() => {
-      throw notFound(`The stored file of "${doc.name}" is gone; upload it again.`);
+      throw new NotFoundError(`The stored file of "${doc.name}" is gone; upload it again.`);
     });
     const result = await deps.parse(bytes, doc.mediaType as MediaType);
     cache.set(doc.id, result);
@@ -79,7 +65,7 @@ export function createPassageService(deps: Deps): PassageService {
   const parsed = (doc: DocumentView): Promise<ParsedDocument> => {
     const hit = cache.get(doc.id);
     if (hit) return Promise.resolve(hit);
-    if (!(SUPPORTED_MEDIA_TYPES as readonly string[]).includes(doc.mediaType)) return Promise.reject(notFound(`"${doc.name}" has no readable text.`));
+    if (!(SUPPORTED_MEDIA_TYPES as readonly string[]).includes(doc.mediaType)) return Promise.reject(new NotFoundError(`"${doc.name}" has no readable text.`));
     let pending = inFlight.get(doc.id);
     if (!pending) {
       pending = gate.run(() => parse(doc)).finally(() => inFlight.delete(doc.id));
@@ -91,9 +77,9 @@ export function createPassageService(deps: Deps): PassageService {
   return {
     async passage(documentId, chunkId) {
       const document = deps.documents.get(documentId);
-      if (!document) throw notFound('That document is no longer in the library.');
+      if (!document) throw new NotFoundError('That document is no longer in the library.');
       const source = deps.chats.findSource(documentId, chunkId);
-      if (!source) throw notFound('That passage is not among the sources of any saved answer; open it from an answer.');
+      if (!source) throw new NotFoundError('That passage is not among the sources of any saved answer; open it from an answer.');
       const doc = await parsed(document);
       // The cited page first; then any page, in case the page numbering differs (a re-upload).
       const pages = [...doc.pages.filter((p) => p.page === source.page), ...doc.pages.filter((p) => p.page !== source.page)];

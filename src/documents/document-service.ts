@@ -30,7 +30,7 @@ import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { InvalidInputError, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus, Subscription } from '../ports/message-bus.ts';
-import type { DocumentService, DocumentView, UploadedFile, UploadResult } from '../web/services.ts';
+import type { DocumentService, DocumentView, UploadedFile, UploadResult } from '../ports/document-service.ts';
 import { startFailedSweeper } from './failed-retention.ts';
 import { cleanName } from './file-name.ts';
 import { inspectFile } from './inspect-file.ts';

@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
-import type { DocumentView } from '../web/services.ts';
+import type { DocumentView } from '../ports/document-service.ts';
 import type { DocumentRegistry } from './registry.ts';
 
 /** How often failed documents past their retention are looked for (at most). */

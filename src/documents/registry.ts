@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
-import type { DocumentView } from '../web/services.ts';
+import type { DocumentView } from '../ports/document-service.ts';
 
 interface Row {
   id: string;

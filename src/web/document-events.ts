@@ -7,7 +7,7 @@
  * when the client goes away (EventSource reconnects by itself and gets a fresh snapshot).
  */
 import type { Request, Response } from 'express';
-import type { DocumentService } from './services.ts';
+import type { DocumentService } from '../ports/document-service.ts';
 import { sendSse, startSse } from './sse.ts';
 
 const HEARTBEAT_MS = 15_000;

@@ -19,7 +19,7 @@ import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { Config } from '../config.ts';
 import { badRequest, ClientGoneError, HttpError } from './http-error.ts';
-import type { DocumentService, UploadResult } from './services.ts';
+import type { DocumentService, UploadResult } from '../ports/document-service.ts';
 import { StorageQuota } from './storage-quota.ts';
 import { countingDiskStorage, type UploadLimits } from './upload-storage.ts';
 

@@ -5,7 +5,7 @@
 import { ANALYTICS_RANGES, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { SETTING_RANGES, settingsSchema, type Settings } from '../contracts/settings.ts';
 import { badRequest } from './http-error.ts';
-import type { AskInput } from './services.ts';
+import type { AskInput } from '../ports/answer-service.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { AnswerCancellations } from '../../src/answer/answer-cancellations.ts';
-import { createAnswerClient, type AnswerClient } from '../../src/answer/answer-client.ts';
+import { createAnswerClient, type AnswerClient } from '../../src/asking/answer-client.ts';
 import { createAnswerHandler } from '../../src/answer/answer-handler.ts';
 import { listenForCancels } from '../../src/answer/cancel-listener.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';

@@ -1,5 +1,5 @@
 /**
- * Unit-test stand-ins for the services the web layer depends on (src/web/services.ts). They keep
+ * Unit-test stand-ins for the services the web layer depends on (src/web/services.ts, the ports in src/ports/). They keep
  * everything in memory, record what the web asked of them, and can be told to fail, so route tests
  * need no models, brokers or stores. Not for production use: the real services live in src/app/.
  */
@@ -17,18 +17,14 @@ import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSumm
 import type { Source } from '../../src/contracts/source.ts';
 import { InvalidInputError, UnavailableError } from '../../src/errors.ts';
 import { SqliteChatStore } from '../../src/chats/chat-store.ts';
-import { createPassageService, type PassageService } from '../../src/chats/passages.ts';
+import { createPassageService } from '../../src/chats/passages.ts';
+import type { PassageService } from '../../src/ports/passage-service.ts';
 import { parseDocument } from '../../src/ingest/parse-document.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
-import type {
-  AnalyticsReader,
-  AskHandle,
-  AskInput,
-  DocumentView,
-  UploadedFile,
-  UploadResult,
-  WebServices,
-} from '../../src/web/services.ts';
+import type { AnalyticsReader } from '../../src/ports/analytics-reader.ts';
+import type { AskHandle, AskInput } from '../../src/ports/answer-service.ts';
+import type { DocumentView, UploadedFile, UploadResult } from '../../src/ports/document-service.ts';
+import type { WebServices } from '../../src/web/services.ts';
 
 export const FAKE_SOURCE: Source = {
   n: 1,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
-import { createGuardedRetriever, openGuardedStore } from '../../src/app/guarded-store.ts';
+import { createGuardedRetriever, openGuardedStore } from '../../src/retrieval/guarded-store.ts';
 import { parseConfig } from '../../src/config.ts';
 import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
 import { createDocumentService } from '../../src/documents/document-service.ts';

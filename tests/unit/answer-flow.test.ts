@@ -6,7 +6,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
-import { createAnswerClient } from '../../src/answer/answer-client.ts';
+import { createAnswerClient } from '../../src/asking/answer-client.ts';
 import { AnswerCancellations } from '../../src/answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../src/answer/answer-handler.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chatTitle, SqliteChatStore } from '../../src/chats/chat-store.ts';
-import { askInChat, regenerate } from '../../src/chats/chat-answers.ts';
+import { askInChat, regenerate } from '../../src/asking/chat-answers.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
 import { turnView } from '../../templates/chat.ts';
 import { around, locate } from '../../src/chats/passages.ts';

@@ -12,7 +12,7 @@ import { AnswerCancellations } from '../../answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../answer/answer-handler.ts';
 import { listenForCancels } from '../../answer/cancel-listener.ts';
 import { QUEUES } from '../../contracts/names.ts';
-import { createGuardedRetriever } from '../guarded-store.ts';
+import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
 import type { Runtime } from '../runtime.ts';
 
 const MAX_ATTEMPTS = 3;

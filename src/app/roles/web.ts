@@ -6,14 +6,14 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
-import { createAnswerClient } from '../../answer/answer-client.ts';
-import { createVoteService } from '../../answer/vote-service.ts';
+import { createAnswerClient } from '../../asking/answer-client.ts';
+import { createVoteService } from '../../asking/vote-service.ts';
 import { SqliteChatStore } from '../../chats/chat-store.ts';
 import { createPassageService } from '../../chats/passages.ts';
 import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
-import { createGuardedRetriever } from '../guarded-store.ts';
+import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
 import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';

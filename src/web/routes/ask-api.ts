@@ -27,10 +27,11 @@ import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
 import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { HttpError } from '../http-error.ts';
-import type { AskHandle, WebServices } from '../services.ts';
+import type { AskHandle } from '../../ports/answer-service.ts';
+import type { WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
 import { parseAskBody, parseRegenerateBody } from '../validate.ts';
-import { askInChat, regenerate } from '../../chats/chat-answers.ts';
+import { askInChat, regenerate } from '../../asking/chat-answers.ts';
 
 const INCOMPLETE = 'The answer stopped before it was complete. Please ask again.';
 

@@ -9,7 +9,7 @@ import { TOPICS } from '../contracts/names.ts';
 import { errorMessage } from '../errors.ts';
 import { logger as componentLogger, type Logger } from '../log.ts';
 import type { EventLog } from '../ports/event-log.ts';
-import type { VoteService } from '../web/services.ts';
+import type { VoteService } from '../ports/vote-service.ts';
 
 export function createVoteService(events: EventLog, log: Logger = componentLogger('votes')): VoteService {
   return {

@@ -13,7 +13,7 @@ import { errorMessage, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { AsyncQueue } from '../shared/async-queue.ts';
-import type { AnswerService, AskHandle, AskInput } from '../web/services.ts';
+import type { AnswerService, AskHandle, AskInput } from '../ports/answer-service.ts';
 
 /** Seconds a refused asker is told to wait: about one short answer on a small worker pool. */
 const BUSY_RETRY_AFTER_S = 5;

@@ -12,9 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerReply } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
-import { notFound } from '../web/http-error.ts';
-import type { AnswerService, AskHandle } from '../web/services.ts';
-import type { ChatStore, PartialAnswer } from './chat-store.ts';
+import { NotFoundError } from '../errors.ts';
+import type { AnswerService, AskHandle } from '../ports/answer-service.ts';
+import type { ChatStore, PartialAnswer } from '../chats/chat-store.ts';
 
 /** What a turn that was stopped early says under its partial answer. */
 export const STOPPED_NOTE = 'Stopped before the answer was complete.';
@@ -41,7 +41,7 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   let chatId = input.chatId;
   let created = false;
   if (chatId !== undefined) {
-    if (!chats.get(chatId)) throw notFound(`No chat with id "${chatId}". It may have been deleted; list chats with GET /api/chats.`);
+    if (!chats.get(chatId)) throw new NotFoundError(`No chat with id "${chatId}". It may have been deleted; list chats with GET /api/chats.`);
   } else {
     chatId = randomUUID();
     chats.create({ id: chatId, question: input.question, settings: input.settings });
@@ -64,7 +64,7 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
 export async function regenerate(deps: Deps, input: RegenerateInput, signal?: AbortSignal): Promise<AskHandle> {
   const { chats } = deps;
   const found = chats.findAnswer(input.answerId);
-  if (!found) throw notFound(`No answer with id "${input.answerId}" in any chat. It may have been deleted with its chat.`);
+  if (!found) throw new NotFoundError(`No answer with id "${input.answerId}" in any chat. It may have been deleted with its chat.`);
   const { chatId, turn } = found;
   const settings = input.settings ?? turn.settings;
   const history = chats.history(chatId, turn.id);

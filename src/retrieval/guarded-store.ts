@@ -13,7 +13,7 @@
 import { AppError, UnavailableError } from '../errors.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { ChunkRecord, SearchHit, VectorStore } from '../ports/vector-store.ts';
-import { createRetriever, type Retriever } from '../retrieval/retriever.ts';
+import { createRetriever, type Retriever } from './retriever.ts';
 
 /** The index was built by another embedding model: nothing can be searched until it is re-indexed. */
 export class ReindexNeededError extends UnavailableError {

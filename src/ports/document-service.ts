@@ -1,0 +1,64 @@
+/**
+ * The document-library port: what the web needs to upload, list, delete and re-index documents.
+ * src/documents/document-service.ts implements it over the work queue; the web depends on this only.
+ */
+import type { DocumentStatus } from '../contracts/ingest.ts';
+
+export interface DocumentView {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  status: DocumentStatus;
+  /** Current stage while processing (stored, parsing, embedding, indexed, failed). */
+  stage: string;
+  /** 0..1 */
+  progress: number;
+  pages: number | null;
+  chunks: number | null;
+  error: string | null;
+  /** What the stage is counting (pages parsed, chunks embedded): so far / in all; null when it is not counting. */
+  done?: number | null;
+  total?: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UploadedFile {
+  /** Temporary file the upload was streamed to; the service moves or deletes it. */
+  tempPath: string;
+  originalName: string;
+  size: number;
+}
+
+export interface UploadResult {
+  id: string;
+  name: string;
+  status: DocumentStatus;
+  /** True when the same content was uploaded before: nothing new is ingested. */
+  duplicate: boolean;
+}
+
+export interface DocumentService {
+  /** Detects the type from the content, stores and enqueues; throws InvalidInputError for bad files. */
+  upload(files: UploadedFile[]): Promise<UploadResult[]>;
+  /**
+   * Throws UnavailableError (503 + Retry-After) when the ingest queue is full
+   * (MAX_PENDING_DOCUMENTS), so an upload can be refused before its body is read.
+   */
+  assertAccepting?(): void;
+  list(): DocumentView[];
+  get(id: string): DocumentView | undefined;
+  /**
+   * Sends a delete job for the document and marks it `deleting`; it disappears from the list when
+   * the ingest worker has removed it from the index. Undefined when there is no such document.
+   */
+  delete(id: string): Promise<DocumentView | undefined>;
+  /** Calls the listener on every status change (status `deleted` when one is gone); returns the unsubscribe function. */
+  onChange(listener: (doc: DocumentView) => void): () => void;
+  /**
+   * Sends one `reindex` job that rebuilds the index from every stored document not being deleted
+   * with the configured embedding model; returns those documents, now queued for re-index.
+   */
+  reindex?(): Promise<DocumentView[]>;
+}
