@@ -7,14 +7,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { RunnablePassthrough, RunnableSequence } from '@langchain/core/runnables';
 import { DocentEmbeddings, DocentRetriever, formatDocentSources } from 'docent/langchain';
+import { startAllInOne, type AllInOne } from '../support/all-in-one.ts';
 import { uploadText } from '../support/http-app.ts';
-import { freePort, startRole, waitForHttp, type RoleProcess } from '../support/processes.ts';
 import { testModels } from '../support/test-models.ts';
 
 const FERRY = [
@@ -24,9 +21,8 @@ const FERRY = [
 ].join('\n\n');
 const GARDEN = '# Roses\n\nPrune the climbing roses in late winter, just above an outward bud.\n';
 
-let proc: RoleProcess;
+let service: AllInOne;
 let base: string;
-let tmp: string;
 let embeddings: DocentEmbeddings;
 
 async function waitReady(id: string): Promise<void> {
@@ -34,38 +30,23 @@ async function waitReady(id: string): Promise<void> {
   let status = '';
   while (status !== 'ready' && Date.now() < end) {
     status = ((await (await fetch(`${base}/api/documents/${id}`)).json()) as { status: string }).status;
-    if (status === 'failed') throw new Error(`document ${id} failed:\n${proc.output()}`);
+    if (status === 'failed') throw new Error(`document ${id} failed:\n${service.proc.output()}`);
     if (status !== 'ready') await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(status, 'ready');
 }
 
 before(async () => {
-  const models = testModels();
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-langchain-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  proc = startRole('all-in-one', 'start.ts', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: path.join(tmp, 'data'),
-    VECTORSTORE_DIR: path.join(tmp, 'vectorstore'),
-    CHAT_MODEL: models.chat,
-    EMBED_MODEL: models.embed,
-    LLM_THREADS: '1',
-    AMQP_URL: '',
-    KAFKA_BROKERS: '',
-  });
-  await waitForHttp(`${base}/readyz`, 120_000, [proc]);
+  service = await startAllInOne('docent-langchain-');
+  base = service.base;
   await waitReady((await uploadText(base, FERRY, 'ferry.txt')).id);
   await waitReady((await uploadText(base, GARDEN, 'garden.md')).id);
-  embeddings = await DocentEmbeddings.fromModelDir(models.embed, { threads: 1 });
+  embeddings = await DocentEmbeddings.fromModelDir(testModels().embed, { threads: 1 });
 });
 
 after(async () => {
   await embeddings?.close();
-  await proc?.stop();
-  await fs.rm(tmp, { recursive: true, force: true });
+  await service?.stop();
 });
 
 void test('a LangChain chain retrieves from a running Docent and cites the passage it came from', async () => {
