@@ -3,8 +3,9 @@
 #   ... src/bin/answer-worker.ts | src/bin/ingest-worker.ts | src/bin/analytics.ts (port 3002)
 # docker-compose.yml wires the four roles to RabbitMQ and Kafka.
 #
-# Build stage: system faiss + toolchain, `npm ci` (whose postinstall builds faiss-node against the
-# system libfaiss, see scripts/build-faiss.mjs), then drop dev dependencies.
+# Build stage: system faiss + toolchain (here, so the layer is cached; npm ci's preinstall check,
+# scripts/system-deps.sh --npm-install, then finds them present), `npm ci` (whose postinstall builds
+# faiss-node against the system libfaiss, see scripts/build-faiss.mjs), then drop dev dependencies.
 FROM node:20-bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \

