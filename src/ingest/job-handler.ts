@@ -32,7 +32,6 @@ export interface IngestHandlerDeps {
   embedderWhileParsing?: Embedder;
   store: VectorStore;
   chunking: { size: number; overlap: number; embedBatch: number };
-  maxAttempts: number;
   logger: Logger;
   /** Longest one parse may take (config PARSE_TIMEOUT_MS); default 120 000 ms. */
   parseTimeoutMs?: number;
@@ -56,7 +55,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     if (message.kind === 'reindex') {
       if (!deps.reindex) throw new InvalidInputError('this ingest worker cannot re-index (no index directory configured)');
       const log = deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: 'reindex' });
-      return runReindexJob(message, { ...deps, ...deps.reindex, attempt: delivery.attempt, logger: log });
+      return runReindexJob(message, { ...deps, ...deps.reindex, lastAttempt: delivery.lastAttempt, logger: log });
     }
     const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });
     // A failed delete is retried by the delivery policy, then dead-lettered with its reason.
@@ -88,7 +87,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     } catch (err) {
       // A store that does not say so up front still refuses with this code.
       if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(err.message);
-      if (!(err instanceof InvalidInputError) && isRetryable(err) && delivery.attempt < deps.maxAttempts) {
+      if (!(err instanceof InvalidInputError) && isRetryable(err) && !delivery.lastAttempt) {
         log.warn({ err }, 'ingest failed, will retry');
         throw err;
       }
