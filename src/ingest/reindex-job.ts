@@ -47,11 +47,13 @@ export interface ReindexDeps {
   openStore: (dir: string) => Promise<VectorStore>;
   /** Whether this delivery is the last attempt: on the last, a failed re-index fails its documents. */
   lastAttempt: boolean;
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS); default 120 000 ms. */
   parseTimeoutMs?: number;
+  /** The parse step; default a child process per document. */
   parser?: DocumentParser;
   /** Called after each document (pipeline.ts): the ingest worker warms its next parse child. */
   afterDocument?: () => void;
-  /** The isolated parser for all but plain text (pipeline.ts). */
+  /** The isolated parser for all but plain text (the worker's warm spare child; pipeline.ts). */
   childParser?: DocumentParser;
 }
 
