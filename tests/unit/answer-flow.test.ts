@@ -106,6 +106,17 @@ test('a failing model ends the stream with an error, never a hang', async () => 
   assert.match(last.message, /model broke/);
 });
 
+test('a passing model failure is tried again, and on the last attempt the asker is told', async () => {
+  const chat = scriptedChat([], new UnavailableError('model still loading'));
+  const { client, bus } = await setup(chat);
+  const replies = await collect((await client.ask({ question: 'Q?', settings: DEFAULT_SETTINGS })).replies);
+  assert.equal(chat.calls.length, 2, 'two attempts (retry policy maxAttempts 2)');
+  const last = replies.at(-1);
+  assert.ok(last?.type === 'error', `ends with an error: ${JSON.stringify(replies.map((r) => r.type))}`);
+  assert.match(last.message, /model still loading/);
+  assert.deepEqual(await bus.deadLetters(QUEUES.answerRequests, 10), [], 'told, so acknowledged, not dead-lettered');
+});
+
 test('with no worker, the stream ends with a timeout error', async () => {
   const { client } = await setup(scriptedChat([]), { timeoutMs: 100, noWorker: true });
   const replies = await collect((await client.ask({ question: 'Q?', settings: DEFAULT_SETTINGS })).replies);
