@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { RetryPolicy } from './ports/message-bus.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -59,6 +60,11 @@ const schema = z.object({
   /** Prefix for every queue and exchange name: keeps test runs and deployments apart on one broker. */
   AMQP_PREFIX: z.string().regex(/^[\w.-]*$/).default(''),
   ANSWER_QUEUE_MAX_LENGTH: int(1, 1_000_000).default(1000),
+  /** Deliveries of a queued question or ingest job before a retryable failure is given up (dead-lettered). */
+  RETRY_MAX_ATTEMPTS: int(1, 100).default(3),
+  /** Wait before a failed question or job is offered again; doubles per attempt up to RETRY_BACKOFF_MAX_MS. */
+  RETRY_BACKOFF_MS: int(0, 3_600_000).default(500),
+  RETRY_BACKOFF_MAX_MS: int(0, 3_600_000).default(10_000),
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_CLIENT_ID: z.string().default('docent'),
   /** Prefix for every Kafka topic and consumer group. */
@@ -130,6 +136,8 @@ export interface Config {
   readonly workerId: string;
   readonly paths: { data: string; vectorstore: string; models: string; inbox: string; uploads: string };
   readonly amqp: { url: string | undefined; prefix: string; answerQueueMaxLength: number };
+  /** The one retry policy of the work queues (answer.requests, ingest.jobs), handed to `consume`. */
+  readonly retry: RetryPolicy;
   readonly kafka: { brokers: string[] | undefined; clientId: string; prefix: string };
   readonly models: {
     chat: string;
@@ -179,6 +187,9 @@ export function parseConfig(env: Env): Config {
   if (e.CHUNK_OVERLAP >= e.CHUNK_SIZE) {
     throw new ConfigError(`invalid configuration:\n  CHUNK_OVERLAP: must be smaller than CHUNK_SIZE (${e.CHUNK_SIZE})`);
   }
+  if (e.RETRY_BACKOFF_MS > e.RETRY_BACKOFF_MAX_MS) {
+    throw new ConfigError(`invalid configuration:\n  RETRY_BACKOFF_MAX_MS: must be at least RETRY_BACKOFF_MS (${e.RETRY_BACKOFF_MS})`);
+  }
   const data = path.resolve(e.DATA_DIR);
   const brokers = e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   const cfg: Config = {
@@ -202,6 +213,7 @@ export function parseConfig(env: Env): Config {
       uploads: path.join(data, 'uploads'),
     },
     amqp: { url: e.AMQP_URL, prefix: e.AMQP_PREFIX, answerQueueMaxLength: e.ANSWER_QUEUE_MAX_LENGTH },
+    retry: { maxAttempts: e.RETRY_MAX_ATTEMPTS, backoff: { initialMs: e.RETRY_BACKOFF_MS, maxMs: e.RETRY_BACKOFF_MAX_MS } },
     kafka: { brokers: brokers && brokers.length > 0 ? brokers : undefined, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX },
     models: {
       chat: path.resolve(e.CHAT_MODEL ?? path.join(e.MODELS_DIR, DEFAULT_MODEL_FILES.chat)),

@@ -6,7 +6,7 @@
  * room, so sources are never crowded out by the conversation).
  */
 import type { HistoryTurn } from '../contracts/answer.ts';
-import type { ChatMessage } from '../ports/chat-model.ts';
+import { replyRoom, type ChatMessage } from '../ports/chat-model.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 
 export const NOT_FOUND_ANSWER = 'I could not find the answer in your documents.';
@@ -41,8 +41,9 @@ const TEMPLATE_OVERHEAD_TOKENS = 64;
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const system = input.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   const question = `Question: ${input.question}`;
-  let budget =
-    input.contextSize - input.maxTokens - TEMPLATE_OVERHEAD_TOKENS - input.countTokens(system) - input.countTokens(question);
+  const fixed = TEMPLATE_OVERHEAD_TOKENS + input.countTokens(system) + input.countTokens(question);
+  // The reply's room is kept free first; what is left goes to earlier turns and sources.
+  let budget = input.contextSize - fixed - replyRoom(input.maxTokens, input.contextSize, fixed);
   const history: ChatMessage[] = [];
   let historyBudget = Math.floor(budget / 3);
   for (const turn of [...(input.history ?? [])].reverse()) {

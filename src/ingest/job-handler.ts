@@ -15,33 +15,14 @@
 import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, WAITING_FOR_REINDEX_STAGE, type IngestJob } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Embedder } from '../ports/embedder.ts';
-import type { DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
-import type { VectorStore } from '../ports/vector-store.ts';
-import type { DocumentParser } from './parse-document.ts';
+import type { DeliveryHandler } from '../ports/message-bus.ts';
 import { runDeleteJob } from './delete-job.ts';
 import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents } from './progress-events.ts';
 import { runReindexJob, type ReindexDeps } from './reindex-job.ts';
 
-export interface IngestHandlerDeps {
-  bus: MessageBus;
-  embedder: Embedder;
-  /** The embedder with one thread fewer, for chunks embedded while their PDF is read (pipeline.ts). */
-  embedderWhileParsing?: Embedder;
-  store: VectorStore;
-  chunking: { size: number; overlap: number; embedBatch: number };
-  maxAttempts: number;
-  logger: Logger;
-  /** Longest one parse may take (config PARSE_TIMEOUT_MS); default 120 000 ms. */
-  parseTimeoutMs?: number;
-  /** The parse step; default a child process per document. */
-  parser?: DocumentParser;
-  /** Called after each document (pipeline.ts): the ingest worker warms its next parse child. */
-  afterDocument?: () => void;
-  /** The isolated parser for all but plain text (the worker's warm spare child; pipeline.ts). */
-  childParser?: DocumentParser;
+/** What the pipeline needs (the same as a re-index's), and what a `reindex` job needs besides. */
+export interface IngestHandlerDeps extends Omit<ReindexDeps, 'indexDir' | 'openStore' | 'lastAttempt'> {
   /** Where the live index lives and how to open a fresh store: what a `reindex` job needs. */
   reindex?: Pick<ReindexDeps, 'indexDir' | 'openStore'>;
 }
@@ -56,7 +37,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     if (message.kind === 'reindex') {
       if (!deps.reindex) throw new InvalidInputError('this ingest worker cannot re-index (no index directory configured)');
       const log = deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: 'reindex' });
-      return runReindexJob(message, { ...deps, ...deps.reindex, attempt: delivery.attempt, logger: log });
+      return runReindexJob(message, { ...deps, ...deps.reindex, lastAttempt: delivery.lastAttempt, logger: log });
     }
     const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });
     // A failed delete is retried by the delivery policy, then dead-lettered with its reason.
@@ -88,7 +69,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     } catch (err) {
       // A store that does not say so up front still refuses with this code.
       if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(err.message);
-      if (!(err instanceof InvalidInputError) && isRetryable(err) && delivery.attempt < deps.maxAttempts) {
+      if (!(err instanceof InvalidInputError) && isRetryable(err) && !delivery.lastAttempt) {
         log.warn({ err }, 'ingest failed, will retry');
         throw err;
       }

@@ -45,14 +45,15 @@ export interface ReindexDeps {
   indexDir: string;
   /** Opens an empty store for the configured model in a directory. */
   openStore: (dir: string) => Promise<VectorStore>;
-  /** This delivery's attempt and the last one: on the last, a failed re-index fails its documents. */
-  attempt?: number;
-  maxAttempts: number;
+  /** Whether this delivery is the last attempt: on the last, a failed re-index fails its documents. */
+  lastAttempt: boolean;
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS); default 120 000 ms. */
   parseTimeoutMs?: number;
+  /** The parse step; default a child process per document. */
   parser?: DocumentParser;
   /** Called after each document (pipeline.ts): the ingest worker warms its next parse child. */
   afterDocument?: () => void;
-  /** The isolated parser for all but plain text (pipeline.ts). */
+  /** The isolated parser for all but plain text (the worker's warm spare child; pipeline.ts). */
   childParser?: DocumentParser;
 }
 
@@ -86,7 +87,7 @@ export async function runReindexJob(job: ReindexJob, deps: ReindexDeps): Promise
     for (const d of done) await events.get(d.documentId)!.send({ status: 'ready', stage: 'indexed', progress: 1, pages: d.pages, chunks: d.chunks, error: null });
     log.info({ documents: job.documents.length, indexed: done.length, ms: Date.now() - started, version: deps.store.version }, 're-index done');
   } catch (err) {
-    if (isRetryable(err) && (deps.attempt ?? 1) < deps.maxAttempts) {
+    if (isRetryable(err) && !deps.lastAttempt) {
       log.warn({ err }, 're-index failed, will retry');
       throw err;
     }

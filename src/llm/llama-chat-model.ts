@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
-import type { ChatMessage, ChatModel, GenerateOptions, Generation } from '../ports/chat-model.ts';
+import { replyRoom, type ChatMessage, type ChatModel, type GenerateOptions, type Generation } from '../ports/chat-model.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
 import { logger, type Logger } from '../log.ts';
 import { LeasePool } from './lease-pool.ts';
@@ -85,7 +85,7 @@ class LlamaChatModel implements ChatModel {
     }
     // Generation stops at the end of the context rather than shifting it, which would silently
     // drop the start of the prompt (the system prompt and the sources).
-    const sampling = toSamplingOptions(opts.settings, Math.min(opts.settings.maxTokens, room));
+    const sampling = toSamplingOptions(opts.settings, replyRoom(opts.settings.maxTokens, this.contextSize, promptTokens));
 
     const slot = await this.pool.acquire(opts.signal, this.pickFor(prompt));
     const chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });

@@ -21,6 +21,15 @@ export interface Generation {
   firstTokenMs: number;
 }
 
+/**
+ * The one rule for how long a reply may be: the asked maxTokens, cut to the context left after the
+ * prompt (never below 0). Generation stops at the end of the context rather than shifting it, which
+ * would silently drop the start of the prompt; the answer's prompt keeps this much room free.
+ */
+export function replyRoom(maxTokens: number, contextSize: number, promptTokens: number): number {
+  return Math.max(0, Math.min(maxTokens, contextSize - promptTokens));
+}
+
 export interface ChatModel {
   readonly name: string;
   readonly contextSize: number;

@@ -7,8 +7,10 @@
  *   rejects with UnavailableError (code `queue_full`).
  * - `consume` delivers to competing consumers, at most `prefetch` unacknowledged at once. A message
  *   is acknowledged only after the handler resolves. When the handler throws, the delivery policy
- *   (src/adapters/delivery-policy.ts) requeues it (attempt + 1) while the error is retryable and
- *   attempts remain, otherwise dead-letters it with the reason to `<queue>.dead`.
+ *   (src/adapters/delivery-policy.ts) requeues it (attempt + 1, after the consumer's RetryPolicy
+ *   backoff) while the error is retryable and attempts remain, otherwise dead-letters it with the
+ *   reason to `<queue>.dead`. A delivery says whether it is the last attempt, so handlers that tell
+ *   someone about a failure never redo the arithmetic.
  * - a message whose consumer died before acknowledging is delivered again (`redelivered`).
  * - `broadcast` reaches every current subscriber of the exchange (fanout); nothing is kept for
  *   subscribers that come later.
@@ -24,6 +26,8 @@ export interface Delivery {
   readonly replyTo: string | undefined;
   /** 1 on the first delivery; counts requeues by the delivery policy and redeliveries after a crash. */
   readonly attempt: number;
+  /** True when a failure of this delivery is not tried again (attempt >= the policy's maxAttempts). */
+  readonly lastAttempt: boolean;
   readonly redelivered: boolean;
 }
 
@@ -33,13 +37,25 @@ export interface SendOptions {
   replyTo?: string;
 }
 
+/**
+ * How a consumer's failed messages are tried again: one policy for every work queue, set in the
+ * config (RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_BACKOFF_MAX_MS in src/config.ts) and handed to
+ * `consume`. Non-retryable errors are dead-lettered at once whatever the policy says.
+ */
+export interface RetryPolicy {
+  /** Deliveries a message gets in all; a retryable failure on the last one is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Wait before a failed message is offered again: initialMs, doubling per attempt up to maxMs, +-20 % jitter. */
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+}
+
 export interface ConsumeOptions {
   /** Most unacknowledged messages this consumer holds at once. */
   prefetch: number;
   /** Only one consumer of the queue is active at a time; others stand by (RabbitMQ single-active-consumer). */
   singleActive?: boolean;
-  /** Attempts before a retryable failure is dead-lettered. Default 3. */
-  maxAttempts?: number;
+  /** Attempts and backoff for failed messages (the config's `retry`). */
+  retry: RetryPolicy;
 }
 
 export interface Subscription {

@@ -12,12 +12,13 @@ import { UnavailableError } from '../../src/errors.ts';
 import type { Delivery } from '../../src/ports/message-bus.ts';
 import { AMQP_URL, deleteRabbitPrefix, forceCloseRabbitConnections, requireRabbit, sendRawToQueue } from '../support/brokers.ts';
 import { gate, messageBusContract, uniquePrefix, waitFor } from '../support/message-bus.contract.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 const fast = { initialMs: 20, maxMs: 200 };
+const retry = retryPolicy({ backoff: fast });
 const testOptions = (prefix: string, extra: Partial<RabbitMessageBusOptions> = {}): RabbitMessageBusOptions => ({
   url: AMQP_URL,
   prefix,
-  requeueBackoff: fast,
   reconnectBackoff: fast,
   startupTimeoutMs: 5000,
   sendTimeoutMs: 5000,
@@ -43,7 +44,7 @@ void describe('RabbitMQ specifics', () => {
         deliveries.push(d);
         // The first delivery never finishes on its connection: the broker must redeliver it.
         if (deliveries.length === 1) await stuck.promise;
-      }, { prefetch: 1 });
+      }, { prefetch: 1, retry });
       const replies: unknown[] = [];
       const address = await bus.openReplyQueue((body) => void replies.push(body));
       const broadcasts: unknown[] = [];
@@ -84,12 +85,12 @@ void describe('RabbitMQ specifics', () => {
         await Promise.resolve();
         failedOnce = true;
         throw new UnavailableError('disk busy');
-      }, { prefetch: 1 });
+      }, { prefetch: 1, retry });
       await first.send(QUEUES.ingestJobs, { doc: 'a' });
       await waitFor('the first failure', () => failedOnce);
       await sub.cancel();
       const attempts: number[] = [];
-      await second.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void attempts.push(d.attempt)), { prefetch: 1 });
+      await second.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void attempts.push(d.attempt)), { prefetch: 1, retry });
       await waitFor('the requeued copy on the other instance', () => attempts.length === 1, 10_000);
       assert.deepEqual(attempts, [2]);
     } finally {
@@ -103,7 +104,7 @@ void describe('RabbitMQ specifics', () => {
     const bus = await createRabbitMessageBus(testOptions(prefix));
     try {
       let called = false;
-      await bus.consume(QUEUES.answerRequests, () => Promise.resolve(void (called = true)), { prefetch: 1 });
+      await bus.consume(QUEUES.answerRequests, () => Promise.resolve(void (called = true)), { prefetch: 1, retry });
       await sendRawToQueue(`${prefix}${QUEUES.answerRequests}`, Buffer.from('not json {'));
       let dead: Array<{ body: unknown; reason: string }> = [];
       await waitFor('the dead letter', async () => (dead = await bus.deadLetters(QUEUES.answerRequests, 10)).length === 1, 10_000);

@@ -22,6 +22,7 @@ import type { ChatModel } from '../../src/ports/chat-model.ts';
 import type { MessageBus } from '../../src/ports/message-bus.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
 import { testModels } from '../support/test-models.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 const HIT: SearchHit = {
   chunkId: 'guide:0',
@@ -80,11 +81,10 @@ before(async () => {
     chat,
     workerId: 'model-test',
     systemPrompt: undefined,
-    maxAttempts: 3,
     cancellations,
     logger: log,
   });
-  await bus.consume(QUEUES.answerRequests, handler, { prefetch: chat.sequences, maxAttempts: 3 });
+  await bus.consume(QUEUES.answerRequests, handler, { prefetch: chat.sequences, retry: retryPolicy({ maxAttempts: 3 }) });
   client = await createAnswerClient({ bus, timeoutMs: 300_000, logger: log });
 });
 

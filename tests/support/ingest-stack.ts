@@ -19,6 +19,7 @@ import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from './fake-embedder.ts';
 import { FakeServices } from './fake-services.ts';
 import { listen, uploadText } from './http-app.ts';
+import { retryPolicy } from './retry-policy.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -49,8 +50,8 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
   await bus.subscribe(EXCHANGES.indexUpdates, async () => {
     await reader.reload();
   });
-  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, maxAttempts: 2, logger: silent, reindex: { indexDir: vsDir, openStore: open } });
-  const startWorker = () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: 2 });
+  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, logger: silent, reindex: { indexDir: vsDir, openStore: open } });
+  const startWorker = () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
   if (opts.worker !== false) await startWorker();
   const registry = new DocumentRegistry(path.join(dir, 'documents.db'));
   local.push(() => registry.close());

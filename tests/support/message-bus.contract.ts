@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
 import { AppError, InvalidInputError, UnavailableError } from '../../src/errors.ts';
-import type { Delivery, MessageBus } from '../../src/ports/message-bus.ts';
+import type { Delivery, MessageBus, RetryPolicy } from '../../src/ports/message-bus.ts';
 
 export interface BusFactoryOptions {
   /** A fresh prefix for this test's queue and exchange names. */
@@ -64,12 +64,14 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
     }
   };
   const Q = QUEUES.answerRequests;
+  // Short retry timings under test; the attempt count of the config's default.
+  const retry = (maxAttempts = 3, backoff = { initialMs: 10, maxMs: 100 }): RetryPolicy => ({ maxAttempts, backoff });
 
   void describe(`MessageBus contract: ${name}`, () => {
     void it('delivers a sent message with its ids on attempt 1', () =>
       withBus(async (bus) => {
         const got: Delivery[] = [];
-        await bus.consume(Q, (d) => Promise.resolve(void got.push(d)), { prefetch: 1 });
+        await bus.consume(Q, (d) => Promise.resolve(void got.push(d)), { prefetch: 1, retry: retry() });
         await bus.send(Q, { hello: 'world', n: [1, 2] }, { messageId: 'm-1', correlationId: 'c-1', replyTo: 'r-1' });
         await waitFor('the delivery', () => got.length === 1, timeoutMs);
         const d = got[0];
@@ -88,8 +90,8 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
           await delay(30);
           seen.push({ consumer, n: (d.body as { n: number }).n });
         };
-        await bus.consume(Q, handler('a'), { prefetch: 1 });
-        await bus.consume(Q, handler('b'), { prefetch: 1 });
+        await bus.consume(Q, handler('a'), { prefetch: 1, retry: retry() });
+        await bus.consume(Q, handler('b'), { prefetch: 1, retry: retry() });
         for (let n = 0; n < 10; n++) await bus.send(Q, { n });
         await waitFor('10 messages handled', () => seen.length === 10, timeoutMs);
         assert.deepEqual(seen.map((s) => s.n).sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -110,7 +112,7 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
           await hold.promise;
           running--;
           done++;
-        }, { prefetch: 2 });
+        }, { prefetch: 2, retry: retry() });
         for (let n = 0; n < 5; n++) await bus.send(Q, { n });
         await waitFor('two handlers running', () => running === 2, timeoutMs);
         await delay(200);
@@ -127,7 +129,7 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
           await delay(1);
           attempts.push(d.attempt);
           if (d.attempt === 1) throw new UnavailableError('model still loading');
-        }, { prefetch: 1 });
+        }, { prefetch: 1, retry: retry() });
         await bus.send(Q, { q: 'why' });
         await waitFor('the second attempt', () => attempts.length === 2, timeoutMs);
         await delay(100);
@@ -142,7 +144,7 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
           await delay(1);
           calls++;
           throw new InvalidInputError('question is missing');
-        }, { prefetch: 1, maxAttempts: 5 });
+        }, { prefetch: 1, retry: retry(5) });
         await bus.send(Q, { bad: true });
         let dead: Array<{ body: unknown; reason: string }> = [];
         await waitFor('a dead letter', async () => (dead = await bus.deadLetters(Q, 10)).length === 1, timeoutMs);
@@ -151,14 +153,14 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
         assert.equal(calls, 1);
       }));
 
-    void it('dead-letters a retryable failure after maxAttempts', () =>
+    void it('dead-letters a retryable failure after the policy\'s maxAttempts', () =>
       withBus(async (bus) => {
         const attempts: number[] = [];
         await bus.consume(Q, async (d) => {
           await delay(1);
           attempts.push(d.attempt);
           throw new AppError('backend flaky', { retryable: true });
-        }, { prefetch: 1, maxAttempts: 2 });
+        }, { prefetch: 1, retry: retry(2) });
         await bus.send(Q, { n: 1 });
         let dead: Array<{ body: unknown; reason: string }> = [];
         await waitFor('a dead letter', async () => (dead = await bus.deadLetters(Q, 10)).length === 1, timeoutMs);
@@ -166,11 +168,44 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
         assert.match(dead[0]?.reason ?? '', /backend flaky/);
       }));
 
+    void it('says on each delivery whether it is the last attempt of its retry policy', () =>
+      withBus(async (bus) => {
+        const seen: Array<[number, boolean]> = [];
+        await bus.consume(Q, async (d) => {
+          await delay(1);
+          seen.push([d.attempt, d.lastAttempt]);
+          throw new UnavailableError('backend away');
+        }, { prefetch: 1, retry: retry(3) });
+        await bus.send(Q, { n: 1 });
+        await waitFor('a dead letter', async () => (await bus.deadLetters(Q, 10)).length === 1, timeoutMs);
+        assert.deepEqual(seen, [[1, false], [2, false], [3, true]]);
+      }));
+
+    void it('waits the retry policy\'s backoff before a requeued message comes back', () =>
+      withBus(async (bus) => {
+        const at: number[] = [];
+        await bus.consume(Q, async (d) => {
+          await delay(1);
+          at.push(performance.now());
+          if (d.attempt === 1) throw new UnavailableError('model still loading');
+        }, { prefetch: 1, retry: retry(2, { initialMs: 400, maxMs: 400 }) });
+        await bus.send(Q, { n: 1 });
+        await waitFor('the second attempt', () => at.length === 2, timeoutMs);
+        // A lower bound only (400 ms less the 20 % jitter): a loaded machine makes it longer, never shorter.
+        const waited = (at[1] ?? 0) - (at[0] ?? 0);
+        assert.ok(waited >= 300, `the second attempt came ${Math.round(waited)} ms after the first`);
+      }));
+
+    void it('refuses a retry policy without attempts when the consumer starts', () =>
+      withBus(async (bus) => {
+        await assert.rejects(bus.consume(Q, () => Promise.resolve(), { prefetch: 1, retry: retry(0) }), RangeError);
+      }));
+
     void it('single active consumer: the standby gets nothing until the active one cancels', () =>
       withBus(async (bus) => {
         const byConsumer: Record<string, number[]> = { first: [], second: [] };
-        const first = await bus.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void byConsumer.first?.push((d.body as { n: number }).n)), { prefetch: 1, singleActive: true });
-        await bus.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void byConsumer.second?.push((d.body as { n: number }).n)), { prefetch: 1, singleActive: true });
+        const first = await bus.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void byConsumer.first?.push((d.body as { n: number }).n)), { prefetch: 1, singleActive: true, retry: retry() });
+        await bus.consume(QUEUES.ingestJobs, (d) => Promise.resolve(void byConsumer.second?.push((d.body as { n: number }).n)), { prefetch: 1, singleActive: true, retry: retry() });
         for (let n = 0; n < 3; n++) await bus.send(QUEUES.ingestJobs, { n });
         await waitFor('3 jobs on the first consumer', () => byConsumer.first?.length === 3, timeoutMs);
         assert.deepEqual(byConsumer.second, []);
@@ -205,7 +240,7 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
           assert.ok(d.replyTo && d.correlationId);
           await bus.reply(d.replyTo, d.correlationId, { type: 'token', text: 'hi' });
           await bus.reply(d.replyTo, d.correlationId, { type: 'done' });
-        }, { prefetch: 1 });
+        }, { prefetch: 1, retry: retry() });
         await bus.send(Q, { q: 'hello?' }, { replyTo: address, correlationId: 'ask-1' });
         await waitFor('two replies', () => replies.length === 2, timeoutMs);
         assert.deepEqual(replies, [
@@ -235,7 +270,7 @@ export function messageBusContract(name: string, makeBus: MakeBus, opts: Contrac
         started = true;
         await hold.promise;
         finished = true;
-      }, { prefetch: 1 });
+      }, { prefetch: 1, retry: retry() });
       await bus.send(Q, { n: 1 });
       await waitFor('the handler to start', () => started, timeoutMs);
       assert.equal(bus.health(), 'ok', 'healthy while open and connected');

@@ -21,6 +21,7 @@ import { logger } from '../../src/log.ts';
 import type { ChatModel } from '../../src/ports/chat-model.ts';
 import type { MessageBus, Subscription } from '../../src/ports/message-bus.ts';
 import { FAKE_SOURCE, FakeServices, startTestServer } from '../support/fake-services.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 /** Emits "w " every 5 ms until `pieces` are out or the signal aborts (then throws, as node-llama-cpp does). */
 function slowChat(pieces: number): ChatModel & { started: number; aborted: number; running: number } {
@@ -74,7 +75,6 @@ async function worker(bus: MessageBus, chat: ChatModel, workerId: string, heard?
     chat,
     workerId,
     systemPrompt: undefined,
-    maxAttempts: 3,
     cancellations,
     logger: log,
   });
@@ -82,13 +82,13 @@ async function worker(bus: MessageBus, chat: ChatModel, workerId: string, heard?
     const cancels = await listenForCancels(bus, cancellations, log);
     closers.push(() => cancels.cancel());
   }
-  const sub = await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, maxAttempts: 3 });
+  const sub = await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, retry: retryPolicy({ maxAttempts: 3, backoff: { initialMs: 5, maxMs: 5 } }) });
   closers.push(() => sub.cancel());
   return { sub, cancellations };
 }
 
 function newBus(): MessageBus {
-  const bus = createMemoryMessageBus({ requeueBackoff: { initialMs: 5, maxMs: 5 } });
+  const bus = createMemoryMessageBus();
   closers.push(() => bus.close());
   return bus;
 }

@@ -18,6 +18,7 @@ import type { ChatModel, GenerateOptions } from '../../src/ports/chat-model.ts';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.ts';
 import type { MessageBus } from '../../src/ports/message-bus.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 const HIT: SearchHit = { chunkId: 'd:0', documentId: 'd', documentName: 'guide.pdf', page: 2, text: 'Ilsabet keeps the light.', start: 0, end: 24, score: 0.9 };
 
@@ -49,13 +50,13 @@ afterEach(async () => {
 });
 
 async function setup(chat: ChatModel, opts: { timeoutMs?: number; maxLength?: number; noWorker?: boolean } = {}) {
-  const bus: MessageBus = createMemoryMessageBus({ answerQueueMaxLength: opts.maxLength ?? 100, requeueBackoff: { initialMs: 5, maxMs: 5 } });
+  const bus: MessageBus = createMemoryMessageBus({ answerQueueMaxLength: opts.maxLength ?? 100 });
   const events: EventLog = createMemoryEventLog();
   closers.push(() => bus.close(), () => events.close());
   const log = logger('test');
   if (!opts.noWorker) {
-    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, workerId: 'w1', systemPrompt: undefined, maxAttempts: 2, cancellations: new AnswerCancellations(), logger: log });
-    await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, maxAttempts: 2 });
+    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, workerId: 'w1', systemPrompt: undefined, cancellations: new AnswerCancellations(), logger: log });
+    await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, retry: retryPolicy({ maxAttempts: 2, backoff: { initialMs: 5, maxMs: 5 } }) });
   }
   const client = await createAnswerClient({ bus, timeoutMs: opts.timeoutMs ?? 5000, logger: log });
   return { bus, events, client };
@@ -103,6 +104,17 @@ test('a failing model ends the stream with an error, never a hang', async () => 
   const last = replies.at(-1);
   assert.ok(last?.type === 'error');
   assert.match(last.message, /model broke/);
+});
+
+test('a passing model failure is tried again, and on the last attempt the asker is told', async () => {
+  const chat = scriptedChat([], new UnavailableError('model still loading'));
+  const { client, bus } = await setup(chat);
+  const replies = await collect((await client.ask({ question: 'Q?', settings: DEFAULT_SETTINGS })).replies);
+  assert.equal(chat.calls.length, 2, 'two attempts (retry policy maxAttempts 2)');
+  const last = replies.at(-1);
+  assert.ok(last?.type === 'error', `ends with an error: ${JSON.stringify(replies.map((r) => r.type))}`);
+  assert.match(last.message, /model still loading/);
+  assert.deepEqual(await bus.deadLetters(QUEUES.answerRequests, 10), [], 'told, so acknowledged, not dead-lettered');
 });
 
 test('with no worker, the stream ends with a timeout error', async () => {

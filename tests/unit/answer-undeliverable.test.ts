@@ -66,7 +66,6 @@ test('token replies that cannot be delivered stop the answer with one warning an
     chat,
     workerId: 'w1',
     systemPrompt: undefined,
-    maxAttempts: 3,
     cancellations: new AnswerCancellations(),
     logger: log,
   });
@@ -81,7 +80,7 @@ test('token replies that cannot be delivered stop the answer with one warning an
     requestedAt: now,
     deadline: now + 60_000,
   };
-  const thrown = await handler({ body, messageId: 'm1', correlationId: 'a1', replyTo: 'reply.x', attempt: 1, redelivered: false }).then(
+  const thrown = await handler({ body, messageId: 'm1', correlationId: 'a1', replyTo: 'reply.x', attempt: 1, lastAttempt: false, redelivered: false }).then(
     () => undefined,
     (err: unknown) => err,
   );

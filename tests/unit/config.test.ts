@@ -48,3 +48,11 @@ test('chat model layout: contexts, KV cache type and mmap', () => {
   assert.throws(() => parseConfig({ LLM_KV_CACHE_TYPE: 'q2' }), (e: unknown) => e instanceof ConfigError && /LLM_KV_CACHE_TYPE/.test(e.message));
   assert.throws(() => parseConfig({ LLM_MMAP: 'yes' }), (e: unknown) => e instanceof ConfigError && /LLM_MMAP/.test(e.message));
 });
+
+test('one retry policy for the work queues: 3 attempts, 500 ms doubling to 10 s, each settable', () => {
+  assert.deepEqual(parseConfig({}).retry, { maxAttempts: 3, backoff: { initialMs: 500, maxMs: 10_000 } });
+  const c = parseConfig({ RETRY_MAX_ATTEMPTS: '5', RETRY_BACKOFF_MS: '100', RETRY_BACKOFF_MAX_MS: '2000' });
+  assert.deepEqual(c.retry, { maxAttempts: 5, backoff: { initialMs: 100, maxMs: 2000 } });
+  assert.throws(() => parseConfig({ RETRY_MAX_ATTEMPTS: '0' }), (e: unknown) => e instanceof ConfigError && /RETRY_MAX_ATTEMPTS/.test(e.message));
+  assert.throws(() => parseConfig({ RETRY_BACKOFF_MS: '5000', RETRY_BACKOFF_MAX_MS: '1000' }), (e: unknown) => e instanceof ConfigError && /RETRY_BACKOFF_MAX_MS/.test(e.message));
+});

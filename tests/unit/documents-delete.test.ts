@@ -23,6 +23,7 @@ import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { FakeServices } from '../support/fake-services.ts';
 import { listen, uploadText } from '../support/http-app.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 const silent = pino({ level: 'silent' });
 let cleanup: Array<() => unknown> = [];
@@ -70,8 +71,8 @@ async function setup() {
   await bus.subscribe(EXCHANGES.indexUpdates, async () => {
     await reader.reload();
   });
-  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, maxAttempts: 2, logger: silent });
-  await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: 2 });
+  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, logger: silent });
+  await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
 
   const registry = new DocumentRegistry(':memory:');
   cleanup.push(() => registry.close());

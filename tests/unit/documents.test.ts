@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../src/errors.ts';
 import type { Delivery } from '../../src/ports/message-bus.ts';
 import { documentServiceFixture } from '../support/document-service-fixture.ts';
 import { makePdf } from '../support/make-pdf.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ async function setup() {
   await bus.consume(QUEUES.ingestJobs, (d) => {
     jobs.push(d);
     return Promise.resolve();
-  }, { prefetch: 10 });
+  }, { prefetch: 10, retry: retryPolicy() });
   return { bus, service, jobs, temp, dir };
 }
 

@@ -38,6 +38,7 @@ import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { FakeServices } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
 
 const silent = pino({ level: 'silent' });
 const FILE_BYTES = 20 * 1000 * 1000;
@@ -68,13 +69,12 @@ async function startAllInOne() {
     embedder,
     store,
     chunking,
-    maxAttempts: 1,
     logger: silent,
     parseTimeoutMs: config.ingest.parseTimeoutMs,
     childParser: parsers.parse,
     afterDocument: () => parsers.replenish(),
   });
-  await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: 1 });
+  await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 1 }) });
   const registry = new DocumentRegistry(path.join(dir, 'documents.db'));
   cleanup.push(() => registry.close());
   const documents = await createDocumentService({ bus, registry, uploadsDir: path.join(dir, 'uploads'), logger: silent, beforeReady: () => store.reload() });

@@ -16,7 +16,6 @@ import type {
   SendOptions,
   Subscription,
 } from '../../ports/message-bus.ts';
-import type { BackoffOptions } from '../backoff.ts';
 import { isBoundedQueue, isSingleActiveQueue } from '../queue-topology.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
 import { MemoryFanout } from './fanout.ts';
@@ -24,8 +23,6 @@ import { MemoryFanout } from './fanout.ts';
 export interface MemoryMessageBusOptions {
   /** Bound of `answer.requests` (ANSWER_QUEUE_MAX_LENGTH). Default 1000. */
   answerQueueMaxLength?: number;
-  /** Delay before a requeued message is offered again. Default 500 ms doubling to 10 s. */
-  requeueBackoff?: BackoffOptions;
   /** Dead letters kept per queue. Default 1000. */
   maxDeadLetters?: number;
   logger?: Logger;
@@ -49,7 +46,6 @@ export function createMemoryMessageBus(opts: MemoryMessageBusOptions = {}): Mess
         singleActive: isSingleActiveQueue(name),
         maxLength: isBoundedQueue(name) ? (opts.answerQueueMaxLength ?? 1000) : undefined,
         maxDeadLetters: opts.maxDeadLetters ?? 1000,
-        requeueBackoff: opts.requeueBackoff ?? { initialMs: 500, maxMs: 10_000 },
         logger: log,
       });
       queues.set(name, q);

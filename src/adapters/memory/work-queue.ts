@@ -5,10 +5,10 @@
  * apart (tests/support/message-bus.contract.ts runs against both).
  */
 import type { Logger } from '../../log.ts';
-import type { ConsumeOptions, Delivery, DeliveryHandler } from '../../ports/message-bus.ts';
+import type { ConsumeOptions, Delivery, DeliveryHandler, RetryPolicy } from '../../ports/message-bus.ts';
 import { errorMessage, UnavailableError } from '../../errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
-import { DEFAULT_MAX_ATTEMPTS, deadLetterReason, decideDelivery } from '../delivery-policy.ts';
+import { sleep } from '../backoff.ts';
+import { checkRetryPolicy, deadLetterReason, decideDelivery, isLastAttempt, requeueDelay } from '../delivery-policy.ts';
 
 export interface StoredMessage {
   /** The body as JSON text: a copy, as a broker would hold, so senders cannot mutate it later. */
@@ -22,7 +22,7 @@ export interface StoredMessage {
 interface Consumer {
   readonly handler: DeliveryHandler;
   readonly prefetch: number;
-  readonly maxAttempts: number;
+  readonly retry: RetryPolicy;
   readonly inFlight: Set<Promise<void>>;
   readonly abort: AbortController;
 }
@@ -34,7 +34,6 @@ export interface WorkQueueOptions {
   maxLength: number | undefined;
   /** Dead letters kept per queue (oldest dropped first) so a long-running process stays bounded. */
   maxDeadLetters: number;
-  requeueBackoff: BackoffOptions;
   logger: Logger;
 }
 
@@ -58,10 +57,11 @@ export class MemoryWorkQueue {
 
   addConsumer(handler: DeliveryHandler, opts: ConsumeOptions): { cancel(): Promise<void> } {
     if (!Number.isInteger(opts.prefetch) || opts.prefetch < 1) throw new RangeError(`prefetch must be a positive integer, got ${opts.prefetch}`);
+    checkRetryPolicy(opts.retry);
     const consumer: Consumer = {
       handler,
       prefetch: opts.prefetch,
-      maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retry: opts.retry,
       inFlight: new Set(),
       abort: new AbortController(),
     };
@@ -130,6 +130,7 @@ export class MemoryWorkQueue {
       correlationId: message.correlationId,
       replyTo: message.replyTo,
       attempt: message.attempt,
+      lastAttempt: isLastAttempt(message.attempt, consumer.retry),
       redelivered: false,
     };
     const log = this.opts.logger.child({ queue: this.opts.name, messageId: message.messageId, attempt: message.attempt });
@@ -137,8 +138,7 @@ export class MemoryWorkQueue {
       await consumer.handler(delivery);
       return;
     } catch (err) {
-      const decision = decideDelivery(err, message.attempt, consumer.maxAttempts);
-      if (decision === 'dead-letter') {
+      if (decideDelivery(err, delivery.lastAttempt) === 'dead-letter') {
         const reason = deadLetterReason(err, message.attempt);
         log.warn({ reason }, 'message dead-lettered');
         this.dead.push({ body: delivery.body, reason });
@@ -147,7 +147,7 @@ export class MemoryWorkQueue {
       }
       log.info({ err: errorMessage(err) }, 'handler failed; message requeued');
       // The consumer's slot stays taken during the backoff, as a broker consumer would be busy.
-      await sleep(backoffDelay(message.attempt, this.opts.requeueBackoff), consumer.abort.signal);
+      await sleep(requeueDelay(message.attempt, consumer.retry), consumer.abort.signal);
       // A requeue never hits the length bound: the message was already admitted once.
       this.ready.push({ ...message, attempt: message.attempt + 1 });
     }

@@ -18,6 +18,7 @@ import type {
   Subscription,
 } from '../../ports/message-bus.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
+import { checkRetryPolicy } from '../delivery-policy.ts';
 import { isBoundedQueue, isSingleActiveQueue } from '../queue-topology.ts';
 import { encodeBody, readDeadLetter } from './codec.ts';
 import { publishConfirmed, RabbitConnection, type RabbitSession } from './connection.ts';
@@ -43,8 +44,6 @@ export interface RabbitMessageBusOptions {
   sendTimeoutMs?: number;
   /** Reconnect backoff. Default 500 ms doubling to 15 s. */
   reconnectBackoff?: BackoffOptions;
-  /** Delay before a failed message is republished. Default 500 ms doubling to 10 s. */
-  requeueBackoff?: BackoffOptions;
   /** Shown in the broker's connection list. Default "docent <prefix>". */
   connectionName?: string;
   logger?: Logger;
@@ -145,8 +144,8 @@ export async function createRabbitMessageBus(opts: RabbitMessageBusOptions): Pro
       if (consumeOpts.singleActive && !isSingleActiveQueue(queue)) {
         throw new RangeError(`queue ${queue} is not a single-active-consumer queue`);
       }
-      const requeueBackoff = opts.requeueBackoff ?? { initialMs: 500, maxMs: 10_000 };
-      return open(new RabbitQueueConsumer(queue, handler, consumeOpts, { topology, session, requeueBackoff, logger: log }));
+      checkRetryPolicy(consumeOpts.retry);
+      return open(new RabbitQueueConsumer(queue, handler, consumeOpts, { topology, session, logger: log }));
     },
 
     async openReplyQueue(handler: ReplyHandler): Promise<string> {

@@ -11,8 +11,8 @@ import type { QueueName } from '../../contracts/names.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { ConsumeOptions, Delivery, DeliveryHandler } from '../../ports/message-bus.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
-import { DEFAULT_MAX_ATTEMPTS, deadLetterReason, decideDelivery } from '../delivery-policy.ts';
+import { sleep } from '../backoff.ts';
+import { deadLetterReason, decideDelivery, isLastAttempt, requeueDelay } from '../delivery-policy.ts';
 import { publishConfirmed, type RabbitSession } from './connection.ts';
 import type { RabbitTopology } from './topology.ts';
 import { ATTEMPT_HEADER, REASON_HEADER, attemptOf, decodeBody } from './codec.ts';
@@ -22,7 +22,6 @@ export interface QueueConsumerDeps {
   topology: RabbitTopology;
   /** The session to publish requeues and dead letters on (the current one, after a reconnect). */
   session: () => Promise<RabbitSession>;
-  requeueBackoff: BackoffOptions;
   logger: Logger;
 }
 
@@ -30,7 +29,6 @@ export class RabbitQueueConsumer extends ChannelEndpoint {
   private consumerTag: string | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
-  private readonly maxAttempts: number;
 
   constructor(
     private readonly queue: QueueName,
@@ -39,7 +37,6 @@ export class RabbitQueueConsumer extends ChannelEndpoint {
     private readonly deps: QueueConsumerDeps,
   ) {
     super(deps.logger.child({ queue }));
-    this.maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
   protected async setUp(ch: Channel, session: RabbitSession): Promise<void> {
@@ -85,12 +82,13 @@ export class RabbitQueueConsumer extends ChannelEndpoint {
       correlationId: typeof props.correlationId === 'string' ? props.correlationId : undefined,
       replyTo: typeof props.replyTo === 'string' ? props.replyTo : undefined,
       attempt,
+      lastAttempt: isLastAttempt(attempt, this.opts.retry),
       redelivered: msg.fields.redelivered,
     };
     try {
       await this.handler(delivery);
     } catch (err) {
-      if (decideDelivery(err, attempt, this.maxAttempts) === 'dead-letter') {
+      if (decideDelivery(err, delivery.lastAttempt) === 'dead-letter') {
         await this.deadLetter(ch, msg, deadLetterReason(err, attempt), attempt, log);
       } else {
         log.info({ err: errorMessage(err) }, 'handler failed; requeueing');
@@ -102,7 +100,7 @@ export class RabbitQueueConsumer extends ChannelEndpoint {
   }
 
   private async requeue(ch: Channel, msg: ConsumeMessage, attempt: number): Promise<void> {
-    await sleep(backoffDelay(attempt, this.deps.requeueBackoff), this.abort.signal);
+    await sleep(requeueDelay(attempt, this.opts.retry), this.abort.signal);
     try {
       const session = await this.deps.session();
       const headers = { ...(msg.properties.headers ?? {}), [ATTEMPT_HEADER]: attempt + 1 };

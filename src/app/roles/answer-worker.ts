@@ -15,7 +15,6 @@ import { QUEUES } from '../../contracts/names.ts';
 import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
 import type { Runtime } from '../runtime.ts';
 
-const MAX_ATTEMPTS = 3;
 /** Kept back from SHUTDOWN_TIMEOUT_MS for what closes after the drain (model, connections). */
 const CLOSE_RESERVE_MS = 3000;
 
@@ -36,13 +35,12 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,
-    maxAttempts: MAX_ATTEMPTS,
     cancellations,
     logger: log,
   });
   const cancels = await listenForCancels(bus, cancellations, log);
   rt.closer.add('answer cancels', () => cancels.cancel());
-  const sub = await bus.consume(QUEUES.answerRequests, handler, { prefetch: chat.sequences, maxAttempts: MAX_ATTEMPTS });
+  const sub = await bus.consume(QUEUES.answerRequests, handler, { prefetch: chat.sequences, retry: rt.config.retry });
   rt.closer.add('answer consumer', async () => {
     const budget = drainBudgetMs(rt.config.shutdownTimeoutMs);
     log.info({ inFlight: cancellations.inFlight, budgetMs: budget }, 'draining: no new questions, finishing answers in flight');

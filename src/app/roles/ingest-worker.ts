@@ -8,8 +8,6 @@ import { createIngestHandler } from '../../ingest/job-handler.ts';
 import { SpareParser } from '../../ingest/spare-parse-child.ts';
 import type { Runtime } from '../runtime.ts';
 
-const MAX_ATTEMPTS = 3;
-
 export async function startIngestWorker(rt: Runtime): Promise<void> {
   const log = rt.logger.child({ component: 'ingest-worker' });
   // The spare parse child warms up while the model and index load; closed after the consumer.
@@ -26,14 +24,13 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     ...(whileParsing ? { embedderWhileParsing: whileParsing } : {}),
     store,
     chunking: rt.config.chunking,
-    maxAttempts: MAX_ATTEMPTS,
     logger: log,
     parseTimeoutMs: rt.config.ingest.parseTimeoutMs,
     childParser: parsers.parse,
     afterDocument: () => parsers.replenish(),
     reindex: { indexDir: rt.config.paths.vectorstore, openStore: (dir) => rt.openStoreAt(dir) },
   });
-  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, maxAttempts: MAX_ATTEMPTS });
+  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());
   if (store.reindexNeeded !== null) {
     log.warn({ reindexNeeded: store.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');

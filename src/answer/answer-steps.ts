@@ -1,0 +1,96 @@
+/**
+ * The steps of one answer before and around generation, each on its own so answer-handler.ts reads
+ * as the sequence it is: ground the question in the documents (condense a follow-up, retrieve,
+ * fit the prompt to the context, number the sources), and clock its stages for the timings the
+ * `done` reply and the `qa` event carry.
+ */
+import type { AnswerRequest, Timings } from '../contracts/answer.ts';
+import type { Source } from '../contracts/source.ts';
+import type { Logger } from '../log.ts';
+import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
+import type { SearchHit } from '../ports/vector-store.ts';
+import { condenseQuestion } from './condense.ts';
+import { buildPrompt } from './prompt.ts';
+
+export interface GroundingDeps {
+  retriever: { search(query: string, k: number): Promise<SearchHit[]> };
+  chat: ChatModel;
+  systemPrompt: string | undefined;
+}
+
+export interface Grounded {
+  messages: ChatMessage[];
+  /** The passages that made it into the prompt, numbered as the answer cites them. */
+  sources: Source[];
+  /** `{ searchedFor }` when a follow-up was rewritten before retrieval, else empty (spread into replies). */
+  searchedFor: { searchedFor?: string };
+}
+
+/** Condenses a follow-up, retrieves passages for it and builds the prompt from those that fit. */
+export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, clock: StageClock, signal: AbortSignal, log: Logger): Promise<Grounded> {
+  // A follow-up is made self-contained first: the retriever sees only this one string.
+  const condensed = await condenseQuestion(deps.chat, req.question, req.history, signal, (why) => log.info(why + '; searching for the question as asked'));
+  const hits = await deps.retriever.search(condensed.query, req.settings.k);
+  clock.retrieved();
+  const prompt = buildPrompt({
+    question: req.question,
+    history: req.history,
+    hits,
+    systemPrompt: deps.systemPrompt,
+    contextSize: deps.chat.contextSize,
+    maxTokens: req.settings.maxTokens,
+    countTokens: (t) => deps.chat.countTokens(t),
+  });
+  return {
+    messages: prompt.messages,
+    sources: prompt.used.map(toSource),
+    searchedFor: condensed.rewritten ? { searchedFor: condensed.query } : {},
+  };
+}
+
+/** A prompt passage as the asker sees it: `n` is its number in the prompt (cited as [n]). */
+function toSource(h: SearchHit, i: number): Source {
+  return {
+    n: i + 1,
+    documentId: h.documentId,
+    documentName: h.documentName,
+    page: h.page,
+    text: h.text,
+    score: h.score,
+    chunkId: h.chunkId,
+    headingPath: h.headingPath ?? null,
+    start: h.start,
+    end: h.end,
+  };
+}
+
+/** When each stage of one answer began and ended, from the web's `requestedAt` on. */
+export class StageClock {
+  /** When this worker picked the request up. */
+  readonly startedAt = Date.now();
+  private retrievedAt = this.startedAt;
+  private generateStart = this.startedAt;
+
+  constructor(private readonly requestedAt: number) {}
+
+  retrieved(): void {
+    this.retrievedAt = Date.now();
+  }
+
+  generating(): void {
+    this.generateStart = Date.now();
+  }
+
+  /** Ends the clock; `firstTokenMs` is the model's own, from the start of generation. */
+  finished(firstTokenMs: number): { timings: Timings; finishedAt: number } {
+    const finishedAt = Date.now();
+    const timings = {
+      queueWaitMs: Math.max(0, this.startedAt - this.requestedAt),
+      retrievalMs: this.retrievedAt - this.startedAt,
+      firstTokenMs: this.generateStart - this.requestedAt + firstTokenMs,
+      generationMs: finishedAt - this.generateStart,
+      totalMs: finishedAt - this.requestedAt,
+    };
+    return { timings, finishedAt };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The Kafka `qa` event of one answered question (contracts/analytics.ts): what was asked, what was
+ * answered from which documents, with which settings, model and worker, and how long each stage
+ * took. The analytics consumer scores and aggregates it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AnswerDone, AnswerRequest } from '../contracts/answer.ts';
+import { EVENT_VERSION, type QaEvent } from '../contracts/analytics.ts';
+import { TOPICS } from '../contracts/names.ts';
+import type { Logger } from '../log.ts';
+import type { EventLog } from '../ports/event-log.ts';
+
+export type AnswerOutcome = Pick<AnswerDone, 'answer' | 'sources' | 'model' | 'worker' | 'timings' | 'tokens'>;
+
+export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): QaEvent {
+  return {
+    v: EVENT_VERSION,
+    eventId: randomUUID(),
+    answerId: req.answerId,
+    chatId: req.chatId,
+    question: req.question,
+    answer: done.answer,
+    sources: done.sources.map((s) => ({ documentId: s.documentId, documentName: s.documentName, page: s.page })),
+    settings: req.settings,
+    model: done.model,
+    worker: done.worker,
+    timings: done.timings,
+    tokens: done.tokens,
+    at,
+  };
+}
+
+/** Publishes the event without waiting: analytics must never fail an answer (the log buffers and retries). */
+export function publishQaEvent(events: EventLog, req: AnswerRequest, done: AnswerOutcome, at: number, log: Logger): void {
+  events.produce(TOPICS.qa, req.chatId, qaEvent(req, done, at)).catch((err: unknown) => log.error({ err }, 'qa event lost'));
+}
