@@ -28,7 +28,7 @@ import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, ty
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
 import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
 import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
-import { normaliseInto, VectorRows } from './vector-rows.ts';
+import { assertUsable, normaliseInto, VectorRows } from './vector-rows.ts';
 
 export interface FaissStoreOptions {
   /** Directory of the versions and the CURRENT pointer (config VECTORSTORE_DIR); created if missing. */
@@ -91,29 +91,33 @@ class FaissStore implements VectorStore {
       const documentId = chunks[0]?.documentId;
       if (documentId === undefined) return;
       if (chunks.some((c) => c.documentId !== documentId)) throw new RangeError('addDocument takes the chunks of one document');
-      const added = new VectorRows(this.opts.manifest.dimensions);
-      // One buffer of the exact size: growing by doubling held up to 3x a large document's vectors.
-      added.reserve(vectors.length);
-      // Validates dimensions and normalises before anything changes.
+      // Validates every vector before anything changes.
       for (let i = 0; i < vectors.length; i++) {
-        added.push(vectors[i]!);
+        assertUsable(vectors[i]!, this.opts.manifest.dimensions);
         if (i % NORMALISE_SLICE_ROWS === NORMALISE_SLICE_ROWS - 1) await yieldToEventLoop();
       }
       // Replacing keeps one copy of a document however often it is ingested.
       if (this.state.docs.has(documentId)) this.state = await this.without(documentId);
       const state = this.state;
+      const from = state.vectors.count;
       try {
-        // Rows past state.rows.length are not searchable yet (header).
-        for (const batch of added.plainBatches(ADD_SLICE_ROWS)) {
+        // Normalised straight into the store's own copy (no second copy of a large document's
+        // vectors); rows past state.rows.length are not searchable yet (header).
+        state.vectors.reserve(from + vectors.length);
+        for (let i = 0; i < vectors.length; i++) {
+          state.vectors.push(vectors[i]!);
+          if (i % NORMALISE_SLICE_ROWS === NORMALISE_SLICE_ROWS - 1) await yieldToEventLoop();
+        }
+        for (const batch of state.vectors.plainBatches(ADD_SLICE_ROWS, from)) {
           state.index.add(batch);
           await yieldToEventLoop();
         }
       } catch (err) {
-        // FAISS now holds rows without chunks: rebuild it from what the store really holds.
+        // FAISS may hold rows without chunks: rebuild it from what the store really holds.
+        state.vectors.truncate(from);
         this.state = await this.build(state.rows, state.vectors);
         throw err;
       }
-      state.vectors.append(added);
       for (const c of chunks) state.rows.push(c);
       state.docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
     });

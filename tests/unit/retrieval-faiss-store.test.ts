@@ -74,6 +74,34 @@ void test('a vector of the wrong dimension is refused and changes nothing', asyn
   assert.equal(s.hasDocument(bad.chunks[0]!.documentId), false);
 });
 
+void test('a replacement with a zero vector is refused and the earlier copy stays whole', async () => {
+  const s = await filled(await tempDir());
+  await assert.rejects(s.addDocument(HARBOUR.chunks, [HARBOUR.vectors[0]!, HARBOUR.vectors[0]!.map(() => 0)]), /zero or not finite/);
+  assert.equal(s.size, 6);
+  assert.equal((await ask(s, 'ferries leave from the south pier', 1))[0]!.text, 'ferries leave from the south pier');
+});
+
+void test('large documents added after others: every row keeps its own vector, also after a removal rebuilds the index', async () => {
+  const s = await filled(await tempDir());
+  // More rows than one FAISS add slice (256) and than the store's first buffer, so the store grows.
+  const big = doc('e', Array.from({ length: 700 }, (_, i) => `line ${i} of the tide table for pier ${i % 37} and berth ${i}`));
+  await s.addDocument(big.chunks, big.vectors);
+  assert.equal(s.size, 706);
+  const probe = async (): Promise<void> => {
+    for (const i of [0, 255, 256, 511, 699]) {
+      const text = big.chunks[i]!.text;
+      const top = (await ask(s, text, 1))[0]!;
+      assert.equal(top.text, text);
+      assert.ok(Math.abs(top.score - 1) < 1e-5);
+    }
+  };
+  await probe();
+  await s.removeDocument(BAKERY.chunks[0]!.documentId);
+  assert.equal(s.size, 704);
+  await probe();
+  assert.equal((await ask(s, 'prune the roses in early spring', 1))[0]!.text, 'prune the roses in early spring');
+});
+
 void test('save -> reopen gives the same results; each save is a new version named by CURRENT; two are kept', async () => {
   const dir = await tempDir();
   const s = await filled(dir);
