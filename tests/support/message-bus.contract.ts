@@ -19,19 +19,9 @@ export interface BusFactoryOptions {
 
 export type MakeBus = (opts: BusFactoryOptions) => Promise<MessageBus>;
 
-/** Polls until `check` returns true; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await delay(20);
-  }
-}
+import { delay, waitFor } from './wait.ts';
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { delay, waitFor };
 
 /** A promise with its resolve function outside, to hold a handler open. */
 export function gate(): { promise: Promise<void>; open: () => void } {

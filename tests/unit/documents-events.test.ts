@@ -8,6 +8,7 @@ import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
 import { progressLabel } from '../../templates/documents.ts';
 import { sseEvents } from '../support/sse.ts';
+import { waitFor } from '../support/wait.ts';
 
 let srv: TestServer;
 before(async () => {
@@ -35,8 +36,8 @@ void test('GET /api/documents/events: a snapshot, then every change as it happen
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
   const reading = readEvents(res, 4, abort);
-  // Changes after the connection is open arrive in order.
-  await new Promise((r) => setTimeout(r, 50));
+  // Changes after the stream has subscribed arrive in order.
+  await waitFor('the event stream to subscribe', () => srv.services.changeListeners > 0, 10_000);
   srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'processing', stage: 'embedding', progress: 0.5, done: 8, total: 16 }));
   srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'ready', stage: 'indexed', progress: 1 }));
   srv.services.emitChange(fakeDocument({ id: 'doc-1', status: 'deleted', stage: 'deleted', progress: 1 }));

@@ -13,6 +13,7 @@ import { cleanName } from '../../src/documents/file-name.ts';
 import { ConfigError, parseConfig } from '../../src/config.ts';
 import type { ParsedDocument } from '../../src/ingest/parsed-document.ts';
 import { FAKE_SOURCE, FakeServices, fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
+import { delay, waitFor } from '../support/wait.ts';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -82,7 +83,9 @@ void test('a burst of views of many documents runs at most the cap of parses; pa
   await withDocuments(srv, services, ids);
   services.holdParses();
   const views = ids.map((id) => fetch(`${srv.url}/documents/${id}/view?chunk=${id}:0`));
-  await new Promise((r) => setTimeout(r, 200));
+  // The cap's parses start (however busy the machine), then no more while they are held.
+  await waitFor('the first parses to start', () => services.parses >= PARSE_CONCURRENCY, 10_000);
+  await delay(200);
   assert.equal(services.parses, PARSE_CONCURRENCY, 'only the cap of parses run at once');
   services.releaseParses();
   const responses = await Promise.all(views);
