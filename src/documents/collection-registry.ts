@@ -104,7 +104,9 @@ export class CollectionRegistry {
   all(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const r of this.db.prepare('SELECT document_id, collection_id FROM document_collections ORDER BY collection_id != ?, collection_id').iterate(GENERAL_COLLECTION_ID) as Iterable<{ document_id: string; collection_id: string }>) {
-      out.set(r.document_id, [...(out.get(r.document_id) ?? []), r.collection_id]);
+      const ids = out.get(r.document_id);
+      if (ids) ids.push(r.collection_id);
+      else out.set(r.document_id, [r.collection_id]);
     }
     return out;
   }

@@ -108,7 +108,11 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
   const members = new Map<string, ReindexJob['documents']>();
   for (const id of await deps.stores.onDisk()) members.set(id, []);
   for (const doc of job.documents) {
-    for (const id of doc.collectionIds ?? [GENERAL_COLLECTION_ID]) members.set(id, [...(members.get(id) ?? []), doc]);
+    for (const id of doc.collectionIds ?? [GENERAL_COLLECTION_ID]) {
+      const list = members.get(id) ?? [];
+      list.push(doc);
+      members.set(id, list);
+    }
   }
   const fresh: Array<{ collectionId: string; dir: string; staging: string; store: VectorStore }> = [];
   try {
@@ -154,7 +158,7 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
 }
 
 /** Ingests one listed document into a fresh store; null when it failed on its own (reported, left out). */
-async function rebuildOne(job: ReindexJob, doc: ReindexJob['documents'][number], store: VectorStore, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Omit<Built, 'documentId'> & { documentId: string } | null> {
+async function rebuildOne(job: ReindexJob, doc: ReindexJob['documents'][number], store: VectorStore, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Built | null> {
   const ev = events.get(doc.documentId)!;
   try {
     const { size, mediaType } = await inspectStored(doc.storedPath, doc.name);
