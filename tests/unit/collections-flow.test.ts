@@ -93,8 +93,13 @@ async function setup() {
       }
     }
   };
+  /** chunk id -> score of the hits for `q` in one collection. */
+  const scores = async (q: string, collection: string) => {
+    const body = await json<{ results: Array<{ chunkId: string; score: number }> }>(await fetch(`${base}/api/search?q=${encodeURIComponent(q)}&k=20&collections=${encodeURIComponent(collection)}`), 200);
+    return new Map(body.results.map((r) => [r.chunkId, Math.round(r.score * 1e5) / 1e5]));
+  };
   const doc = (id: string) => fetch(`${base}/api/documents/${id}`);
-  return { base, embedder, uploadsDir, upload, post, hits, eventually, json, doc };
+  return { base, embedder, uploadsDir, upload, post, hits, scores, eventually, json, doc };
 }
 
 const ALPACA = 'Alpacas graze on the high plateau. The alpaca herd moves at dawn. '.repeat(8);
@@ -114,6 +119,8 @@ void test('a document in two collections is embedded once; a move copies its vec
   await t.eventually(async () => assert.deepEqual(await t.hits('alpaca herd', ['Research']), ['alpaca.txt @ Research']));
   assert.deepEqual(await t.hits('alpaca herd'), ['alpaca.txt @ General', 'alpaca.txt @ Research']);
   assert.equal(t.embedder.batches.length, embedded, 'adding to a collection embeds nothing');
+  // The very vectors were copied: every passage scores the same in both collections.
+  assert.deepEqual(await t.scores('alpaca herd at dawn', 'Research'), await t.scores('alpaca herd at dawn', 'General'));
   assert.deepEqual((await t.json<{ collections: string[] }>(await t.doc(alpaca.id), 200)).collections, ['general', research.id]);
 
   const heron = await t.upload(HERON, 'heron.txt', research.id);
@@ -126,10 +133,13 @@ void test('a document in two collections is embedded once; a move copies its vec
   const notes = await t.json<{ id: string }>(await t.post('/api/collections', { name: 'Field notes' }), 201);
   const moved = await t.json<{ collections: Array<{ name: string }> }>(await t.post(`/api/documents/${heron.id}/move`, { to: 'field NOTES' }), 200);
   assert.deepEqual(moved.collections.map((c) => c.name), ['Field notes']);
+  const heronScores = await t.scores('heron waits', 'Research');
   await t.eventually(async () => {
     assert.deepEqual(await t.hits('heron estuary', ['Field notes']), ['heron.txt @ Field notes']);
     assert.deepEqual(await t.hits('heron estuary', ['Research']), ['alpaca.txt @ Research']);
   });
+  const movedScores = await t.scores('heron waits', 'Field notes');
+  assert.deepEqual(movedScores, new Map([...heronScores].filter(([id]) => id.startsWith(heron.id))));
   assert.equal(t.embedder.batches.length, afterHeron, 'a move embeds nothing');
   // In several collections, a move has to say from where.
   const ambiguous = await t.post(`/api/documents/${alpaca.id}/move`, { to: 'Field notes' });
