@@ -7,7 +7,7 @@
  */
 import type { Embedder } from '../ports/embedder.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
-import type { CollectionStores } from './collection-stores.ts';
+import { searchEach, type CollectionStores } from './collection-stores.ts';
 import { ReindexNeededError } from './guarded-store.ts';
 
 export interface CollectionRetriever {
@@ -23,7 +23,7 @@ export function createCollectionRetriever(embedder: Embedder, stores: Collection
       const held = chosen.reduce((n, c) => n + c.store.size, 0);
       // Nothing to find: skip the embedding call, which costs most of the time.
       if (Math.min(Math.floor(k), held) < 1 || query.trim() === '') return [];
-      return stores.search(await embedder.embedQuery(query), k, collections);
+      return searchEach(chosen, await embedder.embedQuery(query), k);
     },
   };
 }

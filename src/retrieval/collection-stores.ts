@@ -85,9 +85,7 @@ export class CollectionStores {
 
   /** The top k passages of the chosen collections (all when none are chosen), best first, each naming its collection. */
   async search(vector: number[], k: number, collections?: readonly string[]): Promise<SearchHit[]> {
-    const stores = await this.storesOf(collections);
-    const found = await Promise.all(stores.map(async ({ id, store }) => (await store.search(vector, k)).map((h) => ({ ...h, collectionId: id }))));
-    return found.flat().sort((a, b) => b.score - a.score).slice(0, Math.max(0, Math.floor(k)));
+    return searchEach(await this.storesOf(collections), vector, k);
   }
 
   /** Why an opened collection's index cannot be used until it is re-indexed; null when all can. */
@@ -120,6 +118,12 @@ export class CollectionStores {
     const all = await Promise.allSettled([...this.opening.values()]);
     for (const r of all) if (r.status === 'fulfilled') await r.value.close();
   }
+}
+
+/** Each store's own top k, merged by score, best k kept: exact top k over the stores together. */
+export async function searchEach(stores: ReadonlyArray<{ id: string; store: VectorStore }>, vector: number[], k: number): Promise<SearchHit[]> {
+  const found = await Promise.all(stores.map(async ({ id, store }) => (await store.search(vector, k)).map((h) => ({ ...h, collectionId: id }))));
+  return found.flat().sort((a, b) => b.score - a.score).slice(0, Math.max(0, Math.floor(k)));
 }
 
 async function exists(dir: string): Promise<boolean> {
