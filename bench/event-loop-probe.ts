@@ -23,6 +23,7 @@ import { createWebApp } from '../src/web/app.ts';
 import { createFakeEmbedder } from '../tests/support/fake-embedder.ts';
 import { FakeServices } from '../tests/support/fake-services.ts';
 import { listen } from '../tests/support/http-app.ts';
+import { storesOver } from '../tests/support/collection-stores.ts';
 
 const silent = pino({ level: 'silent' });
 const mb = Number(process.argv[2] ?? 20);
@@ -36,7 +37,7 @@ const bus = createMemoryMessageBus({ logger: silent });
 const store = await openGuardedStore(() => openFaissStore({ dir: vsDir, manifest }));
 await bus.subscribe(EXCHANGES.indexUpdates, async () => void (await store.reload()));
 const parsers = new SpareParser({});
-const handler = createIngestHandler({ bus, embedder, store, chunking, logger: silent, childParser: parsers.parse, afterDocument: () => parsers.replenish() });
+const handler = createIngestHandler({ bus, embedder, stores: storesOver(vsDir, store), chunking, logger: silent, childParser: parsers.parse, afterDocument: () => parsers.replenish() });
 await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: { maxAttempts: 1, backoff: { initialMs: 0, maxMs: 0 } } });
 const registry = new DocumentRegistry(path.join(dir, 'documents.db'));
 const documents = await createDocumentService({ bus, registry, uploadsDir: path.join(dir, 'uploads'), logger: silent, beforeReady: () => store.reload() });

@@ -10,11 +10,13 @@ import { benchHostile } from './hostile.ts';
 import { benchIngest } from './ingest.ts';
 import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
+import { benchSearchCollections } from './search-collections.ts';
 import { syntheticModel } from './synthetic-model.ts';
 import { writeResult } from './stats.ts';
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   search: benchSearch,
+  'search-collections': benchSearchCollections,
   llm: benchLlm,
   analytics: benchAnalytics,
   ingest: benchIngest,

@@ -28,7 +28,7 @@ import { percentile, round } from './stats.ts';
 const DIMS = 384;
 const K = 10;
 const PER_DOC = 1000;
-const QUESTIONS = [
+export const QUESTIONS = [
   'When was the university founded?', 'Who designed the cathedral?', 'What is the capital of the province?',
   'How many people live in the city?', 'Which river flows through the valley?', 'What did the treaty decide?',
   'Who won the championship in 1998?', 'What causes the tides?', 'How does photosynthesis work?',
@@ -38,23 +38,23 @@ const QUESTIONS = [
   'Where does the railway line end?', 'Why did the dynasty collapse?', 'What is the boiling point of water?',
 ];
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Standard normal from two uniforms (Box-Muller). */
-function gauss(rand: () => number): number {
+export function gauss(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 }
 
-function unit(v: number[]): number[] {
+export function unit(v: number[]): number[] {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
 }
 
 /** Clustered unit vectors: a topic centre plus noise of about the centre's own length. */
-function clusteredVectors(count: number, rand: () => number, centres: number[][]): number[][] {
+export function clusteredVectors(count: number, rand: () => number, centres: number[][]): number[][] {
   return Array.from({ length: count }, () => {
     const c = centres[Math.floor(rand() * centres.length)]!;
     return unit(c.map((x) => x + gauss(rand) * 0.06));

@@ -27,7 +27,7 @@ import { publishQaEvent } from './qa-event.ts';
 export interface AnswerHandlerDeps {
   bus: MessageBus;
   events: EventLog;
-  retriever: { search(query: string, k: number): Promise<SearchHit[]> };
+  retriever: { search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> };
   chat: ChatModel;
   workerId: string;
   systemPrompt: string | undefined;

@@ -13,7 +13,7 @@ import { condenseQuestion } from './condense.ts';
 import { buildPrompt } from './prompt.ts';
 
 export interface GroundingDeps {
-  retriever: { search(query: string, k: number): Promise<SearchHit[]> };
+  retriever: { search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> };
   chat: ChatModel;
   systemPrompt: string | undefined;
 }
@@ -30,7 +30,8 @@ export interface Grounded {
 export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, clock: StageClock, signal: AbortSignal, log: Logger): Promise<Grounded> {
   // A follow-up is made self-contained first: the retriever sees only this one string.
   const condensed = await condenseQuestion(deps.chat, req.question, req.history, signal, (why) => log.info(why + '; searching for the question as asked'));
-  const hits = await deps.retriever.search(condensed.query, req.settings.k);
+  // Only the chosen collections are searched (none chosen: all of them).
+  const hits = await deps.retriever.search(condensed.query, req.settings.k, req.collections);
   clock.retrieved();
   const prompt = buildPrompt({
     question: req.question,
@@ -61,6 +62,7 @@ function toSource(h: SearchHit, i: number): Source {
     headingPath: h.headingPath ?? null,
     start: h.start,
     end: h.end,
+    ...(h.collectionId === undefined ? {} : { collectionId: h.collectionId }),
   };
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createMessaging } from '../adapters/create-messaging.ts';
 import { analyticsDbPath, openAnalyticsStore, type AnalyticsStore } from '../analytics/store.ts';
 import { applyNativeThreadingDefaults, type Config } from '../config.ts';
+import { indexUpdateSchema } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { createLlamaChatModel } from '../llm/llama-chat-model.ts';
 import { createThreadedEmbedder } from '../llm/embedder-thread.ts';
@@ -22,7 +23,8 @@ import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { Closer } from './closer.ts';
-import { openGuardedStore, type GuardedStore } from '../retrieval/guarded-store.ts';
+import { CollectionStores } from '../retrieval/collection-stores.ts';
+import { openGuardedStore } from '../retrieval/guarded-store.ts';
 
 export class Runtime {
   readonly closer: Closer;
@@ -130,24 +132,28 @@ export class Runtime {
   }
 
   /**
-   * The vector index; reloads itself when another process announces a new version. An index built
-   * by another embedding model does not stop the process: the store waits for a re-index
+   * The collections' vector indexes (one per collection, retrieval/collection-stores.ts); they
+   * reload when another process announces a new version. An index built by another embedding model
+   * does not stop the process: that collection's store waits for a re-index
    * (src/retrieval/guarded-store.ts) and says so in the log and in `reindexNeeded`.
    */
-  store(): Promise<GuardedStore> {
-    return this.once('store', async () => {
+  stores(): Promise<CollectionStores> {
+    return this.once('stores', async () => {
       const { bus } = await this.messaging();
       await fs.mkdir(this.config.paths.vectorstore, { recursive: true });
-      const store = await openGuardedStore(() => this.openStoreAt(this.config.paths.vectorstore));
+      const stores = new CollectionStores({ root: this.config.paths.vectorstore, open: (dir) => openGuardedStore(() => this.openStoreAt(dir)) });
+      this.closer.add('vector stores', () => stores.close());
+      await stores.openAll();
       const log = this.logger.child({ component: 'index' });
-      const sub = await bus.subscribe(EXCHANGES.indexUpdates, async () => {
-        if (await store.reload()) log.info({ version: store.version, chunks: store.size }, 'index version loaded');
+      const sub = await bus.subscribe(EXCHANGES.indexUpdates, async (body) => {
+        const parsed = indexUpdateSchema.safeParse(body);
+        // A collection this process has not opened yet is opened (at its new version) when searched.
+        if (await stores.reload()) log.info({ collectionId: parsed.success ? parsed.data.collectionId : undefined, chunks: stores.size }, 'index version loaded');
       });
-      this.closer.add('vector store', () => store.close());
       this.closer.add('index updates', () => sub.cancel());
-      if (store.reindexNeeded !== null) log.error({ reindexNeeded: store.reindexNeeded }, 'index needs a re-index: search is unavailable until it is rebuilt');
-      else log.info({ version: store.version, chunks: store.size }, 'index opened');
-      return store;
+      if (stores.reindexNeeded !== null) log.error({ reindexNeeded: stores.reindexNeeded }, 'index needs a re-index: search is unavailable until it is rebuilt');
+      else log.info({ chunks: stores.size }, 'indexes opened');
+      return stores;
     });
   }
 

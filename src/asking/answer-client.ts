@@ -23,6 +23,16 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** The sources of a reply with their collection's name added (workers know only its id). */
+function namedSources(reply: AnswerReply, nameOf: ((id: string) => string | undefined) | undefined): AnswerReply {
+  if (!nameOf || (reply.type !== 'sources' && reply.type !== 'done')) return reply;
+  const sources = reply.sources.map((s) => {
+    const name = s.collectionId === undefined ? undefined : nameOf(s.collectionId);
+    return name === undefined ? s : { ...s, collectionName: name };
+  });
+  return { ...reply, sources };
+}
+
 export interface AnswerClient extends AnswerService {
   /** Answers still being waited for. */
   readonly inFlight: number;
@@ -30,7 +40,13 @@ export interface AnswerClient extends AnswerService {
   close(): void;
 }
 
-export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: number; logger: Logger }): Promise<AnswerClient> {
+export async function createAnswerClient(deps: {
+  bus: MessageBus;
+  timeoutMs: number;
+  logger: Logger;
+  /** The name of a collection by id, added to every source (a deleted one keeps none). */
+  collectionName?: (id: string) => string | undefined;
+}): Promise<AnswerClient> {
   const pending = new Map<string, Pending>();
   const log = deps.logger;
 
@@ -57,7 +73,7 @@ export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: num
       log.warn({ answerId: correlationId, issues: parsed.error.issues }, 'malformed reply ignored');
       return;
     }
-    p.queue.push(parsed.data);
+    p.queue.push(namedSources(parsed.data, deps.collectionName));
     if (parsed.data.type === 'done' || parsed.data.type === 'error') {
       forget(correlationId);
       p.queue.end();
@@ -80,6 +96,7 @@ export async function createAnswerClient(deps: { bus: MessageBus; timeoutMs: num
         question: input.question,
         settings: input.settings,
         ...(input.history && input.history.length > 0 ? { history: input.history } : {}),
+        ...(input.collections && input.collections.length > 0 ? { collections: input.collections } : {}),
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };

@@ -23,6 +23,8 @@ export interface ChatAskInput {
   question: string;
   chatId?: string | undefined;
   settings: Settings;
+  /** Ids of the collections to ask over; absent or empty: all. */
+  collections?: string[] | undefined;
 }
 
 export interface RegenerateInput {
@@ -50,7 +52,8 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   const history = created ? [] : chats.history(chatId);
   let handle: AskHandle;
   try {
-    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history }, signal);
+    const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
+    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections }, signal);
   } catch (err) {
     // Refused (busy): a chat that was only just started for this question is not kept.
     if (created) chats.delete(chatId);

@@ -18,6 +18,7 @@
  * a worker that picks the request up later skips it.
  */
 import { z } from 'zod';
+import { collectionIdSchema } from './collection.ts';
 import { settingsSchema } from './settings.ts';
 import { sourceSchema } from './source.ts';
 
@@ -42,6 +43,8 @@ export const answerRequestSchema = z.object({
   settings: settingsSchema,
   /** Earlier turns of the chat, oldest first; absent or empty for a first question. */
   history: z.array(historyTurnSchema).max(MAX_HISTORY_TURNS).optional(),
+  /** Ids of the collections to search; absent or empty: every collection (requests from before collections). */
+  collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Epoch ms when the web accepted the question. */
   requestedAt: z.number(),
   /** Epoch ms after which nobody waits for the answer any more. */

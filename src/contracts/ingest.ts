@@ -9,8 +9,16 @@
  * version of this contract) is an ingest job. A `reindex` job rebuilds the whole index with the
  * configured embedding model and chunker from the stored uploads it lists, into a fresh index
  * version that replaces the live one in one step (see src/ingest/reindex-job.ts).
+ *
+ * Collections (contracts/collection.ts): every collection has its own index. An ingest job names
+ * the collection it indexes into (absent: `general`). A delete job without `collectionId` deletes
+ * the document (every collection's index, its upload, then `deleted`), as before collections; with
+ * it, the document only leaves that collection's index and stays otherwise. A `copy` job copies a
+ * document's chunks and vectors from one collection's index into another's (no re-embedding), and
+ * with `move` removes them from the first.
  */
 import { z } from 'zod';
+import { collectionIdSchema, GENERAL_COLLECTION_ID } from './collection.ts';
 
 export const INGEST_CONTRACT_VERSION = 1;
 
@@ -19,7 +27,7 @@ export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wo
 export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
-export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex'] as const;
+export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex', 'copy'] as const;
 
 export const ingestJobSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
@@ -33,8 +41,10 @@ export const ingestJobSchema = z.object({
   name: z.string().min(1).max(500),
   mediaType: z.enum(SUPPORTED_MEDIA_TYPES),
   size: z.number().int().min(0),
+  /** The collection whose index the document goes into; absent in messages from before collections. */
+  collectionId: collectionIdSchema.default(GENERAL_COLLECTION_ID),
 });
-export type IngestJob = z.infer<typeof ingestJobSchema>;
+export type IngestJob = z.input<typeof ingestJobSchema>;
 
 export const deleteJobSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
@@ -45,6 +55,11 @@ export const deleteJobSchema = z.object({
   name: z.string().min(1).max(500),
   /** The stored upload to remove, a path the service chose; null when there is none. */
   storedPath: z.string().min(1).nullable(),
+  /**
+   * Only this collection's index drops the document, which stays in the others (no upload removed,
+   * no `deleted` event). Absent: the document is deleted from every collection (as before collections).
+   */
+  collectionId: collectionIdSchema.optional(),
 });
 export type DeleteJob = z.infer<typeof deleteJobSchema>;
 
@@ -59,12 +74,30 @@ export const reindexJobSchema = z.object({
       name: z.string().min(1).max(500),
       /** The stored upload, a path the service chose. */
       storedPath: z.string().min(1),
+      /** The collections it belongs to; absent in messages from before collections: General. */
+      collectionIds: z.array(collectionIdSchema).min(1).optional(),
     }),
   ),
 });
 export type ReindexJob = z.infer<typeof reindexJobSchema>;
 
-export type IngestQueueMessage = IngestJob | DeleteJob | ReindexJob;
+export const copyJobSchema = z.object({
+  v: z.literal(INGEST_CONTRACT_VERSION),
+  id: z.string().min(1),
+  kind: z.literal('copy'),
+  documentId: z.string().regex(/^[0-9a-f]{64}$/),
+  /** For log lines. */
+  name: z.string().min(1).max(500),
+  /** The collection whose index holds the document's chunks and vectors. */
+  from: collectionIdSchema,
+  to: collectionIdSchema,
+  /** Remove it from `from` once it is in `to` (a move). */
+  move: z.boolean(),
+});
+export type CopyJob = z.infer<typeof copyJobSchema>;
+
+/** A parsed `ingest.jobs` message: an ingest job always has its collection (defaulted). */
+export type IngestQueueMessage = z.infer<typeof ingestJobSchema> | DeleteJob | ReindexJob | CopyJob;
 
 /**
  * Validates an `ingest.jobs` message of either kind; the issues name the fields of the kind the
@@ -74,6 +107,7 @@ export function parseIngestQueueMessage(body: unknown): z.SafeParseReturnType<un
   const kind = (body as { kind?: unknown } | null)?.kind;
   if (kind === 'delete') return deleteJobSchema.safeParse(body);
   if (kind === 'reindex') return reindexJobSchema.safeParse(body);
+  if (kind === 'copy') return copyJobSchema.safeParse(body);
   if (kind === undefined || kind === 'ingest') return ingestJobSchema.safeParse(body);
   return z.object({ kind: z.enum(INGEST_JOB_KINDS) }).safeParse(body) as z.SafeParseReturnType<unknown, IngestQueueMessage>;
 }
@@ -119,5 +153,7 @@ export const indexUpdateSchema = z.object({
   version: z.string(),
   chunks: z.number().int(),
   at: z.number(),
+  /** The collection whose index changed; absent from older workers (reload every collection). */
+  collectionId: collectionIdSchema.optional(),
 });
 export type IndexUpdate = z.infer<typeof indexUpdateSchema>;

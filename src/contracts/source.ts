@@ -15,5 +15,8 @@ export const sourceSchema = z.object({
   /** Character offsets of the passage in its page's extracted text (absent from older workers). */
   start: z.number().int().min(0).optional(),
   end: z.number().int().min(0).optional(),
+  /** The collection the passage was found in (absent from older workers); the web adds its name. */
+  collectionId: z.string().optional(),
+  collectionName: z.string().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;

@@ -16,6 +16,11 @@
  * ingest jobs run before the re-index and would otherwise be missing from the rebuilt index (or,
  * while the index needs a re-index, wait for it). They show `queued` until the worker reports on them.
  *
+ * Collections: an upload goes into one collection (default General). The same content uploaded into
+ * another collection is stored and embedded once: the document gains a membership and a `copy` job
+ * copies its vectors from a collection that has them into the new one's index (the upload reports
+ * it as a duplicate: nothing new was stored or embedded).
+ *
  * Bounds: at most `maxPendingDocuments` documents queued or being ingested (more is refused with
  * UnavailableError, 503 + Retry-After); a failed document stays listed with its reason for
  * `failedRetentionMs`, then its row and stored file are removed (a sweep every few minutes).
@@ -25,7 +30,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { INGEST_CONTRACT_VERSION, ingestEventSchema, type DeleteJob, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
+import { GENERAL_COLLECTION_ID } from '../contracts/collection.ts';
+import { INGEST_CONTRACT_VERSION, ingestEventSchema, type CopyJob, type DeleteJob, type IngestJob, type MediaType, type ReindexJob } from '../contracts/ingest.ts';
 import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { InvalidInputError, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -103,7 +109,7 @@ export async function createDocumentService(deps: {
     }
   };
 
-  const enqueue = async (c: Checked): Promise<UploadResult> => {
+  const enqueue = async (c: Checked, collectionId: string): Promise<UploadResult> => {
     const existing = deps.registry.get(c.id);
     if (existing?.status === 'deleting') {
       await fs.rm(c.file.tempPath, { force: true });
@@ -111,11 +117,14 @@ export async function createDocumentService(deps: {
     }
     if (existing && existing.status !== 'failed') {
       await fs.rm(c.file.tempPath, { force: true });
+      const inCollections = deps.registry.collections.of(c.id);
+      if (!inCollections.includes(collectionId)) await addToCollection(c.id, existing.name, inCollections[0] ?? GENERAL_COLLECTION_ID, collectionId);
       return { id: c.id, name: existing.name, status: existing.status, duplicate: true };
     }
     const storedPath = path.join(deps.uploadsDir, c.id);
     await fs.rename(c.file.tempPath, storedPath);
     const view = deps.registry.queue({ id: c.id, name: c.name, mediaType: c.mediaType, size: c.file.size });
+    deps.registry.collections.add(c.id, collectionId);
     changes.emit('change', view);
     const job: IngestJob = {
       v: INGEST_CONTRACT_VERSION,
@@ -125,6 +134,7 @@ export async function createDocumentService(deps: {
       name: c.name,
       mediaType: c.mediaType,
       size: c.file.size,
+      collectionId,
     };
     try {
       await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
@@ -134,6 +144,19 @@ export async function createDocumentService(deps: {
     }
     deps.logger.info({ documentId: c.id, name: c.name }, 'queued for ingestion');
     return { id: c.id, name: c.name, status: 'queued', duplicate: false };
+  };
+
+  /** Records the membership and sends the `copy` job that puts the document's vectors into `to`'s index. */
+  const addToCollection = async (documentId: string, name: string, from: string, to: string): Promise<void> => {
+    deps.registry.collections.add(documentId, to);
+    const job: CopyJob = { v: INGEST_CONTRACT_VERSION, id: randomUUID(), kind: 'copy', documentId, name, from, to, move: false };
+    try {
+      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+    } catch (err) {
+      deps.registry.collections.removeMember(documentId, to);
+      throw err;
+    }
+    deps.logger.info({ documentId, from, to }, 'added to a collection');
   };
 
   const queueFull = (pending: number): UnavailableError =>
@@ -164,7 +187,8 @@ export async function createDocumentService(deps: {
       if (pending >= maxPending) throw queueFull(pending);
     },
     sweepFailed,
-    async upload(files) {
+    async upload(files, opts) {
+      const collectionId = opts?.collectionId ?? GENERAL_COLLECTION_ID;
       // Every file is checked before any is queued: one bad file refuses the whole upload.
       let checked: Checked[];
       try {
@@ -177,7 +201,7 @@ export async function createDocumentService(deps: {
         throw err;
       }
       const results: UploadResult[] = [];
-      for (const c of checked) results.push(await enqueue(c));
+      for (const c of checked) results.push(await enqueue(c, collectionId));
       return results;
     },
     async delete(id) {
@@ -199,11 +223,15 @@ export async function createDocumentService(deps: {
     },
     async reindex() {
       const docs = deps.registry.list().filter((d) => d.status !== 'deleting');
+      const memberships = deps.registry.collections.all();
       const job: ReindexJob = {
         v: INGEST_CONTRACT_VERSION,
         id: randomUUID(),
         kind: 'reindex',
-        documents: docs.map((d) => ({ documentId: d.id, name: d.name, storedPath: path.join(deps.uploadsDir, d.id) })),
+        documents: docs.map((d) => {
+          const collectionIds = memberships.get(d.id);
+          return { documentId: d.id, name: d.name, storedPath: path.join(deps.uploadsDir, d.id), ...(collectionIds ? { collectionIds } : {}) };
+        }),
       };
       const queued: DocumentView[] = [];
       const at = Date.now();
@@ -223,8 +251,14 @@ export async function createDocumentService(deps: {
       deps.logger.info({ documents: docs.length, jobId: job.id }, 'queued a re-index');
       return queued;
     },
-    list: () => deps.registry.list(),
-    get: (id) => deps.registry.get(id),
+    list: () => {
+      const memberships = deps.registry.collections.all();
+      return deps.registry.list().map((d) => ({ ...d, collections: memberships.get(d.id) ?? [] }));
+    },
+    get: (id) => {
+      const d = deps.registry.get(id);
+      return d && { ...d, collections: deps.registry.collections.of(id) };
+    },
     onChange(listener: (doc: DocumentView) => void) {
       changes.on('change', listener);
       return () => changes.off('change', listener);

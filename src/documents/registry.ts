@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
 import type { DocumentView } from '../ports/document-service.ts';
+import { CollectionRegistry, migrateCollections } from './collection-registry.ts';
 
 interface Row {
   id: string;
@@ -47,6 +48,8 @@ const toView = (r: Row): DocumentView => ({
 
 export class DocumentRegistry {
   private readonly db: Database.Database;
+  /** Collections and memberships, in the same database (collection-registry.ts). */
+  readonly collections: CollectionRegistry;
   private closed = false;
 
   /** `file` is a path or ':memory:'. */
@@ -61,6 +64,8 @@ export class DocumentRegistry {
     const columns = new Set((this.db.prepare('PRAGMA table_info(documents)').all() as Array<{ name: string }>).map((c) => c.name));
     if (!columns.has('done')) this.db.exec('ALTER TABLE documents ADD COLUMN done INTEGER');
     if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
+    migrateCollections(this.db);
+    this.collections = new CollectionRegistry(this.db);
   }
 
   get(id: string): DocumentView | undefined {

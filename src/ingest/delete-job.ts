@@ -11,6 +11,11 @@
  * before the delete lists it, and runs first (one queue, one writer), and the delete then removes it
  * from the new index; one sent after does not list it (the web lists no document being deleted).
  *
+ * Collections: a delete job without `collectionId` deletes the document from every collection's
+ * index (each saved and announced on its own); with one, only that collection's index drops it and
+ * the document stays (its upload is kept and no `deleted` is reported: the web already dropped the
+ * membership).
+ *
  * Safe to run twice (a redelivered message): a document that is not in the index saves nothing,
  * and a stored file that is already gone is fine.
  */
@@ -20,31 +25,24 @@ import { EXCHANGES } from '../contracts/names.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
-import type { VectorStore } from '../ports/vector-store.ts';
+import type { CollectionStores } from '../retrieval/collection-stores.ts';
 import { openFaissStoreAsBuilt } from '../retrieval/faiss-store.ts';
 
 export interface DeleteJobDeps {
   bus: MessageBus;
-  store: VectorStore;
+  stores: CollectionStores;
   logger: Logger;
-  /** The live index directory: where a delete goes while the store waits for a re-index. */
-  indexDir?: string;
 }
 
 const isMismatch = (err: unknown): boolean => err instanceof AppError && err.code === 'index_model_mismatch';
 
 export async function runDeleteJob(job: DeleteJob, deps: DeleteJobDeps): Promise<void> {
-  let removed: boolean;
-  let version: string | null;
-  try {
-    removed = await deps.store.removeDocument(job.documentId);
-    version = removed ? await deps.store.save() : deps.store.version;
-  } catch (err) {
-    if (!isMismatch(err)) throw err;
-    ({ removed, version } = await removeFromStoredVersion(job.documentId, deps));
-  }
-  if (removed && version !== null) {
-    await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version, chunks: deps.store.size, at: Date.now() });
+  const collections = job.collectionId === undefined ? await deps.stores.onDisk() : [job.collectionId];
+  let removedAny = false;
+  for (const collectionId of collections) removedAny = (await removeFrom(collectionId, job.documentId, deps)) || removedAny;
+  if (job.collectionId !== undefined) {
+    deps.logger.info({ collectionId: job.collectionId, removedFromIndex: removedAny }, 'document removed from a collection');
+    return;
   }
   if (job.storedPath !== null) await fs.rm(job.storedPath, { force: true });
   await deps.bus.broadcast(EXCHANGES.ingestEvents, {
@@ -59,16 +57,30 @@ export async function runDeleteJob(job: DeleteJob, deps: DeleteJobDeps): Promise
     error: null,
     at: Date.now(),
   });
-  deps.logger.info({ removedFromIndex: removed, version }, 'document deleted');
+  deps.logger.info({ removedFromIndex: removedAny, collections }, 'document deleted');
+}
+
+/** Removes the document from one collection's index, saves and announces; true when it was there. */
+async function removeFrom(collectionId: string, documentId: string, deps: DeleteJobDeps): Promise<boolean> {
+  const store = await deps.stores.forCollection(collectionId);
+  let removed: boolean;
+  let version: string | null;
+  try {
+    removed = await store.removeDocument(documentId);
+    version = removed ? await store.save() : store.version;
+  } catch (err) {
+    if (!isMismatch(err)) throw err;
+    ({ removed, version } = await removeFromStoredVersion(documentId, deps.stores.dirOf(collectionId), deps));
+  }
+  if (removed && version !== null) {
+    await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version, chunks: store.size, at: Date.now(), collectionId });
+  }
+  return removed;
 }
 
 /** The store cannot open the index (another model built it): the rows go from that version as built. */
-async function removeFromStoredVersion(documentId: string, deps: DeleteJobDeps): Promise<{ removed: boolean; version: string | null }> {
-  if (deps.indexDir === undefined) {
-    deps.logger.warn('the index waits for a re-index and its directory is not known: the document leaves it at the re-index');
-    return { removed: false, version: null };
-  }
-  const stored = await openFaissStoreAsBuilt(deps.indexDir);
+async function removeFromStoredVersion(documentId: string, indexDir: string, deps: DeleteJobDeps): Promise<{ removed: boolean; version: string | null }> {
+  const stored = await openFaissStoreAsBuilt(indexDir);
   if (stored === null) return { removed: false, version: null };
   try {
     const removed = await stored.removeDocument(documentId);

@@ -11,6 +11,11 @@
  * and a crash leaves only a staging directory, removed by the next re-index. Runs on the single
  * active ingest consumer like every other write, so no ingest or delete interleaves with it.
  *
+ * Collections: each collection's index is rebuilt this way from the documents listed in it (and
+ * a collection on disk that lists none is rebuilt empty, so no index of the old model is left
+ * behind); each collection's swap is atomic on its own. A document in several collections is
+ * embedded once: the others get the rows of the first (copy-job.ts does the same).
+ *
  * Per document: progress on `ingest.events` as for an upload; a document whose stored file is gone
  * or cannot be read any more ends `failed` with the reason and leaves the index. A failure of the
  * machinery (disk, embedder) aborts the whole re-index: retried by the delivery policy, and on the
@@ -26,6 +31,8 @@ import type { Logger } from '../log.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
+import { GENERAL_COLLECTION_ID } from '../contracts/collection.ts';
+import type { CollectionStores } from '../retrieval/collection-stores.ts';
 import { pointCurrent } from '../retrieval/faiss-files.ts';
 import { sniffFile } from './sniff-file.ts';
 import type { DocumentParser } from './parse-document.ts';
@@ -37,12 +44,10 @@ export interface ReindexDeps {
   embedder: Embedder;
   /** The embedder with one thread fewer, for chunks embedded while their PDF is read (pipeline.ts). */
   embedderWhileParsing?: Embedder;
-  /** The live store: reloaded once the new version is current. */
-  store: VectorStore;
+  /** The live collections' stores: reloaded once the new versions are current. */
+  stores: CollectionStores;
   chunking: { size: number; overlap: number; embedBatch: number };
   logger: Logger;
-  /** The live index directory (config VECTORSTORE_DIR). */
-  indexDir: string;
   /** Opens an empty store for the configured model in a directory. */
   openStore: (dir: string) => Promise<VectorStore>;
   /** Whether this delivery is the last attempt: on the last, a failed re-index fails its documents. */
@@ -85,7 +90,7 @@ export async function runReindexJob(job: ReindexJob, deps: ReindexDeps): Promise
   try {
     const done = await rebuild(job, deps, events);
     for (const d of done) await events.get(d.documentId)!.send({ status: 'ready', stage: 'indexed', progress: 1, pages: d.pages, chunks: d.chunks, error: null });
-    log.info({ documents: job.documents.length, indexed: done.length, ms: Date.now() - started, version: deps.store.version }, 're-index done');
+    log.info({ documents: job.documents.length, indexed: done.length, ms: Date.now() - started, chunks: deps.stores.size }, 're-index done');
   } catch (err) {
     if (isRetryable(err) && !deps.lastAttempt) {
       log.warn({ err }, 're-index failed, will retry');
@@ -97,46 +102,83 @@ export async function runReindexJob(job: ReindexJob, deps: ReindexDeps): Promise
   }
 }
 
-async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Array<{ documentId: string; pages: number | null; chunks: number }>> {
-  await removeStaging(deps.indexDir);
-  const staging = path.join(deps.indexDir, `${STAGING_PREFIX}${randomUUID()}`);
-  await fs.mkdir(staging, { recursive: true });
-  const fresh = await deps.openStore(staging);
+type Built = { documentId: string; pages: number | null; chunks: number };
+
+async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Built[]> {
+  const members = new Map<string, ReindexJob['documents']>();
+  for (const id of await deps.stores.onDisk()) members.set(id, []);
+  for (const doc of job.documents) {
+    for (const id of doc.collectionIds ?? [GENERAL_COLLECTION_ID]) {
+      const list = members.get(id) ?? [];
+      list.push(doc);
+      members.set(id, list);
+    }
+  }
+  const fresh: Array<{ collectionId: string; dir: string; staging: string; store: VectorStore }> = [];
   try {
-    const done: Array<{ documentId: string; pages: number | null; chunks: number }> = [];
-    for (const doc of job.documents) {
-      const ev = events.get(doc.documentId)!;
-      try {
-        const { size, mediaType } = await inspectStored(doc.storedPath, doc.name);
-        const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType, size };
-        const r = await ingestDocument(ingest, {
-          embedder: deps.embedder,
-          ...documentOptions(deps),
-          store: fresh,
-          chunking: deps.chunking,
-          persist: false,
-          // The document is not searchable in the new index until the swap: it waits as `saving`.
-          onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
-        });
-        done.push({ documentId: doc.documentId, ...r });
-      } catch (err) {
-        if (!documentFault(err)) throw err;
-        deps.logger.warn({ err, documentId: doc.documentId }, 'document left out of the re-index');
-        await ev.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: errorMessage(err) });
-        events.delete(doc.documentId);
+    const done = new Map<string, Built & { store: VectorStore }>();
+    for (const [collectionId, docs] of members) {
+      const dir = deps.stores.dirOf(collectionId);
+      await fs.mkdir(dir, { recursive: true });
+      await removeStaging(dir);
+      const staging = path.join(dir, `${STAGING_PREFIX}${randomUUID()}`);
+      await fs.mkdir(staging, { recursive: true });
+      const store = await deps.openStore(staging);
+      fresh.push({ collectionId, dir, staging, store });
+      for (const doc of docs) {
+        if (!events.has(doc.documentId)) continue; // failed in an earlier collection
+        const earlier = done.get(doc.documentId);
+        const rows = earlier?.store.documentRows?.(doc.documentId);
+        if (rows) await store.addDocument(rows.chunks, rows.vectors);
+        else {
+          const r = await rebuildOne(job, doc, store, deps, events);
+          if (r) done.set(doc.documentId, { ...r, store });
+        }
       }
     }
-    const name = await fresh.save();
-    await fresh.close();
-    // Same file system: the rename is atomic, then CURRENT is swapped atomically.
-    await fs.rename(path.join(staging, name), path.join(deps.indexDir, name));
-    await pointCurrent(deps.indexDir, name);
-    await deps.store.reload();
-    await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version: name, chunks: deps.store.size, at: Date.now() });
-    return done;
+    for (const f of fresh) {
+      const name = await f.store.save();
+      await f.store.close();
+      // Same file system: the rename is atomic, then CURRENT is swapped atomically.
+      await fs.rename(path.join(f.staging, name), path.join(f.dir, name));
+      await pointCurrent(f.dir, name);
+    }
+    await deps.stores.reload();
+    for (const f of fresh) {
+      const live = await deps.stores.forCollection(f.collectionId);
+      await deps.bus.broadcast(EXCHANGES.indexUpdates, { v: INGEST_CONTRACT_VERSION, version: live.version ?? 'none', chunks: live.size, at: Date.now(), collectionId: f.collectionId });
+    }
+    return [...done.values()].map(({ documentId, pages, chunks }) => ({ documentId, pages, chunks }));
   } finally {
-    await fresh.close();
-    await fs.rm(staging, { recursive: true, force: true });
+    for (const f of fresh) {
+      await f.store.close();
+      await fs.rm(f.staging, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Ingests one listed document into a fresh store; null when it failed on its own (reported, left out). */
+async function rebuildOne(job: ReindexJob, doc: ReindexJob['documents'][number], store: VectorStore, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Built | null> {
+  const ev = events.get(doc.documentId)!;
+  try {
+    const { size, mediaType } = await inspectStored(doc.storedPath, doc.name);
+    const ingest: IngestJob = { v: INGEST_CONTRACT_VERSION, id: job.id, documentId: doc.documentId, storedPath: doc.storedPath, name: doc.name, mediaType, size };
+    const r = await ingestDocument(ingest, {
+      embedder: deps.embedder,
+      ...documentOptions(deps),
+      store,
+      chunking: deps.chunking,
+      persist: false,
+      // The document is not searchable in the new index until the swap: it waits as `saving`.
+      onProgress: (p) => ev.progress(p.stage === 'indexed' ? { ...p, stage: 'saving', progress: 0.95 } : p),
+    });
+    return { documentId: doc.documentId, ...r };
+  } catch (err) {
+    if (!documentFault(err)) throw err;
+    deps.logger.warn({ err, documentId: doc.documentId }, 'document left out of the re-index');
+    await ev.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: errorMessage(err) });
+    events.delete(doc.documentId);
+    return null;
   }
 }
 

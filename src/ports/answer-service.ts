@@ -11,6 +11,8 @@ export interface AskInput {
   settings: Settings;
   /** The chat's recent finished turns, oldest first (see the answer contract). */
   history?: HistoryTurn[] | undefined;
+  /** Ids of the collections to ask over; absent or empty: all of them. */
+  collections?: string[] | undefined;
 }
 
 export interface AskHandle {

@@ -22,6 +22,8 @@ export interface DocumentView {
   total?: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Ids of the collections it belongs to (list and get). */
+  collections?: string[];
 }
 
 export interface UploadedFile {
@@ -40,8 +42,11 @@ export interface UploadResult {
 }
 
 export interface DocumentService {
-  /** Detects the type from the content, stores and enqueues; throws InvalidInputError for bad files. */
-  upload(files: UploadedFile[]): Promise<UploadResult[]>;
+  /**
+   * Detects the type from the content, stores and enqueues into the collection (default General);
+   * throws InvalidInputError for bad files.
+   */
+  upload(files: UploadedFile[], opts?: { collectionId?: string | undefined }): Promise<UploadResult[]>;
   /**
    * Throws UnavailableError (503 + Retry-After) when the ingest queue is full
    * (MAX_PENDING_DOCUMENTS), so an upload can be refused before its body is read.

@@ -2,5 +2,6 @@
 import type { SearchHit } from './vector-store.ts';
 
 export interface SearchService {
-  search(query: string, k: number): Promise<SearchHit[]>;
+  /** Top k of the chosen collections (ids; none or empty: all), best first. */
+  search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]>;
 }

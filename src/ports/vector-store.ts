@@ -23,6 +23,14 @@ export interface ChunkRecord {
 export interface SearchHit extends ChunkRecord {
   /** Cosine similarity, higher is closer. */
   score: number;
+  /** The collection whose index holds the passage (set by the collection stores). */
+  collectionId?: string;
+}
+
+/** A document's chunks and their (L2-normalised) vectors as a store holds them, row for row. */
+export interface DocumentRows {
+  chunks: ChunkRecord[];
+  vectors: Float32Array[];
 }
 
 export interface IndexManifest {
@@ -46,6 +54,11 @@ export interface VectorStore {
   /** Adds chunks of one document; visible to search at once in this process, persisted by save(). */
   addDocument(chunks: ChunkRecord[], vectors: ReadonlyArray<ArrayLike<number>>): Promise<void>;
   removeDocument(documentId: string): Promise<boolean>;
+  /**
+   * The document's chunks and vectors (copies), to add it to another store without embedding it
+   * again; undefined when this store does not hold it.
+   */
+  documentRows?(documentId: string): DocumentRows | undefined;
   search(vector: number[], k: number): Promise<SearchHit[]>;
   /** Writes a new version atomically and makes it current; returns its name. */
   save(): Promise<string>;

@@ -23,7 +23,7 @@ import fs from 'node:fs/promises';
 import { AppError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
-import type { ChunkRecord, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
+import type { ChunkRecord, DocumentRows, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, type SaveStepHook } from './faiss-files.ts';
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
 import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
@@ -121,6 +121,19 @@ class FaissStore implements VectorStore {
       for (const c of chunks) state.rows.push(c);
       state.docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
     });
+  }
+
+  /** Synchronous: one consistent state (a mutation swaps the state in one step). */
+  documentRows(documentId: string): DocumentRows | undefined {
+    const { rows, vectors, docs } = this.state;
+    if (!docs.has(documentId)) return undefined;
+    const out: DocumentRows = { chunks: [], vectors: [] };
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i]!.documentId !== documentId) continue;
+      out.chunks.push({ ...rows[i]! });
+      out.vectors.push(vectors.row(i).slice());
+    }
+    return out;
   }
 
   removeDocument(documentId: string): Promise<boolean> {

@@ -12,7 +12,7 @@
  */
 import { AppError, UnavailableError } from '../errors.ts';
 import type { Embedder } from '../ports/embedder.ts';
-import type { ChunkRecord, SearchHit, VectorStore } from '../ports/vector-store.ts';
+import type { ChunkRecord, DocumentRows, SearchHit, VectorStore } from '../ports/vector-store.ts';
 import { createRetriever, type Retriever } from './retriever.ts';
 
 /** The index was built by another embedding model: nothing can be searched until it is re-indexed. */
@@ -80,6 +80,10 @@ class Guarded implements GuardedStore {
 
   removeDocument(documentId: string): Promise<boolean> {
     return this.call((s) => s.removeDocument(documentId));
+  }
+
+  documentRows(documentId: string): DocumentRows | undefined {
+    return this.inner?.documentRows?.(documentId);
   }
 
   search(vector: number[], k: number): Promise<SearchHit[]> {

@@ -15,6 +15,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
+import { collectionsApi } from './routes/collections.ts';
 import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { WebServices } from './services.ts';
@@ -56,6 +57,7 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   const upload = uploadMiddleware(config, services.documents);
   app.use(askApi(services, config, logger));
   app.use(jsonApi(services, config, upload));
+  app.use(collectionsApi(services));
   app.use(analyticsRoutes(services));
   app.use(chatRoutes(services, config));
   app.use(pages(services, config, upload));

@@ -6,6 +6,7 @@
 import type { ChatStore } from '../chats/chat-store.ts';
 import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 import type { AnswerService } from '../ports/answer-service.ts';
+import type { CollectionService } from '../ports/collection-service.ts';
 import type { DocumentService } from '../ports/document-service.ts';
 import type { PassageService } from '../ports/passage-service.ts';
 import type { ReadinessCheck } from '../ports/readiness-check.ts';
@@ -14,6 +15,8 @@ import type { VoteService } from '../ports/vote-service.ts';
 
 export interface WebServices {
   documents: DocumentService;
+  /** Named sets of documents, each searched on its own. */
+  collections: CollectionService;
   search: SearchService;
   answers: AnswerService;
   /** Chats and their turns; the ask routes record into it. */

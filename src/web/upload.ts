@@ -179,13 +179,14 @@ async function removeFiles(req: Request): Promise<void> {
 }
 
 /** Hands the received files to the document service; deletes them when anything fails. */
-export async function receiveUpload(req: Request, documents: DocumentService): Promise<UploadResult[]> {
+export async function receiveUpload(req: Request, documents: DocumentService, collectionId?: string): Promise<UploadResult[]> {
   const files = Array.isArray(req.files) ? req.files : [];
   try {
     if (files.length === 0) throw badRequest('Choose a file to upload.', 'file');
     const empty = files.find((f) => f.size === 0);
     if (empty) throw badRequest(`"${empty.originalname}" is empty: choose a file with content.`, 'file');
-    return await documents.upload(files.map((f) => ({ tempPath: f.path, originalName: f.originalname, size: f.size })));
+    const uploaded = files.map((f) => ({ tempPath: f.path, originalName: f.originalname, size: f.size }));
+    return await (collectionId === undefined ? documents.upload(uploaded) : documents.upload(uploaded, { collectionId }));
   } catch (err) {
     // Cleanup only; the error still goes to the error middleware.
     await removeFiles(req);

@@ -25,15 +25,17 @@ export function parseSettings(value: unknown): Settings {
 }
 
 /** Body of POST /api/ask. */
-export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput & { regenerate?: string } {
+export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput & { regenerate?: string; collectionNames: string[] } {
   if (!isRecord(body)) throw badRequest('Send a JSON object with a "question".', 'question');
   const { question, chatId, settings, regenerate } = body;
+  // Ids or names of the collections to ask over (none: all); the route resolves them.
+  const collectionNames = parseCollectionNames(body.collections);
   if (regenerate !== undefined && regenerate !== null) {
     // Ask with `regenerate: answerId` is the same as POST /api/answers/:answerId/regenerate.
     if (typeof regenerate !== 'string' || regenerate.length === 0 || regenerate.length > 200) {
       throw badRequest('regenerate must be the id of the answer to write again.', 'regenerate');
     }
-    return { question: '', regenerate, settings: parseSettings(settings) };
+    return { question: '', regenerate, settings: parseSettings(settings), collectionNames };
   }
   if (question !== undefined && question !== null && typeof question !== 'string') throw badRequest('question must be text.', 'question');
   if (typeof question !== 'string' || question.trim() === '') throw badRequest('Type a question first: the question is empty.', 'question');
@@ -43,7 +45,20 @@ export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput 
   if (chatId !== undefined && chatId !== null && (typeof chatId !== 'string' || chatId.length === 0 || chatId.length > 200)) {
     throw badRequest('chatId must be a non-empty string of at most 200 characters.', 'chatId');
   }
-  return { question: question.trim(), chatId: typeof chatId === 'string' ? chatId : undefined, settings: parseSettings(settings) };
+  return { question: question.trim(), chatId: typeof chatId === 'string' ? chatId : undefined, settings: parseSettings(settings), collectionNames };
+}
+
+/**
+ * The collections a search or question is restricted to, each by id or name: a JSON array of
+ * strings, or (query) a comma-separated list or the parameter repeated. Absent or empty: all.
+ */
+export function parseCollectionNames(value: unknown, field = 'collections'): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? (value as unknown[]) : null;
+  if (items === null || items.some((v) => typeof v !== 'string')) throw badRequest(`${field} must be a list of collection ids or names.`, field);
+  const names = (items as string[]).map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length > 100) throw badRequest(`${field}: at most 100 collections.`, field);
+  return names;
 }
 
 /** Body of POST /api/answers/:answerId/regenerate: optional settings (absent keeps the turn's). */

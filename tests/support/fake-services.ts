@@ -25,6 +25,11 @@ import type { AnalyticsReader } from '../../src/ports/analytics-reader.ts';
 import type { AskHandle, AskInput } from '../../src/ports/answer-service.ts';
 import type { DocumentView, UploadedFile, UploadResult } from '../../src/ports/document-service.ts';
 import type { WebServices } from '../../src/web/services.ts';
+import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
+import { createCollectionService } from '../../src/documents/collection-service.ts';
+import { DocumentRegistry } from '../../src/documents/registry.ts';
+import type { CollectionService } from '../../src/ports/collection-service.ts';
+import type { MessageBus } from '../../src/ports/message-bus.ts';
 
 export const FAKE_SOURCE: Source = {
   n: 1,
@@ -117,6 +122,15 @@ export class FakeServices implements WebServices {
   ];
   /** Ids passed to documents.delete(). */
   deleted: string[] = [];
+  /** The collection each upload() was asked to put its files into (undefined: none named). */
+  uploadCollections: Array<string | undefined> = [];
+  /** Collections passed to search.search(). */
+  searchedIn: Array<readonly string[] | undefined> = [];
+  /** The real collection service over an in-memory registry and bus (route tests inspect `jobs`). */
+  readonly registry = new DocumentRegistry(':memory:');
+  /** Messages sent on the in-memory bus (delete and copy jobs of the collection service). */
+  readonly jobs: unknown[] = [];
+  private readonly bus: MessageBus = recordingBus(this.jobs);
   private listeners = new Set<(doc: DocumentView) => void>();
 
   /** documents.onChange listeners currently subscribed. */
@@ -131,7 +145,8 @@ export class FakeServices implements WebServices {
   private nextId = 1;
 
   documents = {
-    upload: async (files: UploadedFile[]): Promise<UploadResult[]> => {
+    upload: async (files: UploadedFile[], opts?: { collectionId?: string | undefined }): Promise<UploadResult[]> => {
+      this.uploadCollections.push(opts?.collectionId);
       // The real service moves the temp files; the tests check they existed, then drop them.
       for (const f of files) await fs.access(f.tempPath);
       if (this.rejectUpload !== undefined) throw new InvalidInputError(this.rejectUpload);
@@ -162,8 +177,13 @@ export class FakeServices implements WebServices {
   };
 
   search = {
-    search: (_query: string, k: number): Promise<SearchHit[]> => Promise.resolve(this.hits.slice(0, k)),
+    search: (_query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> => {
+      this.searchedIn.push(collections);
+      return Promise.resolve(this.hits.slice(0, k));
+    },
   };
+
+  collections: CollectionService = createCollectionService({ registry: this.registry, documents: this.documents, bus: this.bus, logger: pino({ level: 'silent' }) });
 
   answers = {
     ask: (input: AskInput, signal?: AbortSignal): Promise<AskHandle> => {
@@ -256,6 +276,7 @@ export async function startTestServer(env: Record<string, string> = {}, services
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       services.chats.close();
+      services.registry.close();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -263,4 +284,10 @@ export async function startTestServer(env: Record<string, string> = {}, services
 
 async function* pagesOfTwo(rows: readonly AnalyticsAnswerRow[]): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
   for (let i = 0; i < rows.length; i += 2) yield await Promise.resolve(rows.slice(i, i + 2));
+}
+
+/** An in-memory bus whose queue sends are recorded in `sent` (nothing consumes them). */
+function recordingBus(sent: unknown[]): MessageBus {
+  const bus = createMemoryMessageBus({ logger: pino({ level: 'silent' }) });
+  return { ...bus, kind: bus.kind, health: () => bus.health(), send: (_queue, body) => Promise.resolve(void sent.push(body)) };
 }

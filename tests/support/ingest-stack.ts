@@ -20,6 +20,7 @@ import { createFakeEmbedder } from './fake-embedder.ts';
 import { FakeServices } from './fake-services.ts';
 import { listen, uploadText } from './http-app.ts';
 import { retryPolicy } from './retry-policy.ts';
+import { storesOver } from './collection-stores.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -50,7 +51,7 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
   await bus.subscribe(EXCHANGES.indexUpdates, async () => {
     await reader.reload();
   });
-  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, logger: silent, reindex: { indexDir: vsDir, openStore: open } });
+  const handler = createIngestHandler({ bus, embedder, stores: storesOver(vsDir, writer, (d) => openGuardedStore(() => open(d))), chunking, logger: silent, reindex: { openStore: open } });
   const startWorker = () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
   if (opts.worker !== false) await startWorker();
   const registry = new DocumentRegistry(path.join(dir, 'documents.db'));

@@ -24,6 +24,7 @@ import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { FakeServices } from '../support/fake-services.ts';
 import { listen, uploadText } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
+import { storesOver } from '../support/collection-stores.ts';
 
 const silent = pino({ level: 'silent' });
 let cleanup: Array<() => unknown> = [];
@@ -71,7 +72,7 @@ async function setup() {
   await bus.subscribe(EXCHANGES.indexUpdates, async () => {
     await reader.reload();
   });
-  const handler = createIngestHandler({ bus, embedder, store: writer, chunking, logger: silent });
+  const handler = createIngestHandler({ bus, embedder, stores: storesOver(vsDir, writer), chunking, logger: silent });
   await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
 
   const registry = new DocumentRegistry(':memory:');

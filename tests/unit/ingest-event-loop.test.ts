@@ -39,6 +39,7 @@ import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { FakeServices } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
+import { storesOver } from '../support/collection-stores.ts';
 
 const silent = pino({ level: 'silent' });
 const FILE_BYTES = 20 * 1000 * 1000;
@@ -67,7 +68,7 @@ async function startAllInOne() {
   const handler = createIngestHandler({
     bus,
     embedder,
-    store,
+    stores: storesOver(config.paths.vectorstore, store),
     chunking,
     logger: silent,
     parseTimeoutMs: config.ingest.parseTimeoutMs,

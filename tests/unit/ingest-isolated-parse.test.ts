@@ -23,6 +23,7 @@ import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { makeDocx } from '../support/make-docx.ts';
 import { makePdf } from '../support/make-pdf.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
+import { storesOver } from '../support/collection-stores.ts';
 
 const fixture = (name: string) => fs.readFile(new URL(`../fixtures/${name}`, import.meta.url));
 const MISBEHAVING = fileURLToPath(new URL('../support/misbehaving-parse-child.ts', import.meta.url));
@@ -81,7 +82,7 @@ void test('the ingest worker fails a job whose parser hangs or crashes and then 
     }
   });
   const parser = isolatedParser({ entry: MISBEHAVING, timeoutMs: 2000, maxMemoryMb: 64 });
-  const handler = createIngestHandler({ bus, embedder, store, chunking, logger: logger('test'), parser });
+  const handler = createIngestHandler({ bus, embedder, stores: storesOver(path.join(dir, 'vectorstore'), store), chunking, logger: logger('test'), parser });
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 3 }) });
   try {
     const submit = async (name: string, content: string, mediaType: MediaType) => {

@@ -98,13 +98,13 @@ void describe('GET /api/documents', () => {
 });
 
 void describe('GET /api/search', () => {
-  void test('returns results with document, page, text, score, passage id, offsets and headings', async () => {
+  void test('returns results with document, page, text, score, passage id, offsets, headings and collection', async () => {
     const res = await get('/api/search?q=cat&k=1');
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       results: [
         { documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, text: 'The lighthouse keeper feeds the cat at 6 pm.', score: 0.83 },
-      ].map((r) => ({ ...r, chunkId: 'doc-1:0', start: 0, end: 44, headingPath: null })),
+      ].map((r) => ({ ...r, chunkId: 'doc-1:0', start: 0, end: 44, headingPath: null, collection: null })),
     });
   });
 

@@ -12,7 +12,7 @@ import { AnswerCancellations } from '../../answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../answer/answer-handler.ts';
 import { listenForCancels } from '../../answer/cancel-listener.ts';
 import { QUEUES } from '../../contracts/names.ts';
-import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
+import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for what closes after the drain (model, connections). */
@@ -25,13 +25,13 @@ export function drainBudgetMs(shutdownTimeoutMs: number): number {
 
 export async function startAnswerWorker(rt: Runtime): Promise<void> {
   const log = rt.logger.child({ component: 'answer-worker' });
-  const [{ bus, events }, chat, embedder, store] = await Promise.all([rt.messaging(), rt.chat(), rt.embedder(), rt.store()]);
+  const [{ bus, events }, chat, embedder, stores] = await Promise.all([rt.messaging(), rt.chat(), rt.embedder(), rt.stores()]);
   // A cancel may arrive before the request is picked up: remember it for longer than any deadline.
   const cancellations = new AnswerCancellations(rt.config.answer.timeoutMs + 60_000);
   const handler = createAnswerHandler({
     bus,
     events,
-    retriever: createGuardedRetriever(embedder, store),
+    retriever: createCollectionRetriever(embedder, stores),
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,

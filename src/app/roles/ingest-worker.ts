@@ -17,22 +17,22 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     logger: log.child({ component: 'parse-spare' }),
   });
   rt.closer.add('spare parse child', () => parsers.close());
-  const [{ bus }, embedder, whileParsing, store] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.embedderWhileParsing(), rt.store()]);
+  const [{ bus }, embedder, whileParsing, stores] = await Promise.all([rt.messaging(), rt.embedder('bulk'), rt.embedderWhileParsing(), rt.stores()]);
   const handler = createIngestHandler({
     bus,
     embedder,
     ...(whileParsing ? { embedderWhileParsing: whileParsing } : {}),
-    store,
+    stores,
     chunking: rt.config.chunking,
     logger: log,
     parseTimeoutMs: rt.config.ingest.parseTimeoutMs,
     childParser: parsers.parse,
     afterDocument: () => parsers.replenish(),
-    reindex: { indexDir: rt.config.paths.vectorstore, openStore: (dir) => rt.openStoreAt(dir) },
+    reindex: { openStore: (dir) => rt.openStoreAt(dir) },
   });
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());
-  if (store.reindexNeeded !== null) {
-    log.warn({ reindexNeeded: store.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
+  if (stores.reindexNeeded !== null) {
+    log.warn({ reindexNeeded: stores.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
   } else log.info('ingest worker ready (single active consumer)');
 }

@@ -11,9 +11,10 @@ import { createVoteService } from '../../asking/vote-service.ts';
 import { SqliteChatStore } from '../../chats/chat-store.ts';
 import { createPassageService } from '../../chats/passages.ts';
 import { isolatedParser } from '../../ingest/isolated-parser.ts';
+import { createCollectionService } from '../../documents/collection-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
-import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
+import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';
@@ -24,7 +25,7 @@ import type { Runtime } from '../runtime.ts';
 export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const log = rt.logger.child({ component: 'web' });
   const cfg = rt.config;
-  const [{ bus, events }, embedder, store] = await Promise.all([rt.messaging(), rt.embedder(), rt.store()]);
+  const [{ bus, events }, embedder, stores] = await Promise.all([rt.messaging(), rt.embedder(), rt.stores()]);
 
   await fs.mkdir(cfg.paths.data, { recursive: true });
   const registry = new DocumentRegistry(path.join(cfg.paths.data, 'documents.db'));
@@ -38,15 +39,16 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     registry,
     uploadsDir: cfg.paths.uploads,
     logger: log,
-    beforeDeleted: () => store.reload(),
-    beforeReady: () => store.reload(),
+    beforeDeleted: () => stores.reload(),
+    beforeReady: () => stores.reload(),
     maxPendingDocuments: cfg.limits.pendingDocuments,
     failedRetentionMs: cfg.limits.failedUploadRetentionMs,
   });
   rt.closer.add('document service', () => documents.close());
   const chats = new SqliteChatStore(path.join(cfg.paths.data, 'chats.db'));
   rt.closer.add('chat store', () => chats.close());
-  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log });
+  const collections = createCollectionService({ registry, documents, bus, logger: log });
+  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name });
   rt.closer.add('answer client', () => answers.close());
   const analytics = cfg.analytics.url
     ? createHttpAnalyticsReader(cfg.analytics.url)
@@ -54,7 +56,8 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
 
   const services: WebServices = {
     documents,
-    search: createGuardedRetriever(embedder, store),
+    collections,
+    search: createCollectionRetriever(embedder, stores),
     answers,
     chats,
     passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb }) }),
@@ -67,7 +70,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
       check: () =>
         Promise.resolve({
           messaging: bus.health(),
-          index: store.reindexNeeded !== null ? `re-index needed: ${store.reindexNeeded}` : 'ok',
+          index: stores.reindexNeeded !== null ? `re-index needed: ${stores.reindexNeeded}` : 'ok',
         }),
       degraded: () => ({ analyticsEvents: events.health() }),
     },

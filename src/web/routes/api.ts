@@ -1,5 +1,6 @@
 /**
- * The JSON API besides /api/ask: documents (upload, list, one, delete, live events), search, votes, analytics summary,
+ * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
+ * `?collection=`, list, one, delete, live events), search (optionally in `?collections=a,b`), votes, analytics summary,
  * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
@@ -9,13 +10,15 @@ import { streamDocumentEvents } from '../document-events.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload } from '../upload.ts';
-import { parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
+import { parseCollectionNames, parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
+import { uploadCollection } from './collections.ts';
 
 export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
   const router = Router();
 
-  router.post('/api/documents', upload, async (req, res) => {
-    const documents = await receiveUpload(req, services.documents);
+  // ?collection= (id or name; default General), checked before the body is read.
+  router.post('/api/documents', uploadCollection(services.collections), upload, async (req, res) => {
+    const documents = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
     res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
   });
 
@@ -54,10 +57,13 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
   router.get('/api/search', async (req, res) => {
     const q = parseQuery(req.query.q);
     const k = parseK(req.query.k);
-    const hits = await services.search.search(q, k);
+    const chosen = services.collections.resolve(parseCollectionNames(req.query.collections));
+    const hits = await services.search.search(q, k, chosen.map((c) => c.id));
+    const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res.json({
-      results: hits.map(({ documentId, documentName, page, text, score, chunkId, start, end, headingPath }) => {
-        return { documentId, documentName, page, text, score, chunkId, start, end, headingPath: headingPath ?? null };
+      results: hits.map(({ documentId, documentName, page, text, score, chunkId, start, end, headingPath, collectionId }) => {
+        const collection = collectionId === undefined ? null : { id: collectionId, name: names.get(collectionId) ?? collectionId };
+        return { documentId, documentName, page, text, score, chunkId, start, end, headingPath: headingPath ?? null, collection };
       }),
     });
   });

@@ -11,6 +11,9 @@
  * or collects the answer into one JSON reply. A client that disconnects aborts the answer (the
  * AbortSignal goes to the service and iteration stops, which cancels the reply stream).
  *
+ * Collections: `collections` (ids or names; none: all) restricts the passages the answer is grounded
+ * in; an unknown one is a 404 naming it. Sources name their collection.
+ *
  * Chats: with `chatId` the question continues that chat (404 when there is none); without, a new
  * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
  * asks that answer's question again and replaces the answer in its chat; settings are the turn's
@@ -131,13 +134,15 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
 
   router.post('/api/ask', async (req, res) => {
     const input = parseAskBody(req.body, config.web.maxQuestionChars);
+    // Unknown collections are a 404 naming them, before anything is asked.
+    const collections = services.collections.resolve(input.collectionNames).map((c) => c.id);
     const deps = { chats: services.chats, answers: services.answers };
     if (input.regenerate !== undefined) {
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
       await reply(req, res, (signal) => regenerate(deps, { answerId, settings }, signal));
     } else {
-      await reply(req, res, (signal) => askInChat(deps, input, signal));
+      await reply(req, res, (signal) => askInChat(deps, { ...input, collections }, signal));
     }
   });
 

@@ -1,0 +1,29 @@
+/**
+ * Query-side retrieval over collections: embeds the question with the model that built the indexes
+ * and returns the k closest passages of the chosen collections (all when none are chosen), best
+ * first, each naming its collection. Used by the answer worker and by the web's search. While a
+ * collection's index needs a re-index (built by another embedding model), a search fails with the
+ * reason rather than answering "nothing found".
+ */
+import type { Embedder } from '../ports/embedder.ts';
+import type { SearchHit } from '../ports/vector-store.ts';
+import { searchEach, type CollectionStores } from './collection-stores.ts';
+import { ReindexNeededError } from './guarded-store.ts';
+
+export interface CollectionRetriever {
+  search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]>;
+}
+
+export function createCollectionRetriever(embedder: Embedder, stores: CollectionStores): CollectionRetriever {
+  return {
+    async search(query, k, collections) {
+      const chosen = await stores.storesOf(collections);
+      const why = chosen.map((c) => c.store.reindexNeeded).find((r) => r);
+      if (why) throw new ReindexNeededError(why);
+      const held = chosen.reduce((n, c) => n + c.store.size, 0);
+      // Nothing to find: skip the embedding call, which costs most of the time.
+      if (Math.min(Math.floor(k), held) < 1 || query.trim() === '') return [];
+      return searchEach(chosen, await embedder.embedQuery(query), k);
+    },
+  };
+}

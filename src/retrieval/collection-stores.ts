@@ -1,0 +1,136 @@
+/**
+ * Collections' indexes: one vector store per collection, each with its own versions, CURRENT
+ * pointer and manifest (faiss-files.ts), so a collection is written, saved and reloaded on its own
+ * and a search restricted to some collections cannot see another's passages at all (no filter to
+ * get wrong, and nothing half-written of one collection shows in another).
+ *
+ * Layout: General's index stays where the one index lived before collections, VECTORSTORE_DIR
+ * itself, so an existing install upgrades with no file moved; every other collection lives under
+ * VECTORSTORE_DIR/collections/<id>/. A collection whose directory does not exist yet (nothing was
+ * ever indexed into it) holds nothing and is not created by a search.
+ *
+ * Stores open lazily on first use (any process may learn of a collection only from an
+ * `index.updates` message or a search naming it) and are reloaded together. Top-k is exact within
+ * the chosen collections: each chosen collection's own top k, merged by score, best k kept; so a
+ * restriction never returns fewer than k passages when the chosen collections hold k.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { collectionIdSchema, GENERAL_COLLECTION_ID } from '../contracts/collection.ts';
+import type { SearchHit, VectorStore } from '../ports/vector-store.ts';
+
+/** The directory under VECTORSTORE_DIR that holds every collection's index but General's. */
+export const COLLECTIONS_SUBDIR = 'collections';
+
+export interface CollectionStoresOptions {
+  /** VECTORSTORE_DIR: General's index, and the parent of collections/<id>/. */
+  root: string;
+  /** Opens (or creates) the store in a directory; the roles pass a guarded FAISS store (guarded-store.ts). */
+  open: (dir: string) => Promise<VectorStore>;
+}
+
+export class CollectionStores {
+  private readonly opening = new Map<string, Promise<VectorStore>>();
+  private readonly opened = new Map<string, VectorStore>();
+  private closed = false;
+
+  constructor(private readonly opts: CollectionStoresOptions) {}
+
+  /** Where a collection's index lives. Throws on an id that is not slug-safe (it becomes a path). */
+  dirOf(collectionId: string): string {
+    const id = collectionIdSchema.parse(collectionId);
+    return id === GENERAL_COLLECTION_ID ? this.opts.root : path.join(this.opts.root, COLLECTIONS_SUBDIR, id);
+  }
+
+  /** The collection's store, opened (and its directory created) on first use. */
+  forCollection(collectionId: string): Promise<VectorStore> {
+    const dir = this.dirOf(collectionId);
+    let p = this.opening.get(collectionId);
+    if (!p) {
+      p = this.opts.open(dir).then((s) => {
+        if (this.closed) return s.close().then(() => s);
+        this.opened.set(collectionId, s);
+        return s;
+      });
+      // A failed open (disk) is tried again next time rather than remembered.
+      p.catch(() => this.opening.delete(collectionId));
+      this.opening.set(collectionId, p);
+    }
+    return p;
+  }
+
+  /** General and every collection with an index directory, in no particular order. */
+  async onDisk(): Promise<string[]> {
+    const ids = new Set([GENERAL_COLLECTION_ID, ...this.opened.keys()]);
+    let entries: string[] = [];
+    try {
+      entries = await fs.readdir(path.join(this.opts.root, COLLECTIONS_SUBDIR));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const e of entries) if (collectionIdSchema.safeParse(e).success) ids.add(e);
+    return [...ids];
+  }
+
+  /** The stores of `collections` (every collection when empty or absent) that hold an index. */
+  async storesOf(collections?: readonly string[]): Promise<Array<{ id: string; store: VectorStore }>> {
+    const ids = collections && collections.length > 0 ? [...new Set(collections)] : await this.onDisk();
+    const out: Array<{ id: string; store: VectorStore }> = [];
+    for (const id of ids) {
+      if (!this.opened.has(id) && !this.opening.has(id) && !(await exists(this.dirOf(id)))) continue;
+      out.push({ id, store: await this.forCollection(id) });
+    }
+    return out;
+  }
+
+  /** The top k passages of the chosen collections (all when none are chosen), best first, each naming its collection. */
+  async search(vector: number[], k: number, collections?: readonly string[]): Promise<SearchHit[]> {
+    return searchEach(await this.storesOf(collections), vector, k);
+  }
+
+  /** Why an opened collection's index cannot be used until it is re-indexed; null when all can. */
+  get reindexNeeded(): string | null {
+    for (const s of this.opened.values()) if (s.reindexNeeded) return s.reindexNeeded;
+    return null;
+  }
+
+  /** Chunks in the opened collections' indexes. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.opened.values()) n += s.size;
+    return n;
+  }
+
+  /** Opens every collection that has an index (start-up: readiness and logs see them all). */
+  async openAll(): Promise<void> {
+    await this.storesOf();
+  }
+
+  /** Reloads every opened collection whose live version changed; true when one did. */
+  async reload(): Promise<boolean> {
+    const changed = await Promise.all([...this.opened.values()].map((s) => s.reload()));
+    return changed.some(Boolean);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = await Promise.allSettled([...this.opening.values()]);
+    for (const r of all) if (r.status === 'fulfilled') await r.value.close();
+  }
+}
+
+/** Each store's own top k, merged by score, best k kept: exact top k over the stores together. */
+export async function searchEach(stores: ReadonlyArray<{ id: string; store: VectorStore }>, vector: number[], k: number): Promise<SearchHit[]> {
+  const found = await Promise.all(stores.map(async ({ id, store }) => (await store.search(vector, k)).map((h) => ({ ...h, collectionId: id }))));
+  return found.flat().sort((a, b) => b.score - a.score).slice(0, Math.max(0, Math.floor(k)));
+}
+
+async function exists(dir: string): Promise<boolean> {
+  try {
+    await fs.access(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
