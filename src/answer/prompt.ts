@@ -80,5 +80,5 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 function formatSource(n: number, hit: SearchHit): string {
   let where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
   if (hit.headingPath) where += `, ${hit.headingPath}`;
-  return `[${n}] (${where})\n${hit.text.trim()}`;
+  return `[${n}] (${where})\n${(hit.excerpt ?? hit.text).trim()}`;
 }

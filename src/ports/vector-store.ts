@@ -23,6 +23,11 @@ export interface ChunkRecord {
 export interface SearchHit extends ChunkRecord {
   /** Cosine similarity, higher is closer. */
   score: number;
+  /**
+   * The sentences of `text` that bear on the question (src/answer/sentence-trim.ts), shown to the
+   * model instead of `text`; absent when the whole passage is shown.
+   */
+  excerpt?: string;
 }
 
 export interface IndexManifest {

@@ -11,6 +11,7 @@
 import { AnswerCancellations } from '../../answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../answer/answer-handler.ts';
 import { listenForCancels } from '../../answer/cancel-listener.ts';
+import { compactingRetriever } from '../../answer/compact-passages.ts';
 import { QUEUES } from '../../contracts/names.ts';
 import { createGuardedRetriever } from '../../retrieval/guarded-store.ts';
 import type { Runtime } from '../runtime.ts';
@@ -32,7 +33,8 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
   const handler = createAnswerHandler({
     bus,
     events,
-    retriever: createGuardedRetriever(embedder, store),
+    // Adaptive k, merged overlaps and trimmed passages (PROMPT_* settings), before the prompt.
+    retriever: compactingRetriever(createGuardedRetriever(embedder, store), rt.config.prompt),
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,
