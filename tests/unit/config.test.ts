@@ -48,3 +48,11 @@ test('chat model layout: contexts, KV cache type and mmap', () => {
   assert.throws(() => parseConfig({ LLM_KV_CACHE_TYPE: 'q2' }), (e: unknown) => e instanceof ConfigError && /LLM_KV_CACHE_TYPE/.test(e.message));
   assert.throws(() => parseConfig({ LLM_MMAP: 'yes' }), (e: unknown) => e instanceof ConfigError && /LLM_MMAP/.test(e.message));
 });
+
+test('prompt compaction: on by default, each step switchable, a bad gap names the variable', () => {
+  assert.deepEqual({ ...parseConfig({}).prompt }, { mergeOverlaps: true, maxScoreGap: 0.1, trimSentences: true });
+  const off = parseConfig({ PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'false' }).prompt;
+  assert.deepEqual({ ...off }, { mergeOverlaps: false, maxScoreGap: null, trimSentences: false });
+  assert.equal(parseConfig({ PROMPT_MAX_SCORE_GAP: '0.05' }).prompt.maxScoreGap, 0.05);
+  assert.throws(() => parseConfig({ PROMPT_MAX_SCORE_GAP: 'wide' }), (e: unknown) => e instanceof ConfigError && /PROMPT_MAX_SCORE_GAP/.test(e.message));
+});
