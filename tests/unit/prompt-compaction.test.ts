@@ -127,7 +127,7 @@ test('compaction: each step switchable; the prompt shows the excerpt, the source
   assert.ok(first.excerpt !== undefined && first.excerpt.includes('Sentence number 3 of the page.'));
   const p = buildPrompt({ question: 'q', hits: [first], contextSize: 4096, maxTokens: 64, countTokens: (t) => t.length });
   const user = p.messages.at(-1)!.content;
-  assert.ok(user.includes(first.excerpt!), 'the model sees the excerpt');
+  assert.ok(user.includes(first.excerpt), 'the model sees the excerpt');
   assert.ok(!user.includes('Sentence number 0 of'), 'not the whole passage');
   assert.equal(p.used[0]!.text, first.text);
 });
