@@ -40,7 +40,7 @@ interface Searcher {
 }
 
 /** `retriever` with compactPassages applied to each result. */
-export function compactingRetriever<R extends Searcher>(retriever: R, settings: CompactionSettings): Searcher {
+export function compactingRetriever(retriever: Searcher, settings: CompactionSettings): Searcher {
   return {
     async search(query, k) {
       return compactPassages(await retriever.search(query, k), query, settings);
