@@ -4,7 +4,8 @@
  * 1. adaptive k (adaptive-k.ts): passages far below the best one are dropped;
  * 2. merging (passage-merge.ts): overlapping chunks of one document become one passage;
  * 3. sentence trimming (sentence-trim.ts): each passage's `excerpt` is set to the sentences that
- *    bear on the question; the prompt shows the excerpt, while the source shown to the user and
+ *    bear on the question (a passage matching much less well than the best-matching one: its best
+ *    sentence only); the prompt shows the excerpt, while the source shown to the user and
  *    opened by its link stays the whole passage (text and offsets unchanged).
  * Applied as a wrapper around the worker's retriever, so the answer handler is unchanged and the
  * search page still lists raw chunks. Trimming uses what was searched for, which is the follow-up
@@ -13,7 +14,7 @@
 import type { SearchHit } from '../ports/vector-store.ts';
 import { dropFarBelowBest } from './adaptive-k.ts';
 import { mergeOverlappingHits } from './passage-merge.ts';
-import { trimToQuestion } from './sentence-trim.ts';
+import { bestSentenceMatch, trimToQuestion } from './sentence-trim.ts';
 
 export interface CompactionSettings {
   mergeOverlaps: boolean;
@@ -27,8 +28,11 @@ export function compactPassages(hits: readonly SearchHit[], question: string, se
   if (settings.maxScoreGap !== null) out = dropFarBelowBest(out, settings.maxScoreGap);
   if (settings.mergeOverlaps) out = mergeOverlappingHits(out);
   if (settings.trimSentences) {
-    out = out.map((h) => {
-      const trimmed = trimToQuestion(h.text, question);
+    // A passage matching much less well than the best-matching one gives its best sentence only.
+    const match = out.map((h) => bestSentenceMatch(h.text, question));
+    const top = Math.max(0, ...match);
+    out = out.map((h, i) => {
+      const trimmed = trimToQuestion(h.text, question, match[i]! * 2 < top);
       return trimmed.text === h.text.trim() ? h : { ...h, excerpt: trimmed.text };
     });
   }

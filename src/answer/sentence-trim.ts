@@ -13,6 +13,9 @@
  *   one that repeats the question's words, or a pronoun needs the one before);
  * - a passage sharing no word with the question keeps its first sentence only (the embedder found
  *   it related, the first sentence says what it is about);
+ * - a passage whose best sentence holds less than half as many question words as the best
+ *   sentence of any passage of the answer keeps that one sentence only (`brief`, decided by
+ *   compact-passages.ts, which sees all passages);
  * - a passage whose kept sentences would not save much (under a fifth of it) is kept whole.
  * Kept pieces are contiguous ranges of the passage text, in order; the prompt shows them joined by
  * " … " where sentences were left out.
@@ -78,7 +81,17 @@ function push(out: Array<[number, number]>, text: string, from: number, to: numb
 /** Share of the passage that must be left out for trimming to be worth the " … " seams. */
 const MIN_SAVING = 0.2;
 
-export function trimToQuestion(text: string, question: string): TrimmedPassage {
+/** The most distinct question words one sentence of `text` holds (how well the passage matches at best). */
+export function bestSentenceMatch(text: string, question: string): number {
+  const stems = contentStems(question);
+  return Math.max(0, ...sentenceRanges(text).map(([s, e]) => new Set((text.slice(s, e).match(/[\p{L}\p{N}]+/gu) ?? []).map(stem).filter((w) => stems.has(w))).size));
+}
+
+/**
+ * `brief`: only the single best sentence is kept (no neighbours, no runners-up), for a passage that
+ * matches the question much less well than another one of the same answer.
+ */
+export function trimToQuestion(text: string, question: string, brief = false): TrimmedPassage {
   const sentences = sentenceRanges(text);
   const whole: TrimmedPassage = { ranges: sentences.length > 0 ? [[sentences[0]![0], sentences.at(-1)![1]]] : [], text: text.trim() };
   if (sentences.length <= 1) return whole;
@@ -95,6 +108,7 @@ export function trimToQuestion(text: string, question: string): TrimmedPassage {
   const best = Math.max(...scores);
   const keep = new Set<number>();
   if (weight.size === 0) keep.add(0);
+  else if (brief) keep.add(scores.indexOf(best));
   else {
     scores.forEach((score, i) => {
       if (score * 2 >= best) keep.add(i);

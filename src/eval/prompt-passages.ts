@@ -6,7 +6,6 @@
  * is in the text the model sees. Characters shown are counted too, as a proxy for prompt tokens.
  */
 import { compactPassages, type CompactionSettings } from '../answer/compact-passages.ts';
-import { trimToQuestion } from '../answer/sentence-trim.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 import { normaliseAnswer } from './answer-metrics.ts';
 import type { SquadQuestion } from './squad-set.ts';
@@ -43,7 +42,7 @@ export function tallyPromptPassages(tally: PromptPassageTally, hits: readonly Se
   let relevant = false;
   const shown: string[] = [];
   for (const p of passages) {
-    const ranges = p.excerpt === undefined ? [[0, p.text.length] as [number, number]] : trimToQuestion(p.text, q.question).ranges;
+    const ranges = p.excerpt === undefined ? [[0, p.text.length] as [number, number]] : excerptRanges(p.text, p.excerpt);
     if (p.documentName === q.doc && ranges.some(([s, e]) => p.start + s < ge && p.start + e > gs)) relevant = true;
     shown.push(p.excerpt ?? p.text);
   }
@@ -53,4 +52,17 @@ export function tallyPromptPassages(tally: PromptPassageTally, hits: readonly Se
   if (q.answers.some((a) => normaliseAnswer(a) !== '' && text.includes(` ${normaliseAnswer(a)} `))) tally.answerShown++;
   tally.passages += passages.length;
   tally.chars += shown.reduce((n, s) => n + s.length, 0);
+}
+
+/** Where the pieces of an excerpt (joined by " … ") lie in the passage text, in order. */
+export function excerptRanges(text: string, excerpt: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  for (const piece of excerpt.split(' … ')) {
+    const at = text.indexOf(piece, from);
+    if (at < 0) continue;
+    out.push([at, at + piece.length]);
+    from = at + piece.length;
+  }
+  return out;
 }

@@ -142,3 +142,13 @@ test('stable prefix: the system prompt comes first and is the same for every que
   assert.deepEqual(b.messages.slice(1).map((m) => m.role), ['user', 'assistant', 'user']);
   assert.ok(b.messages.at(-1)!.content.includes('Sources:'));
 });
+
+test('trim: a passage matching much less well than the best one keeps its best sentence only', () => {
+  const strong = { ...chunk('strong', 0, 10, 0.9), text: PASSAGE, end: PASSAGE.length };
+  const weakText = 'Kings ruled many lands. Some of them swore oaths. Rivers crossed the plains. Farmers grew wheat there.';
+  const weak = { ...chunk('weak', 5000, 5100, 0.8), documentId: 'doc-w', text: weakText };
+  const out = compactPassages([strong, weak], 'To which king did Rollo swear fealty?', { mergeOverlaps: false, maxScoreGap: null, trimSentences: true });
+  assert.ok(out[0]!.excerpt!.includes('They gave their name to Normandy.'), 'the best passage keeps the neighbours of its best sentence');
+  assert.equal(out[1]!.excerpt, 'Kings ruled many lands.', 'the weak one: its one best sentence');
+  assert.equal(out[1]!.text, weakText);
+});
