@@ -9,6 +9,11 @@
  *
  * Models: the small test models (tests/support/test-models.ts) unless CHAT_MODEL / EMBED_MODEL
  * are set. Generation: temperature 0, seed 1, max tokens 64 (--max-tokens), retrieval k 4.
+ *
+ * `--variants a,b,...` asks the same questions once per prompt-compaction variant (a fresh service
+ * on the same index for each; see VARIANTS), e.g. `--variants none,merge,adaptive,trim,all`;
+ * without it, one run with the service's defaults (PROMPT_* from this shell's environment). Each
+ * run reports the prompt tokens per question (mean, median) besides the scores.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -25,6 +30,29 @@ import { freePort, startRole, waitForHttp } from '../tests/support/processes.ts'
 import { testModels } from '../tests/support/test-models.ts';
 import { round, writeResult } from './stats.ts';
 
+/** Prompt-compaction variants: the PROMPT_* settings each one gives the service. */
+const VARIANTS: Record<string, Record<string, string>> = {
+  none: { PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'false' },
+  merge: { PROMPT_MERGE_OVERLAPS: 'true', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'false' },
+  adaptive: { PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: '0.1', PROMPT_TRIM_SENTENCES: 'false' },
+  trim: { PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'true' },
+  all: { PROMPT_MERGE_OVERLAPS: 'true', PROMPT_MAX_SCORE_GAP: '0.1', PROMPT_TRIM_SENTENCES: 'true' },
+};
+
+function variantList(): string[] {
+  const i = process.argv.indexOf('--variants');
+  if (i < 0) return ['default'];
+  const names = (process.argv[i + 1] ?? '').split(',').filter(Boolean);
+  const bad = names.find((n) => !(n in VARIANTS));
+  if (names.length === 0 || bad !== undefined) throw new Error(`--variants takes a comma-separated list of ${Object.keys(VARIANTS).join(', ')}`);
+  return names;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
@@ -37,6 +65,7 @@ applyNativeThreadingDefaults();
 const count = option('count', 200);
 const maxTokens = option('max-tokens', 64);
 const settings = { temperature: 0, seed: 1, maxTokens, k: 4 };
+const variants = variantList();
 const chatModel = path.resolve(process.env.CHAT_MODEL ?? testModels().chat);
 const embedModel = path.resolve(process.env.EMBED_MODEL ?? testModels().embed);
 const setDir = path.resolve('../shared/eval/squad-dev');
@@ -68,33 +97,53 @@ try {
   await embedder.close();
   say(`ingested ${set.docs.length} documents, ${chunks} chunks`);
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  server = startRole('all-in-one', 'start.ts', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: path.join(tmp, 'data'),
-    VECTORSTORE_DIR: vsDir,
-    INGEST_INBOX: path.join(tmp, 'inbox'),
-    CHAT_MODEL: chatModel,
-    EMBED_MODEL: embedModel,
-    AMQP_URL: '',
-    KAFKA_BROKERS: '',
-    LOG_LEVEL: 'warn',
-    ANSWER_TIMEOUT_MS: '600000',
-  });
-  await waitForHttp(`${base}/readyz`, 300_000, [server]);
+  const runs = [];
+  for (const variant of variants) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = startRole('all-in-one', 'start.ts', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: path.join(tmp, `data-${variant}`),
+      VECTORSTORE_DIR: vsDir,
+      INGEST_INBOX: path.join(tmp, 'inbox'),
+      CHAT_MODEL: chatModel,
+      EMBED_MODEL: embedModel,
+      AMQP_URL: '',
+      KAFKA_BROKERS: '',
+      LOG_LEVEL: 'warn',
+      ANSWER_TIMEOUT_MS: '600000',
+      ...VARIANTS[variant],
+    });
+    await waitForHttp(`${base}/readyz`, 300_000, [server]);
 
-  const rows: Array<{ q: SquadQuestion; answer: string }> = [];
-  const t0 = performance.now();
-  for (const [i, q] of questions.entries()) {
-    const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q.question, settings }) });
-    const body = (await res.json()) as { answer?: string; error?: string };
-    if (res.status !== 200 || typeof body.answer !== 'string') throw new Error(`POST /api/ask answered ${res.status}: ${JSON.stringify(body)}`);
-    rows.push({ q, answer: body.answer });
-    if ((i + 1) % 20 === 0) say(`asked ${i + 1}/${questions.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    const rows: Array<{ q: SquadQuestion; answer: string; promptTokens: number }> = [];
+    const t0 = performance.now();
+    for (const [i, q] of questions.entries()) {
+      const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q.question, settings }) });
+      const body = (await res.json()) as { answer?: string; error?: string; tokens?: { prompt: number } };
+      if (res.status !== 200 || typeof body.answer !== 'string') throw new Error(`POST /api/ask answered ${res.status}: ${JSON.stringify(body)}`);
+      rows.push({ q, answer: body.answer, promptTokens: body.tokens?.prompt ?? 0 });
+      if ((i + 1) % 20 === 0) say(`${variant}: asked ${i + 1}/${questions.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    await server.stop();
+    server = undefined;
+    const s = scoreAnswers(rows);
+    const tokens = rows.map((r) => r.promptTokens);
+    runs.push({
+      variant,
+      promptSettings: VARIANTS[variant] ?? 'service defaults',
+      answerable: s.answerable,
+      impossible: s.impossible,
+      answerMatch: round(s.answerMatch),
+      refusalOnImpossible: round(s.refusalOnImpossible),
+      refusalOnAnswerable: round(s.refusalOnAnswerable),
+      promptTokens: { mean: round(tokens.reduce((a, b) => a + b, 0) / Math.max(1, tokens.length), 1), median: median(tokens) },
+      seconds: round((performance.now() - t0) / 1000, 1),
+      examples: rows.slice(0, 6).map((r) => ({ question: r.q.question, impossible: r.q.impossible, gold: r.q.answers.slice(0, 3), answer: r.answer })),
+    });
+    say(`${variant}: ${JSON.stringify(runs.at(-1)).slice(0, 400)}`);
   }
-  const s = scoreAnswers(rows);
   const result = {
     benchmark: 'answers-squad-dev',
     at: new Date().toISOString(),
@@ -105,16 +154,11 @@ try {
     settings,
     path: 'POST /api/ask on npm start (all-in-one: in-process bus, one answer worker)',
     questions: questions.length,
-    answerable: s.answerable,
-    impossible: s.impossible,
-    answerMatch: round(s.answerMatch),
-    refusalOnImpossible: round(s.refusalOnImpossible),
-    refusalOnAnswerable: round(s.refusalOnAnswerable),
     chunks,
-    seconds: { questions: round((performance.now() - t0) / 1000, 1), total: round((performance.now() - started) / 1000, 1) },
-    examples: rows.slice(0, 6).map((r) => ({ question: r.q.question, impossible: r.q.impossible, gold: r.q.answers.slice(0, 3), answer: r.answer })),
+    ...(runs.length === 1 ? runs[0] : { variants: runs }),
+    seconds: { total: round((performance.now() - started) / 1000, 1) },
   };
-  const file = await writeResult('answers-squad-dev', result);
+  const file = await writeResult(runs.length === 1 ? 'answers-squad-dev' : 'answers-squad-dev-compaction', result);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
 } finally {
   await server?.stop();

@@ -65,7 +65,7 @@ const embedder = await createOnnxEmbedder(modelDir, { threads: config.models.thr
 try {
   log(`model ${embedder.modelName} (${modelDir}), chunks ${chunking.size}/${chunking.overlap}, threads ${config.models.threads}`);
   const set = await loadSquadSet(setDir);
-  const r = await runRetrievalEval({ set, embedder, chunking, every, limit, onProgress: log });
+  const r = await runRetrievalEval({ set, embedder, chunking, every, limit, maxScoreGap: config.prompt.maxScoreGap ?? 0.1, onProgress: log });
   const result = {
     benchmark: 'retrieval-squad-dev',
     at: new Date().toISOString(),
@@ -78,6 +78,20 @@ try {
     hitAt1: round(r.hitAt1),
     hitAt5: round(r.hitAt5),
     mrrAt10: round(r.mrrAt10),
+    // Of the first k hits, what reaches the prompt after each compaction variant: hit (a passage
+    // as shown overlaps the gold paragraph), answerShown (a gold answer is in the text shown),
+    // passages and characters shown per question.
+    promptPassages: Object.fromEntries(
+      Object.entries(r.promptPassages).map(([k, byVariant]) => [
+        k,
+        Object.fromEntries(
+          Object.entries(byVariant).map(([v, t]) => [
+            v,
+            { hit: round(t.relevant / t.questions), answerShown: round(t.answerShown / t.questions), passages: round(t.passages / t.questions, 2), chars: round(t.chars / t.questions, 0) },
+          ]),
+        ),
+      ]),
+    ),
     documents: r.documents,
     chunks: r.chunks,
     offsetMismatches: r.offsetMismatches,

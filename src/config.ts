@@ -89,6 +89,12 @@ const schema = z.object({
   /** Map the GGUF file instead of reading it; off by default (see models/README.md, memory). */
   LLM_MMAP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SYSTEM_PROMPT: z.string().optional(),
+  /** Prompt compaction (src/answer/compact-passages.ts): overlapping chunks of a document sent as one passage. */
+  PROMPT_MERGE_OVERLAPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Adaptive k: passages whose similarity is more than this below the best one's are left out; `off` keeps all k. */
+  PROMPT_MAX_SCORE_GAP: z.union([z.literal('off'), z.coerce.number().min(0).max(2)]).default('off'),
+  /** Each passage shown to the model trimmed to the sentences that bear on the question. */
+  PROMPT_TRIM_SENTENCES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 
   CHUNK_SIZE: int(100, 8000).default(1000),
   CHUNK_OVERLAP: int(0, 4000).default(150),
@@ -154,6 +160,8 @@ export interface Config {
     mmap: boolean;
     systemPrompt: string | undefined;
   };
+  /** Prompt compaction between retrieval and the prompt (src/answer/compact-passages.ts). */
+  readonly prompt: { mergeOverlaps: boolean; maxScoreGap: number | null; trimSentences: boolean };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
   readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number };
@@ -227,6 +235,11 @@ export function parseConfig(env: Env): Config {
       kvCacheType: e.LLM_KV_CACHE_TYPE,
       mmap: e.LLM_MMAP,
       systemPrompt: e.SYSTEM_PROMPT,
+    },
+    prompt: {
+      mergeOverlaps: e.PROMPT_MERGE_OVERLAPS,
+      maxScoreGap: e.PROMPT_MAX_SCORE_GAP === 'off' ? null : e.PROMPT_MAX_SCORE_GAP,
+      trimSentences: e.PROMPT_TRIM_SENTENCES,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },

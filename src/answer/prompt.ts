@@ -3,7 +3,10 @@
  * instruction to say so when the sources do not hold the answer. Sources are fitted to the model's
  * context window by token count, whole chunks only, best-ranked first. Earlier turns of the chat go
  * before the question as user/assistant messages (most recent kept first, at most a third of the
- * room, so sources are never crowded out by the conversation).
+ * room, so sources are never crowded out by the conversation). A passage trimmed to its relevant
+ * sentences (compact-passages.ts) is shown as its `excerpt`; `used` keeps it whole for the sources.
+ * The system message comes first and does not depend on the question, so its KV cache is reused
+ * by the next question on the same sequence; history and sources follow it.
  */
 import type { HistoryTurn } from '../contracts/answer.ts';
 import { replyRoom, type ChatMessage } from '../ports/chat-model.ts';
@@ -81,5 +84,5 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 function formatSource(n: number, hit: SearchHit): string {
   let where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
   if (hit.headingPath) where += `, ${hit.headingPath}`;
-  return `[${n}] (${where})\n${hit.text.trim()}`;
+  return `[${n}] (${where})\n${(hit.excerpt ?? hit.text).trim()}`;
 }

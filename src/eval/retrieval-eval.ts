@@ -13,6 +13,7 @@ import { ingestDocument } from '../ingest/pipeline.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { createRetriever } from '../retrieval/retriever.ts';
+import { compactionVariants, emptyTally, tallyPromptPassages, type PromptPassageTally } from './prompt-passages.ts';
 import { firstRelevantRank, scoreRanks, type RetrievalScores } from './retrieval-metrics.ts';
 import { pickQuestions, type SquadSet } from './squad-set.ts';
 
@@ -24,6 +25,8 @@ export interface RetrievalEvalOptions {
   every: number;
   /** At most this many questions (after sampling). */
   limit: number | undefined;
+  /** Similarity gap of adaptive k for the prompt-passage measure (config PROMPT_MAX_SCORE_GAP). */
+  maxScoreGap: number;
   /** Called now and then with a line for the terminal. */
   onProgress?: (line: string) => void;
 }
@@ -37,6 +40,8 @@ export interface RetrievalEvalResult extends RetrievalScores {
   offsetMismatches: number;
   ingestSeconds: number;
   querySeconds: number;
+  /** What reaches the prompt at k 4 and 5, per compaction variant (prompt-passages.ts). */
+  promptPassages: Record<string, Record<string, PromptPassageTally>>;
 }
 
 export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<RetrievalEvalResult> {
@@ -75,6 +80,9 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
     const ranks: (number | null)[] = [];
     let offsetMismatches = 0;
     const checked = new Set<string>();
+    const variants = compactionVariants(opts.maxScoreGap);
+    const promptPassages: Record<string, Record<string, PromptPassageTally>> = {};
+    for (const k of [4, 5]) promptPassages[`k${k}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, emptyTally()]));
     const t1 = performance.now();
     for (const [i, q] of questions.entries()) {
       const hits = await retriever.search(q.question, 10);
@@ -84,6 +92,9 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
         if (fileText.get(h.documentName)?.slice(h.start, h.end) !== h.text) offsetMismatches++;
       }
       ranks.push(firstRelevantRank(hits, q));
+      for (const k of [4, 5]) {
+        for (const [name, settings] of Object.entries(variants)) tallyPromptPassages(promptPassages[`k${k}`]![name]!, hits.slice(0, k), q, settings);
+      }
       if ((i + 1) % 250 === 0) say(`asked ${i + 1}/${questions.length} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
     }
     const querySeconds = (performance.now() - t1) / 1000;
@@ -99,6 +110,7 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
       offsetMismatches,
       ingestSeconds,
       querySeconds,
+      promptPassages,
     };
   } finally {
     await store.close();

@@ -25,6 +25,11 @@ export interface SearchHit extends ChunkRecord {
   score: number;
   /** The collection whose index holds the passage (set by the collection stores). */
   collectionId?: string;
+  /**
+   * The sentences of `text` that bear on the question (src/answer/sentence-trim.ts), shown to the
+   * model instead of `text`; absent when the whole passage is shown.
+   */
+  excerpt?: string;
 }
 
 /** A document's chunks and their (L2-normalised) vectors as a store holds them, row for row. */

@@ -89,6 +89,7 @@ void describe('answers', () => {
     assert.equal(body.chatId, 'c9');
     assert.equal((body.sources as unknown[]).length, 1);
     assert.equal(body.worker, 'fake-worker');
+    assert.deepEqual(body.tokens, { prompt: 10, completion: 4 }, 'the token counts, for measuring prompt length');
   });
 
   void test('busy -> 503 with Retry-After', async () => {

@@ -11,6 +11,7 @@
 import { AnswerCancellations } from '../../answer/answer-cancellations.ts';
 import { createAnswerHandler } from '../../answer/answer-handler.ts';
 import { listenForCancels } from '../../answer/cancel-listener.ts';
+import { compactingRetriever } from '../../answer/compact-passages.ts';
 import { QUEUES } from '../../contracts/names.ts';
 import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import type { Runtime } from '../runtime.ts';
@@ -31,7 +32,8 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
   const handler = createAnswerHandler({
     bus,
     events,
-    retriever: createCollectionRetriever(embedder, stores),
+    // Adaptive k, merged overlaps and trimmed passages (PROMPT_* settings), before the prompt.
+    retriever: compactingRetriever(createCollectionRetriever(embedder, stores), rt.config.prompt),
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,

@@ -45,6 +45,7 @@ function doneView(handle: AskHandle, d: AnswerDone) {
     answer: d.answer,
     sources: d.sources,
     timings: d.timings,
+    tokens: d.tokens,
     worker: d.worker,
     ...(d.searchedFor === undefined ? {} : { searchedFor: d.searchedFor }),
   };
