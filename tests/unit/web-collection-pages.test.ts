@@ -101,3 +101,33 @@ void describe('Collections page', () => {
     assert.equal(srv.services.collections.list().some((x) => x.id === c.id), false);
   });
 });
+
+void describe('Documents page with collections', () => {
+  void test('the upload form has a collection picker and each row names its collections, as text', async () => {
+    const c = srv.services.collections.create({ name: '<i>Handbooks</i>' });
+    srv.services.docs = [fakeDocument({ id: 'd1', collections: ['general', c.id] }), fakeDocument({ id: 'd2', collections: [c.id] })];
+    const { text } = await get('/documents');
+    assert.match(text, /<select id="upload-collection" name="collection"><option value="general">General<\/option>/);
+    assert.ok(text.includes(`<option value="${c.id}">&lt;i&gt;Handbooks&lt;/i&gt;</option>`));
+    assert.ok(!text.includes('<i>Handbooks'));
+    assert.ok(text.includes('<td class="collections-cell small">General, &lt;i&gt;Handbooks&lt;/i&gt;</td>'));
+    assert.ok((await get('/documents/list')).text.includes('<td class="collections-cell small">&lt;i&gt;Handbooks&lt;/i&gt;</td>'));
+  });
+
+  void test('the page upload takes ?collection= (id or name) and refuses an unknown one with a 404 naming it', async () => {
+    const c = srv.services.collections.create({ name: 'Uploads here' });
+    const post = async (query: string) => {
+      const body = new FormData();
+      body.append('file', new Blob(['hello']), 'a.txt');
+      const res = await fetch(`${srv.url}/documents${query}`, { method: 'POST', headers: HX, body });
+      return { status: res.status, text: await res.text() };
+    };
+    srv.services.uploadCollections.length = 0;
+    assert.equal((await post('?collection=uploads%20here')).status, 200);
+    assert.equal((await post('')).status, 200);
+    const missing = await post('?collection=Nowhere');
+    assert.equal(missing.status, 404);
+    assert.match(missing.text, /No collection &quot;Nowhere&quot;/);
+    assert.deepEqual(srv.services.uploadCollections, [c.id, undefined]);
+  });
+});
