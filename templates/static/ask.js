@@ -49,6 +49,21 @@ function readSettings() {
   return settings;
 }
 
+// The collection chooser: the ids checked (none: all), and the line saying what the chat asks over.
+const collectionBoxes = () => Array.from(form.querySelectorAll('input[name=collections]'));
+function readCollections() {
+  return collectionBoxes().filter((b) => b.checked).map((b) => b.value);
+}
+function showCollections() {
+  const line = $('collections-summary');
+  if (!line) return;
+  const names = collectionBoxes().filter((b) => b.checked).map((b) => b.dataset.name);
+  line.textContent = names.length === 0 ? 'all collections' : names.join(', ');
+}
+form.addEventListener('change', (event) => {
+  if (event.target?.name === 'collections') showCollections();
+});
+
 function ms(v) {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
 }
@@ -77,6 +92,12 @@ function renderSources(turn, sources) {
         hp.className = 'heading-path';
         hp.textContent = s.headingPath;
         head.append(' · ', hp);
+      }
+      if (s.collectionName) {
+        const collection = document.createElement('span');
+        collection.className = 'source-collection';
+        collection.textContent = s.collectionName;
+        head.append(' · ', collection);
       }
       const score = document.createElement('span');
       score.className = 'muted small';
@@ -246,7 +267,7 @@ async function ask(event) {
   if ($('empty-chat')) $('empty-chat').hidden = true;
   conversation.append(turn);
   turn.scrollIntoView({ block: 'nearest' });
-  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings() }, question, true);
+  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings(), collections: readCollections() }, question, true);
   if (ok) field.value = '';
 }
 

@@ -2,7 +2,8 @@
  * The Collections page over fake services (the collection service is the real one over an in-memory
  * registry): the list with counts and descriptions, create / rename / describe / delete through the
  * htmx form posts, the delete confirmation naming how many documents go, errors as text fragments,
- * and names with markup shown as text everywhere.
+ * and names with markup shown as text everywhere; the Documents page's collection picker and
+ * column. The Ask page's chooser is web-chat-collections.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
