@@ -7,12 +7,15 @@
  *
  * The page is a chat: the sidebar lists chats, /chats/:id reopens one (its turns rendered here,
  * its last settings in the form), and each new question is appended as a turn; /static/chat-list.js
- * renames, deletes and pages through the chats.
+ * renames, deletes and pages through the chats. The collection chooser (chat-collections.ts) says
+ * which collections the chat asks over; ask.js sends the checked ones with each question.
  */
 import type { ChatPage, ChatView } from '../src/chats/chat-store.ts';
+import type { CollectionView } from '../src/ports/collection-service.ts';
 import { SETTING_RANGES, type Settings } from '../src/contracts/settings.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { chatSidebar, presetButtons, turnView } from './chat.ts';
+import { collectionChooser } from './chat-collections.ts';
 import { layout } from './layout.ts';
 
 type RangedName = keyof typeof SETTING_RANGES;
@@ -42,9 +45,11 @@ export interface AskPageOptions {
   chats: ChatPage;
   /** The chat being continued; its turns are shown and its last settings prefill the form. */
   chat?: ChatView | undefined;
+  /** Every collection, for the chooser (the chat's choice is checked). */
+  collections?: CollectionView[] | undefined;
 }
 
-export function askPage({ maxQuestionChars, chats, chat }: AskPageOptions): SafeHtml {
+export function askPage({ maxQuestionChars, chats, chat, collections = [] }: AskPageOptions): SafeHtml {
   const settings = chat?.settings;
   const body = html`
 <div class="chat-layout">
@@ -66,6 +71,7 @@ ${chat ? '' : html`<p id="empty-chat" class="empty-chat">Ask a question about th
   <textarea id="question" name="question" rows="3" maxlength="${maxQuestionChars}" required aria-describedby="question-hint"
     placeholder="${chat ? 'Ask a follow-up: earlier questions and answers are taken into account.' : 'What would you like to know from your documents?'}"></textarea>
   <p class="question-hint muted small" id="question-hint">Enter sends · Shift+Enter starts a new line</p>
+  ${collectionChooser(collections, chat?.collections ?? [])}
   <details class="settings">
     <summary>Settings</summary>
     ${presetButtons()}

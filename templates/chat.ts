@@ -48,7 +48,7 @@ export function sourceHref(s: Source): string {
 function sourceItem(s: Source): SafeHtml {
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
-  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
   <blockquote>${excerpt}</blockquote>
 </li>`;
 }

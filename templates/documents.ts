@@ -5,7 +5,10 @@
  * reloads the list fragment (`documents-changed`) when a document it does not show appears.
  * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete
  * button (htmx DELETE with a confirmation) that swaps in the row's `deleting` state.
+ * Each row names the collection(s) its document is in; the collection picker of the upload form is
+ * read by documents.js, which uploads with `?collection=<id>`.
  */
+import type { CollectionView } from '../src/ports/collection-service.ts';
 import type { DocumentView, UploadResult } from '../src/ports/document-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { layout } from './layout.ts';
@@ -29,13 +32,22 @@ export function progressLabel(d: Pick<DocumentView, 'stage' | 'progress' | 'done
   return `${d.stage}${count} · ${Math.round(d.progress * 100)}%`;
 }
 
+/** Collection id -> name, for naming a document's collections. */
+export type CollectionNames = ReadonlyMap<string, string>;
+
+/** The names of a document's collections (an id the map does not know is a collection being deleted: left out). */
+function collectionNames(d: DocumentView, names: CollectionNames): string {
+  return (d.collections ?? []).flatMap((id) => names.get(id) ?? []).join(', ');
+}
+
 /** One document's row (also what DELETE /documents/:id returns, in its `deleting` state). */
-export function documentRow(d: DocumentView): SafeHtml {
+export function documentRow(d: DocumentView, names: CollectionNames = new Map()): SafeHtml {
   const busy = BUSY.has(d.status);
   const pct = Math.round(d.progress * 100);
   const deletable = d.status !== 'deleting';
   return html`<tr data-id="${d.id}" data-status="${d.status}">
   <td class="name" title="${d.name}">${d.name}<div class="muted small">${d.mediaType} · ${formatSize(d.size)}</div></td>
+  <td class="collections-cell small">${collectionNames(d, names)}</td>
   <td class="status-cell"><span class="badge badge-${d.status}">${d.status}</span>${busy && d.status !== 'deleting'
     ? html`<div class="progress-line"><progress max="100" value="${pct}">${pct}%</progress> <span class="muted small progress-label">${progressLabel(d)}</span></div>`
     : ''}</td>
@@ -51,7 +63,7 @@ export function documentRow(d: DocumentView): SafeHtml {
 }
 
 /** The self-refreshing list fragment (also served alone at GET /documents/list). */
-export function documentList(docs: DocumentView[]): SafeHtml {
+export function documentList(docs: DocumentView[], names: CollectionNames = new Map()): SafeHtml {
   const busy = docs.some((d) => BUSY.has(d.status));
   // No polling: progress arrives over /api/documents/events (static/documents.js).
   const trigger = 'documents-changed from:body';
@@ -59,8 +71,8 @@ export function documentList(docs: DocumentView[]): SafeHtml {
     docs.length === 0
       ? html`<p class="empty">No documents yet. Upload a PDF, text or Markdown file above; answers are drawn from what you upload.</p>`
       : html`<table class="table">
-  <thead><tr><th>Document</th><th>Status</th><th class="num">Pages</th><th class="num">Chunks</th><th>Uploaded</th><th>Problem</th><th aria-label="Actions"></th></tr></thead>
-  <tbody>${docs.map(documentRow)}</tbody>
+  <thead><tr><th>Document</th><th>Collections</th><th>Status</th><th class="num">Pages</th><th class="num">Chunks</th><th>Uploaded</th><th>Problem</th><th aria-label="Actions"></th></tr></thead>
+  <tbody>${docs.map((d) => documentRow(d, names))}</tbody>
 </table>`;
   return html`<div id="document-list" hx-get="/documents/list" hx-trigger="${trigger}" hx-swap="outerHTML" data-busy="${busy}">${content}</div>`;
 }
@@ -71,13 +83,21 @@ export function uploadResult(results: UploadResult[]): SafeHtml {
   <ul>${results.map((r) => html`<li>${r.name} — ${r.duplicate ? 'already uploaded, nothing new to ingest' : r.status}</li>`)}</ul></div>`;
 }
 
-export function documentsPage(docs: DocumentView[], maxUploadMb: number): SafeHtml {
+/** The upload form's collection picker: General (first in the list) is chosen unless the page says otherwise. */
+function collectionPicker(collections: CollectionView[]): SafeHtml {
+  return html`<label for="upload-collection" class="small">Into collection</label>
+    <select id="upload-collection" name="collection">${collections.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>`;
+}
+
+export function documentsPage(docs: DocumentView[], maxUploadMb: number, collections: CollectionView[] = []): SafeHtml {
+  const names = new Map(collections.map((c) => [c.id, c.name]));
   const body = html`
 <h1>Documents</h1>
 <form id="upload-form" class="card" hx-post="/documents" hx-encoding="multipart/form-data" hx-target="#upload-result" hx-swap="innerHTML">
   <label for="file">Add documents</label>
   <p class="muted small">PDF, Word (.docx), HTML, plain text or Markdown, up to ${maxUploadMb} MB each. You can pick several files.</p>
   <div class="actions">
+    ${collections.length > 0 ? collectionPicker(collections) : ''}
     <input id="file" name="file" type="file" multiple accept=".pdf,.txt,.md,.markdown,.html,.htm,.docx,application/pdf,text/plain,text/markdown,text/html,application/vnd.openxmlformats-officedocument.wordprocessingml.document">
     <button type="submit">Upload</button>
     <span class="htmx-indicator muted">Uploading…</span>
@@ -86,7 +106,7 @@ export function documentsPage(docs: DocumentView[], maxUploadMb: number): SafeHt
 </form>
 <section class="card">
   <h2>Library</h2>
-  ${documentList(docs)}
+  ${documentList(docs, names)}
 </section>`;
   return layout({ title: 'Documents', page: 'documents', body, scripts: ['/static/documents.js'] });
 }

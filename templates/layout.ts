@@ -5,11 +5,12 @@
  */
 import { html, type SafeHtml } from '../src/web/html.ts';
 
-export type PageName = 'ask' | 'documents' | 'analytics';
+export type PageName = 'ask' | 'documents' | 'collections' | 'analytics';
 
 const NAV: { name: PageName; href: string; label: string }[] = [
   { name: 'ask', href: '/', label: 'Ask' },
   { name: 'documents', href: '/documents', label: 'Documents' },
+  { name: 'collections', href: '/collections', label: 'Collections' },
   { name: 'analytics', href: '/analytics', label: 'Analytics' },
 ];
 

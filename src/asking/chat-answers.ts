@@ -14,7 +14,7 @@ import type { AnswerReply } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AnswerService, AskHandle } from '../ports/answer-service.ts';
-import type { ChatStore, PartialAnswer } from '../chats/chat-store.ts';
+import type { ChatCollection, ChatStore, PartialAnswer } from '../chats/chat-store.ts';
 
 /** What a turn that was stopped early says under its partial answer. */
 export const STOPPED_NOTE = 'Stopped before the answer was complete.';
@@ -23,14 +23,16 @@ export interface ChatAskInput {
   question: string;
   chatId?: string | undefined;
   settings: Settings;
-  /** Ids of the collections to ask over; absent or empty: all. */
-  collections?: string[] | undefined;
+  /** The collections to ask over (kept with the chat as its choice); absent or empty: all. */
+  collections?: ChatCollection[] | undefined;
 }
 
 export interface RegenerateInput {
   answerId: string;
   /** Settings for the new answer; undefined keeps the turn's own. */
   settings?: Settings | undefined;
+  /** Ids of the collections to ask over (the chat's choice, as the caller resolved it); absent or empty: all. */
+  collections?: string[] | undefined;
 }
 
 interface Deps {
@@ -46,13 +48,13 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
     if (!chats.get(chatId)) throw new NotFoundError(`No chat with id "${chatId}". It may have been deleted; list chats with GET /api/chats.`);
   } else {
     chatId = randomUUID();
-    chats.create({ id: chatId, question: input.question, settings: input.settings });
+    chats.create({ id: chatId, question: input.question, settings: input.settings, collections: input.collections });
     created = true;
   }
   const history = created ? [] : chats.history(chatId);
   let handle: AskHandle;
   try {
-    const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
+    const collections = input.collections && input.collections.length > 0 ? { collections: input.collections.map((c) => c.id) } : {};
     handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections }, signal);
   } catch (err) {
     // Refused (busy): a chat that was only just started for this question is not kept.
@@ -60,7 +62,7 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
     throw err;
   }
   const turnId = randomUUID();
-  chats.addTurn(chatId, { id: turnId, answerId: handle.answerId, question: input.question, settings: input.settings });
+  chats.addTurn(chatId, { id: turnId, answerId: handle.answerId, question: input.question, settings: input.settings, collections: input.collections ?? [] });
   return { ...handle, chatId, replies: recorded(chats, turnId, handle, input.settings) };
 }
 
@@ -71,7 +73,8 @@ export async function regenerate(deps: Deps, input: RegenerateInput, signal?: Ab
   const { chatId, turn } = found;
   const settings = input.settings ?? turn.settings;
   const history = chats.history(chatId, turn.id);
-  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history }, signal);
+  const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
+  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections }, signal);
   return { ...handle, chatId, replies: recorded(chats, turn.id, handle, settings) };
 }
 

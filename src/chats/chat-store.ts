@@ -10,6 +10,10 @@
  *
  * Listing is by pages, newest first (keyset on updated_at, id), so hundreds of chats never load
  * at once; the cursor is opaque to callers. A chat can be renamed; renaming does not reorder it.
+ *
+ * A chat keeps the collections its last question asked over (id and name at that time, so a chat
+ * whose collection was deleted can still name it); none means all. The column was added after the
+ * first release: opening an older store adds it in place (every existing chat: all collections).
  */
 import Database from 'better-sqlite3';
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn, type Timings } from '../contracts/answer.ts';
@@ -36,9 +40,17 @@ export interface ChatTurn {
   updatedAt: number;
 }
 
+/** A collection a chat asks over, as it was named when chosen. */
+export interface ChatCollection {
+  id: string;
+  name: string;
+}
+
 export interface ChatSummary {
   id: string;
   title: string;
+  /** The collections its questions ask over; empty: all. */
+  collections: ChatCollection[];
   /** Settings of the chat's last question. */
   settings: Settings;
   turnCount: number;
@@ -71,9 +83,10 @@ export interface ChatStore {
   /** Gives a chat a new title (already validated); false when there is no such chat. */
   rename(id: string, title: string): boolean;
   get(id: string): ChatView | undefined;
-  create(chat: { id: string; question: string; settings: Settings }, now?: number): void;
+  create(chat: { id: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now?: number): void;
   delete(id: string): boolean;
-  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings }, now?: number): void;
+  /** Adds a pending turn; `collections` (when given) becomes the chat's choice. */
+  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now?: number): void;
   /** The turn holding this answer id, with its chat. */
   findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined;
   /** Records a finished answer on a turn (replacing an earlier one when regenerating). */
@@ -96,7 +109,7 @@ interface TurnRow {
   answer: string | null; sources: string; settings: string; worker: string | null; model: string | null;
   timings: string | null; status: TurnStatus; error: string | null; created_at: number; updated_at: number;
 }
-interface ChatRow { id: string; title: string; settings: string; created_at: number; updated_at: number; turn_count: number }
+interface ChatRow { id: string; title: string; settings: string; collections: string; created_at: number; updated_at: number; turn_count: number }
 
 /** Longest chat title (a derived one is cut to it; a rename longer than it is refused). */
 export const TITLE_CHARS = 80;
@@ -135,6 +148,7 @@ const toTurn = (r: TurnRow): ChatTurn => ({
 const toSummary = (r: ChatRow): ChatSummary => ({
   id: r.id,
   title: r.title,
+  collections: JSON.parse(r.collections) as ChatCollection[],
   settings: JSON.parse(r.settings) as Settings,
   turnCount: r.turn_count,
   createdAt: r.created_at,
@@ -175,6 +189,9 @@ export class SqliteChatStore implements ChatStore {
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, seq);
       CREATE INDEX IF NOT EXISTS chats_by_update ON chats (updated_at DESC, id);`);
+    // Stores from before collections: add the column in place; their chats asked over everything.
+    const columns = this.db.prepare('PRAGMA table_info(chats)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'collections')) this.db.exec("ALTER TABLE chats ADD COLUMN collections TEXT NOT NULL DEFAULT '[]'");
   }
 
   list(): ChatSummary[] {
@@ -206,17 +223,17 @@ export class SqliteChatStore implements ChatStore {
     return { ...toSummary(row), turns };
   }
 
-  create(chat: { id: string; question: string; settings: Settings }, now = Date.now()): void {
+  create(chat: { id: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now = Date.now()): void {
     this.db
-      .prepare('INSERT INTO chats (id, title, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-      .run(chat.id, chatTitle(chat.question), JSON.stringify(chat.settings), now, now);
+      .prepare('INSERT INTO chats (id, title, settings, collections, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(chat.id, chatTitle(chat.question), JSON.stringify(chat.settings), JSON.stringify(chat.collections ?? []), now, now);
   }
 
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM chats WHERE id = ?').run(id).changes > 0;
   }
 
-  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings }, now = Date.now()): void {
+  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now = Date.now()): void {
     this.db.transaction(() => {
       const { next } = this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM turns WHERE chat_id = ?').get(chatId) as { next: number };
       this.db
@@ -225,7 +242,7 @@ export class SqliteChatStore implements ChatStore {
            VALUES (?, ?, ?, ?, ?, '[]', ?, 'pending', ?, ?)`,
         )
         .run(turn.id, chatId, next, turn.answerId, turn.question, JSON.stringify(turn.settings), now, now);
-      this.touch(chatId, turn.settings, now);
+      this.touch(chatId, turn.settings, now, turn.collections);
     })();
   }
 
@@ -291,7 +308,9 @@ export class SqliteChatStore implements ChatStore {
     this.db.close();
   }
 
-  private touch(chatId: string, settings: Settings, now: number): void {
-    this.db.prepare('UPDATE chats SET settings = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(JSON.stringify(settings), now, chatId);
+  private touch(chatId: string, settings: Settings, now: number, collections?: ChatCollection[]): void {
+    this.db
+      .prepare('UPDATE chats SET settings = ?, collections = COALESCE(?, collections), updated_at = MAX(updated_at, ?) WHERE id = ?')
+      .run(JSON.stringify(settings), collections === undefined ? null : JSON.stringify(collections), now, chatId);
   }
 }

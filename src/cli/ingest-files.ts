@@ -7,6 +7,7 @@
  * An upload that waits for a re-index (the index was built by another embedding model) is not
  * waited on: it counts as failed with the reason, which names `npm run ingest -- --reindex`.
  *
+ * `--collection NAME` uploads into that collection (id or name; checked once before any upload).
  * `--reindex` asks the service to rebuild the index with the configured embedding model
  * (POST /api/index/reindex) and follows the re-indexed documents the same way.
  */
@@ -29,6 +30,8 @@ export interface FollowOptions {
   out?: NodeJS.WritableStream;
   /** How often each running document is asked for; default 400 ms. */
   pollMs?: number;
+  /** The collection (id or name) to upload into; default General. */
+  collection?: string | undefined;
 }
 
 export async function listFiles(inputs: string[]): Promise<string[]> {
@@ -55,9 +58,11 @@ export async function ingestFiles(client: ServiceClient, files: string[], opts: 
   const out = opts.out ?? process.stdout;
   const summary: IngestSummary = { ingested: [], duplicates: [], failed: [] };
   const follow = new Map<string, string>();
+  // An unknown collection stops the run before any upload, rather than refusing every file.
+  const collection = opts.collection === undefined ? undefined : (await client.collection(opts.collection)).id;
   for (const file of files) {
     try {
-      const doc = await client.upload(file);
+      const doc = await client.upload(file, collection);
       if (doc.duplicate) summary.duplicates.push(file);
       else follow.set(doc.id, file);
       if (!opts.progress) out.write(`${file}: ${doc.duplicate ? 'duplicate, skipped' : 'uploaded'}\n`);

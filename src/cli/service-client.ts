@@ -53,16 +53,17 @@ export class ServiceClient {
   }
 
   /**
-   * Uploads one file. While the service's ingest queue is full (503, MAX_PENDING_DOCUMENTS) it
+   * Uploads one file (into `collection`, an id or name, when given). While the service's ingest queue is full (503, MAX_PENDING_DOCUMENTS) it
    * waits as long as Retry-After says and tries again, for up to about an hour.
    */
-  async upload(file: string): Promise<ApiDocument> {
+  async upload(file: string, collection?: string): Promise<ApiDocument> {
+    const query = collection === undefined ? '' : `?collection=${encodeURIComponent(collection)}`;
     const form = new FormData();
     form.append('file', new Blob([await fs.readFile(file)]), path.basename(file));
     let body: { documents: ApiDocument[] } | undefined;
     for (let waited = 0; body === undefined; ) {
       try {
-        body = await this.call<{ documents: ApiDocument[] }>('/api/documents', { method: 'POST', body: form });
+        body = await this.call<{ documents: ApiDocument[] }>(`/api/documents${query}`, { method: 'POST', body: form });
       } catch (err) {
         const retryAfter = err instanceof BusyError ? err.retryAfterSeconds : undefined;
         if (retryAfter === undefined || waited > 3600) throw err;
@@ -73,6 +74,11 @@ export class ServiceClient {
     const doc = body.documents[0];
     if (!doc) throw new Error('the service accepted no document');
     return doc;
+  }
+
+  /** The collection by id or name; an unknown one is an Error "404: No collection …". */
+  collection(idOrName: string): Promise<{ id: string; name: string; documents: number }> {
+    return this.call(`/api/collections/${encodeURIComponent(idOrName)}`);
   }
 
   document(id: string): Promise<ApiDocument> {

@@ -15,6 +15,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
+import { collectionPages } from './routes/collection-pages.ts';
 import { collectionsApi } from './routes/collections.ts';
 import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -50,7 +51,8 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
     res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
   });
   // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
-  // bodies are parsed (uploads are multipart, read by their route): no route takes form posts.
+  // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
+  // are parsed by its own routes).
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use(express.json({ limit: jsonLimit }));
   // One upload middleware for both upload routes: they count against one storage budget.
@@ -61,6 +63,7 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   app.use(analyticsRoutes(services));
   app.use(chatRoutes(services, config));
   app.use(pages(services, config, upload));
+  app.use(collectionPages(services));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);
   });

@@ -4,7 +4,8 @@
 // answering died and another starts the answer again). Regenerate streams a new answer into the
 // same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
 // they are written with textContent only, never as HTML. The chat list and the chat's heading
-// (rename, delete, "Show more") are ./chat-list.js.
+// (rename, delete, "Show more") are ./chat-list.js. Each question carries the collections checked in
+// the chooser (`collections`, ids; none: all), which the server keeps with the chat.
 import { initChatList, listNewChat } from './chat-list.js';
 
 const $ = (id) => document.getElementById(id);
@@ -49,6 +50,21 @@ function readSettings() {
   return settings;
 }
 
+// The collection chooser: the ids checked (none: all), and the line saying what the chat asks over.
+const collectionBoxes = () => Array.from(form.querySelectorAll('input[name=collections]'));
+function readCollections() {
+  return collectionBoxes().filter((b) => b.checked).map((b) => b.value);
+}
+function showCollections() {
+  const line = $('collections-summary');
+  if (!line) return;
+  const names = collectionBoxes().filter((b) => b.checked).map((b) => b.dataset.name);
+  line.textContent = names.length === 0 ? 'all collections' : names.join(', ');
+}
+form.addEventListener('change', (event) => {
+  if (event.target?.name === 'collections') showCollections();
+});
+
 function ms(v) {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
 }
@@ -77,6 +93,12 @@ function renderSources(turn, sources) {
         hp.className = 'heading-path';
         hp.textContent = s.headingPath;
         head.append(' · ', hp);
+      }
+      if (s.collectionName) {
+        const collection = document.createElement('span');
+        collection.className = 'source-collection';
+        collection.textContent = s.collectionName;
+        head.append(' · ', collection);
       }
       const score = document.createElement('span');
       score.className = 'muted small';
@@ -246,7 +268,7 @@ async function ask(event) {
   if ($('empty-chat')) $('empty-chat').hidden = true;
   conversation.append(turn);
   turn.scrollIntoView({ block: 'nearest' });
-  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings() }, question, true);
+  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings(), collections: readCollections() }, question, true);
   if (ok) field.value = '';
 }
 

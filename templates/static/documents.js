@@ -3,18 +3,20 @@
 //
 // Uploading: MAX_UPLOAD_MB bounds a whole request, so several large files chosen together would be
 // refused as one; the page sends each file on its own (POST /api/documents, in turn) and lists each
-// file's result (queued, already uploaded, or the reason it was refused) as it comes back.
+// file's result (queued, already uploaded, or the reason it was refused) as it comes back. Each goes
+// into the collection chosen in the picker (`?collection=<id>`).
 //
 // Each `document` event updates its row in place (status badge, progress bar and label, pages,
 // chunks, problem) or removes it (status `deleted`). A document the page does not show yet, a
 // final status (the server renders the finished row) and every (re)connection (`snapshot`) reload
 // the list fragment through htmx's `documents-changed` trigger. Text is set with textContent only.
 
-async function uploadOne(file) {
+async function uploadOne(file, collection) {
   const body = new FormData();
   body.append('file', file, file.name);
+  const query = collection ? `?collection=${encodeURIComponent(collection)}` : '';
   try {
-    const res = await fetch('/api/documents', { method: 'POST', body });
+    const res = await fetch(`/api/documents${query}`, { method: 'POST', body });
     const data = await res.json().catch(() => ({}));
     if (!res.ok) return { ok: false, text: data.error ?? `refused (HTTP ${res.status})` };
     const doc = data.documents?.[0];
@@ -46,13 +48,16 @@ window.addEventListener(
     document.getElementById('upload-result')?.replaceChildren(box);
     const button = form.querySelector('button[type=submit], button:not([type])');
     if (button) button.disabled = true;
+    // The collection picker: every file of this submit goes into the collection chosen now.
+    const picker = form.querySelector('select[name=collection]');
+    const collection = picker?.value ?? '';
     (async () => {
       let failed = 0;
       for (const file of files) {
         const li = document.createElement('li');
         li.textContent = `${file.name} — uploading…`;
         list.append(li);
-        const r = await uploadOne(file);
+        const r = await uploadOne(file, collection);
         li.textContent = `${file.name} — ${r.text}`;
         if (!r.ok) {
           failed++;
@@ -62,7 +67,10 @@ window.addEventListener(
       }
       title.textContent = failed === 0 ? 'Uploaded:' : `${failed} of ${files.length} not uploaded:`;
       if (button) button.disabled = false;
-      if (failed === 0) form.reset();
+      if (failed === 0) {
+        form.reset();
+        if (picker) picker.value = collection; // the next upload goes to the same collection
+      }
     })();
   },
   true,

@@ -12,7 +12,8 @@
  * AbortSignal goes to the service and iteration stops, which cancels the reply stream).
  *
  * Collections: `collections` (ids or names; none: all) restricts the passages the answer is grounded
- * in; an unknown one is a 404 naming it. Sources name their collection.
+ * in; an unknown one is a 404 naming it. Sources name their collection. The choice is kept with the
+ * chat (its last question's); regenerating asks over the chat's collections that still exist.
  *
  * Chats: with `chatId` the question continues that chat (404 when there is none); without, a new
  * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
@@ -117,6 +118,20 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
       release();
     }
   };
+  /**
+   * A regenerated answer asks over its chat's chosen collections that still exist. When every one
+   * of them was deleted it is a 404 saying so (asking over all instead would surprise).
+   */
+  const chatCollections = (answerId: string): string[] | undefined => {
+    const found = services.chats.findAnswer(answerId);
+    const chosen = found ? (services.chats.get(found.chatId)?.collections ?? []) : [];
+    const live = new Set(services.collections.list().map((c) => c.id));
+    const ids = chosen.filter((c) => live.has(c.id)).map((c) => c.id);
+    if (chosen.length > 0 && ids.length === 0) {
+      throw new HttpError(404, `The collections this chat asked over were deleted (${chosen.map((c) => c.name).join(', ')}); choose collections and ask again.`);
+    }
+    return ids;
+  };
   const answer = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
     const abort = new AbortController();
     res.on('close', () => {
@@ -136,12 +151,13 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
   router.post('/api/ask', async (req, res) => {
     const input = parseAskBody(req.body, config.web.maxQuestionChars);
     // Unknown collections are a 404 naming them, before anything is asked.
-    const collections = services.collections.resolve(input.collectionNames).map((c) => c.id);
+    const collections = services.collections.resolve(input.collectionNames).map(({ id, name }) => ({ id, name }));
     const deps = { chats: services.chats, answers: services.answers };
     if (input.regenerate !== undefined) {
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
-      await reply(req, res, (signal) => regenerate(deps, { answerId, settings }, signal));
+      const chosen = chatCollections(answerId);
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen }, signal));
     } else {
       await reply(req, res, (signal) => askInChat(deps, { ...input, collections }, signal));
     }
@@ -150,7 +166,8 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
   router.post('/api/answers/:answerId/regenerate', async (req, res) => {
     const { settings } = parseRegenerateBody(req.body);
     const answerId = req.params.answerId;
-    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings }, signal));
+    const collections = chatCollections(answerId);
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections }, signal));
   });
   return router;
 }

@@ -67,12 +67,13 @@ export function chatRoutes(services: WebServices, config: Config): Router {
     res.status(204).end();
   });
 
-  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page() })));
+  const collections = () => services.collections.list();
+  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), collections: collections() })));
 
   router.get('/chats/:id', (req, res) => {
     const chat = chats.get(req.params.id);
     if (!chat) throw notFound('That chat no longer exists. Start a new one on the Ask page.');
-    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), chat }));
+    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), chat, collections: collections() }));
   });
 
   router.get('/documents/:id/view', async (req, res) => {

@@ -12,6 +12,7 @@ import { documentList, documentRow, documentsPage, uploadResult } from '../../..
 import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
 import type { SafeHtml } from '../html.ts';
+import { uploadCollection } from './collections.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
@@ -21,10 +22,12 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
   const router = Router();
   const maxUploadMb = Math.round((config.web.maxUploadBytes / (1024 * 1024)) * 10) / 10;
 
-  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb)));
-  router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list())));
-  router.post('/documents', upload, async (req, res) => {
-    const results = await receiveUpload(req, services.documents);
+  const names = () => new Map(services.collections.list().map((c) => [c.id, c.name]));
+  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb, services.collections.list())));
+  router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list(), names())));
+  // ?collection= as for POST /api/documents (documents.js uploads there; this is htmx's fallback).
+  router.post('/documents', uploadCollection(services.collections), upload, async (req, res) => {
+    const results = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
     if (req.get('HX-Request') !== 'true') {
       res.redirect(303, '/documents');
       return;
@@ -38,7 +41,7 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
   router.delete('/documents/:id', async (req, res) => {
     const doc = await services.documents.delete(req.params.id);
     if (!doc) throw notFound('That document is no longer in the library.');
-    send(res, documentRow(doc));
+    send(res, documentRow(doc, names()));
   });
 
   router.get('/analytics', async (req, res) => send(res, analyticsPage(await services.analytics.summary(parseRange(req.query.range)))));
