@@ -35,6 +35,7 @@ import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } fro
 import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { median, round } from './stats.ts';
+import { benchFresh, ingestFreshDocs } from './answer-fresh.ts';
 
 const FACTS =
   'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. She has kept the Qorvath light since 1987 ' +
@@ -48,16 +49,17 @@ interface StreamResult {
   totalMs: number;
   firstTokenMs: number;
   answer: string;
+  promptTokens: number;
   /** The worker's own timings from the done event (queue wait, retrieval, first token, ...). */
   timings?: Record<string, number>;
 }
 
-async function askStream(base: string, settings: Partial<Settings>): Promise<StreamResult> {
+async function askStream(base: string, settings: Partial<Settings>, question = QUESTION): Promise<StreamResult> {
   const t0 = performance.now();
   const res = await fetch(`${base}/api/ask`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ question: QUESTION, settings }),
+    body: JSON.stringify({ question, settings }),
   });
   if (res.status !== 200) throw new Error(`POST /api/ask answered ${res.status}: ${await res.text()}`);
   let firstTokenMs = NaN;
@@ -65,7 +67,10 @@ async function askStream(base: string, settings: Partial<Settings>): Promise<Str
     const data = raw as Record<string, unknown>;
     if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
     if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
-    if (event === 'done') return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
+    if (event === 'done') {
+      const tokens = data.tokens as { prompt?: number } | undefined;
+      return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), promptTokens: tokens?.prompt ?? NaN, timings: data.timings as Record<string, number> };
+    }
   }
   throw new Error('the stream ended without done');
 }
@@ -75,6 +80,11 @@ async function rssMb(pid: number): Promise<{ peak: number; current: number }> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peak: round(kb('VmHWM') / 1024, 1), current: round(kb('VmRSS') / 1024, 1) };
+}
+
+/** The worker's context settings this run overrides (the product's defaults otherwise). */
+function workerEnv(): Record<string, string> {
+  return Object.fromEntries(['LLM_KV_CACHE_TYPE', 'LLM_BATCH_SIZE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
 }
 
 /** `chatModel`: a GGUF other than the test model (the 1B-shaped one of synthetic-model.ts). */
@@ -102,6 +112,8 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     { v: INGEST_CONTRACT_VERSION, id: 'bench', documentId: 'a'.repeat(64), storedPath: docPath, name: 'harbour-guide.txt', mediaType: 'text/plain', size: FACTS.length },
     { embedder, store, chunking: { size: 1000, overlap: 150, embedBatch: 32 } },
   );
+  const parts = new Set((process.env.BENCH_ANSWER_PARTS ?? 'overhead,fresh').split(','));
+  if (parts.has('fresh')) await ingestFreshDocs(embedder, store);
   const chat = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES });
   try {
     const hits = await createRetriever(embedder, store).search(QUESTION, settings.k);
@@ -119,6 +131,9 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       LLM_THREADS: String(threads),
       LLM_CONTEXT_SIZE: String(CONTEXT_SIZE),
       LLM_SEQUENCES: String(SEQUENCES),
+      // To measure other settings of the worker's contexts (LLM_KV_CACHE_TYPE=q8_0 LLM_BATCH_SIZE=512 was the old default).
+      ...(process.env.LLM_KV_CACHE_TYPE ? { LLM_KV_CACHE_TYPE: process.env.LLM_KV_CACHE_TYPE } : {}),
+      ...(process.env.LLM_BATCH_SIZE ? { LLM_BATCH_SIZE: process.env.LLM_BATCH_SIZE } : {}),
       LOG_LEVEL: 'warn',
     };
     const worker = startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
@@ -127,10 +142,27 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     await Promise.all([waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
     log('web and worker ready');
 
+    const fresh = parts.has('fresh')
+      ? await benchFresh({
+          ask: async (q) => {
+            const r = await askStream(base, settings, q);
+            return { firstTokenMs: r.firstTokenMs, promptTokens: r.promptTokens };
+          },
+          retriever: createRetriever(embedder, store),
+          modelPath: models.chat,
+          threads,
+          contextSize: CONTEXT_SIZE,
+          settings,
+        })
+      : undefined;
+    if (!parts.has('overhead')) {
+      return { chatModel: path.basename(models.chat), threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh };
+    }
+
     const direct = async (s: Settings = settings) => {
       const t0 = performance.now();
       const g = await chat.generate(prompt.messages, { settings: s });
-      return { totalMs: performance.now() - t0, firstTokenMs: g.firstTokenMs, answer: g.text };
+      return { totalMs: performance.now() - t0, firstTokenMs: g.firstTokenMs, answer: g.text, promptTokens: g.promptTokens };
     };
     // Warm both (first generations load weights into caches).
     await direct();
@@ -205,6 +237,8 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       contextSize: CONTEXT_SIZE,
       settings: { temperature: settings.temperature, seed: settings.seed, maxTokens: settings.maxTokens, k: settings.k },
       runs,
+      workerEnv: workerEnv(),
+      fresh,
       overhead: {
         systemTotalMsP50: round(sysTotal, 1),
         directTotalMsP50: round(dirTotal, 1),

@@ -63,7 +63,7 @@ const only = (process.env.PROBE_VARIANTS ?? '').split(';').filter(Boolean);
 const variants: Variant[] = [
   { name: 'engine f16 batch2048', options: engine },
   { name: 'engine f16 flash batch2048', options: { ...engine, flashAttention: true } },
-  { name: 'engine q8 flash batch2048', options: { ...engine, flashAttention: true, experimentalKvCacheKeyType: 'Q8_0', experimentalKvCacheValueType: 'Q8_0' } },
+  { name: 'engine q8 flash batch2048', options: { ...engine, flashAttention: true, experimentalKvCacheKeyType: 'Q8_0' as const, experimentalKvCacheValueType: 'Q8_0' as const } },
   { name: 'engine f16 batch512', options: { ...engine, batchSize: 512 } },
   { name: 'product (q8 flash, batch512, 2 seq, threads ideal/min)', options: product, viaChat: true },
   { name: 'product tokens via evaluate', options: product },
