@@ -93,6 +93,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
   const threads = Number(process.env.LLM_THREADS ?? 2);
   const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 12);
   const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const inProcess = amqpUrl === '';
   const log = (line: string) => process.stderr.write(`answer: ${line}\n`);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-answer-'));
   const prefix = `bench${randomBytes(4).toString('hex')}.`;
@@ -136,11 +137,14 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       ...(process.env.LLM_BATCH_SIZE ? { LLM_BATCH_SIZE: process.env.LLM_BATCH_SIZE } : {}),
       LOG_LEVEL: 'warn',
     };
-    const worker = startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
-    const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
-    procs.push(worker, web);
-    await Promise.all([waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
-    log('web and worker ready');
+    // AMQP_URL='' runs the service all-in-one (in-process queue) where no RabbitMQ is reachable.
+    const worker = inProcess
+      ? startRole('all-in-one', 'start.ts', { ...common, DATA_DIR: path.join(tmp, 'all'), PORT: String(webPort), HOST: '127.0.0.1', INGEST_INBOX: path.join(tmp, 'inbox') })
+      : startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
+    procs.push(worker);
+    if (!inProcess) procs.push(startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) }));
+    await Promise.all([inProcess ? Promise.resolve() : waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
+    log(inProcess ? 'all-in-one ready' : 'web and worker ready');
 
     const fresh = parts.has('fresh')
       ? await benchFresh({
@@ -156,7 +160,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
         })
       : undefined;
     if (!parts.has('overhead')) {
-      return { chatModel: path.basename(models.chat), threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh };
+      return { chatModel: path.basename(models.chat), transport: inProcess ? 'in-process (all-in-one)' : 'RabbitMQ', threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh };
     }
 
     const direct = async (s: Settings = settings) => {
@@ -279,10 +283,12 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     await store.close();
     await embedder.close();
     await fs.rm(tmp, { recursive: true, force: true });
-    const conn = await amqp.connect(amqpUrl);
-    const ch = await conn.createChannel();
-    for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
-    for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
-    await conn.close();
+    if (!inProcess) {
+      const conn = await amqp.connect(amqpUrl);
+      const ch = await conn.createChannel();
+      for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
+      for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
+      await conn.close();
+    }
   }
 }
