@@ -49,7 +49,6 @@ interface StreamResult {
   totalMs: number;
   firstTokenMs: number;
   answer: string;
-  promptTokens: number;
   /** The worker's own timings from the done event (queue wait, retrieval, first token, ...). */
   timings?: Record<string, number>;
 }
@@ -68,8 +67,7 @@ async function askStream(base: string, settings: Partial<Settings>, question = Q
     if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
     if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
     if (event === 'done') {
-      const tokens = data.tokens as { prompt?: number } | undefined;
-      return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), promptTokens: tokens?.prompt ?? NaN, timings: data.timings as Record<string, number> };
+      return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
     }
   }
   throw new Error('the stream ended without done');
@@ -148,10 +146,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
 
     const fresh = parts.has('fresh')
       ? await benchFresh({
-          ask: async (q) => {
-            const r = await askStream(base, settings, q);
-            return { firstTokenMs: r.firstTokenMs, promptTokens: r.promptTokens };
-          },
+          ask: async (q) => (await askStream(base, settings, q)).firstTokenMs,
           retriever: createRetriever(embedder, store),
           modelPath: models.chat,
           threads,
@@ -166,7 +161,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     const direct = async (s: Settings = settings) => {
       const t0 = performance.now();
       const g = await chat.generate(prompt.messages, { settings: s });
-      return { totalMs: performance.now() - t0, firstTokenMs: g.firstTokenMs, answer: g.text, promptTokens: g.promptTokens };
+      return { totalMs: performance.now() - t0, firstTokenMs: g.firstTokenMs, answer: g.text };
     };
     // Warm both (first generations load weights into caches).
     await direct();
