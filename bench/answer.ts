@@ -35,6 +35,7 @@ import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } fro
 import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { median, round } from './stats.ts';
+import { benchFresh, ingestFreshDocs } from './answer-fresh.ts';
 
 const FACTS =
   'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. She has kept the Qorvath light since 1987 ' +
@@ -52,12 +53,12 @@ interface StreamResult {
   timings?: Record<string, number>;
 }
 
-async function askStream(base: string, settings: Partial<Settings>): Promise<StreamResult> {
+async function askStream(base: string, settings: Partial<Settings>, question = QUESTION): Promise<StreamResult> {
   const t0 = performance.now();
   const res = await fetch(`${base}/api/ask`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ question: QUESTION, settings }),
+    body: JSON.stringify({ question, settings }),
   });
   if (res.status !== 200) throw new Error(`POST /api/ask answered ${res.status}: ${await res.text()}`);
   let firstTokenMs = NaN;
@@ -65,7 +66,9 @@ async function askStream(base: string, settings: Partial<Settings>): Promise<Str
     const data = raw as Record<string, unknown>;
     if (event === 'token' && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - t0;
     if (event === 'error') throw new Error(`answer failed: ${JSON.stringify(data)}`);
-    if (event === 'done') return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
+    if (event === 'done') {
+      return { totalMs: performance.now() - t0, firstTokenMs, answer: String(data.answer), timings: data.timings as Record<string, number> };
+    }
   }
   throw new Error('the stream ended without done');
 }
@@ -77,12 +80,18 @@ async function rssMb(pid: number): Promise<{ peak: number; current: number }> {
   return { peak: round(kb('VmHWM') / 1024, 1), current: round(kb('VmRSS') / 1024, 1) };
 }
 
+/** The worker's context settings this run overrides (the product's defaults otherwise). */
+function workerEnv(): Record<string, string> {
+  return Object.fromEntries(['LLM_KV_CACHE_TYPE', 'LLM_BATCH_SIZE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
+}
+
 /** `chatModel`: a GGUF other than the test model (the 1B-shaped one of synthetic-model.ts). */
 export async function benchAnswer(chatModel?: string): Promise<Record<string, unknown>> {
   const models = { ...testModels(), ...(chatModel ? { chat: chatModel } : {}) };
   const threads = Number(process.env.LLM_THREADS ?? 2);
   const runs = Number(process.env.BENCH_ANSWER_RUNS ?? 12);
   const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const inProcess = amqpUrl === '';
   const log = (line: string) => process.stderr.write(`answer: ${line}\n`);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-bench-answer-'));
   const prefix = `bench${randomBytes(4).toString('hex')}.`;
@@ -102,6 +111,8 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     { v: INGEST_CONTRACT_VERSION, id: 'bench', documentId: 'a'.repeat(64), storedPath: docPath, name: 'harbour-guide.txt', mediaType: 'text/plain', size: FACTS.length },
     { embedder, store, chunking: { size: 1000, overlap: 150, embedBatch: 32 } },
   );
+  const parts = new Set((process.env.BENCH_ANSWER_PARTS ?? 'overhead,fresh').split(','));
+  if (parts.has('fresh')) await ingestFreshDocs(embedder, store);
   const chat = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES });
   try {
     const hits = await createRetriever(embedder, store).search(QUESTION, settings.k);
@@ -119,13 +130,33 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       LLM_THREADS: String(threads),
       LLM_CONTEXT_SIZE: String(CONTEXT_SIZE),
       LLM_SEQUENCES: String(SEQUENCES),
+      // To measure other settings of the worker's contexts (LLM_KV_CACHE_TYPE=q8_0 LLM_BATCH_SIZE=512 was the old default).
+      ...(process.env.LLM_KV_CACHE_TYPE ? { LLM_KV_CACHE_TYPE: process.env.LLM_KV_CACHE_TYPE } : {}),
+      ...(process.env.LLM_BATCH_SIZE ? { LLM_BATCH_SIZE: process.env.LLM_BATCH_SIZE } : {}),
       LOG_LEVEL: 'warn',
     };
-    const worker = startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
-    const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
-    procs.push(worker, web);
-    await Promise.all([waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
-    log('web and worker ready');
+    // AMQP_URL='' runs the service all-in-one (in-process queue) where no RabbitMQ is reachable.
+    const worker = inProcess
+      ? startRole('all-in-one', 'start.ts', { ...common, DATA_DIR: path.join(tmp, 'all'), PORT: String(webPort), HOST: '127.0.0.1', INGEST_INBOX: path.join(tmp, 'inbox') })
+      : startRole('answer-worker', 'answer-worker.ts', { ...common, LOG_LEVEL: 'info', DATA_DIR: path.join(tmp, 'worker'), WORKER_ID: 'bench-worker' });
+    procs.push(worker);
+    if (!inProcess) procs.push(startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) }));
+    await Promise.all([inProcess ? Promise.resolve() : waitForOutput(worker, 'answer worker ready', 180_000), waitForHttp(`${base}/readyz`, 180_000, procs)]);
+    log(inProcess ? 'all-in-one ready' : 'web and worker ready');
+
+    const fresh = parts.has('fresh')
+      ? await benchFresh({
+          ask: async (q) => (await askStream(base, settings, q)).firstTokenMs,
+          retriever: createRetriever(embedder, store),
+          modelPath: models.chat,
+          threads,
+          contextSize: CONTEXT_SIZE,
+          settings,
+        })
+      : undefined;
+    if (!parts.has('overhead')) {
+      return { chatModel: path.basename(models.chat), transport: inProcess ? 'in-process (all-in-one)' : 'RabbitMQ', threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh };
+    }
 
     const direct = async (s: Settings = settings) => {
       const t0 = performance.now();
@@ -205,6 +236,8 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       contextSize: CONTEXT_SIZE,
       settings: { temperature: settings.temperature, seed: settings.seed, maxTokens: settings.maxTokens, k: settings.k },
       runs,
+      workerEnv: workerEnv(),
+      fresh,
       overhead: {
         systemTotalMsP50: round(sysTotal, 1),
         directTotalMsP50: round(dirTotal, 1),
@@ -245,10 +278,12 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     await store.close();
     await embedder.close();
     await fs.rm(tmp, { recursive: true, force: true });
-    const conn = await amqp.connect(amqpUrl);
-    const ch = await conn.createChannel();
-    for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
-    for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
-    await conn.close();
+    if (!inProcess) {
+      const conn = await amqp.connect(amqpUrl);
+      const ch = await conn.createChannel();
+      for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
+      for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
+      await conn.close();
+    }
   }
 }

@@ -84,8 +84,10 @@ const schema = z.object({
    * thread (at most one per sequence). See src/llm/context-layout.ts for why.
    */
   LLM_CONTEXTS: int(0, 16).default(0),
-  /** Element type of the KV cache: q8_0 halves its memory against f16 at no measurable quality cost. */
-  LLM_KV_CACHE_TYPE: z.enum(['f16', 'q8_0', 'q4_0']).default('q8_0'),
+  /** Element type of the KV cache: f16 prefills fastest; q8_0 halves its memory (src/llm/context-options.ts). */
+  LLM_KV_CACHE_TYPE: z.enum(['f16', 'q8_0', 'q4_0']).default('f16'),
+  /** Tokens per llama.cpp decode; 0 means the context size (a whole prompt in one batch). */
+  LLM_BATCH_SIZE: int(0, 131072).default(0),
   /** Map the GGUF file instead of reading it; off by default (see models/README.md, memory). */
   LLM_MMAP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SYSTEM_PROMPT: z.string().optional(),
@@ -157,6 +159,8 @@ export interface Config {
     /** 0 = one context per thread (see src/llm/context-layout.ts). */
     contexts: number;
     kvCacheType: RawConfig['LLM_KV_CACHE_TYPE'];
+    /** 0 = the context size. */
+    batchSize: number;
     mmap: boolean;
     systemPrompt: string | undefined;
   };
@@ -233,6 +237,7 @@ export function parseConfig(env: Env): Config {
       sequences: e.LLM_SEQUENCES,
       contexts: e.LLM_CONTEXTS,
       kvCacheType: e.LLM_KV_CACHE_TYPE,
+      batchSize: e.LLM_BATCH_SIZE,
       mmap: e.LLM_MMAP,
       systemPrompt: e.SYSTEM_PROMPT,
     },

@@ -107,6 +107,7 @@ export class Runtime {
         sequences: m.sequences,
         contexts: m.contexts,
         kvCacheType: m.kvCacheType,
+        batchSize: m.batchSize,
         mmap: m.mmap,
       });
       this.closer.add('chat model', () => c.close());

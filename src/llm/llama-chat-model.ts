@@ -20,6 +20,7 @@ import { logger, type Logger } from '../log.ts';
 import { LeasePool } from './lease-pool.ts';
 import { chooseSequence, planContexts } from './context-layout.ts';
 import { toChatHistory, toSamplingOptions } from './llama-options.ts';
+import { contextOptions, type KvCacheType } from './context-options.ts';
 
 export interface LlamaChatModelOptions {
   /** Path of a GGUF file (CHAT_MODEL). */
@@ -32,8 +33,10 @@ export interface LlamaChatModelOptions {
   sequences: number;
   /** Contexts to spread them over; 0 = one per thread (LLM_CONTEXTS, context-layout.ts). */
   contexts?: number;
-  /** KV cache element type (LLM_KV_CACHE_TYPE); default q8_0. */
-  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /** KV cache element type (LLM_KV_CACHE_TYPE); default f16 (context-options.ts). */
+  kvCacheType?: KvCacheType;
+  /** Tokens per decode (LLM_BATCH_SIZE); 0 or unset = the context size. */
+  batchSize?: number;
   /** Map the file rather than read it (LLM_MMAP); default false. */
   mmap?: boolean;
 }
@@ -43,8 +46,6 @@ interface Slot {
   sequence: LlamaContextSequence;
   context: number;
 }
-
-const KV_TYPES = { f16: 'F16', q8_0: 'Q8_0', q4_0: 'Q4_0' } as const;
 
 class LlamaChatModel implements ChatModel {
   readonly name: string;
@@ -167,22 +168,13 @@ export async function createLlamaChatModel(opts: LlamaChatModelOptions): Promise
     // CPU_REPACK), and a mapped file stays resident beside that copy (measured: +75 MB RSS for a
     // 98 MB model).
     model = await llama.loadModel({ modelPath: opts.modelPath, useMmap: opts.mmap ?? false });
-    const kv = KV_TYPES[opts.kvCacheType ?? 'q8_0'];
+    const kv = opts.kvCacheType ?? 'f16';
     const plan = planContexts(threads, opts.sequences, opts.contexts ?? 0);
     const contexts: LlamaContext[] = [];
     const slots: Slot[] = [];
+    const settings = { contextSize: opts.contextSize, batchSize: opts.batchSize ?? 0, kvCacheType: kv, threads, contexts: plan.length };
     for (const [i, p] of plan.entries()) {
-      const context = await model.createContext({
-        contextSize: opts.contextSize,
-        sequences: p.sequences,
-        // A lone question may use every thread; questions running at once share them, each context
-        // keeping at least its share (node-llama-cpp lends threads out of the Llama's maxThreads).
-        threads: plan.length > 1 ? { ideal: threads, min: p.threads } : p.threads,
-        // llama.cpp quantises the V cache only with flash attention on.
-        flashAttention: kv !== 'F16',
-        experimentalKvCacheKeyType: kv,
-        experimentalKvCacheValueType: kv,
-      });
+      const context = await model.createContext(contextOptions(settings, p));
       contexts.push(context);
       for (let k = 0; k < p.sequences; k++) slots.push({ sequence: context.getSequence(), context: i });
     }
@@ -192,6 +184,7 @@ export async function createLlamaChatModel(opts: LlamaChatModelOptions): Promise
         threads,
         contexts: plan,
         contextSize: contexts[0]?.contextSize,
+        batchSize: contexts[0]?.batchSize,
         kvCacheType: kv,
         sequences: opts.sequences,
         chatWrapper: chatWrapper.wrapperName,
