@@ -41,11 +41,11 @@ test('the default models live in MODELS_DIR unless CHAT_MODEL / EMBED_MODEL name
 test('chat model layout: contexts, KV cache type, batch size and mmap', () => {
   const d = parseConfig({});
   assert.equal(d.models.contexts, 0);
-  assert.equal(d.models.kvCacheType, 'f16');
+  assert.equal(d.models.kvCacheType, 'q8_0');
   assert.equal(d.models.batchSize, 0);
   assert.equal(d.models.mmap, false);
-  const c = parseConfig({ LLM_CONTEXTS: '1', LLM_KV_CACHE_TYPE: 'q8_0', LLM_MMAP: 'true', LLM_BATCH_SIZE: '256' });
-  assert.deepEqual([c.models.contexts, c.models.kvCacheType, c.models.mmap, c.models.batchSize], [1, 'q8_0', true, 256]);
+  const c = parseConfig({ LLM_CONTEXTS: '1', LLM_KV_CACHE_TYPE: 'f16', LLM_MMAP: 'true', LLM_BATCH_SIZE: '256' });
+  assert.deepEqual([c.models.contexts, c.models.kvCacheType, c.models.mmap, c.models.batchSize], [1, 'f16', true, 256]);
   assert.throws(() => parseConfig({ LLM_BATCH_SIZE: '-1' }), (e: unknown) => e instanceof ConfigError && /LLM_BATCH_SIZE/.test(e.message));
   assert.throws(() => parseConfig({ LLM_KV_CACHE_TYPE: 'q2' }), (e: unknown) => e instanceof ConfigError && /LLM_KV_CACHE_TYPE/.test(e.message));
   assert.throws(() => parseConfig({ LLM_MMAP: 'yes' }), (e: unknown) => e instanceof ConfigError && /LLM_MMAP/.test(e.message));
