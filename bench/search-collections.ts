@@ -23,7 +23,7 @@ import { loadFaiss } from '../src/retrieval/faiss-native.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { FakeServices, startTestServer } from '../tests/support/fake-services.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { clusteredVectors, gauss, lcg, QUESTIONS, unit } from './search.ts';
+import { clusteredVectors, gauss, lcg, QUESTIONS, rawSearch, unit, webSearch } from './search.ts';
 import { percentile, round } from './stats.ts';
 
 const DIMS = 384;
@@ -92,19 +92,10 @@ export async function benchSearchCollections(): Promise<Record<string, unknown>>
       if (res.status !== 200) throw new Error(`GET /api/search answered ${res.status}`);
       await res.json();
     };
-    const query = new Array<number>(DIMS);
-    const rawOnce = async (q: string) => {
-      const v = await embedder.embedQuery(q);
-      for (let i = 0; i < DIMS; i++) query[i] = v[i]!;
-      return raw.search(query, K);
-    };
-    const webOnce = async (q: string) => {
-      const res = await fetch(url(q));
-      if (res.status !== 200) throw new Error(`GET /api/search answered ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { results: Array<{ collection: { id: string } }> };
-      if (body.results.length !== K) throw new Error(`GET /api/search gave ${body.results.length} results, wanted ${K}`);
-      if (body.results.some((r) => r.collection.id !== ids[3])) throw new Error('a result from another collection');
-    };
+    const rawOnce = rawSearch(embedder, raw, K);
+    const webOnce = webSearch<{ collection: { id: string } }>(url, K, (results) => {
+      if (results.some((r) => r.collection.id !== ids[3])) throw new Error('a result from another collection');
+    });
     for (let i = 0; i < 20; i++) {
       await rawOnce(QUESTIONS[i % QUESTIONS.length]!);
       await webOnce(QUESTIONS[i % QUESTIONS.length]!);

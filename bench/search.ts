@@ -16,6 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
+import type { Embedder } from '../src/ports/embedder.ts';
 import type { ChunkRecord, VectorStore } from '../src/ports/vector-store.ts';
 import { loadFaiss } from '../src/retrieval/faiss-native.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
@@ -86,6 +87,27 @@ async function fillStore(dir: string, indexType: IndexType, vectors: number[][])
 const p = (xs: number[]) => ({ p50: round(percentile(xs, 0.5)), p95: round(percentile(xs, 0.95)) });
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
+/** One raw FAISS search of the question's embedding: the baseline the web's search is measured against. */
+export function rawSearch(embedder: Embedder, raw: { search(query: number[], k: number): unknown }, k: number): (q: string) => Promise<unknown> {
+  const query = new Array<number>(embedder.dimensions);
+  return async (q) => {
+    const v = await embedder.embedQuery(q);
+    for (let i = 0; i < query.length; i++) query[i] = v[i]!;
+    return raw.search(query, k);
+  };
+}
+
+/** One `GET /api/search` as a client makes it; the reply must hold k results, which `check` may look into. */
+export function webSearch<R>(url: (q: string) => string, k: number, check: (results: R[]) => void = () => undefined): (q: string) => Promise<void> {
+  return async (q) => {
+    const res = await fetch(url(q));
+    if (res.status !== 200) throw new Error(`GET /api/search answered ${res.status}: ${await res.text()}`);
+    const body = (await res.json()) as { results: R[] };
+    if (body.results.length !== k) throw new Error(`GET /api/search gave ${body.results.length} results, wanted ${k}`);
+    check(body.results);
+  };
+}
+
 export async function benchSearch(): Promise<Record<string, unknown>> {
   const total = Number(process.env.BENCH_CHUNKS ?? 100_000);
   const runs = Number(process.env.BENCH_QUERIES ?? 300);
@@ -116,18 +138,8 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
 
     const webMs: number[] = [];
     const rawMs: number[] = [];
-    const query = new Array<number>(DIMS);
-    const rawOnce = async (q: string) => {
-      const v = await embedder.embedQuery(q);
-      for (let i = 0; i < DIMS; i++) query[i] = v[i]!;
-      return raw.search(query, K);
-    };
-    const webOnce = async (q: string) => {
-      const res = await fetch(url(q));
-      if (res.status !== 200) throw new Error(`GET /api/search answered ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { results: unknown[] };
-      if (body.results.length !== K) throw new Error(`GET /api/search gave ${body.results.length} results, wanted ${K}`);
-    };
+    const rawOnce = rawSearch(embedder, raw, K);
+    const webOnce = webSearch(url, K);
     for (let i = 0; i < 20; i++) {
       await rawOnce(QUESTIONS[i % QUESTIONS.length]!);
       await webOnce(QUESTIONS[i % QUESTIONS.length]!);

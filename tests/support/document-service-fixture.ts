@@ -9,6 +9,8 @@ import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts
 import { createDocumentService } from '../../src/documents/document-service.ts';
 import { DocumentRegistry } from '../../src/documents/registry.ts';
 import { logger } from '../../src/log.ts';
+import type { MessageBus } from '../../src/ports/message-bus.ts';
+import { FakeServices } from './fake-services.ts';
 
 type Options = Omit<Parameters<typeof createDocumentService>[0], 'bus' | 'registry' | 'uploadsDir' | 'logger'>;
 
@@ -27,4 +29,18 @@ export async function documentServiceFixture(cleanup: Array<() => Promise<void> 
     return { tempPath, originalName, size: Buffer.byteLength(content) };
   };
   return { bus, service, registry, temp, dir, uploadsDir };
+}
+
+/**
+ * The web's document service as src/app/roles/web.ts wires it, over a given bus: a registry in
+ * memory, uploads under `<dir>/uploads`, and the web's index (`reader`) reloaded before a document
+ * is reported ready or deleted. The web services around it are stand-ins to fill in.
+ */
+export async function webDocumentService(dir: string, bus: MessageBus, reader: { reload(): Promise<unknown> }, cleanup: Array<() => unknown>) {
+  const registry = new DocumentRegistry(':memory:');
+  cleanup.push(() => registry.close());
+  const uploadsDir = path.join(dir, 'uploads');
+  const documents = await createDocumentService({ bus, registry, uploadsDir, logger: logger('test'), beforeDeleted: () => reader.reload(), beforeReady: () => reader.reload() });
+  cleanup.push(() => documents.close());
+  return { registry, uploadsDir, documents, services: new FakeServices() };
 }

@@ -16,15 +16,13 @@ import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts
 import { parseConfig } from '../../src/config.ts';
 import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
 import { createCollectionService } from '../../src/documents/collection-service.ts';
-import { createDocumentService } from '../../src/documents/document-service.ts';
-import { DocumentRegistry } from '../../src/documents/registry.ts';
 import { createIngestHandler } from '../../src/ingest/job-handler.ts';
 import { createCollectionRetriever } from '../../src/retrieval/collection-retriever.ts';
 import { CollectionStores } from '../../src/retrieval/collection-stores.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
+import { webDocumentService } from '../support/document-service-fixture.ts';
 import { createFakeEmbedder } from '../support/fake-embedder.ts';
-import { FakeServices } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
 
@@ -52,12 +50,7 @@ async function setup() {
   const handler = createIngestHandler({ bus, embedder, stores: writer, chunking, logger: silent, reindex: { openStore: open } });
   await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
 
-  const registry = new DocumentRegistry(':memory:');
-  cleanup.push(() => registry.close());
-  const uploadsDir = path.join(dir, 'uploads');
-  const documents = await createDocumentService({ bus, registry, uploadsDir, logger: silent, beforeDeleted: () => reader.reload(), beforeReady: () => reader.reload() });
-  cleanup.push(() => documents.close());
-  const services = new FakeServices();
+  const { registry, uploadsDir, documents, services } = await webDocumentService(dir, bus, reader, cleanup);
   const collections = createCollectionService({ registry, documents, bus, logger: silent });
   Object.assign(services, { documents, collections, search: createCollectionRetriever(embedder, reader) });
   const app = createWebApp({ services, config: parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir }), logger: silent });
