@@ -10,7 +10,8 @@
  * a new `sources` with a higher attempt), unless this was its last attempt.
  *
  * The steps live next door: answer-steps.ts (grounding, stage clock), answer-replies.ts (ordered
- * replies, token stream), qa-event.ts (the analytics event).
+ * replies, token stream), prefill-speed.ts (the first-token estimate of the `reading` reply),
+ * qa-event.ts (the analytics event).
  */
 import { answerRequestSchema, type AnswerRequest } from '../contracts/answer.ts';
 import { errorMessage, InvalidInputError, isRetryable, UnavailableError } from '../errors.ts';
@@ -22,6 +23,7 @@ import type { SearchHit } from '../ports/vector-store.ts';
 import { StopSignal, type AnswerCancellations, type StopReason } from './answer-cancellations.ts';
 import { AnswerReplies } from './answer-replies.ts';
 import { groundQuestion, StageClock } from './answer-steps.ts';
+import { PrefillSpeed } from './prefill-speed.ts';
 import { publishQaEvent } from './qa-event.ts';
 
 export interface AnswerHandlerDeps {
@@ -37,17 +39,19 @@ export interface AnswerHandlerDeps {
 }
 
 export function createAnswerHandler(deps: AnswerHandlerDeps): DeliveryHandler {
+  // Kept across this worker's answers: the estimate in each `reading` reply.
+  const prefill = new PrefillSpeed();
   return async (delivery) => {
     const parsed = answerRequestSchema.safeParse(delivery.body);
     if (!parsed.success) {
       throw new InvalidInputError(`malformed answer request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     if (!delivery.replyTo) throw new InvalidInputError('answer request without a reply address');
-    await answerOne(deps, parsed.data, delivery, new AnswerReplies(deps.bus, delivery.replyTo, parsed.data.answerId));
+    await answerOne(deps, parsed.data, delivery, new AnswerReplies(deps.bus, delivery.replyTo, parsed.data.answerId), prefill);
   };
 }
 
-async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: Delivery, replies: AnswerReplies): Promise<void> {
+async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: Delivery, replies: AnswerReplies, prefill: PrefillSpeed): Promise<void> {
   const log = deps.logger.child({ answerId: req.answerId, messageId: delivery.messageId, attempt: delivery.attempt });
   const clock = new StageClock(req.requestedAt);
   if (clock.startedAt >= req.deadline) {
@@ -64,7 +68,7 @@ async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: 
   const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - clock.startedAt);
   log.info({ chatId: req.chatId }, 'answering');
   try {
-    await answerGrounded(deps, req, delivery, replies, clock, abort, log);
+    await answerGrounded(deps, req, delivery, replies, clock, abort, prefill, log);
   } catch (err) {
     await failed(err, deps, delivery, replies, abort.signal, log);
   } finally {
@@ -81,20 +85,26 @@ async function answerGrounded(
   replies: AnswerReplies,
   clock: StageClock,
   abort: AbortController,
+  prefill: PrefillSpeed,
   log: Logger,
 ): Promise<void> {
   const { messages, sources, searchedFor } = await groundQuestion(deps, req, clock, abort.signal, log);
   await replies.send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources, ...searchedFor });
 
-  const tokens = replies.tokens((err) => {
-    log.warn({ err }, 'token reply failed; stopping this answer so it is redelivered');
+  const undeliverable = (what: string) => (err: unknown): void => {
+    log.warn({ err }, `${what} reply failed; stopping this answer so it is redelivered`);
     abort.abort(err);
-  });
+  };
+  const tokens = replies.tokens(undeliverable('token'));
+  // Before the first token: what the model reads and, by this worker's own speed, for how long.
+  const onPrompt = (promptTokens: number): void =>
+    replies.sendLater({ type: 'reading', passages: sources.length, promptTokens, estimateMs: prefill.estimateMs(promptTokens) }, undeliverable('reading'));
   clock.generating();
-  const gen = await deps.chat.generate(messages, { settings: req.settings, signal: abort.signal, onText: (t) => tokens.push(t) });
+  const gen = await deps.chat.generate(messages, { settings: req.settings, signal: abort.signal, onPrompt, onText: (t) => tokens.push(t) });
   // A model that returns the text so far on abort must not make a stopped answer look complete.
   if (abort.signal.aborted) throw abort.signal.reason;
   tokens.flush();
+  if (gen.completionTokens > 0) prefill.measured(gen.promptTokens, gen.firstTokenMs);
   const { timings, finishedAt } = clock.finished(gen.firstTokenMs);
   const answer = gen.text.trim();
   const tokenCounts = { prompt: gen.promptTokens, completion: gen.completionTokens };

@@ -1,6 +1,6 @@
 /**
- * The replies of one answer on the asker's reply queue (contracts/answer.ts): `sources`, coalesced
- * `token`s, then `done` or `error`. They leave in the order they were sent, each after the one
+ * The replies of one answer on the asker's reply queue (contracts/answer.ts): `sources`, `reading`,
+ * coalesced `token`s, then `done` or `error`. They leave in the order they were sent, each after the one
  * before, so a failed reply means every later one fails too (the broker is away).
  */
 import { ANSWER_CONTRACT_VERSION, type AnswerReply } from '../contracts/answer.ts';
@@ -33,12 +33,18 @@ export class AnswerReplies {
    * once, so the caller stops generating text nobody can receive.
    */
   tokens(onUndeliverable: (err: unknown) => void): TokenCoalescer {
-    return new TokenCoalescer((text) => {
-      this.send({ type: 'token', seq: this.seq++, text }).catch((err: unknown) => {
-        if (this.failed) return;
-        this.failed = { err };
-        onUndeliverable(err);
-      });
+    return new TokenCoalescer((text) => this.sendLater({ type: 'token', seq: this.seq++, text }, onUndeliverable));
+  }
+
+  /**
+   * Sends one reply in order without waiting for it (from inside generation, like the tokens); the
+   * first failure is recorded and `onUndeliverable` is told once.
+   */
+  sendLater(body: ReplyBody, onUndeliverable: (err: unknown) => void): void {
+    this.send(body).catch((err: unknown) => {
+      if (this.failed) return;
+      this.failed = { err };
+      onUndeliverable(err);
     });
   }
 

@@ -15,6 +15,9 @@ import type { MessageBus } from '../ports/message-bus.ts';
 import { AsyncQueue } from '../shared/async-queue.ts';
 import type { AnswerService, AskHandle, AskInput } from '../ports/answer-service.ts';
 
+/** The reply types this web knows; others (from a newer worker) are skipped quietly. */
+const KNOWN_REPLY_TYPES: ReadonlySet<string> = new Set(answerReplySchema.options.map((o) => o.shape.type.value));
+
 /** Seconds a refused asker is told to wait: about one short answer on a small worker pool. */
 const BUSY_RETRY_AFTER_S = 5;
 
@@ -70,6 +73,12 @@ export async function createAnswerClient(deps: {
     if (!p) return; // a late reply for an answer nobody waits for any more
     const parsed = answerReplySchema.safeParse(body);
     if (!parsed.success) {
+      // A reply type from a newer worker is not an error: this web shows what it knows.
+      const type = (body as { type?: unknown } | null)?.type;
+      if (typeof type === 'string' && !KNOWN_REPLY_TYPES.has(type)) {
+        log.debug({ answerId: correlationId, type }, 'reply of an unknown type ignored');
+        return;
+      }
       log.warn({ answerId: correlationId, issues: parsed.error.issues }, 'malformed reply ignored');
       return;
     }

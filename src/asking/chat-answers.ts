@@ -95,7 +95,7 @@ async function* recorded(chats: ChatStore, turnId: string, handle: AskHandle, se
         if (sourcesSeen) partial.text = '';
         partial.sources = reply.sources;
         sourcesSeen = true;
-      } else {
+      } else if (reply.type === 'token') {
         partial.text += reply.text;
       }
       yield reply;

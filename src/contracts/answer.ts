@@ -3,7 +3,10 @@
  *
  * Request: one JSON message, `v` = 1, message id = `id`, correlation id = `answerId`, reply-to = the
  * asking web instance's reply queue. Replies for one answer, all with the same correlation id:
- *   sources (once) -> token (0..n, coalesced text, `seq` increasing) -> done | error (exactly one).
+ *   sources (once) -> reading (0..1) -> token (0..n, coalesced text, `seq` increasing) -> done | error (exactly one).
+ * `reading` says what the model does before its first token: how many passages and prompt tokens
+ * it reads and, once this worker measured its prefill speed, about how long that takes. It is
+ * optional (a receiver that does not know it ignores it; nothing depends on it).
  * A redelivered request (worker died) starts again from `sources`; the receiver restarts the answer
  * when it sees a `sources` with a new `attempt`.
  *
@@ -65,6 +68,14 @@ const base = { v: z.literal(ANSWER_CONTRACT_VERSION), answerId: z.string() };
 
 export const answerReplySchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('sources'), attempt: z.number().int().min(1), worker: z.string(), sources: z.array(sourceSchema), searchedFor: z.string().optional() }),
+  z.object({
+    ...base,
+    type: z.literal('reading'),
+    passages: z.number().int().min(0),
+    promptTokens: z.number().int().min(0),
+    /** Ms until the first token by this worker's measured prefill speed; null before it measured one. */
+    estimateMs: z.number().min(0).nullable(),
+  }),
   z.object({ ...base, type: z.literal('token'), seq: z.number().int().min(0), text: z.string() }),
   z.object({
     ...base,

@@ -87,6 +87,7 @@ class LlamaChatModel implements ChatModel {
     // Generation stops at the end of the context rather than shifting it, which would silently
     // drop the start of the prompt (the system prompt and the sources).
     const sampling = toSamplingOptions(opts.settings, replyRoom(opts.settings.maxTokens, this.contextSize, promptTokens));
+    opts.onPrompt?.(promptTokens);
 
     const slot = await this.pool.acquire(opts.signal, this.pickFor(prompt));
     const chat = new LlamaChat({ contextSequence: slot.sequence, chatWrapper: this.chatWrapper, autoDisposeSequence: false });

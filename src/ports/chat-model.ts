@@ -9,6 +9,8 @@ export interface ChatMessage {
 export interface GenerateOptions {
   settings: Settings;
   signal?: AbortSignal;
+  /** Called once with the prompt's token count, before the prompt is evaluated. */
+  onPrompt?: (promptTokens: number) => void;
   /** Called with each piece of generated text, in order. */
   onText?: (text: string) => void;
 }

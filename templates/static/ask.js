@@ -1,8 +1,9 @@
 // Ask page behaviour: a chat. Each question is appended as a turn (cloned from #turn-template) and
 // POSTed to /api/ask with Accept: text/event-stream and the chat's id; the Server-Sent Events are
-// rendered as they arrive (searched, sources, token..., done | error; `restart` when the worker
-// answering died and another starts the answer again). Regenerate streams a new answer into the
-// same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
+// rendered as they arrive (searched, sources, reading, token..., done | error; `restart` when the
+// worker answering died and another starts the answer again; `reading` shows "Reading 4 passages,
+// about 3 s…" in the answer area until the first token replaces it). Regenerate streams a new
+// answer into the same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
 // they are written with textContent only, never as HTML. The chat list and the chat's heading
 // (rename, delete, "Show more") are ./chat-list.js. Each question carries the collections checked in
 // the chooser (`collections`, ids; none: all), which the server keeps with the chat.
@@ -127,13 +128,37 @@ function rememberChat(id, question) {
   listNewChat(id, question);
 }
 
+/** "Reading 4 passages, about 3 s…": what the model does before its first token. */
+function readingText(data) {
+  const n = Number(data.passages) || 0;
+  const what = `Reading ${n} ${n === 1 ? 'passage' : 'passages'}`;
+  if (typeof data.estimateMs !== 'number') return `${what}…`;
+  return `${what}, about ${Math.max(1, Math.round(data.estimateMs / 1000))} s…`;
+}
+
+/** Takes the reading note out of the answer area (the answer's own text goes there). */
+function clearReading(turn) {
+  const text = part(turn, 'answer-text');
+  if (!text.classList.contains('answer-reading')) return;
+  text.classList.remove('answer-reading');
+  text.textContent = '';
+}
+
 function onEvent(turn, event, data, question) {
+  if (['token', 'done', 'restart', 'error'].includes(event)) clearReading(turn);
   if (event === 'searched') {
     part(turn, 'searched-text').textContent = data.searchedFor;
     part(turn, 'searched').hidden = false;
   } else if (event === 'sources') {
     renderSources(turn, data);
     statusLine.textContent = 'Writing the answer…';
+  } else if (event === 'reading') {
+    const text = part(turn, 'answer-text');
+    // Only while nothing of the answer is shown (a late note never covers text).
+    if (text.textContent === '' || text.classList.contains('answer-reading')) {
+      text.classList.add('answer-reading');
+      text.textContent = readingText(data);
+    }
   } else if (event === 'restart') {
     // The text so far came from a worker that stopped; the next one writes the answer anew.
     part(turn, 'answer-text').textContent = '';
@@ -183,6 +208,7 @@ async function readStream(body, onBlock) {
 
 /** Marks a turn that ended without a complete answer (its text so far stays); it can be regenerated. */
 function endTurn(turn, status, message) {
+  clearReading(turn);
   turn.dataset.status = status;
   part(turn, 'answer-text').classList.toggle('answer-partial', part(turn, 'answer-text').textContent !== '');
   const note = document.createElement(status === 'stopped' ? 'p' : 'div');
@@ -201,7 +227,7 @@ function resetTurn(turn) {
   for (const cls of ['answer-text', 'answer-meta', 'vote-status', 'searched-text']) part(turn, cls).textContent = '';
   part(turn, 'turn-error')?.remove();
   part(turn, 'turn-stopped')?.remove();
-  part(turn, 'answer-text').classList.remove('answer-partial');
+  part(turn, 'answer-text').classList.remove('answer-partial', 'answer-reading');
   part(turn, 'searched').hidden = true;
   part(turn, 'sources').replaceChildren();
   part(turn, 'vote').hidden = true;

@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startTestServer, type TestServer } from '../support/fake-services.ts';
+import type { AnswerReply } from '../../src/contracts/answer.ts';
+import { scriptedReplies, startTestServer, type TestServer } from '../support/fake-services.ts';
 
 let srv: TestServer;
 before(async () => {
@@ -90,6 +91,27 @@ void describe('answers', () => {
     assert.equal((body.sources as unknown[]).length, 1);
     assert.equal(body.worker, 'fake-worker');
     assert.deepEqual(body.tokens, { prompt: 10, completion: 4 }, 'the token counts, for measuring prompt length');
+  });
+
+  void test('a reading reply: SSE `event: reading` between sources and the first token; JSON unchanged', async () => {
+    const reading = { passages: 1, promptTokens: 420, estimateMs: 2900 };
+    const withReading = (answerId: string): AnswerReply[] => {
+      const [sources, ...rest] = scriptedReplies(answerId);
+      return [sources!, { v: 1, answerId, type: 'reading', ...reading }, ...rest];
+    };
+    srv.services.replies = withReading;
+    try {
+      const events = parseSse(await (await ask({ question: 'When is the cat fed?' }, true)).text());
+      assert.deepEqual(events.map((e) => e.event), ['sources', 'reading', 'token', 'token', 'done']);
+      assert.deepEqual(events[1]?.data, reading);
+      const json = (await (await ask({ question: 'When is the cat fed?' })).json()) as Record<string, unknown>;
+      srv.services.replies = scriptedReplies;
+      const plain = (await (await ask({ question: 'When is the cat fed?' })).json()) as Record<string, unknown>;
+      assert.deepEqual({ ...json, chatId: '', answerId: '' }, { ...plain, chatId: '', answerId: '' }, 'the JSON reply does not change');
+      assert.equal('reading' in json, false);
+    } finally {
+      srv.services.replies = scriptedReplies;
+    }
   });
 
   void test('busy -> 503 with Retry-After', async () => {

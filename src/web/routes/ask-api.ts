@@ -5,6 +5,9 @@
  *                                             starts again: drop the text shown so far)
  *   event: searched data: {searchedFor}     (a follow-up made self-contained: what retrieval used)
  *   event: sources  data: Source[]
+ *   event: reading  data: {passages, promptTokens, estimateMs}  (0..1, before the first token: what
+ *                                             the model reads; estimateMs null until the worker
+ *                                             measured its speed)
  *   event: token    data: {text}          (0..n)
  *   event: done     data: {answerId, chatId, answer, sources, timings, worker, searchedFor?}
  *   event: error    data: {error}
@@ -68,6 +71,7 @@ async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log
         if (reply.searchedFor !== undefined) sendSse(res, 'searched', { searchedFor: reply.searchedFor });
         sendSse(res, 'sources', reply.sources);
       }
+      else if (reply.type === 'reading') sendSse(res, 'reading', { passages: reply.passages, promptTokens: reply.promptTokens, estimateMs: reply.estimateMs });
       else if (reply.type === 'token') sendSse(res, 'token', { text: reply.text });
       else if (reply.type === 'done') {
         sendSse(res, 'done', doneView(handle, reply));
