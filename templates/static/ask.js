@@ -3,10 +3,11 @@
 // rendered as they arrive (searched, sources, reading, token..., done | error; `restart` when the
 // worker answering died and another starts the answer again; `reading` shows "Reading 4 passages,
 // about 3 s…" in the answer area until the first token replaces it). Regenerate streams a new
-// answer into the same turn via /api/answers/:answerId/regenerate. Model output and document text are untrusted:
-// they are written with textContent only, never as HTML. The chat list and the chat's heading
-// (rename, delete, "Show more") are ./chat-list.js. Each question carries the collections checked in
-// the chooser (`collections`, ids; none: all), which the server keeps with the chat.
+// answer into the same turn via /api/answers/:answerId/regenerate. Model output and document text
+// are untrusted: they are written with textContent only, never as HTML. The chat list and the
+// chat's heading (rename, delete, "Show more") are ./chat-list.js. Each question carries the
+// collections checked in the chooser (`collections`, ids; none: all), which the server keeps with
+// the chat.
 import { initChatList, listNewChat } from './chat-list.js';
 
 const $ = (id) => document.getElementById(id);
