@@ -181,7 +181,11 @@ void test('answering: stream, sources, follow-up, regenerate, presets, range err
     await setSettings(page, { maxTokens: '2048', temperature: '1.2', repeatPenalty: '1' });
     await page.fill('#question', 'Write a very long story about the observatory.');
     await page.press('#question', 'Enter');
-    await page.waitForFunction(() => (document.querySelectorAll('.turn')[2]?.querySelector('.answer-text')?.textContent ?? '').length > 0);
+    // Answer text, not the "Reading N passages…" note shown before the first token.
+    await page.waitForFunction(() => {
+      const text = document.querySelectorAll('.turn')[2]?.querySelector('.answer-text');
+      return text !== null && text !== undefined && !text.classList.contains('answer-reading') && (text.textContent ?? '').length > 0;
+    });
     assert.equal(await page.isVisible('#stop-button'), true, 'Stop is offered while the answer is written');
     await page.click('#stop-button');
     const stoppedTurn = page.locator('.turn').nth(2);
