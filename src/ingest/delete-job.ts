@@ -26,7 +26,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import type { CollectionStores } from '../retrieval/collection-stores.ts';
-import { openFaissStoreAsBuilt } from '../retrieval/faiss-store.ts';
+import { openFaissStoreAsBuilt } from '../retrieval/faiss-store-as-built.ts';
 
 export interface DeleteJobDeps {
   bus: MessageBus;
