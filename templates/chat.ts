@@ -1,12 +1,14 @@
 /**
  * Pieces of the Ask page that show chats: the list of chats (sidebar), one turn of a conversation
- * (question, "searched for", answer, meta, vote and regenerate, sources), and the sampling presets.
+ * (question, "searched for", "regenerated with", answer, meta, vote and regenerate (with feedback:
+ * chat-regen.ts), sources), and the sampling presets.
  * /static/ask.js clones the empty turn (<template id="turn-template">) for new questions, so the
  * markup of a streamed turn and of a reopened one is the same.
  */
 import { TITLE_CHARS, type ChatPage, type ChatSummary, type ChatTurn } from '../src/chats/chat-store.ts';
 import type { Source } from '../src/contracts/source.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
+import { regenFeedbackForm, regenFeedbackNote, regenWithButton } from './chat-regen.ts';
 import { thumbDown, thumbUp } from './icons.ts';
 
 /** Preset sampling settings; balanced is the defaults (empty fields fill in the defaults). */
@@ -72,6 +74,7 @@ export function turnView(t?: ChatTurn): SafeHtml {
   return html`<article class="turn card" data-answer-id="${t?.answerId ?? ''}" data-status="${t?.status ?? ''}">
   <p class="turn-question"><span class="who">You</span> <span class="question-text">${t?.question ?? ''}</span></p>
   <p class="searched muted small"${t?.searchedFor ? '' : html` hidden`}>Searched for: <span class="searched-text">${t?.searchedFor ?? ''}</span></p>
+  ${regenFeedbackNote(t?.feedback)}
   <div class="answer-text${done || !t?.answer ? '' : ' answer-partial'}">${t?.answer ?? ''}</div>
   ${t?.status === 'pending' ? html`<p class="turn-stopped muted">This answer was still being written when the page loaded; reload to see it.</p>` : ''}
   ${stopped ? html`<p class="turn-stopped muted">${t.error ?? 'Stopped before the answer was complete.'}</p>` : failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
@@ -81,8 +84,10 @@ export function turnView(t?: ChatTurn): SafeHtml {
     <button type="button" class="vote-button" data-vote="up" aria-label="Thumbs up" aria-pressed="false">${thumbUp} Yes</button>
     <button type="button" class="vote-button" data-vote="down" aria-label="Thumbs down" aria-pressed="false">${thumbDown} No</button></span>
     <button type="button" class="secondary regenerate-button" title="Ask the same question again and replace this answer">Regenerate</button>
+    ${regenWithButton}
     <span class="vote-status muted" aria-live="polite"></span>
   </div>
+  ${regenFeedbackForm()}
   <details class="turn-sources"${t ? '' : ' open'}>
     <summary>Sources</summary>
     <ol class="sources">${(t?.sources ?? []).map(sourceItem)}</ol>

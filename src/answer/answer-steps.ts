@@ -36,6 +36,8 @@ export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, cl
   const prompt = buildPrompt({
     question: req.question,
     history: req.history,
+    // A regeneration's style request: in the prompt only, never in what is searched for.
+    feedback: req.feedback,
     hits,
     systemPrompt: deps.systemPrompt,
     contextSize: deps.chat.contextSize,

@@ -106,6 +106,7 @@ export async function createAnswerClient(deps: {
         settings: input.settings,
         ...(input.history && input.history.length > 0 ? { history: input.history } : {}),
         ...(input.collections && input.collections.length > 0 ? { collections: input.collections } : {}),
+        ...(input.feedback ? { feedback: input.feedback } : {}),
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };

@@ -3,6 +3,8 @@
  * (so the worker can make a follow-up self-contained), and records the turn as its answer streams:
  * `pending` at once, then done / error / stopped when the reply stream ends. Regenerating asks the
  * turn's question again with the turns before it, and the new answer replaces the turn's answer.
+ * A regeneration may carry `feedback`, the person's style request ("shorter"): it goes to the
+ * worker for this one answer and is recorded with the answer it shaped, never as the question.
  *
  * The recording wraps the reply stream and passes every reply through unchanged; leaving the
  * stream early (Stop, tab closed) still closes the inner stream, which cancels the answer. It
@@ -33,6 +35,8 @@ export interface RegenerateInput {
   settings?: Settings | undefined;
   /** Ids of the collections to ask over (the chat's choice, as the caller resolved it); absent or empty: all. */
   collections?: string[] | undefined;
+  /** A style request for this answer only ("shorter"), validated by the caller; absent: none. */
+  feedback?: string | undefined;
 }
 
 interface Deps {
@@ -74,18 +78,19 @@ export async function regenerate(deps: Deps, input: RegenerateInput, signal?: Ab
   const settings = input.settings ?? turn.settings;
   const history = chats.history(chatId, turn.id);
   const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
-  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections }, signal);
-  return { ...handle, chatId, replies: recorded(chats, turn.id, handle, settings) };
+  const feedback = input.feedback ? { feedback: input.feedback } : {};
+  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections, ...feedback }, signal);
+  return { ...handle, chatId, replies: recorded(chats, turn.id, handle, settings, input.feedback) };
 }
 
-async function* recorded(chats: ChatStore, turnId: string, handle: AskHandle, settings: Settings): AsyncGenerator<AnswerReply> {
+async function* recorded(chats: ChatStore, turnId: string, handle: AskHandle, settings: Settings, feedback?: string): AsyncGenerator<AnswerReply> {
   let ended = false;
-  const partial: PartialAnswer = { text: '', sources: [] };
+  const partial: PartialAnswer = { text: '', sources: [], feedback };
   let sourcesSeen = false;
   try {
     for await (const reply of handle.replies) {
       if (reply.type === 'done') {
-        chats.complete(turnId, { ...reply, answerId: handle.answerId }, settings);
+        chats.complete(turnId, { ...reply, answerId: handle.answerId, feedback }, settings);
         ended = true;
       } else if (reply.type === 'error') {
         chats.fail(turnId, 'error', reply.message, partial);

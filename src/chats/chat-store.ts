@@ -14,11 +14,16 @@
  * A chat keeps the collections its last question asked over (id and name at that time, so a chat
  * whose collection was deleted can still name it); none means all. The column was added after the
  * first release: opening an older store adds it in place (every existing chat: all collections).
+ *
+ * A turn regenerated with a style request ("shorter") keeps it as `feedback` next to the answer it
+ * shaped (not as the question); it goes with that answer: replaced by the next regeneration, kept
+ * when a later regeneration stops before replacing a complete answer. Tables: chat-schema.ts.
  */
 import Database from 'better-sqlite3';
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn, type Timings } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
 import type { Source } from '../contracts/source.ts';
+import { openChatSchema } from './chat-schema.ts';
 
 export type TurnStatus = 'pending' | 'done' | 'error' | 'stopped';
 
@@ -29,6 +34,8 @@ export interface ChatTurn {
   /** The self-contained question retrieval used, when it differed from the question. */
   searchedFor: string | null;
   answer: string | null;
+  /** The style request this answer was regenerated with ("shorter"); null for a plain answer. */
+  feedback: string | null;
   sources: Source[];
   settings: Settings;
   worker: string | null;
@@ -66,6 +73,8 @@ export interface ChatView extends ChatSummary {
 export interface PartialAnswer {
   text: string;
   sources: Source[];
+  /** The style request it was being written with. */
+  feedback?: string | undefined;
 }
 
 export interface ChatPage {
@@ -89,8 +98,8 @@ export interface ChatStore {
   addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now?: number): void;
   /** The turn holding this answer id, with its chat. */
   findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined;
-  /** Records a finished answer on a turn (replacing an earlier one when regenerating). */
-  complete(turnId: string, done: AnswerDone & { answerId: string }, settings: Settings, now?: number): void;
+  /** Records a finished answer on a turn (replacing an earlier one, and its feedback, when regenerating). */
+  complete(turnId: string, done: AnswerDone & { answerId: string; feedback?: string | undefined }, settings: Settings, now?: number): void;
   /**
    * Marks a turn without a complete answer as failed or stopped, keeping `partial` (the text
    * written before it ended and the sources it was written from) as its answer. A turn with an
@@ -106,7 +115,7 @@ export interface ChatStore {
 
 interface TurnRow {
   id: string; chat_id: string; seq: number; answer_id: string; question: string; searched_for: string | null;
-  answer: string | null; sources: string; settings: string; worker: string | null; model: string | null;
+  answer: string | null; feedback: string | null; sources: string; settings: string; worker: string | null; model: string | null;
   timings: string | null; status: TurnStatus; error: string | null; created_at: number; updated_at: number;
 }
 interface ChatRow { id: string; title: string; settings: string; collections: string; created_at: number; updated_at: number; turn_count: number }
@@ -134,6 +143,7 @@ const toTurn = (r: TurnRow): ChatTurn => ({
   question: r.question,
   searchedFor: r.searched_for,
   answer: r.answer,
+  feedback: r.feedback ?? null,
   sources: JSON.parse(r.sources) as Source[],
   settings: JSON.parse(r.settings) as Settings,
   worker: r.worker,
@@ -180,18 +190,7 @@ export class SqliteChatStore implements ChatStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS chats (
-        id TEXT PRIMARY KEY, title TEXT NOT NULL, settings TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS turns (
-        id TEXT PRIMARY KEY, chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-        answer_id TEXT NOT NULL UNIQUE, question TEXT NOT NULL, searched_for TEXT, answer TEXT, sources TEXT NOT NULL,
-        settings TEXT NOT NULL, worker TEXT, model TEXT, timings TEXT, status TEXT NOT NULL, error TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, seq);
-      CREATE INDEX IF NOT EXISTS chats_by_update ON chats (updated_at DESC, id);`);
-    // Stores from before collections: add the column in place; their chats asked over everything.
-    const columns = this.db.prepare('PRAGMA table_info(chats)').all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'collections')) this.db.exec("ALTER TABLE chats ADD COLUMN collections TEXT NOT NULL DEFAULT '[]'");
+    openChatSchema(this.db);
   }
 
   list(): ChatSummary[] {
@@ -251,19 +250,20 @@ export class SqliteChatStore implements ChatStore {
     return row && { chatId: row.chat_id, turn: toTurn(row) };
   }
 
-  complete(turnId: string, done: AnswerDone & { answerId: string }, settings: Settings, now = Date.now()): void {
+  complete(turnId: string, done: AnswerDone & { answerId: string; feedback?: string | undefined }, settings: Settings, now = Date.now()): void {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT chat_id FROM turns WHERE id = ?').get(turnId) as { chat_id: string } | undefined;
       if (!row) return; // the chat was deleted while the answer was being written
       this.db
         .prepare(
-          `UPDATE turns SET answer_id = @answerId, answer = @answer, searched_for = @searchedFor, sources = @sources, settings = @settings,
+          `UPDATE turns SET answer_id = @answerId, answer = @answer, feedback = @feedback, searched_for = @searchedFor, sources = @sources, settings = @settings,
              worker = @worker, model = @model, timings = @timings, status = 'done', error = NULL, updated_at = @now WHERE id = @turnId`,
         )
         .run({
           turnId,
           answerId: done.answerId,
           answer: done.answer,
+          feedback: done.feedback ?? null,
           searchedFor: done.searchedFor ?? null,
           sources: JSON.stringify(done.sources),
           settings: JSON.stringify(settings),
@@ -278,8 +278,8 @@ export class SqliteChatStore implements ChatStore {
 
   fail(turnId: string, status: 'error' | 'stopped', message: string, partial?: PartialAnswer, now = Date.now()): void {
     this.db
-      .prepare("UPDATE turns SET status = ?, error = ?, answer = ?, sources = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'error', 'stopped')")
-      .run(status, message, partial?.text ? partial.text : null, JSON.stringify(partial?.sources ?? []), now, turnId);
+      .prepare("UPDATE turns SET status = ?, error = ?, answer = ?, feedback = ?, sources = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'error', 'stopped')")
+      .run(status, message, partial?.text ? partial.text : null, partial?.text ? (partial.feedback ?? null) : null, JSON.stringify(partial?.sources ?? []), now, turnId);
   }
 
   history(chatId: string, beforeTurnId?: string): HistoryTurn[] {

@@ -15,6 +15,14 @@
  * self-contained from it before retrieval and reports what it searched for as `searchedFor` on
  * `sources` and `done` (absent when it searched for the question as asked).
  *
+ * Regenerate with feedback: `feedback` is a short, one-line style request the person typed when
+ * regenerating ("shorter", "in French"), at most MAX_FEEDBACK_CHARS. It shapes the wording of this
+ * one answer only: the worker puts it after the sources and the question, framed as a request that
+ * cannot change the grounding rules; it is not the question (retrieval, history and the qa event
+ * use the question). Optional: a request without it is answered as before, and a worker from before
+ * it drops the unknown field (answers plainly). A non-string, empty, multi-line or over-long value
+ * is a malformed request (dead-lettered with the reason).
+ *
  * Cancel: a broadcast on the fanout exchange `answer.cancels` (every worker hears it), `v` = 1,
  * naming the answer nobody waits for any more (Stop, tab closed, web timeout). The worker holding
  * it aborts generation, frees its sequence, replies `error` (code-free, retryable false) and acks;
@@ -31,6 +39,13 @@ export const ANSWER_CONTRACT_VERSION = 1;
 export const MAX_HISTORY_TURNS = 3;
 export const MAX_HISTORY_CHARS = 2000;
 
+/** Longest regeneration instruction (characters), checked by the web (400) and the worker. */
+export const MAX_FEEDBACK_CHARS = 200;
+
+/** One line of plain text: no line breaks, tabs or other control characters. */
+// eslint-disable-next-line no-control-regex
+export const FEEDBACK_PATTERN = /^[^\u0000-\u001f\u007f]*$/;
+
 export const historyTurnSchema = z.object({
   question: z.string().max(MAX_HISTORY_CHARS),
   answer: z.string().max(MAX_HISTORY_CHARS),
@@ -46,6 +61,8 @@ export const answerRequestSchema = z.object({
   settings: settingsSchema,
   /** Earlier turns of the chat, oldest first; absent or empty for a first question. */
   history: z.array(historyTurnSchema).max(MAX_HISTORY_TURNS).optional(),
+  /** The person's style request for this regeneration (see the header); absent: none. */
+  feedback: z.string().trim().min(1).max(MAX_FEEDBACK_CHARS).regex(FEEDBACK_PATTERN, 'must be one line of plain text').optional(),
   /** Ids of the collections to search; absent or empty: every collection (requests from before collections). */
   collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Epoch ms when the web accepted the question. */

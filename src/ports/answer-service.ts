@@ -13,6 +13,8 @@ export interface AskInput {
   history?: HistoryTurn[] | undefined;
   /** Ids of the collections to ask over; absent or empty: all of them. */
   collections?: string[] | undefined;
+  /** A regeneration's style request (validated, one line); absent: none. */
+  feedback?: string | undefined;
 }
 
 export interface AskHandle {

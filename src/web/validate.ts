@@ -2,6 +2,7 @@
  * Request validation at the web boundary. Each function returns clean values or throws a 400
  * HttpError whose message names the field and what is allowed, so a person can fix the input.
  */
+import { FEEDBACK_PATTERN, MAX_FEEDBACK_CHARS } from '../contracts/answer.ts';
 import { ANALYTICS_RANGES, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { SETTING_RANGES, settingsSchema, type Settings } from '../contracts/settings.ts';
 import { badRequest } from './http-error.ts';
@@ -30,13 +31,15 @@ export function parseAskBody(body: unknown, maxQuestionChars: number): AskInput 
   const { question, chatId, settings, regenerate } = body;
   // Ids or names of the collections to ask over (none: all); the route resolves them.
   const collectionNames = parseCollectionNames(body.collections);
+  const feedback = parseFeedback(body.feedback);
   if (regenerate !== undefined && regenerate !== null) {
     // Ask with `regenerate: answerId` is the same as POST /api/answers/:answerId/regenerate.
     if (typeof regenerate !== 'string' || regenerate.length === 0 || regenerate.length > 200) {
       throw badRequest('regenerate must be the id of the answer to write again.', 'regenerate');
     }
-    return { question: '', regenerate, settings: parseSettings(settings), collectionNames };
+    return { question: '', regenerate, settings: parseSettings(settings), collectionNames, ...(feedback === undefined ? {} : { feedback }) };
   }
+  if (feedback !== undefined) throw badRequest('feedback only applies when regenerating: send it with "regenerate": the id of the answer to write again.', 'feedback');
   if (question !== undefined && question !== null && typeof question !== 'string') throw badRequest('question must be text.', 'question');
   if (typeof question !== 'string' || question.trim() === '') throw badRequest('Type a question first: the question is empty.', 'question');
   if (question.length > maxQuestionChars) {
@@ -61,11 +64,27 @@ export function parseCollectionNames(value: unknown, field = 'collections'): str
   return names;
 }
 
-/** Body of POST /api/answers/:answerId/regenerate: optional settings (absent keeps the turn's). */
-export function parseRegenerateBody(body: unknown): { settings: Settings | undefined } {
-  if (body === undefined || body === null) return { settings: undefined };
-  if (!isRecord(body)) throw badRequest('Send a JSON object, optionally with "settings".', 'settings');
-  return { settings: body.settings === undefined || body.settings === null ? undefined : parseSettings(body.settings) };
+/** Body of POST /api/answers/:answerId/regenerate: optional settings (absent keeps the turn's) and feedback. */
+export function parseRegenerateBody(body: unknown): { settings: Settings | undefined; feedback: string | undefined } {
+  if (body === undefined || body === null) return { settings: undefined, feedback: undefined };
+  if (!isRecord(body)) throw badRequest('Send a JSON object, optionally with "settings" and "feedback".', 'settings');
+  return { settings: body.settings === undefined || body.settings === null ? undefined : parseSettings(body.settings), feedback: parseFeedback(body.feedback) };
+}
+
+/**
+ * `feedback` of a regeneration: a short style request in plain text ("shorter", "in French").
+ * Runs of white space (line breaks included) become one space; empty means none.
+ */
+export function parseFeedback(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw badRequest('feedback must be text: a short instruction for the new answer, such as "shorter".', 'feedback');
+  const clean = value.replace(/\s+/g, ' ').trim();
+  if (clean === '') return undefined;
+  if (clean.length > MAX_FEEDBACK_CHARS) {
+    throw badRequest(`The instruction is too long: ${clean.length} characters, the limit is ${MAX_FEEDBACK_CHARS}. Keep it short, such as "shorter" or "in French".`, 'feedback');
+  }
+  if (!FEEDBACK_PATTERN.test(clean)) throw badRequest('The instruction contains control characters; use plain text.', 'feedback');
+  return clean;
 }
 
 /** `k` of GET /api/search: a whole number in the settings' k range, default its default. */

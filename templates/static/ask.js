@@ -3,12 +3,14 @@
 // rendered as they arrive (searched, sources, reading, token..., done | error; `restart` when the
 // worker answering died and another starts the answer again; `reading` shows "Reading 4 passages,
 // about 3 s…" in the answer area until the first token replaces it). Regenerate streams a new
-// answer into the same turn via /api/answers/:answerId/regenerate. Model output and document text
+// answer into the same turn via /api/answers/:answerId/regenerate ("Regenerate with…" adds a style
+// request, `feedback`: ./regen-feedback.js). Model output and document text
 // are untrusted: they are written with textContent only, never as HTML. The chat list and the
 // chat's heading (rename, delete, "Show more") are ./chat-list.js. Each question carries the
 // collections checked in the chooser (`collections`, ids; none: all), which the server keeps with
 // the chat.
 import { initChatList, listNewChat } from './chat-list.js';
+import { initRegenFeedback, showFeedback } from './regen-feedback.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -299,13 +301,15 @@ async function ask(event) {
   if (ok) field.value = '';
 }
 
-async function regenerate(turn) {
+async function regenerate(turn, feedback) {
   const answerId = turn.dataset.answerId;
   if (!answerId || askButton.disabled) return;
   showError();
   resetTurn(turn);
+  showFeedback(turn, feedback);
   const question = part(turn, 'question-text').textContent;
-  await run(turn, `/api/answers/${encodeURIComponent(answerId)}/regenerate`, { settings: readSettings() }, question, false);
+  const body = feedback ? { settings: readSettings(), feedback } : { settings: readSettings() };
+  await run(turn, `/api/answers/${encodeURIComponent(answerId)}/regenerate`, body, question, false);
 }
 
 async function vote(turn, button) {
@@ -364,6 +368,7 @@ form.addEventListener('click', (event) => {
   if (preset) applyPreset(preset);
 });
 initChatList(showError);
+initRegenFeedback(conversation, regenerate, showError);
 form.addEventListener('input', (event) => {
   if (['temperature', 'topP', 'topK'].includes(event.target.name)) syncPresets();
 });

@@ -21,7 +21,9 @@
  * Chats: with `chatId` the question continues that chat (404 when there is none); without, a new
  * chat starts. `regenerate: answerId` (or POST /api/answers/:answerId/regenerate, same replies)
  * asks that answer's question again and replaces the answer in its chat; settings are the turn's
- * own unless given. Both answer with the headers Docent-Chat-Id and Docent-Answer-Id.
+ * own unless given. Both answer with the headers Docent-Chat-Id and Docent-Answer-Id. A
+ * regeneration may carry `feedback` (at most MAX_FEEDBACK_CHARS, else 400): a style request for
+ * that answer only, kept with it in the chat (`feedback` of the turn), never as the question.
  *
  * One client (remote address) has at most MAX_PENDING_QUESTIONS_PER_CLIENT questions in flight;
  * one more is answered 429 + Retry-After, so no client can take the whole answer queue. A place is
@@ -161,17 +163,17 @@ export function askApi(services: WebServices, config: Config, log: Logger): Rout
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
       const chosen = chatCollections(answerId);
-      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen }, signal));
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback }, signal));
     } else {
       await reply(req, res, (signal) => askInChat(deps, { ...input, collections }, signal));
     }
   });
 
   router.post('/api/answers/:answerId/regenerate', async (req, res) => {
-    const { settings } = parseRegenerateBody(req.body);
+    const { settings, feedback } = parseRegenerateBody(req.body);
     const answerId = req.params.answerId;
     const collections = chatCollections(answerId);
-    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections }, signal));
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback }, signal));
   });
   return router;
 }
