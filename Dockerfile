@@ -1,5 +1,5 @@
 # One image for every Docent role; the command picks the role, e.g.
-#   docker run docent node --import tsx src/bin/web.ts            (web, port 3000)
+#   docker run docent node --max-semi-space-size=2 --import tsx src/bin/web.ts            (web, port 3000)
 #   ... src/bin/answer-worker.ts | src/bin/ingest-worker.ts | src/bin/analytics.ts (port 3002)
 # docker-compose.yml wires the four roles to RabbitMQ and Kafka.
 #
@@ -44,4 +44,4 @@ ENV NODE_ENV=production \
 USER node
 EXPOSE 3000 3002
 # node runs the entrypoint directly (no npm/npx in between) so SIGTERM reaches its shutdown handler.
-CMD ["node", "--import", "tsx", "src/bin/web.ts"]
+CMD ["node", "--max-semi-space-size=2", "--import", "tsx", "src/bin/web.ts"]

@@ -85,7 +85,7 @@ const schema = z.object({
    */
   LLM_CONTEXTS: int(0, 16).default(0),
   /** Element type of the KV cache: f16 prefills fastest; q8_0 halves its memory (src/llm/context-options.ts). */
-  LLM_KV_CACHE_TYPE: z.enum(['f16', 'q8_0', 'q4_0']).default('q8_0'),
+  LLM_KV_CACHE_TYPE: z.enum(['f16', 'q8_0', 'q4_0']).default('f16'),
   /** Tokens per llama.cpp decode; 0 means the context size (a whole prompt in one batch). */
   LLM_BATCH_SIZE: int(0, 131072).default(0),
   /** Map the GGUF file instead of reading it; off by default (see models/README.md, memory). */

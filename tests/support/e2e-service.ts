@@ -84,7 +84,7 @@ export async function startE2eService(env: Record<string, string> = {}, opts: E2
   delete childEnv.KAFKA_BROKERS;
   delete childEnv.ANALYTICS_URL;
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', 'src/bin/start.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   const tail = (): string => output.split('\n').slice(-60).join('\n');

@@ -41,7 +41,7 @@ test('the default models live in MODELS_DIR unless CHAT_MODEL / EMBED_MODEL name
 test('chat model layout: contexts, KV cache type, batch size and mmap', () => {
   const d = parseConfig({});
   assert.equal(d.models.contexts, 0);
-  assert.equal(d.models.kvCacheType, 'q8_0');
+  assert.equal(d.models.kvCacheType, 'f16');
   assert.equal(d.models.batchSize, 0);
   assert.equal(d.models.mmap, false);
   const c = parseConfig({ LLM_CONTEXTS: '1', LLM_KV_CACHE_TYPE: 'f16', LLM_MMAP: 'true', LLM_BATCH_SIZE: '256' });
