@@ -1,30 +1,26 @@
 // Documents page uploads: the upload form is a drop zone for files and folders, and its pickers
 // (files; a folder) send on Upload. Each file is checked first (upload-files.js: hidden files left
 // out, unsupported types, the per-file limit and empty files listed as skipped with the reason),
-// then sent in its own XMLHttpRequest (fetch cannot report upload progress) to
-// POST /api/documents?collection=<picker>, at most UPLOADS_AT_ONCE at a time, with the session's
-// security token (csrf.js, window.docentToken; a stale-token refusal is retried once).
+// then sent in its own XMLHttpRequest (upload-send.js; fetch cannot report upload progress) to
+// POST /api/documents?collection=<picker>, at most UPLOADS_AT_ONCE at a time.
 //
 // Each file has a row in the result box: a <progress> of the bytes sent (data-sent / data-total),
-// then the ingestion stage of the document the reply names, followed over its own
-// GET /api/documents/events stream while anything is in flight, until ready or failed with the
-// server's message (duplicates: "already uploaded"). What the reply names is read once more with
-// GET /api/documents/:id, and a newer `updatedAt` wins, so an event that came before the reply or a
-// snapshot older than it cannot leave a stale status. Text goes in with textContent only.
+// then the ingestion stage of the document the reply names (upload-follow.js), until ready or
+// failed with the server's message (duplicates: "already uploaded"). Text goes in with textContent
+// only.
 import { formatBytes, pickedFiles, rulesFrom, skipReason, stageLabel, takeDropped, walkDropped } from './upload-files.js';
+import { documentFollower } from './upload-follow.js';
+import { sendFile } from './upload-send.js';
 
 /** Uploads in flight at once: enough to keep the connection busy, few enough to spare a small server. */
 const UPLOADS_AT_ONCE = 2;
 const FINAL = new Set(['skipped', 'duplicate', 'ready', 'failed', 'deleted']);
-const NETWORK = 'the upload did not reach the server; check the connection and try again';
 
 const form = document.getElementById('upload-form');
 const waiting = [];
 let active = 0;
 let box;
-const latest = new Map();
-let source;
-let poll;
+const follower = documentFollower();
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
@@ -82,7 +78,7 @@ function addItem(b, path) {
   const status = el('span', 'muted small upload-status');
   li.append(el('span', 'upload-name', path), ' ', bar, ' ', status);
   b.list.append(li);
-  const item = { box: b, li, bar, status, state: '', path, file: undefined, collection: '', docId: undefined, synced: false };
+  const item = { box: b, li, bar, status, state: '', path, file: undefined, collection: '' };
   b.items.push(item);
   return item;
 }
@@ -117,7 +113,6 @@ function pump() {
       .finally(() => {
         active--;
         pump();
-        stopFollowingWhenDone();
       });
   }
 }
@@ -131,77 +126,34 @@ function showSent(item, loaded, total) {
   if (item.state === 'uploading') item.status.textContent = `uploading ${formatBytes(sent)} of ${formatBytes(item.file.size)}`;
 }
 
-async function send(item, renew) {
-  let token;
-  try {
-    token = await (renew ? window.docentToken.renew() : window.docentToken.get());
-  } catch (err) {
-    return { status: 0, error: err.message };
-  }
-  return new Promise((resolve) => {
-    const xhr = new window.XMLHttpRequest();
-    const query = item.collection ? `?collection=${encodeURIComponent(item.collection)}` : '';
-    xhr.open('POST', `/api/documents${query}`);
-    xhr.setRequestHeader('X-CSRF-Token', token);
-    xhr.setRequestHeader('Accept', 'application/json');
-    xhr.upload.addEventListener('progress', (e) => showSent(item, e.loaded, e.lengthComputable ? e.total : item.file.size));
-    xhr.upload.addEventListener('load', () => showSent(item, Number(item.bar.max), Number(item.bar.max)));
-    xhr.addEventListener('load', () => {
-      let body = null;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        // not JSON (a proxy's error page): the status says enough
-      }
-      resolve({ status: xhr.status, refused: xhr.getResponseHeader('Docent-Refused'), body });
-    });
-    xhr.addEventListener('error', () => resolve({ status: 0, error: NETWORK }));
-    xhr.addEventListener('abort', () => resolve({ status: 0, error: NETWORK }));
-    const body = new FormData();
-    body.append('file', item.file, item.file.name);
-    xhr.send(body);
-  });
-}
-
 async function upload(item) {
   setState(item, 'uploading', `uploading 0 B of ${formatBytes(item.file.size)}`);
-  follow();
-  let res = await send(item, false);
-  if (res.status === 403 && res.refused === 'token') res = await send(item, true);
-  const doc = res.body?.documents?.[0];
-  if (res.status !== 202 || !doc) {
-    setState(item, 'failed', `failed: ${res.error ?? res.body?.error ?? `refused (HTTP ${res.status})`}`);
-    return;
+  follower.hold();
+  try {
+    const res = await sendFile(item.file, item.collection, (loaded, total) => showSent(item, loaded, total));
+    const doc = res.body?.documents?.[0];
+    if (res.status !== 202 || !doc) {
+      setState(item, 'failed', `failed: ${res.error ?? res.body?.error ?? `refused (HTTP ${res.status})`}`);
+      return;
+    }
+    item.li.setAttribute('data-document-id', doc.id);
+    reloadList();
+    if (doc.duplicate) {
+      setState(item, 'duplicate', 'already uploaded, nothing new to ingest');
+      return;
+    }
+    setState(item, 'queued', 'uploaded · queued');
+    const stop = follower.watch(doc.id, (d) => {
+      show(item, d);
+      if (FINAL.has(item.state)) stop();
+    });
+  } finally {
+    follower.release();
   }
-  item.docId = doc.id;
-  item.li.setAttribute('data-document-id', doc.id);
-  reloadList();
-  if (doc.duplicate) {
-    setState(item, 'duplicate', 'already uploaded, nothing new to ingest');
-    return;
-  }
-  setState(item, 'queued', 'uploaded · queued');
-  await sync(item);
 }
 
-/** The document's status now, from the server (newer than any event or snapshot before the reply). */
-async function sync(item) {
-  const res = await fetch(`/api/documents/${encodeURIComponent(item.docId)}`, { headers: { Accept: 'application/json' } }).catch(() => null);
-  if (res?.ok) merge(await res.json());
-  item.synced = true;
-  show(item);
-}
-
-function merge(d) {
-  const old = latest.get(d.id);
-  if (old && (old.updatedAt ?? 0) > (d.updatedAt ?? 0)) return;
-  latest.set(d.id, d);
-  for (const item of box?.items ?? []) if (item.docId === d.id && item.synced) show(item);
-}
-
-function show(item) {
-  const d = latest.get(item.docId);
-  if (!d || FINAL.has(item.state)) return;
+function show(item, d) {
+  if (FINAL.has(item.state)) return;
   if (d.status === 'processing') {
     item.bar.max = 1;
     item.bar.value = d.progress;
@@ -214,31 +166,6 @@ function show(item) {
   } else if (d.status === 'failed') setState(item, 'failed', `failed: ${d.error ?? 'the server gave no reason'}`);
   else if (d.status === 'deleted' || d.status === 'deleting') setState(item, 'deleted', 'deleted meanwhile');
   else setState(item, 'queued', d.stage && d.stage !== 'stored' ? `uploaded · queued (${d.stage})` : 'uploaded · queued');
-  stopFollowingWhenDone();
-}
-
-/** Opens the event stream while anything is in flight; polls instead if the server refuses the stream. */
-function follow() {
-  if (source || poll || typeof window.EventSource === 'undefined') return;
-  source = new window.EventSource('/api/documents/events');
-  source.addEventListener('snapshot', (e) => JSON.parse(e.data).documents.forEach(merge));
-  source.addEventListener('document', (e) => merge(JSON.parse(e.data)));
-  source.addEventListener('error', () => {
-    if (source?.readyState !== window.EventSource.CLOSED) return; // reconnecting by itself
-    source = undefined;
-    poll = setInterval(() => {
-      for (const item of box?.items ?? []) if (item.synced && !FINAL.has(item.state)) void sync(item);
-    }, 2000);
-  });
-}
-
-function stopFollowingWhenDone() {
-  if (active > 0 || waiting.length > 0 || box?.items.some((i) => !FINAL.has(i.state))) return;
-  source?.close();
-  source = undefined;
-  clearInterval(poll);
-  poll = undefined;
-  latest.clear();
 }
 
 const hasFiles = (e) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
