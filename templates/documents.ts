@@ -1,13 +1,15 @@
 /**
- * The Documents page: the upload form (htmx multipart post to /documents) and the document list.
+ * The Documents page: the upload form, also a drop zone for files and folders (static/upload-drop.js;
+ * without JavaScript a multipart post to /documents), and the document list.
  * Progress is live: static/documents.js follows `GET /api/documents/events` (Server-Sent Events)
  * and updates each row's status, progress bar and counts in place, removes deleted rows, and
  * reloads the list fragment (`documents-changed`) when a document it does not show appears.
  * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete
  * button (htmx DELETE with a confirmation) that swaps in the row's `deleting` state.
  * Each row names the collection(s) its document is in; the collection picker of the upload form is
- * read by documents.js, which uploads with `?collection=<id>`.
+ * read by upload-drop.js, which uploads with `?collection=<id>`.
  */
+import { ACCEPTED_EXTENSIONS, ACCEPTED_FORMATS, ACCEPTED_MEDIA_TYPES } from '../src/contracts/accepted-files.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
 import type { DocumentView, UploadResult } from '../src/ports/document-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
@@ -89,24 +91,44 @@ function collectionPicker(collections: CollectionView[]): SafeHtml {
     <select id="upload-collection" name="collection">${collections.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>`;
 }
 
-export function documentsPage(docs: DocumentView[], maxUploadMb: number, collections: CollectionView[] = []): SafeHtml {
-  const names = new Map(collections.map((c) => [c.id, c.name]));
-  const body = html`
-<h1>Documents</h1>
-<form id="upload-form" class="card" hx-post="/documents" hx-encoding="multipart/form-data" hx-target="#upload-result" hx-swap="innerHTML">
+/** The `accept` list of the file picker: the accepted extensions and media types. */
+const ACCEPT = [...ACCEPTED_EXTENSIONS, ...ACCEPTED_MEDIA_TYPES].join(',');
+
+/**
+ * The upload form, which is also the drop zone. Without JavaScript it is a plain multipart post of
+ * the chosen files to /documents. static/upload-drop.js takes it over: files and folders dropped
+ * anywhere on it or chosen with the pickers are checked against the data attributes (accepted
+ * extensions and media types, the per-file limit in bytes; the server's own lists) and sent one per
+ * request with a progress bar each, then followed through ingestion. The folder picker has no name
+ * (a plain post leaves it out) and shows only once the script runs.
+ */
+function uploadForm(maxUploadBytes: number, collections: CollectionView[]): SafeHtml {
+  const mb = Math.round((maxUploadBytes / (1024 * 1024)) * 10) / 10;
+  return html`<form id="upload-form" class="card drop-zone" method="post" action="/documents" enctype="multipart/form-data"
+  hx-post="/documents" hx-encoding="multipart/form-data" hx-target="#upload-result" hx-swap="innerHTML"
+  data-accept-extensions="${ACCEPTED_EXTENSIONS.join(',')}" data-accept-types="${ACCEPTED_MEDIA_TYPES.join(',')}"
+  data-accepted="${ACCEPTED_FORMATS}" data-max-bytes="${maxUploadBytes}">
   <label for="file">Add documents</label>
-  <p class="muted small">PDF, Word (.docx), HTML, plain text or Markdown, up to ${maxUploadMb} MB each. You can pick several files.</p>
+  <p class="muted small">PDF, Word (.docx), HTML, plain text or Markdown, up to ${mb} MB each. You can pick several files<span class="drop-hint" hidden>, pick a folder, or drop files and folders anywhere on this box</span>.</p>
   <div class="actions">
     ${collections.length > 0 ? collectionPicker(collections) : ''}
-    <input id="file" name="file" type="file" multiple accept=".pdf,.txt,.md,.markdown,.html,.htm,.docx,application/pdf,text/plain,text/markdown,text/html,application/vnd.openxmlformats-officedocument.wordprocessingml.document">
+    <input id="file" name="file" type="file" multiple accept="${ACCEPT}">
+    <span class="folder-picker" hidden><label for="folder" class="small">or a folder</label> <input id="folder" type="file" webkitdirectory multiple></span>
     <button type="submit">Upload</button>
     <span class="htmx-indicator muted">Uploading…</span>
   </div>
   <div id="upload-result" aria-live="polite"></div>
-</form>
+</form>`;
+}
+
+export function documentsPage(docs: DocumentView[], maxUploadBytes: number, collections: CollectionView[] = []): SafeHtml {
+  const names = new Map(collections.map((c) => [c.id, c.name]));
+  const body = html`
+<h1>Documents</h1>
+${uploadForm(maxUploadBytes, collections)}
 <section class="card">
   <h2>Library</h2>
   ${documentList(docs, names)}
 </section>`;
-  return layout({ title: 'Documents', page: 'documents', body, scripts: ['/static/documents.js'] });
+  return layout({ title: 'Documents', page: 'documents', body, scripts: ['/static/documents.js'], modules: ['/static/upload-drop.js'] });
 }

@@ -14,11 +14,10 @@
  * needs (the first 64 KB, the last 2 KB, a few bytes of carry for the searches across chunk
  * boundaries, and counters), so a 50 MB upload is judged without being held in memory.
  */
+import { ACCEPTED_FORMATS as ACCEPTED } from '../contracts/accepted-files.ts';
 import { DOCX_MEDIA_TYPE, SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import { InvalidInputError } from '../errors.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
-
-const ACCEPTED = 'Docent accepts PDF, Word (.docx), HTML, plain text and Markdown';
 
 /** Signatures of formats people commonly try to upload, so the refusal can name them. */
 const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [

@@ -3,6 +3,8 @@
 // The token comes from GET /api/session, which only pages of this origin can read; the server
 // refuses such requests without it (src/web/guards/cross-site-guard.ts). Loaded before any other
 // script. A refusal for a stale token (the server's secret changed) is retried once with a new one.
+// Scripts that send with XMLHttpRequest (upload progress, which fetch cannot report) take the token
+// from window.docentToken: get() resolves to it, renew() to a fresh one after a stale-token refusal.
 (() => {
   const SAFE = /^(GET|HEAD|OPTIONS)$/i;
   const original = window.fetch.bind(window);
@@ -42,6 +44,14 @@
       return send();
     }
     return res;
+  };
+
+  window.docentToken = {
+    get: load,
+    renew: () => {
+      token = undefined;
+      return load();
+    },
   };
 
   // Fetched at once, so the first click does not wait for it (a failure is retried on that click).

@@ -20,12 +20,12 @@ const send = (res: Response, page: SafeHtml): void => {
 
 export function pages(services: WebServices, config: Config, upload: RequestHandler): Router {
   const router = Router();
-  const maxUploadMb = Math.round((config.web.maxUploadBytes / (1024 * 1024)) * 10) / 10;
+  const maxUploadBytes = config.web.maxUploadBytes;
 
   const names = () => new Map(services.collections.list().map((c) => [c.id, c.name]));
-  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadMb, services.collections.list())));
+  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadBytes, services.collections.list())));
   router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list(), names())));
-  // ?collection= as for POST /api/documents (documents.js uploads there; this is htmx's fallback).
+  // ?collection= as for POST /api/documents (upload-drop.js uploads there; this is the fallback).
   router.post('/documents', uploadCollection(services.collections), upload, async (req, res) => {
     const results = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
     if (req.get('HX-Request') !== 'true') {
