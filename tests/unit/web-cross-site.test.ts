@@ -147,6 +147,9 @@ void describe('cross-site requests', () => {
       assert.match(res.body, /Send this request as JSON/);
     }
     assert.equal(srv.services.votesCast.length, before + 1);
+    // A request without a body is not judged by its Content-Type (clients send their JSON header on a DELETE too).
+    const del = await send('DELETE', '/api/documents/no-such-document', json);
+    assert.equal(del.status, 404, del.body);
   });
 
   void test('ALLOWED_ORIGINS admits a public origin a proxy rewrites the Host for', async () => {
