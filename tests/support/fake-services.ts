@@ -124,6 +124,8 @@ export class FakeServices implements WebServices {
   deleted: string[] = [];
   /** The collection each upload() was asked to put its files into (undefined: none named). */
   uploadCollections: Array<string | undefined> = [];
+  /** The collection id of each reindex() call (undefined: every collection). */
+  reindexed: Array<string | undefined> = [];
   /** Collections passed to search.search(). */
   searchedIn: Array<readonly string[] | undefined> = [];
   /** The real collection service over an in-memory registry and bus (route tests inspect `jobs`). */
@@ -167,6 +169,11 @@ export class FakeServices implements WebServices {
       doc.stage = 'deleting';
       this.emitChange(doc);
       return Promise.resolve({ ...doc });
+    },
+    reindex: (opts?: { collectionId?: string | undefined }): Promise<DocumentView[]> => {
+      const only = opts?.collectionId;
+      this.reindexed.push(only);
+      return Promise.resolve(this.docs.filter((d) => only === undefined || (d.collections ?? []).includes(only)).map((d) => ({ ...d, status: 'queued' as const })));
     },
     list: (): DocumentView[] => [...this.docs],
     get: (id: string): DocumentView | undefined => this.docs.find((d) => d.id === id),
