@@ -186,3 +186,9 @@ new MutationObserver(() => {
   draw();
 }).observe(document.body, { childList: true, subtree: true });
 draw();
+
+// The collection select submits its form on change (the Show button is there for no-script use).
+document.addEventListener('change', (e) => {
+  const select = e.target;
+  if (select instanceof HTMLSelectElement && select.form?.classList.contains('collection-filter')) select.form.requestSubmit();
+});
