@@ -189,6 +189,6 @@ draw();
 
 // The collection select submits its form on change (the Show button is there for no-script use).
 document.addEventListener('change', (e) => {
-  const select = e.target;
-  if (select instanceof HTMLSelectElement && select.form?.classList.contains('collection-filter')) select.form.requestSubmit();
+  const form = e.target.closest?.('form.collection-filter');
+  if (form && e.target.name === 'collection') form.requestSubmit();
 });
