@@ -6,8 +6,14 @@
  * has a "Show as a table" alternative with the same numbers. The canvas has no id
  * on purpose: htmx 4 keeps elements whose id persists across a swap and rewrites their attributes
  * (style included, which the CSP blocks), so a fresh canvas per refresh is the clean path.
+ *
+ * A collection filter (`?collection=<id>`): a select beside the range links (a GET form, so it works
+ * without scripts; analytics.js submits it on change). The range links, the panel's refresh and the
+ * CSV link all keep the collection, and the select keeps the range. Collection names are user text
+ * and escaped like everything else.
  */
 import { ANALYTICS_RANGES, type AnalyticsRange, type AnalyticsSummary } from '../src/contracts/analytics-summary.ts';
+import type { CollectionView } from '../src/ports/collection-service.ts';
 import { html, jsonAttr, type SafeHtml } from '../src/web/html.ts';
 import { thumbDown, thumbUp } from './icons.ts';
 import { layout } from './layout.ts';
@@ -17,6 +23,9 @@ const RANGE_LABELS: Record<AnalyticsRange, string> = { hour: 'Last hour', day: '
 const ms = (v: number | null): string => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
 const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)}%`);
+
+/** `&collection=<id>` of a summary restricted to one collection, '' otherwise (values are escaped where used). */
+const collectionParam = (s: AnalyticsSummary): string => (s.collection ? `&collection=${encodeURIComponent(s.collection)}` : '');
 
 function stat(label: string, value: string, note?: string): SafeHtml {
   return html`<div class="stat"><div class="stat-value">${value}</div><div class="stat-label">${label}</div>${note === undefined ? '' : html`<div class="stat-note">${note}</div>`}</div>`;
@@ -129,7 +138,7 @@ function sentimentCharts(s: AnalyticsSummary): SafeHtml {
 function recentTable(s: AnalyticsSummary): SafeHtml {
   if (s.recent.length === 0) return html``;
   return html`<div class="table-head"><h2>Recent answers</h2>
-  <a class="button small" href="/api/analytics/answers.csv?range=${s.range}" download>Export CSV</a></div>
+  <a class="button small" href="/api/analytics/answers.csv?range=${s.range}${collectionParam(s)}" download>Export CSV</a></div>
 <table class="table recent-answers">
   <thead><tr><th>Question</th><th>Vote</th><th class="num">Question sentiment</th><th class="num">Answer sentiment</th><th class="num">Latency</th><th>Worker</th></tr></thead>
   <tbody>${s.recent.map(
@@ -147,10 +156,11 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
 
 /** The self-refreshing panel (also served alone at GET /analytics/panel?range=...). */
 export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
-  const refresh = html`hx-get="/analytics/panel?range=${s.range}" hx-trigger="every 5s" hx-swap="outerHTML"`;
+  const refresh = html`hx-get="/analytics/panel?range=${s.range}${collectionParam(s)}" hx-trigger="every 5s" hx-swap="outerHTML"`;
   if (s.answers === 0 && s.votes.up + s.votes.down === 0) {
+    const where = s.collection ? ' for this collection (no answer asked over it or citing it)' : '';
     return html`<div id="analytics-panel" ${refresh} data-answers="0">
-  <p class="empty">No answers in this period yet. Ask a question on the <a href="/">Ask</a> page and the numbers appear here.</p>
+  <p class="empty">No answers in this period${where} yet. Ask a question on the <a href="/">Ask</a> page and the numbers appear here.</p>
 </div>`;
   }
   return html`<div id="analytics-panel" ${refresh} data-answers="${s.answers}">
@@ -179,13 +189,30 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
 </div>`;
 }
 
-export function analyticsPage(s: AnalyticsSummary): SafeHtml {
+/** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
+function collectionFilter(s: AnalyticsSummary, collections: readonly CollectionView[]): SafeHtml {
+  return html`<form class="collection-filter" method="get" action="/analytics">
+  <input type="hidden" name="range" value="${s.range}">
+  <label for="analytics-collection" class="small">Collection</label>
+  <select id="analytics-collection" name="collection">
+    <option value=""${s.collection ? '' : html` selected`}>All collections</option>
+    ${collections.map((c) => html`<option value="${c.id}"${c.id === s.collection ? html` selected` : ''}>${c.name}</option>`)}
+  </select>
+  <button type="submit" class="secondary small">Show</button>
+</form>`;
+}
+
+/** The page; `collections` fills the collection select (the summary says which one is chosen). */
+export function analyticsPage(s: AnalyticsSummary, collections: readonly CollectionView[] = []): SafeHtml {
+  const chosen = collections.find((c) => c.id === s.collection);
   const body = html`
-<h1>Analytics</h1>
+<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}</h1>
 <nav class="ranges" aria-label="Period">
-  ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics?range=${r}"${r === s.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
+  ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics?range=${r}${collectionParam(s)}"${r === s.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
+  ${collectionFilter(s, collections)}
   <span class="muted small">Refreshes every 5 seconds.</span>
 </nav>
+${chosen ? html`<p class="muted small">Answers asked over ${chosen.name} or citing a passage from it, and the votes on them.</p>` : ''}
 <section class="card">
 ${analyticsPanel(s)}
 </section>

@@ -1,7 +1,7 @@
 /**
  * The Collections page: the create form and the list of collections, each with its document count,
- * a rename/describe form and a delete button whose confirmation names how many documents go with
- * it. Every form posts with htmx (urlencoded, /collections routes in
+ * a rename/describe form, a re-index button (rebuilds that collection's index alone) and a delete
+ * button whose confirmation names how many documents go with it. Every form posts with htmx (urlencoded, /collections routes in
  * src/web/routes/collection-pages.ts) into one result area; errors come back as the error alert
  * fragment, and a change reloads the list fragment (`collections-changed`). Names and descriptions
  * are user text: they are escaped like everything else.
@@ -39,7 +39,9 @@ function collectionRow(c: CollectionView, count: DeletionCount): SafeHtml {
     ${c.description ? html`<div class="muted small collection-description">${c.description}</div>` : ''}
   </td>
   <td class="num documents-cell">${c.documents}</td>
-  <td>${general
+  <td><button type="button" class="secondary reindex-button" hx-post="/collections/${c.id}/reindex" hx-target="#collection-result" hx-swap="innerHTML"
+      hx-confirm="${`Re-index the collection "${c.name}"? Its documents are embedded again; other collections are not touched.`}" aria-label="Re-index ${c.name}">Re-index</button>
+  ${general
     ? html`<span class="muted small">Uploads that name no collection go here; it cannot be deleted.</span>`
     : html`<button type="button" class="delete-button" hx-delete="/collections/${c.id}" hx-target="#collection-result" hx-swap="innerHTML"
       hx-confirm="${deleteConfirmation(c, count)}" aria-label="Delete ${c.name}">Delete</button>`}</td>

@@ -8,6 +8,11 @@
  * the same connection, so a slow download would stall consumption. Between pages the consumer
  * writes freely; an answer stored after the export started is newer than its first row and so not
  * in it (a late answer with an older event time may be).
+ *
+ * Restricted to one collection (answers asked over it or citing it, ./answer-collections.ts) the
+ * rows are read from that collection's entries in `answer_collections`, an index range on
+ * (collection, at, answer id), with keyset (at, answer id): as cheap per row as the unfiltered reads.
+ * Each row lists the ids of its collections.
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange } from '../contracts/analytics-summary.ts';
@@ -37,6 +42,8 @@ interface Row {
   model: string;
   sources: string;
   settings: string | null;
+  /** Comma-separated collection ids (group_concat), null when none. */
+  collectionIds: string | null;
 }
 
 const COLUMNS = `a.answer_id AS answerId, a.chat_id AS chatId, a.at AS at, a.question AS question, a.answer AS answer,
@@ -45,7 +52,12 @@ const COLUMNS = `a.answer_id AS answerId, a.chat_id AS chatId, a.at AS at, a.que
   a.retrieval_ms AS retrievalMs, a.first_token_ms AS firstTokenMs, a.generation_ms AS generationMs,
   a.total_ms AS totalMs, a.tokens_per_second AS tokensPerSecond, a.prompt_tokens AS promptTokens,
   a.completion_tokens AS completionTokens, a.worker AS worker, a.model AS model, a.sources AS sources,
-  a.settings AS settings`;
+  a.settings AS settings,
+  (SELECT group_concat(ac.collection_id) FROM answer_collections ac WHERE ac.answer_id = a.answer_id) AS collectionIds`;
+
+const FROM = 'FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id';
+/** One collection's answers: its index range first, then the answer and its vote. */
+const FROM_COLLECTION = 'FROM answer_collections c JOIN answers a ON a.answer_id = c.answer_id LEFT JOIN votes v ON v.answer_id = a.answer_id';
 
 function toRow(r: Row): AnalyticsAnswerRow {
   return {
@@ -60,6 +72,7 @@ function toRow(r: Row): AnalyticsAnswerRow {
     tokensPerSecond: r.tokensPerSecond,
     worker: r.worker,
     model: r.model,
+    collections: r.collectionIds ? r.collectionIds.split(',').sort() : [],
   };
 }
 
@@ -74,33 +87,39 @@ function parseJson(text: string | null): unknown {
 
 export interface AnswerQueries {
   answer(answerId: string): AnalyticsAnswer | undefined;
-  answers(range: AnalyticsRange, limit: number, now: number): AnalyticsAnswerRow[];
-  pages(range: AnalyticsRange, pageSize: number, now: number): Generator<AnalyticsAnswerRow[], void, undefined>;
+  /** With `collection`: only the answers asked over it or citing it. */
+  answers(range: AnalyticsRange, limit: number, now: number, collection?: string): AnalyticsAnswerRow[];
+  pages(range: AnalyticsRange, pageSize: number, now: number, collection?: string): Generator<AnalyticsAnswerRow[], void, undefined>;
 }
 
+type Keyed = Row & { k1: number; k2: number | string };
+
 export function answerQueries(db: Database.Database): AnswerQueries {
-  const one = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.answer_id = ?`);
-  const many = db.prepare<[number, number], Row>(
-    `SELECT ${COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
-      WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
+  const one = db.prepare<[string], Row>(`SELECT ${COLUMNS} ${FROM} WHERE a.answer_id = ?`);
+  // Newest first; k1/k2 is the keyset of the next page: (at, rowid) overall, (at, answer id) in one collection.
+  const firstPage = db.prepare<[number, number], Keyed>(`SELECT ${COLUMNS}, a.at AS k1, a.rowid AS k2 ${FROM} WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`);
+  const nextPage = db.prepare<[number, number, number | string, number], Keyed>(
+    `SELECT ${COLUMNS}, a.at AS k1, a.rowid AS k2 ${FROM} WHERE a.at >= ? AND (a.at, a.rowid) < (?, ?) ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
   );
-  const firstPage = db.prepare<[number, number], Row & { rid: number }>(
-    `SELECT ${COLUMNS}, a.rowid AS rid FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
-      WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
+  const firstInCollection = db.prepare<[string, number, number], Keyed>(
+    `SELECT ${COLUMNS}, c.at AS k1, c.answer_id AS k2 ${FROM_COLLECTION} WHERE c.collection_id = ? AND c.at >= ? ORDER BY c.at DESC, c.answer_id DESC LIMIT ?`,
   );
-  const nextPage = db.prepare<[number, number, number, number], Row & { rid: number }>(
-    `SELECT ${COLUMNS}, a.rowid AS rid FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
-      WHERE a.at >= ? AND (a.at, a.rowid) < (?, ?) ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
+  const nextInCollection = db.prepare<[string, number, number, number | string, number], Keyed>(
+    `SELECT ${COLUMNS}, c.at AS k1, c.answer_id AS k2 ${FROM_COLLECTION}
+      WHERE c.collection_id = ? AND c.at >= ? AND (c.at, c.answer_id) < (?, ?) ORDER BY c.at DESC, c.answer_id DESC LIMIT ?`,
   );
+  const first = (since: number, n: number, collection?: string): Keyed[] =>
+    collection === undefined ? firstPage.all(since, n) : firstInCollection.all(collection, since, n);
+  const next = (since: number, last: Keyed, n: number, collection?: string): Keyed[] =>
+    collection === undefined ? nextPage.all(since, last.k1, last.k2, n) : nextInCollection.all(collection, since, last.k1, last.k2, n);
   return {
-    *pages(range, pageSize, now) {
+    *pages(range, pageSize, now, collection) {
       const since = rangeStart(range, now);
-      let rows = firstPage.all(since, pageSize);
+      let rows = first(since, pageSize, collection);
       while (rows.length > 0) {
         yield rows.map(toRow);
         if (rows.length < pageSize) return;
-        const last = rows[rows.length - 1]!;
-        rows = nextPage.all(since, last.at, last.rid, pageSize);
+        rows = next(since, rows[rows.length - 1]!, pageSize, collection);
       }
     },
     answer(answerId) {
@@ -121,8 +140,8 @@ export function answerQueries(db: Database.Database): AnswerQueries {
         votedAt: r.votedAt,
       };
     },
-    answers(range, limit, now) {
-      return many.all(rangeStart(range, now), limit).map(toRow);
+    answers(range, limit, now, collection) {
+      return first(rangeStart(range, now), limit, collection).map(toRow);
     },
   };
 }

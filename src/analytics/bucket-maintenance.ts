@@ -5,10 +5,11 @@
  *
  * Rules (see ./buckets.ts for why): a vote counts in the bucket of its answer; a re-vote takes the
  * old vote out and puts the new one in; a vote that arrived before its answer is counted when the
- * answer arrives.
+ * answer arrives. Each also counts in the buckets of the answer's collections (./answer-collections.ts).
  */
 import type Database from 'better-sqlite3';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
+import { answerCollectionsTable, type AnswerCollectionsTable } from './answer-collections.ts';
 import { bucketWriter, type BucketWriter } from './bucket-writer.ts';
 import { Aggregator } from './buckets.ts';
 import type { SentimentScore } from './sentiment.ts';
@@ -18,6 +19,7 @@ export class BucketMaintenance {
   private readonly readVote: Database.Statement<[string], { vote: 'up' | 'down' }>;
   private readonly readAnswerAgg: Database.Statement<[string], { at: number; a: number }>;
   private readonly write: BucketWriter;
+  private readonly collections: AnswerCollectionsTable;
   /** The aggregates of the transaction in progress; flushed before it commits. */
   private agg = new Aggregator();
 
@@ -25,6 +27,7 @@ export class BucketMaintenance {
     this.readVote = db.prepare('SELECT vote FROM votes WHERE answer_id = ?');
     this.readAnswerAgg = db.prepare('SELECT at, answer_comparative AS a FROM answers WHERE answer_id = ?');
     this.write = bucketWriter(db);
+    this.collections = answerCollectionsTable(db);
   }
 
   /**
@@ -49,18 +52,19 @@ export class BucketMaintenance {
     };
   }
 
-  /** Inside a transaction: a newly stored answer (and a vote that was waiting for it). */
-  answerStored(event: QaEvent, scored: { question: SentimentScore; answer: SentimentScore }): void {
+  /** Inside a transaction: a newly stored answer of `collections` (and a vote that was waiting for it). */
+  answerStored(event: QaEvent, scored: { question: SentimentScore; answer: SentimentScore }, collections: readonly string[]): void {
     const t = event.timings;
+    const scopes = ['', ...collections];
     this.agg.addAnswer({
       at: event.at,
       questionComparative: scored.question.comparative,
       answerComparative: scored.answer.comparative,
       tokensPerSecond: tokensPerSecond(event.tokens.completion, t.generationMs),
       timings: { total: t.totalMs, queueWait: t.queueWaitMs, retrieval: t.retrievalMs, firstToken: t.firstTokenMs, generation: t.generationMs },
-    });
+    }, scopes);
     const vote = this.readVote.get(event.answerId);
-    if (vote) this.agg.addVote(event.at, scored.answer.comparative, vote.vote, 1);
+    if (vote) this.agg.addVote(event.at, scored.answer.comparative, vote.vote, 1, scopes);
   }
 
   /** Inside a transaction, BEFORE the vote is written: the answer's current vote, if any. */
@@ -74,7 +78,8 @@ export class BucketMaintenance {
     const answer = this.readAnswerAgg.get(event.answerId);
     // No answer yet: answerStored counts the vote when it arrives.
     if (!answer) return;
-    if (before) this.agg.addVote(answer.at, answer.a, before, -1);
-    this.agg.addVote(answer.at, answer.a, event.vote, 1);
+    const scopes = ['', ...this.collections.of(event.answerId)];
+    if (before) this.agg.addVote(answer.at, answer.a, before, -1, scopes);
+    this.agg.addVote(answer.at, answer.a, event.vote, 1, scopes);
   }
 }

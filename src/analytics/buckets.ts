@@ -17,6 +17,8 @@
  *   about 4.5% of the exact nearest-rank value. 200 bins cover 0 ms to about 7.7 hours.
  * - Sentiment (AFINN comparative) histograms use bands of 0.1 centred on multiples of 0.1, with
  *   everything at or beyond +-1 in the end bands; votes are also kept per answer-sentiment band.
+ * - Per collection: an answer of collection X (asked over it or citing it) is also added to the
+ *   buckets of level `<level>@X` (scopedLevel), the same rows and arithmetic restricted to X.
  */
 
 export const LEVELS = { m5: 300_000, h: 3_600_000, h6: 21_600_000, d: 86_400_000 } as const;
@@ -38,6 +40,9 @@ export const stageStem = (stage: Stage): string => STAGE_COLUMNS[stage].replace(
 
 export const SENTIMENT_SCALE = 1e6;
 export const TPS_SCALE = 1e3;
+
+/** The bucket level of `level` restricted to one collection ('' or undefined: all answers). */
+export const scopedLevel = (level: string, collection?: string): string => (collection ? `${level}@${collection}` : level);
 
 export const bucketStart = (level: Level, at: number): number => Math.floor(at / LEVELS[level]) * LEVELS[level];
 
@@ -134,12 +139,13 @@ export class Aggregator {
     return this.buckets.size === 0;
   }
 
-  addAnswer(a: AnswerFacts): void {
+  /** Adds an answer to the unfiltered buckets ('') and to those of each collection in `scopes`. */
+  addAnswer(a: AnswerFacts, scopes: readonly string[] = ['']): void {
     const q = Math.round(a.questionComparative * SENTIMENT_SCALE);
     const s = Math.round(a.answerComparative * SENTIMENT_SCALE);
-    for (const level of this.levels) {
-      const start = this.startOf(level, a.at);
-      const b = this.bucket(level, start);
+    for (const level of this.scoped(scopes)) {
+      const start = this.startOf(level.base, a.at);
+      const b = this.bucket(level.key, start);
       b.answers++;
       b.qSum += q;
       b.aSum += s;
@@ -151,21 +157,26 @@ export class Aggregator {
         const v = a.timings[stage];
         b.min[stage] = Math.min(b.min[stage] ?? v, v);
         b.max[stage] = Math.max(b.max[stage] ?? v, v);
-        const key = `${level}|${start}|${stage}|${latencyBin(v)}`;
+        const key = `${level.key}|${start}|${stage}|${latencyBin(v)}`;
         this.latency.set(key, (this.latency.get(key) ?? 0) + 1);
       }
-      this.sentimentCell(level, start, 'q', sentimentBin(a.questionComparative)).n++;
-      this.sentimentCell(level, start, 'a', sentimentBin(a.answerComparative)).n++;
+      this.sentimentCell(level.key, start, 'q', sentimentBin(a.questionComparative)).n++;
+      this.sentimentCell(level.key, start, 'a', sentimentBin(a.answerComparative)).n++;
     }
   }
 
-  /** Adds (sign 1) or takes back (sign -1) a vote on an answer given at `at`. */
-  addVote(at: number, answerComparative: number, vote: 'up' | 'down', sign: 1 | -1): void {
-    for (const level of this.levels) {
-      const start = this.startOf(level, at);
-      this.bucket(level, start)[vote] += sign;
-      this.sentimentCell(level, start, 'a', sentimentBin(answerComparative))[vote] += sign;
+  /** Adds (sign 1) or takes back (sign -1) a vote on an answer given at `at` (in the buckets of `scopes`, as addAnswer). */
+  addVote(at: number, answerComparative: number, vote: 'up' | 'down', sign: 1 | -1, scopes: readonly string[] = ['']): void {
+    for (const level of this.scoped(scopes)) {
+      const start = this.startOf(level.base, at);
+      this.bucket(level.key, start)[vote] += sign;
+      this.sentimentCell(level.key, start, 'a', sentimentBin(answerComparative))[vote] += sign;
     }
+  }
+
+  /** Every level of every scope: `base` picks the bucket start, `key` is what the rows are stored under. */
+  private scoped(scopes: readonly string[]): Array<{ base: string; key: string }> {
+    return scopes.flatMap((scope) => this.levels.map((base) => ({ base, key: scopedLevel(base, scope) })));
   }
 
   private bucket(level: string, start: number): BucketDelta {

@@ -7,6 +7,12 @@
  * spreadsheet runs a text cell starting with = + - @ (or tab / carriage return) as a formula. Such
  * text cells are prefixed with an apostrophe, which spreadsheets show as plain text. Numbers are
  * written as numbers (a negative sentiment stays a number).
+ *
+ * The last column, `collections`, names the collections each answer was asked over or cited (the
+ * analytics filter's meaning: ./answer-collections.ts), separated by "; ", by name when the caller
+ * knows it (a deleted collection shows its id); empty for answers asked over all collections that
+ * cited none, and for answers recorded before collections. It is last so the earlier columns keep
+ * their places in spreadsheets built on older exports.
  */
 import type { AnalyticsAnswerRow } from '../contracts/analytics-summary.ts';
 
@@ -23,7 +29,11 @@ export function csvCell(value: string | number | null): string {
 export const CSV_HEADER = [
   'time (UTC)', 'answer id', 'question', 'answer', 'vote', 'question sentiment', 'answer sentiment',
   'total ms', 'queue wait ms', 'retrieval ms', 'first token ms', 'generation ms', 'tokens per second', 'worker', 'model',
+  'collections',
 ] as const;
+
+/** A collection's name by id; default the id itself. */
+export type CollectionNamer = (id: string) => string;
 
 const round = (v: number | null, digits: number): number | null => (v === null ? null : Number(v.toFixed(digits)));
 
@@ -31,7 +41,7 @@ const round = (v: number | null, digits: number): number | null => (v === null ?
 export const csvStart = (): string => `\uFEFF${CSV_HEADER.map(csvCell).join(',')}\r\n`;
 
 /** The lines of some rows, each ended by CRLF (a page of a streamed export). */
-export function csvRows(rows: readonly AnalyticsAnswerRow[]): string {
+export function csvRows(rows: readonly AnalyticsAnswerRow[], nameOf: CollectionNamer = (id) => id): string {
   let out = '';
   for (const r of rows) {
     const t = r.timings;
@@ -40,18 +50,19 @@ export function csvRows(rows: readonly AnalyticsAnswerRow[]): string {
       round(r.questionSentiment, 4), round(r.answerSentiment, 4),
       round(t.totalMs, 1), round(t.queueWaitMs, 1), round(t.retrievalMs, 1), round(t.firstTokenMs, 1), round(t.generationMs, 1),
       round(r.tokensPerSecond, 2), r.worker, r.model,
+      (r.collections ?? []).map(nameOf).join('; '),
     ].map(csvCell).join(',')}\r\n`;
   }
   return out;
 }
 
 /** A whole (small) export in one string. */
-export function answersCsv(rows: readonly AnalyticsAnswerRow[]): string {
-  return csvStart() + csvRows(rows);
+export function answersCsv(rows: readonly AnalyticsAnswerRow[], nameOf?: CollectionNamer): string {
+  return csvStart() + csvRows(rows, nameOf);
 }
 
 /** A streamed export: the header, then one chunk per page as the pages are pulled. */
-export async function* csvChunks(pages: AsyncIterable<readonly AnalyticsAnswerRow[]>): AsyncGenerator<string, void, undefined> {
+export async function* csvChunks(pages: AsyncIterable<readonly AnalyticsAnswerRow[]>, nameOf?: CollectionNamer): AsyncGenerator<string, void, undefined> {
   yield csvStart();
-  for await (const page of pages) yield csvRows(page);
+  for await (const page of pages) yield csvRows(page, nameOf);
 }

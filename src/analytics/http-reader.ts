@@ -7,7 +7,9 @@
  * Failures: an unreachable or failing (5xx) or slow service is an UnavailableError whose message
  * names the URL, so the page can say "analytics is unavailable" instead of a stack trace. A 4xx or
  * a response that does not match the contract is an AppError (not retryable): a version skew
- * between web and analytics, which waiting will not fix.
+ * between web and analytics, which waiting will not fix; so is an analytics service too old to
+ * filter by collection (`&collection=`): its summary does not name the collection and its rows do
+ * not list theirs, and the web refuses to show unfiltered numbers as if they were filtered.
  */
 import { z } from 'zod';
 import {
@@ -90,24 +92,26 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
   }
 
   return {
-    async summary(range: AnalyticsRange): Promise<AnalyticsSummary> {
-      return (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}`, analyticsSummarySchema, 'summary'))!;
+    async summary(range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> {
+      const s = (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}${inCollection(collection)}`, analyticsSummarySchema, 'summary'))!;
+      if (collection !== undefined && s.collection !== collection) throw cannotFilter();
+      return s;
     },
     answer(answerId: string): Promise<AnalyticsAnswer | undefined> {
       return get(`/api/analytics/answers/${encodeURIComponent(answerId)}`, analyticsAnswerSchema, 'answer', true);
     },
-    async *exportAnswers(range: AnalyticsRange): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
+    async *exportAnswers(range: AnalyticsRange, collection?: string): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> {
       // Aborted when the caller stops early (a cancelled download), so the service stops too.
       const stop = new AbortController();
       try {
-        const res = await open(`/api/analytics/answers.ndjson?range=${encodeURIComponent(range)}`, false, stop.signal);
+        const res = await open(`/api/analytics/answers.ndjson?range=${encodeURIComponent(range)}${inCollection(collection)}`, false, stop.signal);
         if (!res?.body) return;
         const decoder = new TextDecoder();
         let rest = '';
         let page: AnalyticsAnswerRow[] = [];
         const take = (line: string): void => {
           if (line.trim() === '') return;
-          page.push(decode(line, analyticsAnswerRowSchema, 'answer row'));
+          page.push(filtered(decode(line, analyticsAnswerRowSchema, 'answer row'), collection));
         };
         const reader = res.body.getReader();
         for (let r = await reader.read(); !r.done; r = await reader.read()) {
@@ -126,12 +130,28 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
         stop.abort();
       }
     },
-    async answers(range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> {
-      const rows = await get(`/api/analytics/answers?range=${encodeURIComponent(range)}&limit=${limit}`, z.object({ answers: z.array(analyticsAnswerRowSchema) }), 'answer list');
-      return rows!.answers;
+    async answers(range: AnalyticsRange, limit: number, collection?: string): Promise<AnalyticsAnswerRow[]> {
+      const rows = await get(
+        `/api/analytics/answers?range=${encodeURIComponent(range)}&limit=${limit}${inCollection(collection)}`,
+        z.object({ answers: z.array(analyticsAnswerRowSchema) }),
+        'answer list',
+      );
+      return rows!.answers.map((r) => filtered(r, collection));
     },
   };
+
+  function cannotFilter(): AppError {
+    return new AppError(`analytics service at ${base} cannot filter by collection; update it to this version of Docent`, { code: 'analytics_contract' });
+  }
+
+  /** A row of a filtered read must list the collection: an older service ignores the filter. */
+  function filtered(row: AnalyticsAnswerRow, collection: string | undefined): AnalyticsAnswerRow {
+    if (collection !== undefined && !row.collections?.includes(collection)) throw cannotFilter();
+    return row;
+  }
 }
+
+const inCollection = (collection: string | undefined): string => (collection === undefined ? '' : `&collection=${encodeURIComponent(collection)}`);
 
 /** fetch wraps the real reason (ECONNREFUSED...) in `cause`. */
 function causeOf(err: unknown): string {

@@ -1,6 +1,8 @@
 /**
  * HTTP face of the separate analytics process (`npm run analytics`):
  *   GET /api/analytics/summary?range=hour|day|week|all  -> AnalyticsSummary (JSON; range defaults to day)
+ *   Every list and summary also takes `&collection=<id>`: only the answers asked over that collection
+ *   or citing it (ids only: the web resolves names; an id with no answers gives empty results).
  *   GET /api/analytics/answers/:id                      -> AnalyticsAnswer, 404 `{error}` when not stored
  *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
  *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
@@ -12,6 +14,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
+import { collectionIdSchema } from '../contracts/collection.ts';
 import { errorMessage } from '../errors.ts';
 import { foreignHostMessage, hostAllowed, hostName } from '../shared/host-names.ts';
 import { logger } from '../log.ts';
@@ -26,6 +29,15 @@ export const MAX_EXPORT_LIMIT = 100_000;
 
 function isRange(v: unknown): v is AnalyticsRange {
   return typeof v === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(v);
+}
+
+/** `?collection=`: undefined when absent, the id when well-formed, else a 400 reply sent (null). */
+function collectionOf(req: Request, res: Response): string | undefined | null {
+  const c = req.query.collection;
+  if (c === undefined || c === '') return undefined;
+  if (typeof c === 'string' && collectionIdSchema.safeParse(c).success) return c;
+  res.status(400).json({ error: 'collection must be one collection id (1-40 lower-case letters, digits or dashes)' });
+  return null;
 }
 
 export interface AnalyticsHttpOptions {
@@ -51,7 +63,9 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
       res.status(400).json({ error: `range must be one of ${ANALYTICS_RANGES.join(', ')}` });
       return;
     }
-    res.set('Cache-Control', 'no-store').json(store.summary(range));
+    const collection = collectionOf(req, res);
+    if (collection === null) return;
+    res.set('Cache-Control', 'no-store').json(store.summary(range, undefined, collection));
   });
 
   app.get('/api/analytics/answers.ndjson', async (req, res) => {
@@ -60,7 +74,9 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
       res.status(400).json({ error: `range must be one of ${ANALYTICS_RANGES.join(', ')}` });
       return;
     }
-    const pages = await started(createLocalAnalyticsReader(store).exportAnswers(range));
+    const collection = collectionOf(req, res);
+    if (collection === null) return;
+    const pages = await started(createLocalAnalyticsReader(store).exportAnswers(range, collection));
     res.type('application/x-ndjson').set('Cache-Control', 'no-store');
     await streamText(res, ndjson(pages));
   });
@@ -85,7 +101,9 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
       res.status(400).json({ error: `limit must be a whole number from 1 to ${MAX_EXPORT_LIMIT}` });
       return;
     }
-    res.set('Cache-Control', 'no-store').json({ answers: store.answers(range, limit) });
+    const collection = collectionOf(req, res);
+    if (collection === null) return;
+    res.set('Cache-Control', 'no-store').json({ answers: store.answers(range, limit, undefined, collection) });
   });
 
   app.get('/healthz', (_req, res) => {

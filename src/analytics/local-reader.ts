@@ -8,10 +8,10 @@ import type { AnalyticsStore } from './store.ts';
 
 export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers' | 'answerPages'>): AnalyticsReader {
   return {
-    exportAnswers: (range: AnalyticsRange): AsyncIterable<AnalyticsAnswerRow[]> => pagesOf(() => store.answerPages(range)),
-    summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => settle(() => store.summary(range)),
+    exportAnswers: (range: AnalyticsRange, collection?: string): AsyncIterable<AnalyticsAnswerRow[]> => pagesOf(() => store.answerPages(range, undefined, undefined, collection)),
+    summary: (range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> => settle(() => store.summary(range, undefined, collection)),
     answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => settle(() => store.answer(answerId)),
-    answers: (range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> => settle(() => store.answers(range, limit)),
+    answers: (range: AnalyticsRange, limit: number, collection?: string): Promise<AnalyticsAnswerRow[]> => settle(() => store.answers(range, limit, undefined, collection)),
   };
 }
 

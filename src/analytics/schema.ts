@@ -12,8 +12,16 @@
  * - agg_buckets / agg_latency / agg_sentiment (version 2): incremental aggregates per 5-minute,
  *   hour and day bucket, written in the same transaction as the events (meaning: ./buckets.ts).
  *   Version 1 files are migrated: the new columns are added and the buckets filled from the rows.
+ * - answer_collections (version 3): the collections of each answer, `asked` (the question was asked
+ *   over it) and/or `cited` (a cited passage came from it). An answer asked over all collections has
+ *   no `asked` rows; `at` is the answer's time, so one collection's answers of a range are an index
+ *   range (newest first, keyset on (at, answer_id)). The analytics filter "collection X" means: asked over X or citing X. The
+ *   buckets of one collection are the same tables with level `<level>@<collection id>` (e.g.
+ *   `h@manuals`), written beside the unfiltered ones, so a filtered summary reads as few rows as an
+ *   unfiltered one. Version 2 files gain the empty table: their answers carry no collections
+ *   (events from before collections), so they count under "all collections" only.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
@@ -45,6 +53,16 @@ CREATE TABLE IF NOT EXISTS answers (
   settings             TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
+
+CREATE TABLE IF NOT EXISTS answer_collections (
+  answer_id     TEXT    NOT NULL,
+  collection_id TEXT    NOT NULL,
+  asked         INTEGER NOT NULL DEFAULT 0,
+  cited         INTEGER NOT NULL DEFAULT 0,
+  at            REAL    NOT NULL,
+  PRIMARY KEY (answer_id, collection_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answer_collections_by_time ON answer_collections (collection_id, at, answer_id);
 
 CREATE TABLE IF NOT EXISTS votes (
   answer_id TEXT PRIMARY KEY,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
+import { answerCollectionsTable, collectionsOfEvent, type AnswerCollectionsTable } from './answer-collections.ts';
 import { answerQueries, type AnswerQueries } from './answer-queries.ts';
 import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
@@ -63,16 +64,17 @@ export interface AnalyticsStore {
   processedEvents(): number;
   /** Last applied offset of one partition, or undefined when none was recorded. */
   offset(topic: string, partition: number): string | undefined;
-  summary(range: AnalyticsRange, now?: number): AnalyticsSummary;
+  /** With `collection` (an id): only the answers asked over it or citing it, and their votes. */
+  summary(range: AnalyticsRange, now?: number, collection?: string): AnalyticsSummary;
   /** One stored answer with everything recorded about it, or undefined. */
   answer(answerId: string): AnalyticsAnswer | undefined;
-  /** The answers of a range, newest first, at most `limit`. */
-  answers(range: AnalyticsRange, limit: number, now?: number): AnalyticsAnswerRow[];
+  /** The answers of a range (of one collection, when given), newest first, at most `limit`. */
+  answers(range: AnalyticsRange, limit: number, now?: number, collection?: string): AnalyticsAnswerRow[];
   /**
    * Every answer of a range, newest first, in pages of `pageSize` (default 1000), each read when
    * asked for: the streamed CSV export. Holds no statement open between pages.
    */
-  answerPages(range: AnalyticsRange, pageSize?: number, now?: number): Generator<AnalyticsAnswerRow[], void, undefined>;
+  answerPages(range: AnalyticsRange, pageSize?: number, now?: number, collection?: string): Generator<AnalyticsAnswerRow[], void, undefined>;
   /** Throws when the database cannot be read (health checks). */
   check(): void;
   /** Idempotent. */
@@ -128,13 +130,14 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private readonly markPublished: Database.Statement<[string]>;
   private readonly readOffsets: Database.Statement<[], { topic: string; partition: number; offset: bigint }>;
   private readonly readOffset: Database.Statement<[string, number], { offset: bigint }>;
-  private readonly summarize: (range: AnalyticsRange, now: number) => AnalyticsSummary;
+  private readonly summarize: (range: AnalyticsRange, now: number, collection?: string) => AnalyticsSummary;
   private readonly qaTx: (event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset) => boolean;
   private readonly voteTx: (event: VoteEvent, offset?: ConsumedOffset) => boolean;
   private readonly batchTx: (items: readonly BatchItem[]) => number;
   private readonly markManyTx: (ids: readonly string[]) => void;
   private readonly buckets: BucketMaintenance;
   private readonly reads: AnswerQueries;
+  private readonly collections: AnswerCollectionsTable;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -160,6 +163,7 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     this.summarize = summaryQueries(db);
     this.buckets = new BucketMaintenance(db);
     this.reads = answerQueries(db);
+    this.collections = answerCollectionsTable(db);
 
     this.qaTx = this.buckets.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
       const stored = this.applyQa(event, scored);
@@ -197,7 +201,9 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     if (!fresh) return false;
     const row = answerRow(event, scored);
     if (this.insertAnswer.run(row).changes !== 1) return false;
-    this.buckets.answerStored(event, scored);
+    const collections = collectionsOfEvent(event);
+    this.collections.insert(event.answerId, event.at, collections);
+    this.buckets.answerStored(event, scored, collections.map((c) => c.id));
     return true;
   }
 
@@ -251,20 +257,20 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     return this.readOffset.get(topic, partition)?.offset.toString();
   }
 
-  summary(range: AnalyticsRange, now: number = Date.now()): AnalyticsSummary {
-    return this.summarize(range, now);
+  summary(range: AnalyticsRange, now: number = Date.now(), collection?: string): AnalyticsSummary {
+    return this.summarize(range, now, collection);
   }
 
   answer(answerId: string): AnalyticsAnswer | undefined {
     return this.reads.answer(answerId);
   }
 
-  answers(range: AnalyticsRange, limit: number, now: number = Date.now()): AnalyticsAnswerRow[] {
-    return this.reads.answers(range, limit, now);
+  answers(range: AnalyticsRange, limit: number, now: number = Date.now(), collection?: string): AnalyticsAnswerRow[] {
+    return this.reads.answers(range, limit, now, collection);
   }
 
-  answerPages(range: AnalyticsRange, pageSize = 1000, now: number = Date.now()): Generator<AnalyticsAnswerRow[], void, undefined> {
-    return this.reads.pages(range, pageSize, now);
+  answerPages(range: AnalyticsRange, pageSize = 1000, now: number = Date.now(), collection?: string): Generator<AnalyticsAnswerRow[], void, undefined> {
+    return this.reads.pages(range, pageSize, now, collection);
   }
 
   check(): void {

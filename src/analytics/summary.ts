@@ -16,11 +16,16 @@
  * else weeks (from Monday, UTC), 4 weeks, 13 weeks or 52 weeks. Wider points are the day buckets
  * merged exactly (counts and sums add, latency histograms add bin by bin, min/max combine), grouped
  * in SQL, so a long history costs one grouped read of the day buckets, as the range totals do.
+ *
+ * Restricted to one collection (answers asked over it or citing it: ./answer-collections.ts) the
+ * same reads run on that collection's buckets (levels `<level>@<id>`, ./buckets.ts scopedLevel),
+ * and the raw edge and the recent answers on its `answer_collections` index range: exactly the
+ * same arithmetic and bounds as the unfiltered summary.
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import { answerFacts, type AnswerAggRow } from './bucket-writer.ts';
-import { Aggregator, LEVELS, SENTIMENT_BINS, SENTIMENT_SCALE, STAGES, stageStem as stem, type Level, type Stage } from './buckets.ts';
+import { Aggregator, LEVELS, SENTIMENT_BINS, SENTIMENT_SCALE, STAGES, scopedLevel, stageStem as stem, type Level, type Stage } from './buckets.ts';
 import { rangeStart } from './range.ts';
 import { Totals } from './summary-totals.ts';
 
@@ -61,8 +66,8 @@ const MAX = Number.MAX_SAFE_INTEGER;
 
 type RecentRow = AnalyticsSummary['recent'][number];
 
-/** Prepared statements for the summary; made once per database. */
-export function summaryQueries(db: Database.Database): (range: AnalyticsRange, now: number) => AnalyticsSummary {
+/** Prepared statements for the summary; made once per database. `collection`: one collection's answers only. */
+export function summaryQueries(db: Database.Database): (range: AnalyticsRange, now: number, collection?: string) => AnalyticsSummary {
   const where = 'level = ? AND start >= ? AND start < ?';
   const rangeAggs = STAGES.map((s) => `min(min_${stem(s)}) AS min_${stem(s)}, max(max_${stem(s)}) AS max_${stem(s)}`).join(', ');
   const bucketSums = db.prepare<[string, number, number], Record<string, number | null>>(
@@ -76,10 +81,15 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
   const sentimentSums = db.prepare<[string, number, number], { kind: string; bin: number; n: number; up: number; down: number }>(
     `SELECT kind, bin, sum(n) AS n, sum(up) AS up, sum(down) AS down FROM agg_sentiment WHERE ${where} GROUP BY kind, bin`,
   );
-  const edge = db.prepare<[number, number], AnswerAggRow & { vote: 'up' | 'down' | null }>(
-    `SELECT a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms, a.queue_wait_ms,
-            a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote
-       FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.at >= ? AND a.at < ?`,
+  const EDGE_COLUMNS = `a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms, a.queue_wait_ms,
+            a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote`;
+  type EdgeRow = AnswerAggRow & { vote: 'up' | 'down' | null };
+  const edgeAll = db.prepare<[number, number], EdgeRow>(
+    `SELECT ${EDGE_COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.at >= ? AND a.at < ?`,
+  );
+  const edgeIn = db.prepare<[string, number, number], EdgeRow>(
+    `SELECT ${EDGE_COLUMNS} FROM answer_collections c JOIN answers a ON a.answer_id = c.answer_id LEFT JOIN votes v ON v.answer_id = a.answer_id
+      WHERE c.collection_id = ? AND c.at >= ? AND c.at < ?`,
   );
   // Buckets grouped into series points: k = (start - anchor) / step, point time anchor + k * step.
   // The CAST: better-sqlite3 may bind numbers as REAL, and a REAL division would not group.
@@ -93,51 +103,57 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
     `SELECT CAST((start - @anchor) / @step AS INTEGER) AS k, stage, bin, sum(n) AS n
        FROM agg_latency WHERE level = @level AND start >= @from GROUP BY k, stage, bin`,
   );
-  const firstDay = db.prepare<[], { first: number | null }>(`SELECT min(start) AS first FROM agg_buckets WHERE level = 'd'`);
-  const recent = db.prepare<[number, number], RecentRow>(
-    `SELECT a.answer_id AS answerId, a.question AS question, a.answer AS answer, v.vote AS vote,
+  const firstDay = db.prepare<[string], { first: number | null }>(`SELECT min(start) AS first FROM agg_buckets WHERE level = ?`);
+  const RECENT_COLUMNS = `a.answer_id AS answerId, a.question AS question, a.answer AS answer, v.vote AS vote,
             a.total_ms AS totalMs, a.question_comparative AS questionSentiment,
-            a.answer_comparative AS answerSentiment, a.worker AS worker, a.at AS at
-       FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
+            a.answer_comparative AS answerSentiment, a.worker AS worker, a.at AS at`;
+  const recentAll = db.prepare<[number, number], RecentRow>(
+    `SELECT ${RECENT_COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
       WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,
   );
+  const recentIn = db.prepare<[string, number, number], RecentRow>(
+    `SELECT ${RECENT_COLUMNS} FROM answer_collections c JOIN answers a ON a.answer_id = c.answer_id LEFT JOIN votes v ON v.answer_id = a.answer_id
+      WHERE c.collection_id = ? AND c.at >= ? ORDER BY c.at DESC, c.answer_id DESC LIMIT ?`,
+  );
 
-  const addLevel = (t: Totals, level: Level, from: number, to: number): void => {
+  // `only`: the collection a summary is restricted to (undefined: all answers).
+  const addLevel = (t: Totals, base: Level, from: number, to: number, only: string | undefined): void => {
     if (from >= to) return;
+    const level = scopedLevel(base, only);
     const b = bucketSums.get(level, from, to);
     if (b) t.addBucket(b);
     for (const r of latencySums.all(level, from, to)) t.addLatency(r.stage, r.bin, r.n);
     for (const r of sentimentSums.all(level, from, to)) t.addSentiment(r.kind, r.bin, r);
   };
 
-  const totalsFor = (range: AnalyticsRange, since: number): Totals => {
+  const totalsFor = (range: AnalyticsRange, since: number, only: string | undefined): Totals => {
     const t = new Totals();
     if (range === 'all') {
-      addLevel(t, 'd', MIN, MAX);
+      addLevel(t, 'd', MIN, MAX, only);
       return t;
     }
     const c5 = ceilTo(since, LEVELS.m5);
     const cH = ceilTo(since, LEVELS.h);
     const cD = ceilTo(since, LEVELS.d);
     const raw = new Aggregator(['raw'], () => 0);
-    for (const r of edge.all(since, c5)) {
+    for (const r of only === undefined ? edgeAll.all(since, c5) : edgeIn.all(only, since, c5)) {
       raw.addAnswer(answerFacts(r));
       if (r.vote) raw.addVote(r.at, r.answer_comparative, r.vote, 1);
     }
     t.addAggregator(raw);
-    addLevel(t, 'm5', c5, cH);
-    addLevel(t, 'h', cH, cD);
-    addLevel(t, 'd', cD, MAX);
+    addLevel(t, 'm5', c5, cH, only);
+    addLevel(t, 'h', cH, cD, only);
+    addLevel(t, 'd', cD, MAX, only);
     return t;
   };
 
-  const seriesFor = (range: AnalyticsRange, since: number, now: number): AnalyticsSummary['series'] => {
+  const seriesFor = (range: AnalyticsRange, since: number, now: number, only: string | undefined): AnalyticsSummary['series'] => {
     let level: Level = 'd';
     let stepMs: number;
     let anchor = 0;
     let from: number;
     if (range === 'all') {
-      const first = firstDay.get()?.first ?? null;
+      const first = firstDay.get(scopedLevel('d', only))?.first ?? null;
       if (first === null) return { stepMs: LEVELS.d, points: [] };
       stepMs = allStep(first, Math.max(now, first));
       anchor = anchorFor(stepMs);
@@ -154,7 +170,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
     };
     // An honest time axis: periods without answers are empty points (at most MAX_ALL_POINTS for `all`).
     for (let t = from; t <= now; t += stepMs) at(t);
-    const args = { level, from, anchor, step: stepMs };
+    const args = { level: scopedLevel(level, only), from, anchor, step: stepMs };
     for (const b of seriesBuckets.all(args)) at(anchor + b.k * stepMs).addBucket(b);
     for (const r of seriesLatency.all(args)) at(anchor + r.k * stepMs).addLatency(r.stage, r.bin, r.n);
     return {
@@ -184,21 +200,22 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
   };
 
   // One read transaction: every number in a summary comes from the same snapshot.
-  return db.transaction((range: AnalyticsRange, now: number): AnalyticsSummary => {
+  return db.transaction((range: AnalyticsRange, now: number, only?: string): AnalyticsSummary => {
     const since = rangeStart(range, now);
-    const t = totalsFor(range, since);
+    const t = totalsFor(range, since, only);
     const mean = (sum: number): number | null => (t.answers === 0 ? null : sum / SENTIMENT_SCALE / t.answers);
     return {
       range,
+      collection: only ?? null,
       answers: t.answers,
       votes: { up: t.up, down: t.down },
       satisfaction: t.satisfaction(),
       latencyMs: t.latencyMs(),
       sentiment: { question: mean(t.qSum), answer: mean(t.aSum) },
       tokensPerSecond: t.tokensPerSecond(),
-      series: seriesFor(range, since, now),
+      series: seriesFor(range, since, now, only),
       sentimentBands: bands(t),
-      recent: recent.all(since, RECENT_LIMIT),
+      recent: only === undefined ? recentAll.all(since, RECENT_LIMIT) : recentIn.all(only, since, RECENT_LIMIT),
     };
   });
 }

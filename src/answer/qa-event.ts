@@ -1,7 +1,7 @@
 /**
  * The Kafka `qa` event of one answered question (contracts/analytics.ts): what was asked, what was
- * answered from which documents, with which settings, model and worker, and how long each stage
- * took. The analytics consumer scores and aggregates it.
+ * answered from which documents (and the collection each passage came from), over which
+ * collections (empty: all), with which settings, model and worker, and how long each stage took. The analytics consumer scores and aggregates it.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerDone, AnswerRequest } from '../contracts/answer.ts';
@@ -20,7 +20,8 @@ export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): Qa
     chatId: req.chatId,
     question: req.question,
     answer: done.answer,
-    sources: done.sources.map((s) => ({ documentId: s.documentId, documentName: s.documentName, page: s.page })),
+    sources: done.sources.map((s) => ({ documentId: s.documentId, documentName: s.documentName, page: s.page, ...(s.collectionId === undefined ? {} : { collectionId: s.collectionId }) })),
+    collections: [...(req.collections ?? [])],
     settings: req.settings,
     model: done.model,
     worker: done.worker,

@@ -1,7 +1,7 @@
 /**
  * Entrypoint: `npm run ingest -- [--collection NAME] [files or folders]` (default: the ingest/
- * inbox) into a running Docent (the arguments: ../cli/ingest-args.ts), or `npm run ingest -- --reindex` to rebuild its index with the configured embedding
- * model. Exit code 1 when any document failed.
+ * inbox) into a running Docent (the arguments: ../cli/ingest-args.ts), or `npm run ingest -- --reindex [--collection NAME]` to rebuild its index (every
+ * collection's, or that one's) with the configured embedding model. Exit code 1 when any document failed.
  */
 import { parseIngestArgs, type IngestCommand } from '../cli/ingest-args.ts';
 import { ingestFiles, listFiles, reindex, type IngestSummary } from '../cli/ingest-files.ts';
@@ -21,7 +21,7 @@ const opts = { progress: process.stdout.isTTY };
 let summary: IngestSummary;
 try {
   if (command.kind === 'reindex') {
-    summary = await reindex(client, opts);
+    summary = await reindex(client, { ...opts, collection: command.collection });
   } else {
     const inputs = command.inputs;
     const files = await listFiles(inputs.length > 0 ? inputs : [config.paths.inbox]);

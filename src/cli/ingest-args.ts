@@ -1,12 +1,13 @@
 /**
  * The command line of `npm run ingest`: files or folders to upload, optionally `--collection NAME`
- * (or `--collection=NAME`; an id or a name) to upload into, or `--reindex` to rebuild the index.
+ * (or `--collection=NAME`; an id or a name) to upload into, or `--reindex` to rebuild the index
+ * (every collection's, or with `--collection NAME` that collection's alone).
  * Bad usage is an Error whose message says what to write instead; nothing is sent then.
  */
 
-export type IngestCommand = { kind: 'ingest'; inputs: string[]; collection?: string | undefined } | { kind: 'reindex' };
+export type IngestCommand = { kind: 'ingest'; inputs: string[]; collection?: string | undefined } | { kind: 'reindex'; collection?: string | undefined };
 
-export const INGEST_USAGE = 'usage: npm run ingest -- [--collection NAME] [files or folders]  |  npm run ingest -- --reindex';
+export const INGEST_USAGE = 'usage: npm run ingest -- [--collection NAME] [files or folders]  |  npm run ingest -- --reindex [--collection NAME]';
 
 export function parseIngestArgs(args: readonly string[]): IngestCommand {
   const inputs: string[] = [];
@@ -24,10 +25,9 @@ export function parseIngestArgs(args: readonly string[]): IngestCommand {
     else inputs.push(arg);
   }
   if (reindex) {
-    // The service re-indexes every collection at once (POST /api/index/reindex takes no collection).
-    if (collection !== undefined) throw new Error('--reindex rebuilds every collection; re-indexing one collection alone is not supported yet. Run `npm run ingest -- --reindex` without --collection.');
     if (inputs.length > 0) throw new Error(`--reindex takes no files (it re-indexes the documents already stored). ${INGEST_USAGE}`);
-    return { kind: 'reindex' };
+    // With --collection only that collection's index is rebuilt (POST /api/collections/:id/reindex).
+    return collection === undefined ? { kind: 'reindex' } : { kind: 'reindex', collection };
   }
   return { kind: 'ingest', inputs, collection };
 }

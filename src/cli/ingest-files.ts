@@ -9,7 +9,8 @@
  *
  * `--collection NAME` uploads into that collection (id or name; checked once before any upload).
  * `--reindex` asks the service to rebuild the index with the configured embedding model
- * (POST /api/index/reindex) and follows the re-indexed documents the same way.
+ * (POST /api/index/reindex; with `--collection NAME` only that collection's index,
+ * POST /api/collections/:id/reindex) and follows the re-indexed documents the same way.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +31,7 @@ export interface FollowOptions {
   out?: NodeJS.WritableStream;
   /** How often each running document is asked for; default 400 ms. */
   pollMs?: number;
-  /** The collection (id or name) to upload into; default General. */
+  /** The collection (id or name) to upload into (default General), or to re-index alone (default all). */
   collection?: string | undefined;
 }
 
@@ -80,9 +81,9 @@ export async function ingestFiles(client: ServiceClient, files: string[], opts: 
   return summary;
 }
 
-/** Re-indexes through the service and follows every re-indexed document. */
+/** Re-indexes (every collection, or `opts.collection` alone) through the service and follows every re-indexed document. */
 export async function reindex(client: ServiceClient, opts: FollowOptions): Promise<IngestSummary> {
-  const docs = await client.reindex();
+  const docs = await client.reindex(opts.collection);
   const follow = new Map(docs.map((d) => [d.id, d.name]));
   // The re-index itself indexes the documents that wait for it: followed to the end.
   const final = await followDocuments(client, follow, opts, () => false);

@@ -85,9 +85,13 @@ export class ServiceClient {
     return this.call<ApiDocument>(`/api/documents/${encodeURIComponent(id)}`);
   }
 
-  /** Asks the service to rebuild the index with its configured embedding model; the documents it re-indexes. */
-  async reindex(): Promise<ApiDocument[]> {
-    const body = await this.call<{ documents: ApiDocument[] }>('/api/index/reindex', { method: 'POST' });
+  /**
+   * Asks the service to rebuild the index with its configured embedding model (only `collection`'s,
+   * an id or name, when given; an unknown one is an Error "404: No collection …"); the documents it re-indexes.
+   */
+  async reindex(collection?: string): Promise<ApiDocument[]> {
+    const where = collection === undefined ? '/api/index/reindex' : `/api/collections/${encodeURIComponent(collection)}/reindex`;
+    const body = await this.call<{ documents: ApiDocument[] }>(where, { method: 'POST' });
     return body.documents;
   }
 

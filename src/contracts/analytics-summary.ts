@@ -40,6 +40,11 @@ const sentimentBand = z.object({
 
 export const analyticsSummarySchema = z.object({
   range: z.enum(ANALYTICS_RANGES),
+  /**
+   * The collection id the numbers are restricted to (answers asked over it or citing it), null for
+   * all answers. Absent from analytics services that cannot filter (the web then refuses a filter).
+   */
+  collection: z.string().nullable().optional(),
   answers: z.number().int(),
   votes: z.object({ up: z.number().int(), down: z.number().int() }),
   /** up / (up + down), null without votes. */
@@ -90,13 +95,18 @@ export const analyticsAnswerRowSchema = z.object({
   tokensPerSecond: z.number().nullable(),
   worker: z.string(),
   model: z.string(),
+  /**
+   * Ids of the collections it was asked over or cited (empty for answers recorded before
+   * collections; absent from older analytics services).
+   */
+  collections: z.array(z.string()).optional(),
 });
 export type AnalyticsAnswerRow = z.infer<typeof analyticsAnswerRowSchema>;
 
 /** Everything recorded about one answer (`GET /api/analytics/answers/:id`). */
 export const analyticsAnswerSchema = analyticsAnswerRowSchema.extend({
   chatId: z.string(),
-  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable() })),
+  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable(), collectionId: z.string().optional() })),
   /** The sampling settings the answer was generated with (null for answers stored before they were kept). */
   settings: z.record(z.string(), z.unknown()).nullable(),
   tokens: z.object({ prompt: z.number().int(), completion: z.number().int() }),

@@ -2,10 +2,15 @@
  * Kafka event formats. Topic `qa` (key = chat id), `votes` (key = answer id), `qa.scored`
  * (key = answer id). Every event has a version `v` and a unique `eventId`; consumers are
  * idempotent by eventId.
+ *
+ * Added later, optional so events written before them are still consumed (same `v`): on `qa`,
+ * `collections` (the ids of the collections the question was asked over; absent or empty: all of
+ * them) and each source's `collectionId` (the collection the cited passage was found in).
  */
 import { z } from 'zod';
 import { settingsSchema } from './settings.ts';
 import { timingsSchema } from './answer.ts';
+import { collectionIdSchema } from './collection.ts';
 
 export const EVENT_VERSION = 1;
 
@@ -16,7 +21,9 @@ export const qaEventSchema = z.object({
   chatId: z.string().min(1),
   question: z.string(),
   answer: z.string(),
-  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable() })),
+  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable(), collectionId: collectionIdSchema.optional() })),
+  /** The collections asked over; absent (events from before collections) or empty: every collection. */
+  collections: z.array(collectionIdSchema).max(1000).optional(),
   settings: settingsSchema,
   model: z.string(),
   worker: z.string(),

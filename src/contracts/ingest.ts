@@ -6,7 +6,8 @@
  * document) and `delete` (remove it from the index and drop its stored upload). Both go through
  * the one queue so the single active ingest worker applies them in order: a delete sent while the
  * document is still being ingested runs after that ingest. A message without `kind` (the first
- * version of this contract) is an ingest job. A `reindex` job rebuilds the whole index with the
+ * version of this contract) is an ingest job. A `reindex` job rebuilds the whole index (or one
+ * collection's, when it names one) with the
  * configured embedding model and chunker from the stored uploads it lists, into a fresh index
  * version that replaces the live one in one step (see src/ingest/reindex-job.ts).
  *
@@ -67,6 +68,11 @@ export const reindexJobSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
   id: z.string().min(1),
   kind: z.literal('reindex'),
+  /**
+   * Only this collection's index is rebuilt (from the documents listed, which are its members);
+   * every other collection's index is left as it is. Absent: every collection's.
+   */
+  collectionId: collectionIdSchema.optional(),
   /** Every stored document to rebuild the index from; the ones not listed leave the index. */
   documents: z.array(
     z.object({

@@ -15,6 +15,8 @@
  * uploads are kept under uploadsDir/<id>): ready, failed, and also queued or processing ones, whose
  * ingest jobs run before the re-index and would otherwise be missing from the rebuilt index (or,
  * while the index needs a re-index, wait for it). They show `queued` until the worker reports on them.
+ * `reindex({ collectionId })` does the same for one collection: the job lists that collection's
+ * members and names it, and the worker rebuilds that collection's index alone.
  *
  * Collections: an upload goes into one collection (default General). The same content uploaded into
  * another collection is stored and embedded once: the document gains a membership and a `copy` job
@@ -221,13 +223,15 @@ export async function createDocumentService(deps: {
       deps.logger.info({ documentId: id, name: before.name }, 'queued for deletion');
       return view;
     },
-    async reindex() {
-      const docs = deps.registry.list().filter((d) => d.status !== 'deleting');
+    async reindex(opts) {
       const memberships = deps.registry.collections.all();
+      const only = opts?.collectionId;
+      const docs = deps.registry.list().filter((d) => d.status !== 'deleting' && (only === undefined || (memberships.get(d.id) ?? []).includes(only)));
       const job: ReindexJob = {
         v: INGEST_CONTRACT_VERSION,
         id: randomUUID(),
         kind: 'reindex',
+        ...(only === undefined ? {} : { collectionId: only }),
         documents: docs.map((d) => {
           const collectionIds = memberships.get(d.id);
           return { documentId: d.id, name: d.name, storedPath: path.join(deps.uploadsDir, d.id), ...(collectionIds ? { collectionIds } : {}) };
@@ -248,7 +252,7 @@ export async function createDocumentService(deps: {
         for (const d of docs) deps.registry.restore(d);
         throw err;
       }
-      deps.logger.info({ documents: docs.length, jobId: job.id }, 'queued a re-index');
+      deps.logger.info({ documents: docs.length, jobId: job.id, collectionId: only }, 'queued a re-index');
       return queued;
     },
     list: () => {

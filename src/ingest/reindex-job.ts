@@ -14,7 +14,10 @@
  * Collections: each collection's index is rebuilt this way from the documents listed in it (and
  * a collection on disk that lists none is rebuilt empty, so no index of the old model is left
  * behind); each collection's swap is atomic on its own. A document in several collections is
- * embedded once: the others get the rows of the first (copy-job.ts does the same).
+ * embedded once: the others get the rows of the first (copy-job.ts does the same). A job naming
+ * one collection (`collectionId`) rebuilds that collection's index alone from the documents
+ * listed: the other collections' indexes, versions and CURRENT pointers are not touched (a
+ * document also in another collection keeps its rows there).
  *
  * Per document: progress on `ingest.events` as for an upload; a document whose stored file is gone
  * or cannot be read any more ends `failed` with the reason and leaves the index. A failure of the
@@ -104,7 +107,10 @@ export async function runReindexJob(job: ReindexJob, deps: ReindexDeps): Promise
 
 type Built = { documentId: string; pages: number | null; chunks: number };
 
-async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Built[]> {
+/** Collection id -> the listed documents to rebuild its index from. */
+async function membersOf(job: ReindexJob, deps: ReindexDeps): Promise<Map<string, ReindexJob['documents']>> {
+  // One collection: its index alone, from every listed document (the service lists its members).
+  if (job.collectionId !== undefined) return new Map([[job.collectionId, job.documents]]);
   const members = new Map<string, ReindexJob['documents']>();
   for (const id of await deps.stores.onDisk()) members.set(id, []);
   for (const doc of job.documents) {
@@ -114,6 +120,11 @@ async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, P
       members.set(id, list);
     }
   }
+  return members;
+}
+
+async function rebuild(job: ReindexJob, deps: ReindexDeps, events: Map<string, ProgressEvents>): Promise<Built[]> {
+  const members = await membersOf(job, deps);
   const fresh: Array<{ collectionId: string; dir: string; staging: string; store: VectorStore }> = [];
   try {
     const done = new Map<string, Built & { store: VectorStore }>();

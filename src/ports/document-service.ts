@@ -63,7 +63,8 @@ export interface DocumentService {
   onChange(listener: (doc: DocumentView) => void): () => void;
   /**
    * Sends one `reindex` job that rebuilds the index from every stored document not being deleted
-   * with the configured embedding model; returns those documents, now queued for re-index.
+   * with the configured embedding model; returns those documents, now queued for re-index. With
+   * `collectionId` (an id, already resolved) only that collection's index is rebuilt, from its documents.
    */
-  reindex?(): Promise<DocumentView[]>;
+  reindex?(opts?: { collectionId?: string | undefined }): Promise<DocumentView[]>;
 }

@@ -186,3 +186,9 @@ new MutationObserver(() => {
   draw();
 }).observe(document.body, { childList: true, subtree: true });
 draw();
+
+// The collection select submits its form on change (the Show button is there for no-script use).
+document.addEventListener('change', (e) => {
+  const form = e.target.closest?.('form.collection-filter');
+  if (form && e.target.name === 'collection') form.requestSubmit();
+});

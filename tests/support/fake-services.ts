@@ -112,7 +112,8 @@ export class FakeServices implements WebServices {
   /** Set when the reply iterator was closed early (client went away). */
   cancelled = false;
   votesCast: { answerId: string; vote: 'up' | 'down' }[] = [];
-  summaryFor: (range: AnalyticsRange) => AnalyticsSummary = emptySummary;
+  /** The summary the analytics reader returns; `collection` is the resolved id of a filter. */
+  summaryFor: (range: AnalyticsRange, collection?: string) => AnalyticsSummary = emptySummary;
   /** Answers the analytics reader holds (detail and CSV export). */
   analyticsAnswers: AnalyticsAnswer[] = [];
   readinessChecks: Record<string, string> = { index: 'ok', chatModel: 'ok' };
@@ -124,6 +125,8 @@ export class FakeServices implements WebServices {
   deleted: string[] = [];
   /** The collection each upload() was asked to put its files into (undefined: none named). */
   uploadCollections: Array<string | undefined> = [];
+  /** The collection id of each reindex() call (undefined: every collection). */
+  reindexed: Array<string | undefined> = [];
   /** Collections passed to search.search(). */
   searchedIn: Array<readonly string[] | undefined> = [];
   /** The real collection service over an in-memory registry and bus (route tests inspect `jobs`). */
@@ -167,6 +170,11 @@ export class FakeServices implements WebServices {
       doc.stage = 'deleting';
       this.emitChange(doc);
       return Promise.resolve({ ...doc });
+    },
+    reindex: (opts?: { collectionId?: string | undefined }): Promise<DocumentView[]> => {
+      const only = opts?.collectionId;
+      this.reindexed.push(only);
+      return Promise.resolve(this.docs.filter((d) => only === undefined || (d.collections ?? []).includes(only)).map((d) => ({ ...d, status: 'queued' as const })));
     },
     list: (): DocumentView[] => [...this.docs],
     get: (id: string): DocumentView | undefined => this.docs.find((d) => d.id === id),
@@ -233,11 +241,12 @@ export class FakeServices implements WebServices {
   };
 
   analytics: AnalyticsReader = {
-    summary: (range: AnalyticsRange): Promise<AnalyticsSummary> => Promise.resolve(this.summaryFor(range)),
+    summary: (range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> => Promise.resolve(this.summaryFor(range, collection)),
     answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => Promise.resolve(this.analyticsAnswers.find((a) => a.answerId === answerId)),
     answers: (_range: AnalyticsRange, limit: number): Promise<AnalyticsAnswerRow[]> => Promise.resolve(this.analyticsAnswers.slice(0, limit)),
     // Pages of 2, so the streamed export is exercised across page boundaries.
-    exportAnswers: (_range: AnalyticsRange): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> => pagesOfTwo(this.analyticsAnswers),
+    exportAnswers: (_range: AnalyticsRange, collection?: string): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> =>
+      pagesOfTwo(this.analyticsAnswers.filter((a) => collection === undefined || (a.collections ?? []).includes(collection))),
   };
 
   readiness = {

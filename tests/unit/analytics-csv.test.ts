@@ -1,4 +1,4 @@
-// CSV export of the analytics answers: RFC 4180 quoting and the spreadsheet formula guard.
+// CSV export of the analytics answers: RFC 4180 quoting, the spreadsheet formula guard, the collections column.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CSV_HEADER, answersCsv, csvCell } from '../../src/analytics/csv.ts';
@@ -31,6 +31,21 @@ void test('the export: BOM, header, CRLF rows, one row per answer in order', () 
   const lines = csv.slice(1).split('\r\n');
   assert.equal(lines.length, 4); // header, two rows, final empty
   assert.equal(lines[0]!.split(',').length, CSV_HEADER.length);
-  assert.equal(lines[1], `2025-01-02T03:04:05.000Z,a1,"'=cmd|""/c calc""!A0","line 1\nline 2, ""quoted""",down,-0.1235,0.5,1234.6,1,2,3,4,,w1,m`);
+  assert.equal(lines[1], `2025-01-02T03:04:05.000Z,a1,"'=cmd|""/c calc""!A0","line 1\nline 2, ""quoted""",down,-0.1235,0.5,1234.6,1,2,3,4,,w1,m,`, 'no collections: the last cell is empty');
   assert.match(lines[2]!, /^[^,]+,a2,.*,,-0\.1235,/s);
+});
+
+void test('the collections column is last, names each collection (its id when the name is unknown), guarded like any text', () => {
+  const row: AnalyticsAnswerRow = {
+    answerId: 'a1', at: 0, question: 'q', answer: 'a', vote: null, questionSentiment: 0, answerSentiment: 0,
+    timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 4, totalMs: 5 }, tokensPerSecond: null, worker: 'w', model: 'm',
+    collections: ['hr', 'manuals', 'gone'],
+  };
+  assert.equal(CSV_HEADER[CSV_HEADER.length - 1], 'collections');
+  const names = new Map([['hr', 'HR, policies'], ['manuals', '=Manuals']]);
+  const [header, line] = answersCsv([row], (id) => names.get(id) ?? id).slice(1).split('\r\n');
+  assert.ok(header!.endsWith(',model,collections'));
+  assert.ok(line!.endsWith(`,w,m,"HR, policies; =Manuals; gone"`), line);
+  assert.ok(answersCsv([{ ...row, collections: ['=evil'] }]).includes(",m,'=evil\r\n"), 'a name that looks like a formula is guarded');
+  assert.ok(answersCsv([{ ...row, collections: undefined }]).endsWith(',w,m,\r\n'), 'rows from an older analytics service: empty');
 });

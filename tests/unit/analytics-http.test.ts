@@ -193,3 +193,43 @@ void test('a Host not in ALLOWED_HOSTS gets 421 and no answers (DNS rebinding), 
     store.close();
   }
 });
+
+void test('&collection=<id> filters the summary, the list and the NDJSON export over HTTP; a bad id is a 400; a service that ignores it is refused', async () => {
+  const store = seededStore();
+  store.recordQa(
+    {
+      v: EVENT_VERSION, eventId: 'qa-2', answerId: 'a-2', chatId: 'c-1', question: 'hr?', answer: 'hr answer', collections: ['hr'],
+      sources: [{ documentId: 'd', documentName: 'x', page: null, collectionId: 'hr' }], settings: DEFAULT_SETTINGS, model: 'm', worker: 'w-1',
+      timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 1000, totalMs: 1010 }, tokens: { prompt: 10, completion: 30 }, at: Date.now() - 500,
+    },
+    { question: { score: 0, comparative: 0 }, answer: { score: 0, comparative: 0 } },
+  );
+  const srv = await listen(createAnalyticsHttpApp(store));
+  // An analytics service from before collections: the same answers, no filter, no collection fields.
+  const old = await listen((req, res) => {
+    const body = req.url?.startsWith('/api/analytics/summary') ? { ...store.summary('week'), collection: undefined } : { answers: store.answers('week', 10).map(({ collections: _, ...r }) => r) };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  try {
+    const reader = createHttpAnalyticsReader(srv.url);
+    const hr = await reader.summary('week', 'hr');
+    assert.deepEqual([hr.collection, hr.answers, hr.recent.map((r) => r.answerId)], ['hr', 1, ['a-2']]);
+    assert.equal((await reader.summary('week')).answers, 2);
+    assert.deepEqual((await reader.answers('week', 10, 'hr')).map((r) => [r.answerId, r.collections]), [['a-2', ['hr']]]);
+    const rows = [];
+    for await (const page of reader.exportAnswers('week', 'hr')) rows.push(...page);
+    assert.deepEqual(rows.map((r) => r.answerId), ['a-2']);
+    const bad = await fetch(`${srv.url}/api/analytics/summary?range=week&collection=${encodeURIComponent('Not/an id')}`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /collection must be one collection id/);
+
+    const older = createHttpAnalyticsReader(old.url);
+    assert.equal((await older.summary('week')).answers, 2, 'unfiltered reads still work against an older service');
+    await assert.rejects(older.summary('week', 'hr'), (e: unknown) => e instanceof AppError && /cannot filter by collection/.test(e.message));
+    await assert.rejects(older.answers('week', 10, 'hr'), /cannot filter by collection/);
+  } finally {
+    await old.close();
+    await srv.close();
+    store.close();
+  }
+});

@@ -4,7 +4,8 @@
  * own collection stores on the same directory (another process's view, reloaded on
  * `index.updates`). Adding a document to a second collection and moving it copy the vectors the
  * index keeps (the embedder is not called again); a re-index embeds each document once; deleting a
- * collection keeps documents that are elsewhere too and deletes the others.
+ * collection keeps documents that are elsewhere too and deletes the others; re-indexing one
+ * collection re-embeds its documents and leaves every other collection's index version as it was.
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,8 @@ import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
 import { createCollectionService } from '../../src/documents/collection-service.ts';
 import { createIngestHandler } from '../../src/ingest/job-handler.ts';
 import { createCollectionRetriever } from '../../src/retrieval/collection-retriever.ts';
-import { CollectionStores } from '../../src/retrieval/collection-stores.ts';
+import { CollectionStores, COLLECTIONS_SUBDIR } from '../../src/retrieval/collection-stores.ts';
+import { readCurrent } from '../../src/retrieval/faiss-files.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { webDocumentService } from '../support/document-service-fixture.ts';
@@ -92,7 +94,7 @@ async function setup() {
     return new Map(body.results.map((r) => [r.chunkId, Math.round(r.score * 1e5) / 1e5]));
   };
   const doc = (id: string) => fetch(`${base}/api/documents/${id}`);
-  return { base, embedder, uploadsDir, upload, post, hits, scores, eventually, json, doc };
+  return { base, embedder, vsDir, uploadsDir, upload, post, hits, scores, eventually, json, doc };
 }
 
 const ALPACA = 'Alpacas graze on the high plateau. The alpaca herd moves at dawn. '.repeat(8);
@@ -163,4 +165,53 @@ void test('a document in two collections is embedded once; a move copies its vec
   await t.eventually(async () => assert.equal((await t.doc(heron.id)).status, 404));
   assert.deepEqual(await t.hits('heron estuary'), ['alpaca.txt @ General']);
   await assert.rejects(fs.access(path.join(t.uploadsDir, heron.id)));
+});
+
+const OTTER = 'Otters crack shells on their bellies while floating in the kelp. '.repeat(8);
+
+void test('re-indexing one collection re-embeds its documents into a new version of its index; the other collections keep theirs', async () => {
+  const t = await setup();
+  const alpha = await t.json<{ id: string }>(await t.post('/api/collections', { name: 'Alpha' }), 201);
+  const beta = await t.json<{ id: string }>(await t.post('/api/collections', { name: 'Beta' }), 201);
+  const alpaca = await t.upload(ALPACA, 'alpaca.txt', 'Alpha');
+  const heron = await t.upload(HERON, 'heron.txt', 'Beta');
+  const otter = await t.upload(OTTER, 'otter.txt', 'Beta');
+  await t.upload(OTTER, 'otter.txt', 'Alpha'); // otter is in both
+  const general = await t.upload('General knowledge about lighthouses and keepers. '.repeat(8), 'lighthouse.txt');
+  await t.eventually(async () => {
+    assert.deepEqual(await t.hits('alpaca otters kelp', ['Alpha']), ['alpaca.txt @ Alpha', 'otter.txt @ Alpha']);
+    assert.deepEqual(await t.hits('heron otters kelp', ['Beta']), ['heron.txt @ Beta', 'otter.txt @ Beta']);
+    assert.deepEqual(await t.hits('lighthouses keepers', ['General']), ['lighthouse.txt @ General']);
+  });
+  const dirOf = (id: string) => path.join(t.vsDir, COLLECTIONS_SUBDIR, id);
+  const versions = async (dir: string) => (await fs.readdir(dir)).filter((e) => !e.startsWith('.')).sort();
+  const betaBefore = { current: await readCurrent(dirOf(beta.id)), files: await versions(dirOf(beta.id)) };
+  const generalBefore = await readCurrent(t.vsDir);
+  const alphaBefore = await readCurrent(dirOf(alpha.id));
+  const betaScores = await t.scores('heron otters kelp shells', 'Beta');
+  const seen = t.embedder.seen.length;
+
+  const res = await t.json<{ id: string; documents: Array<{ id: string }> }>(await t.post('/api/collections/alpha/reindex', {}), 202);
+  assert.equal(res.id, alpha.id);
+  assert.deepEqual(res.documents.map((d) => d.id).sort(), [alpaca.id, otter.id].sort(), "only Alpha's documents are queued");
+  await t.eventually(async () => {
+    for (const id of [alpaca.id, otter.id]) assert.equal((await t.json<{ status: string }>(await t.doc(id), 200)).status, 'ready');
+    assert.notEqual(await readCurrent(dirOf(alpha.id)), alphaBefore, "a new version of Alpha's index is live");
+  });
+  // Alpha's documents were embedded again (each of their chunks once), nobody else's.
+  const chunksOf = async (id: string) => (await t.json<{ chunks: number }>(await t.doc(id), 200)).chunks;
+  const embeddedTexts = t.embedder.seen.slice(seen);
+  assert.equal(embeddedTexts.length, (await chunksOf(alpaca.id)) + (await chunksOf(otter.id)));
+  assert.ok(!embeddedTexts.some((x) => /heron|lighthouse/i.test(x)), 'no passage of another collection was embedded');
+  // Beta (which shares otter) and General: same CURRENT, no new version directory, same passages.
+  assert.deepEqual({ current: await readCurrent(dirOf(beta.id)), files: await versions(dirOf(beta.id)) }, betaBefore);
+  assert.equal(await readCurrent(t.vsDir), generalBefore);
+  assert.deepEqual(await t.scores('heron otters kelp shells', 'Beta'), betaScores);
+  assert.deepEqual(await t.hits('alpaca otters kelp', ['Alpha']), ['alpaca.txt @ Alpha', 'otter.txt @ Alpha']);
+  assert.equal((await t.json<{ status: string }>(await t.doc(heron.id), 200)).status, 'ready');
+  assert.equal((await t.json<{ status: string }>(await t.doc(general.id), 200)).status, 'ready');
+  // An unknown collection: 404 naming it, nothing queued.
+  const missing = await t.post('/api/collections/Gamma/reindex', {});
+  assert.equal(missing.status, 404);
+  assert.match(((await missing.json()) as { error: string }).error, /No collection "Gamma"/);
 });

@@ -84,3 +84,62 @@ void describe('analytics page', () => {
     assert.equal((await get('/api/analytics/answers.csv?range=year')).status, 400);
   });
 });
+
+void describe('analytics by collection', () => {
+  void test('?collection= (id or name) filters the page, the panel, the JSON summary and the CSV; the select keeps the range; names are escaped', async () => {
+    const c = srv.services.collections.create({ name: '<i>Manuals</i>' });
+    const asked: Array<string | undefined> = [];
+    srv.services.summaryFor = (range, collection) => {
+      asked.push(collection);
+      return { ...store.summary(range, NOW, collection), collection: collection ?? null };
+    };
+    try {
+      const page = await get(`/analytics?range=week&collection=${encodeURIComponent('<i>manuals</i>')}`);
+      assert.equal(page.status, 200, page.text);
+      assert.deepEqual(asked, [c.id], 'the name is resolved to the id');
+      assert.ok(page.text.includes(`<option value="${c.id}" selected>&lt;i&gt;Manuals&lt;/i&gt;</option>`), page.text);
+      assert.ok(page.text.includes('<option value="">All collections</option>'));
+      assert.ok(page.text.includes('<input type="hidden" name="range" value="week">'), 'the select keeps the range');
+      assert.ok(page.text.includes(`href="/analytics?range=day&amp;collection=${c.id}"`), 'the range links keep the collection');
+      assert.ok(page.text.includes(`hx-get="/analytics/panel?range=week&amp;collection=${c.id}"`), 'the refresh keeps it');
+      assert.ok(!page.text.includes('<i>Manuals'));
+      assert.match(page.text, /No answers in this period for this collection/);
+
+      const unfiltered = await get('/analytics?range=week');
+      assert.ok(unfiltered.text.includes('<option value="" selected>All collections</option>'));
+      assert.ok(unfiltered.text.includes('href="/analytics?range=day"'));
+
+      const json = (await (await fetch(`${srv.url}/api/analytics/summary?range=day&collection=${c.id}`)).json()) as { collection: string; answers: number };
+      assert.deepEqual([json.collection, json.answers], [c.id, 0]);
+      assert.equal((await get(`/analytics/panel?range=day&collection=${c.id}`)).status, 200);
+      assert.deepEqual(asked.slice(-3), [undefined, c.id, c.id]);
+
+      for (const p of ['/analytics?collection=Nowhere', '/api/analytics/summary?collection=Nowhere', '/api/analytics/answers.csv?collection=Nowhere']) {
+        const missing = await get(p);
+        assert.equal(missing.status, 404, p);
+        assert.match(missing.text, /No collection (&quot;|\\?")Nowhere/, p);
+      }
+    } finally {
+      srv.services.summaryFor = (range) => store.summary(range, NOW);
+    }
+  });
+
+  void test('the CSV of one collection lists only its answers, and the collections column names them', async () => {
+    const c = srv.services.collections.create({ name: 'Policies, HR' });
+    const saved = srv.services.analyticsAnswers;
+    srv.services.analyticsAnswers = saved.slice(0, 3).map((a, i) => ({ ...a, collections: i === 1 ? [] : [c.id, 'deleted-one'] }));
+    try {
+      const res = await get(`/api/analytics/answers.csv?range=all&collection=${encodeURIComponent('policies, hr')}`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`docent-answers-all-${c.id}\\.csv`));
+      const lines = res.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+      assert.ok(lines[0]!.endsWith(',model,collections'));
+      assert.equal(lines.length, 3, 'header and the two answers of the collection');
+      assert.ok(lines.slice(1).every((l) => l.endsWith(',"Policies, HR; deleted-one"')), lines.join('\n'));
+      const all = await get('/api/analytics/answers.csv?range=all');
+      assert.equal(all.text.trimEnd().split('\r\n').length, 4);
+    } finally {
+      srv.services.analyticsAnswers = saved;
+    }
+  });
+});

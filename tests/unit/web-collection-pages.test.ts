@@ -101,6 +101,25 @@ void describe('Collections page', () => {
     assert.match(deleted.text, /Deleted the collection &quot;Project A&quot;: 0 documents deleted with it\./);
     assert.equal(srv.services.collections.list().some((x) => x.id === c.id), false);
   });
+
+  void test('each collection has a Re-index button posting to /collections/:id/reindex, which re-indexes that collection alone', async () => {
+    const c = srv.services.collections.create({ name: '<b>Atlas</b>' });
+    srv.services.docs = [fakeDocument({ id: 'x1', collections: [c.id] }), fakeDocument({ id: 'x2', collections: ['general'] })];
+    const { text } = await get('/collections');
+    assert.ok(text.includes(`hx-post="/collections/${c.id}/reindex"`), text);
+    assert.ok(text.includes('hx-post="/collections/general/reindex"'), 'General can be re-indexed too');
+    assert.ok(text.includes('aria-label="Re-index &lt;b&gt;Atlas&lt;/b&gt;"'));
+    assert.ok(!text.includes('<b>Atlas'));
+    srv.services.reindexed.length = 0;
+    const done = await form('POST', `/collections/${c.id}/reindex`);
+    assert.equal(done.status, 200, done.text);
+    assert.match(done.text, /Re-indexing the collection &quot;&lt;b&gt;Atlas&lt;\/b&gt;&quot;: 1 document queued/);
+    assert.deepEqual(srv.services.reindexed, [c.id]);
+    const missing = await form('POST', '/collections/nope/reindex');
+    assert.equal(missing.status, 404);
+    assert.match(missing.text, /No collection &quot;nope&quot;/);
+    srv.services.docs = [];
+  });
 });
 
 void describe('Documents page with collections', () => {

@@ -84,6 +84,23 @@ void describe('/api/collections', () => {
     assert.equal((await send('GET', `/api/collections/${temp.id}`)).status, 404);
   });
 
+  void test('re-index one collection (by id or name): only its documents are queued; unknown is 404 naming it; /api/index/reindex still does all', async () => {
+    const c = await expect<Collection>(await send('POST', '/api/collections', { name: 'Reindexed' }), 201);
+    srv.services.docs = [fakeDocument({ id: 'r1', name: 'r1.txt', collections: [c.id] }), fakeDocument({ id: 'g1', name: 'g1.txt', collections: ['general'] })];
+    srv.services.reindexed.length = 0;
+    const byName = await expect<{ id: string; name: string; documents: Array<{ id: string; status: string }> }>(await send('POST', '/api/collections/reindexed/reindex'), 202);
+    assert.deepEqual(byName, { id: c.id, name: 'Reindexed', documents: [{ id: 'r1', name: 'r1.txt', status: 'queued' }] });
+    await expect(await send('POST', `/api/collections/${c.id}/reindex`), 202);
+    assert.deepEqual(srv.services.reindexed, [c.id, c.id]);
+    const missing = await expect<{ error: string }>(await send('POST', '/api/collections/Nowhere/reindex'), 404);
+    assert.match(missing.error, /No collection "Nowhere"/);
+    assert.deepEqual(srv.services.reindexed, [c.id, c.id], 'nothing re-indexed for an unknown collection');
+    const all = await expect<{ documents: unknown[] }>(await send('POST', '/api/index/reindex'), 202);
+    assert.equal(all.documents.length, 2);
+    assert.deepEqual(srv.services.reindexed, [c.id, c.id, undefined]);
+    srv.services.docs = [];
+  });
+
   void test('move: a copy job with move, no re-embedding; "to" is required, unknown targets are 404', async () => {
     const s = srv.services;
     const target = await expect<Collection>(await send('POST', '/api/collections', { name: 'Archive' }), 201);

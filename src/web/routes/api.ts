@@ -1,7 +1,7 @@
 /**
  * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
- * `?collection=`, list, one, delete, live events), search (optionally in `?collections=a,b`), votes, analytics summary,
- * and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
+ * `?collection=`, list, one, delete, live events), search (optionally in `?collections=a,b`), votes, analytics summary
+ * (optionally of one `?collection=`), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
@@ -11,6 +11,7 @@ import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload } from '../upload.ts';
 import { parseCollectionNames, parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
+import { analyticsCollection } from './analytics.ts';
 import { uploadCollection } from './collections.ts';
 
 export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
@@ -75,7 +76,7 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
   });
 
   router.get('/api/analytics/summary', async (req, res) => {
-    res.json(await services.analytics.summary(parseRange(req.query.range)));
+    res.json(await services.analytics.summary(parseRange(req.query.range), analyticsCollection(services.collections, req.query.collection)?.id));
   });
 
   router.get('/healthz', (_req, res) => {

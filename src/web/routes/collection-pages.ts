@@ -5,6 +5,7 @@
  *   POST   /collections {name, description}      -> "Created …" (+ HX-Trigger collections-changed)
  *   PATCH  /collections/:id {name, description}  -> "Saved …"
  *   DELETE /collections/:id        -> "Deleted …, n documents deleted, m kept"
+ *   POST   /collections/:id/reindex -> "Re-indexing … (n documents)": rebuilds that collection's index alone
  * The forms are urlencoded (htmx's default), parsed here only; the cross-site guard has already
  * checked the page's token. Bad input is the collection service's 400/404, which the error
  * middleware answers as an alert fragment the page swaps into its result area.
@@ -13,6 +14,7 @@ import express, { Router, type Response } from 'express';
 import { collectionList, collectionResult, collectionsPage, type DeletionCount } from '../../../templates/collections.ts';
 import type { DocumentView } from '../../ports/document-service.ts';
 import type { SafeHtml } from '../html.ts';
+import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
@@ -64,6 +66,14 @@ export function collectionPages(services: WebServices): Router {
     const { collection, documentsDeleted, documentsKept } = await collections.delete(req.params.id);
     const kept = documentsKept > 0 ? `; ${documentsKept} also in other collections stay there` : '';
     changed(res, `Deleted the collection "${collection.name}": ${documentsDeleted} document${documentsDeleted === 1 ? '' : 's'} deleted with it${kept}.`);
+  });
+
+  router.post('/collections/:id/reindex', async (req, res) => {
+    const c = collections.get(req.params.id);
+    if (!services.documents.reindex) throw notFound('This service cannot re-index.');
+    const docs = await services.documents.reindex({ collectionId: c.id });
+    // Not collections-changed: names and counts stay; the Documents page shows the progress.
+    send(res, collectionResult(`Re-indexing the collection "${c.name}": ${docs.length} document${docs.length === 1 ? '' : 's'} queued; the other collections are not touched. Progress is on the Documents page.`));
   });
 
   return router;

@@ -9,11 +9,13 @@
  *   GET    /api/collections/:idOrName       -> CollectionView
  *   PATCH  /api/collections/:idOrName {name?, description?} -> CollectionView
  *   DELETE /api/collections/:idOrName       -> 202 {id, name, documentsDeleted, documentsKept}
+ *   POST   /api/collections/:idOrName/reindex -> 202 {id, name, documents: [{id, name, status}]}: rebuilds
+ *                                             this collection's index alone (POST /api/index/reindex: all)
  *   POST   /api/documents/:id/move {to, from?} -> {id, collections: [{id, name}]}
  */
 import { Router, type RequestHandler } from 'express';
 import type { CollectionService } from '../../ports/collection-service.ts';
-import { badRequest } from '../http-error.ts';
+import { badRequest, notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,6 +71,14 @@ export function collectionsApi(services: WebServices): Router {
     const { collection, documentsDeleted, documentsKept } = await collections.delete(req.params.idOrName);
     // 202: the ingest worker removes the passages from the indexes; deleted documents leave the list when that is done.
     res.status(202).json({ id: collection.id, name: collection.name, documentsDeleted, documentsKept });
+  });
+
+  router.post('/api/collections/:idOrName/reindex', async (req, res) => {
+    const c = collections.get(req.params.idOrName);
+    if (!services.documents.reindex) throw notFound('This service cannot re-index.');
+    const documents = await services.documents.reindex({ collectionId: c.id });
+    // 202: the ingest worker rebuilds the index; each document shows `ready` again when it is back in it.
+    res.status(202).json({ id: c.id, name: c.name, documents: documents.map(({ id, name, status }) => ({ id, name, status })) });
   });
 
   router.post('/api/documents/:id/move', async (req, res) => {

@@ -12,6 +12,7 @@ import { documentList, documentRow, documentsPage, uploadResult } from '../../..
 import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
 import type { SafeHtml } from '../html.ts';
+import { analyticsCollection } from './analytics.ts';
 import { uploadCollection } from './collections.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
@@ -44,8 +45,10 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
     send(res, documentRow(doc, names()));
   });
 
-  router.get('/analytics', async (req, res) => send(res, analyticsPage(await services.analytics.summary(parseRange(req.query.range)))));
-  router.get('/analytics/panel', async (req, res) => send(res, analyticsPanel(await services.analytics.summary(parseRange(req.query.range)))));
+  // ?collection= (id or name): only the answers asked over that collection or citing it.
+  const summary = (q: Record<string, unknown>) => services.analytics.summary(parseRange(q.range), analyticsCollection(services.collections, q.collection)?.id);
+  router.get('/analytics', async (req, res) => send(res, analyticsPage(await summary(req.query), services.collections.list())));
+  router.get('/analytics/panel', async (req, res) => send(res, analyticsPanel(await summary(req.query))));
 
   return router;
 }
