@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
-import { progressLabel } from '../../templates/documents.ts';
+import { progressLabel } from '../../templates/document-list.ts';
 import { sseEvents } from '../support/sse.ts';
 import { waitFor } from '../support/wait.ts';
 
