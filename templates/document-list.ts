@@ -142,7 +142,7 @@ ${page.next
   : ''}`;
   // No polling: progress arrives over /api/documents/events (static/documents.js), for the rows shown.
   return html`<div id="document-list" hx-get="${withQuery('/documents/list', search)}" hx-trigger="documents-changed from:body" hx-swap="outerHTML"
-  data-query="${search.toString()}" data-newest-first="${newestFirst(query)}" data-busy="${busy}">
+  data-query="${search.toString()}" data-newest-first="${String(newestFirst(query))}" data-busy="${busy}">
 <input type="hidden" name="sort" value="${query.sort}" form="document-filters"><input type="hidden" name="order" value="${query.order}" form="document-filters">
 ${content}
 </div>`;

@@ -71,7 +71,7 @@ export function selectPage<Row extends Record<string, unknown>>(db: Database.Dat
     const shape = ['string', 'string', ...columns.map((c) => c.type)] as const;
     const v = decodeCursor(q.cursor, shape);
     if (!v || v[0] !== q.sort || v[1] !== q.order) throw badCursor(q);
-    const keyset = after(columns, v.slice(2) as Array<string | number>, q.order === 'asc' ? '>' : '<');
+    const keyset = after(columns, v.slice(2), q.order === 'asc' ? '>' : '<');
     where.push(keyset.sql);
     params.push(...keyset.params);
   }

@@ -15,7 +15,6 @@ import {
   DOCUMENT_SORTS,
   type DocumentPageQuery,
   type DocumentSort,
-  type SortOrder,
 } from '../ports/document-service.ts';
 import { badRequest } from './http-error.ts';
 import { parsePageCursor, parsePageLimit } from './validate.ts';
@@ -53,7 +52,7 @@ export function parseDocumentQuery(query: Record<string, unknown>, collections: 
     status: status as DocumentStatus | undefined,
     collectionId: collection === undefined ? undefined : collections.get(collection).id,
     sort: sort as DocumentSort,
-    order: order as SortOrder,
+    order: order,
   };
 }
 

@@ -351,7 +351,7 @@ async function bulkMove() {
 
 document.addEventListener('change', (event) => {
   const box = event.target;
-  if (!(box instanceof HTMLInputElement)) return;
+  if (!(box instanceof window.HTMLInputElement)) return;
   if (box.id === 'select-all') {
     for (const b of document.querySelectorAll('#document-list .row-select')) b.checked = box.checked;
   }
@@ -359,7 +359,7 @@ document.addEventListener('change', (event) => {
 });
 
 document.addEventListener('click', (event) => {
-  const target = event.target instanceof Element ? event.target : null;
+  const target = event.target instanceof window.Element ? event.target : null;
   const more = target?.closest('#more-documents');
   if (more) {
     event.preventDefault();
