@@ -94,7 +94,7 @@ function sortHeader(content: SafeHtml, sorts: DocumentSort[], q: DocumentPageQue
 /** The filter form (outside the list fragment, so typing in it is never swapped away). */
 export function documentFilters(q: DocumentPageQuery, collections: CollectionView[]): SafeHtml {
   return html`<form id="document-filters" class="filters actions" role="search" action="/documents" method="get"
-    hx-get="/documents/list" hx-target="#document-list" hx-swap="outerHTML" hx-trigger="submit, change, input delay:300ms">
+    hx-get="/documents/list" hx-target="#document-list" hx-swap="outerHTML" hx-trigger="submit, input delay:300ms">
   <input type="search" name="q" value="${q.q ?? ''}" maxlength="200" placeholder="Search names" aria-label="Search document names">
   <select name="status" aria-label="Status"><option value="">Any status</option>${LISTED_STATUSES.map((s) => html`<option value="${s}"${q.status === s ? ' selected' : ''}>${s}</option>`)}</select>
   <select name="collection" aria-label="Collection"><option value="">Every collection</option>${collections.map((c) => html`<option value="${c.id}"${q.collectionId === c.id ? ' selected' : ''}>${c.name}</option>`)}</select>
