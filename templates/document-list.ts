@@ -115,9 +115,9 @@ function bulkBar(collections: CollectionView[]): SafeHtml {
 </div>`;
 }
 
-/** True when the list shows the newest documents first, unfiltered: where a new upload belongs at the top. */
+/** True when the list starts with the newest documents, unfiltered: where a new upload belongs at the top. */
 function newestFirst(q: DocumentPageQuery): boolean {
-  return q.sort === 'added' && q.order === 'desc' && q.q === undefined && q.status === undefined && q.collectionId === undefined;
+  return q.sort === 'added' && q.order === 'desc' && q.cursor === undefined && q.q === undefined && q.status === undefined && q.collectionId === undefined;
 }
 
 /** The list fragment (also served alone at GET /documents/list); reloads itself on `documents-changed`. */

@@ -29,9 +29,16 @@ const SORT_COLUMNS: Record<DocumentSort, Column[]> = {
 };
 const ID: Column = { sql: 'id', field: 'id', type: 'string' };
 
-/** Registers the case folding `q` uses; once per connection. */
-export function registerFold(db: Database.Database): void {
+/**
+ * Prepares a registry connection for pages: the case folding `q` uses, and one index per sort (its
+ * columns and the id), so a page reads its rows in order and stops after them instead of sorting
+ * the whole library.
+ */
+export function preparePages(db: Database.Database): void {
   db.function('docent_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : null));
+  for (const [sort, columns] of Object.entries(SORT_COLUMNS)) {
+    db.exec(`CREATE INDEX IF NOT EXISTS documents_by_${sort} ON documents (${[...columns, ID].map((c) => c.sql).join(', ')})`);
+  }
 }
 
 /** `(k1 op ?) OR (k1 = ? AND (…))` and its parameters, for the columns after the cursor. */
@@ -61,7 +68,7 @@ export function selectPage<Row extends Record<string, unknown>>(db: Database.Dat
     params.push(q.status);
   }
   if (q.collectionId !== undefined) {
-    where.push('id IN (SELECT document_id FROM document_collections WHERE collection_id = ?)');
+    where.push('EXISTS (SELECT 1 FROM document_collections m WHERE m.document_id = documents.id AND m.collection_id = ?)');
     params.push(q.collectionId);
   }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';

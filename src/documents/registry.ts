@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
 import type { DocumentPageQuery, DocumentView } from '../ports/document-service.ts';
 import { CollectionRegistry, migrateCollections } from './collection-registry.ts';
-import { registerFold, selectPage } from './document-pages.ts';
+import { preparePages, selectPage } from './document-pages.ts';
 
 interface Row {
   id: string;
@@ -67,7 +67,7 @@ export class DocumentRegistry {
     if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
     migrateCollections(this.db);
     this.collections = new CollectionRegistry(this.db);
-    registerFold(this.db);
+    preparePages(this.db);
   }
 
   get(id: string): DocumentView | undefined {
