@@ -3,7 +3,7 @@
  * of documents with sortable column headers, row checkboxes with the bulk actions (delete, move to
  * a collection), and "Load more". Only one page is rendered at a time (DOCUMENT_PAGE_DEFAULT rows),
  * never the whole library. Everything works as plain links and a GET form; with scripts, htmx
- * swaps the list fragment (GET /documents/list) in place and static/documents.js appends the next
+ * swaps the list fragment (GET /documents/list) in place and static/document-list.js appends the next
  * page's rows (GET /documents/rows, next cursor in the `Docent-Next` header, as the chat list's
  * "Show more" does), runs the bulk actions and keeps the shown rows live.
  * The current sort travels with the filter form through hidden inputs bound to it (form=).
@@ -102,7 +102,7 @@ export function documentFilters(q: DocumentPageQuery, collections: CollectionVie
 </form>`;
 }
 
-/** Select-all, the bulk actions and what they did (static/documents.js runs them). */
+/** Select-all, the bulk actions and what they did (static/document-list.js runs them). */
 function bulkBar(collections: CollectionView[]): SafeHtml {
   return html`<div class="bulk-bar actions" id="bulk-bar">
   <label class="small"><input type="checkbox" id="select-all"> Select all shown</label>
@@ -140,7 +140,7 @@ export function documentList({ page, query, collections }: DocumentListView): Sa
 ${page.next
   ? html`<a id="more-documents" class="button secondary more-documents" href="${withQuery('/documents', new URLSearchParams([...search, ['cursor', page.next]]))}" data-next="${page.next}">Load more</a>`
   : ''}`;
-  // No polling: progress arrives over /api/documents/events (static/documents.js), for the rows shown.
+  // No polling: progress arrives over /api/documents/events (static/document-list.js), for the rows shown.
   return html`<div id="document-list" hx-get="${withQuery('/documents/list', search)}" hx-trigger="documents-changed from:body" hx-swap="outerHTML"
   data-query="${search.toString()}" data-newest-first="${String(newestFirst(query))}" data-busy="${busy}">
 <input type="hidden" name="sort" value="${query.sort}" form="document-filters"><input type="hidden" name="order" value="${query.order}" form="document-filters">

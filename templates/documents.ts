@@ -1,7 +1,7 @@
 /**
  * The Documents page: the upload form (htmx multipart post to /documents) and the library, one
  * page at a time with filters, sorting and bulk actions (document-list.ts).
- * Progress is live: static/documents.js follows `GET /api/documents/events` (Server-Sent Events)
+ * Progress is live: static/document-list.js follows `GET /api/documents/events` (Server-Sent Events)
  * and updates the status, progress bar and counts of the rows shown in place, removes deleted
  * rows, and puts a new upload at the top when the list shows the newest first.
  * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete
@@ -47,5 +47,5 @@ export function documentsPage(list: DocumentListView, maxUploadMb: number): Safe
   ${documentFilters(list.query, collections)}
   ${documentList(list)}
 </section>`;
-  return layout({ title: 'Documents', page: 'documents', body, scripts: ['/static/documents.js'] });
+  return layout({ title: 'Documents', page: 'documents', body, scripts: ['/static/documents.js'], modules: ['/static/document-list.js'] });
 }
