@@ -24,6 +24,7 @@ import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn
 import type { Settings } from '../contracts/settings.ts';
 import type { Source } from '../contracts/source.ts';
 import { openChatSchema } from './chat-schema.ts';
+import { decodeCursor, encodeCursor } from '../shared/keyset-cursor.ts';
 
 export type TurnStatus = 'pending' | 'done' | 'error' | 'stopped';
 
@@ -166,17 +167,12 @@ const toSummary = (r: ChatRow): ChatSummary => ({
 });
 
 /** The cursor after a chat: its place in the (updated_at DESC, id) order. */
-const cursorOf = (c: ChatSummary): string => Buffer.from(JSON.stringify([c.updatedAt, c.id])).toString('base64url');
+const cursorOf = (c: ChatSummary): string => encodeCursor([c.updatedAt, c.id]);
 
 /** The place a cursor names, or undefined when it is not one this store made. */
 export function parseChatCursor(cursor: string): { updatedAt: number; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return { updatedAt: v[0] as number, id: v[1] };
-  } catch {
-    // not ours: the caller says so
-  }
-  return undefined;
+  const v = decodeCursor(cursor, ['int', 'string']);
+  return v && { updatedAt: v[0], id: v[1] };
 }
 
 const CHAT_SELECT = 'SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.id) AS turn_count FROM chats c';

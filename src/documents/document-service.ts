@@ -259,6 +259,10 @@ export async function createDocumentService(deps: {
       const memberships = deps.registry.collections.all();
       return deps.registry.list().map((d) => ({ ...d, collections: memberships.get(d.id) ?? [] }));
     },
+    page: (query) => {
+      const page = deps.registry.page(query);
+      return { ...page, documents: page.documents.map((d) => ({ ...d, collections: deps.registry.collections.of(d.id) })) };
+    },
     get: (id) => {
       const d = deps.registry.get(id);
       return d && { ...d, collections: deps.registry.collections.of(id) };

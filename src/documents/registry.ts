@@ -9,8 +9,9 @@
  */
 import Database from 'better-sqlite3';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
-import type { DocumentView } from '../ports/document-service.ts';
+import type { DocumentPageQuery, DocumentView } from '../ports/document-service.ts';
 import { CollectionRegistry, migrateCollections } from './collection-registry.ts';
+import { preparePages, selectPage } from './document-pages.ts';
 
 interface Row {
   id: string;
@@ -66,6 +67,7 @@ export class DocumentRegistry {
     if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
     migrateCollections(this.db);
     this.collections = new CollectionRegistry(this.db);
+    preparePages(this.db);
   }
 
   get(id: string): DocumentView | undefined {
@@ -75,6 +77,12 @@ export class DocumentRegistry {
 
   list(): DocumentView[] {
     return (this.db.prepare('SELECT * FROM documents ORDER BY created_at DESC, name').all() as Row[]).map(toView);
+  }
+
+  /** One page in the query's order after its cursor (document-pages.ts); InvalidInputError for a foreign cursor. */
+  page(query: DocumentPageQuery): { documents: DocumentView[]; next: string | null; total: number } {
+    const { rows, next, total } = selectPage<Row & Record<string, unknown>>(this.db, query);
+    return { documents: rows.map(toView), next, total };
   }
 
   /** Records a new upload (or a retry of a failed one) as queued. */

@@ -26,6 +26,38 @@ export interface DocumentView {
   collections?: string[];
 }
 
+/** Orders of a document list page; each breaks ties by id, so the order is total and a cursor exact. */
+export const DOCUMENT_SORTS = ['added', 'name', 'status', 'size'] as const;
+export type DocumentSort = (typeof DOCUMENT_SORTS)[number];
+export type SortOrder = 'asc' | 'desc';
+/** The order of each sort when none is named: newest, A to Z, by status (then name), largest. */
+export const DOCUMENT_SORT_DEFAULT_ORDER: Readonly<Record<DocumentSort, SortOrder>> = { added: 'desc', name: 'asc', status: 'asc', size: 'desc' };
+/** Documents per page when the caller names no limit, and the most it may ask for. */
+export const DOCUMENT_PAGE_DEFAULT = 50;
+export const DOCUMENT_PAGE_MAX = 500;
+
+/** One page of the document list, already validated by the caller (the web). */
+export interface DocumentPageQuery {
+  limit: number;
+  /** `next` of the previous page with the same sort and order. */
+  cursor?: string | undefined;
+  /** Only documents whose name contains this (case ignored). */
+  q?: string | undefined;
+  status?: DocumentStatus | undefined;
+  /** Only documents in this collection (an id). */
+  collectionId?: string | undefined;
+  sort: DocumentSort;
+  order: SortOrder;
+}
+
+export interface DocumentPage {
+  documents: DocumentView[];
+  /** Cursor for the following page; null when this is the last one. */
+  next: string | null;
+  /** Documents matching the filters, in all pages. */
+  total: number;
+}
+
 export interface UploadedFile {
   /** Temporary file the upload was streamed to; the service moves or deletes it. */
   tempPath: string;
@@ -52,7 +84,14 @@ export interface DocumentService {
    * (MAX_PENDING_DOCUMENTS), so an upload can be refused before its body is read.
    */
   assertAccepting?(): void;
+  /** Every document (small libraries, re-index); lists shown to people use `page`. */
   list(): DocumentView[];
+  /**
+   * One page in the query's order, after its cursor (keyset: documents added or removed meanwhile
+   * do not shift later pages). Throws InvalidInputError for a cursor it did not make for this
+   * sort and order.
+   */
+  page(query: DocumentPageQuery): DocumentPage;
   get(id: string): DocumentView | undefined;
   /**
    * Sends a delete job for the document and marks it `deleting`; it disappears from the list when

@@ -17,6 +17,7 @@ import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
 import { collectionPages } from './routes/collection-pages.ts';
 import { collectionsApi } from './routes/collections.ts';
+import { documentBulkApi } from './routes/document-bulk.ts';
 import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { WebServices } from './services.ts';
@@ -60,6 +61,7 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   app.use(askApi(services, config, logger));
   app.use(jsonApi(services, config, upload));
   app.use(collectionsApi(services));
+  app.use(documentBulkApi(services));
   app.use(analyticsRoutes(services));
   app.use(chatRoutes(services, config));
   app.use(pages(services, config, upload));

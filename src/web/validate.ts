@@ -132,16 +132,25 @@ export function parseChatTitle(body: unknown, maxChars: number): string {
   return clean;
 }
 
+/**
+ * `limit` of a paged list (GET /api/chats, GET /api/documents): a whole number 1..maxLimit;
+ * undefined when absent (the list's default applies).
+ */
+export function parsePageLimit(value: unknown, maxLimit: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > maxLimit) throw badRequest(`limit must be a whole number between 1 and ${maxLimit}.`, 'limit');
+  return n;
+}
+
+/** The cursor of a paged list (`field`: `before` for chats, `cursor` for documents); the list checks it is one of its own. */
+export function parsePageCursor(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 500) throw badRequest(`${field} must be the "next" cursor of the previous page.`, field);
+  return value;
+}
+
 /** `limit` and `before` of GET /api/chats. */
 export function parseChatPage(query: Record<string, unknown>, maxLimit: number): { limit: number | undefined; before: string | undefined } {
-  const { limit, before } = query;
-  let n: number | undefined;
-  if (limit !== undefined && limit !== '') {
-    n = typeof limit === 'string' && /^\d+$/.test(limit.trim()) ? Number(limit) : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > maxLimit) throw badRequest(`limit must be a whole number between 1 and ${maxLimit}.`, 'limit');
-  }
-  if (before !== undefined && (typeof before !== 'string' || before === '' || before.length > 500)) {
-    throw badRequest('before must be the "next" cursor of the previous page.', 'before');
-  }
-  return { limit: n, before };
+  return { limit: parsePageLimit(query.limit, maxLimit), before: parsePageCursor(query.before, 'before') };
 }

@@ -23,7 +23,7 @@ import { parseDocument } from '../../src/ingest/parse-document.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
 import type { AnalyticsReader } from '../../src/ports/analytics-reader.ts';
 import type { AskHandle, AskInput } from '../../src/ports/answer-service.ts';
-import type { DocumentView, UploadedFile, UploadResult } from '../../src/ports/document-service.ts';
+import type { DocumentPage, DocumentPageQuery, DocumentView, UploadedFile, UploadResult } from '../../src/ports/document-service.ts';
 import type { WebServices } from '../../src/web/services.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { createCollectionService } from '../../src/documents/collection-service.ts';
@@ -177,6 +177,29 @@ export class FakeServices implements WebServices {
       return Promise.resolve(this.docs.filter((d) => only === undefined || (d.collections ?? []).includes(only)).map((d) => ({ ...d, status: 'queued' as const })));
     },
     list: (): DocumentView[] => [...this.docs],
+    /**
+     * A stand-in for the registry's keyset pages over `docs`: the filters and sorts, and an offset
+     * as the cursor. The real paging (SQL, stable cursors) is tested against the registry
+     * (documents-page.test.ts), and the web's paging routes run over the real service.
+     */
+    page: (query: DocumentPageQuery): DocumentPage => {
+      const key = (d: DocumentView): Array<string | number> =>
+        query.sort === 'name' ? [d.name.toLowerCase()] : query.sort === 'status' ? [d.status, d.name.toLowerCase()] : query.sort === 'size' ? [d.size] : [d.createdAt];
+      const cmp = (a: DocumentView, b: DocumentView): number => {
+        const [ka, kb] = [[...key(a), a.id], [...key(b), b.id]];
+        const i = ka.findIndex((v, n) => v !== kb[n]);
+        return i < 0 ? 0 : (ka[i]! < kb[i]! ? -1 : 1) * (query.order === 'asc' ? 1 : -1);
+      };
+      const q = query.q?.toLowerCase();
+      const matching = this.docs
+        .filter((d) => (q === undefined || d.name.toLowerCase().includes(q)) && (query.status === undefined || d.status === query.status))
+        .filter((d) => query.collectionId === undefined || (d.collections ?? []).includes(query.collectionId))
+        .sort(cmp);
+      const from = query.cursor === undefined ? 0 : Number(query.cursor.replace(/^fake:/, ''));
+      if (!Number.isInteger(from)) throw new InvalidInputError('cursor must be the "next" of a previous page.');
+      const documents = matching.slice(from, from + query.limit);
+      return { documents, next: from + query.limit < matching.length ? `fake:${from + query.limit}` : null, total: matching.length };
+    },
     get: (id: string): DocumentView | undefined => this.docs.find((d) => d.id === id),
     onChange: (listener: (doc: DocumentView) => void): (() => void) => {
       this.listeners.add(listener);

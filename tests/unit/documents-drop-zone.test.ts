@@ -73,7 +73,7 @@ after(async () => {
 });
 
 void test('the upload form is the drop zone, with the server’s accepted types and exact per-file limit as data attributes', () => {
-  const page = documentsPage([], 1_234_567, []).value;
+  const page = documentsPage({ page: { documents: [], next: null, total: 0 }, query: { limit: 50, sort: 'added', order: 'desc' }, collections: [] }, 1_234_567).value;
   const form = /<form id="upload-form"[^>]*>/.exec(page)?.[0] ?? assert.fail('no upload form');
   assert.match(form, /class="card drop-zone"/);
   assert.match(form, /method="post" action="\/documents" enctype="multipart\/form-data"/, 'a plain post without JavaScript');

@@ -1,12 +1,12 @@
 /**
- * Live document status: the SSE endpoint (snapshot, then one event per change, deletions
- * included), the ingest-jobs contract with its `kind`, and the counts progress events carry.
+ * Live document status: the SSE endpoint (snapshot of the ids asked for, then one event per
+ * change, deletions included), the ingest-jobs contract with its `kind`, and the counts progress events carry.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIngestQueueMessage } from '../../src/contracts/ingest.ts';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
-import { progressLabel } from '../../templates/documents.ts';
+import { progressLabel } from '../../templates/document-list.ts';
 import { sseEvents } from '../support/sse.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -29,10 +29,10 @@ async function readEvents(res: Response, count: number, abort: AbortController):
   return out;
 }
 
-void test('GET /api/documents/events: a snapshot, then every change as it happens, deletions included; unsubscribes on close', async () => {
-  srv.services.docs = [fakeDocument({ id: 'doc-1', status: 'processing', stage: 'parsing', progress: 0.1 })];
+void test('GET /api/documents/events: a snapshot of the ids asked for, then every change as it happens, deletions included; unsubscribes on close', async () => {
+  srv.services.docs = [fakeDocument({ id: 'doc-1', status: 'processing', stage: 'parsing', progress: 0.1 }), fakeDocument({ id: 'doc-2' })];
   const abort = new AbortController();
-  const res = await fetch(`${srv.url}/api/documents/events`, { signal: abort.signal });
+  const res = await fetch(`${srv.url}/api/documents/events?ids=doc-1,gone`, { signal: abort.signal });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
   const reading = readEvents(res, 4, abort);
@@ -45,7 +45,8 @@ void test('GET /api/documents/events: a snapshot, then every change as it happen
     throw err instanceof Error && err.name === 'AbortError' ? new Error('stream ended early') : err;
   });
   assert.deepEqual(events.map((e) => e.event), ['snapshot', 'document', 'document', 'document']);
-  assert.equal((events[0]!.data as { documents: Array<{ stage: string }> }).documents[0]!.stage, 'parsing');
+  // Only the rows the page shows (doc-2 is not asked for, `gone` does not exist).
+  assert.deepEqual((events[0]!.data as { documents: Array<{ id: string; stage: string }> }).documents.map((d) => [d.id, d.stage]), [['doc-1', 'parsing']]);
   assert.deepEqual(events.slice(1).map((e) => (e.data as { status: string }).status), ['processing', 'ready', 'deleted']);
   assert.equal((events[1]!.data as { done: number }).done, 8);
   // The closed connection's listener is removed.

@@ -1,12 +1,13 @@
 /**
  * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
- * `?collection=`, list, one, delete, live events), search (optionally in `?collections=a,b`), votes, analytics summary
+ * `?collection=`, list a page, one, delete, live events; bulk actions are document-bulk.ts), search (optionally in `?collections=a,b`), votes, analytics summary
  * (optionally of one `?collection=`), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
 import { PerClientLimit, takePlace } from '../client-limits.ts';
-import { streamDocumentEvents } from '../document-events.ts';
+import { parseEventIds, streamDocumentEvents } from '../document-events.ts';
+import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload } from '../upload.ts';
@@ -23,16 +24,18 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
   });
 
-  router.get('/api/documents', (_req, res) => {
-    res.json({ documents: services.documents.list() });
+  // One page (document-query.ts): ?limit=&cursor=&q=&status=&collection=&sort=&order= -> {documents, next, total}.
+  router.get('/api/documents', (req, res) => {
+    res.json(services.documents.page(parseDocumentQuery(req.query, services.collections)));
   });
 
   const streams = new PerClientLimit(config.limits.eventStreamsPerClient);
   router.get('/api/documents/events', (req, res) => {
+    const ids = parseEventIds(req.query.ids);
     const max = config.limits.eventStreamsPerClient;
     // Given back when the stream closes.
     takePlace(streams, req, res, `Too many open event streams from your address: at most ${max} (MAX_EVENT_STREAMS_PER_CLIENT=${max}); close other Docent tabs.`);
-    streamDocumentEvents(req, res, services.documents);
+    streamDocumentEvents(req, res, services.documents, ids);
   });
 
   router.get('/api/documents/:id', (req, res) => {

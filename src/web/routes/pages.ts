@@ -1,14 +1,21 @@
 /**
  * Server-rendered pages and the htmx fragments they reload (the Ask page and chats are in
- * chat-routes.ts): Documents (+ list fragment, the
- * htmx upload post and the row delete), Analytics (+ panel fragment).
+ * chat-routes.ts): Documents, Analytics (+ panel fragment). The Documents page shows one page of
+ * the library, chosen by the query of GET /api/documents (document-query.ts):
+ *   GET /documents?q=&status=&collection=&sort=&order=&cursor=  the page
+ *   GET /documents/list?…   the list fragment (filters, sorting; first page unless a cursor is given)
+ *   GET /documents/rows?…&cursor=  the next page's rows ("Load more"); its cursor in `Docent-Next`
+ *   GET /documents/:id/row  one row (a new upload or a finished ingest shown live); 404 when gone
+ * plus the htmx upload post and the row delete.
  */
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload } from '../upload.ts';
 import { parseRange } from '../validate.ts';
-import { documentList, documentRow, documentsPage, uploadResult } from '../../../templates/documents.ts';
+import { documentList, documentRow, documentRows, type DocumentListView } from '../../../templates/document-list.ts';
+import { documentsPage, uploadResult } from '../../../templates/documents.ts';
+import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
 import type { SafeHtml } from '../html.ts';
@@ -24,8 +31,22 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
   const maxUploadBytes = config.web.maxUploadBytes;
 
   const names = () => new Map(services.collections.list().map((c) => [c.id, c.name]));
-  router.get('/documents', (_req, res) => send(res, documentsPage(services.documents.list(), maxUploadBytes, services.collections.list())));
-  router.get('/documents/list', (_req, res) => send(res, documentList(services.documents.list(), names())));
+  const listView = (query: Record<string, unknown>): DocumentListView => {
+    const q = parseDocumentQuery(query, services.collections);
+    return { page: services.documents.page(q), query: q, collections: services.collections.list() };
+  };
+  router.get('/documents', (req, res) => send(res, documentsPage(listView(req.query), maxUploadBytes)));
+  router.get('/documents/list', (req, res) => send(res, documentList(listView(req.query))));
+  router.get('/documents/rows', (req, res) => {
+    const { page, collections } = listView(req.query);
+    if (page.next) res.setHeader('Docent-Next', page.next);
+    send(res, documentRows(page.documents, new Map(collections.map((c) => [c.id, c.name]))));
+  });
+  router.get('/documents/:id/row', (req, res) => {
+    const doc = services.documents.get(req.params.id);
+    if (!doc) throw notFound('That document is no longer in the library.');
+    send(res, documentRow(doc, names()));
+  });
   // ?collection= as for POST /api/documents (upload-drop.js uploads there; this is the fallback).
   router.post('/documents', uploadCollection(services.collections), upload, async (req, res) => {
     const results = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
