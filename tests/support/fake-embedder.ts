@@ -56,3 +56,28 @@ export function createFakeEmbedder(opts: { dimensions?: number; modelId?: string
     close: () => Promise.resolve(),
   };
 }
+
+/** A gate the embedder waits on while closed: holds an ingest in the `embedding` stage. */
+export function gatedEmbedder<E extends Embedder>(inner: E): E & { hold(): void; open(): void } {
+  let release: (() => void) | undefined;
+  let gate: Promise<void> = Promise.resolve();
+  return {
+    // The stand-in's own fields (what it saw, its batches) stay readable through the gate.
+    ...inner,
+    modelId: inner.modelId,
+    modelName: inner.modelName,
+    dimensions: inner.dimensions,
+    hold() {
+      gate = new Promise((r) => (release = r));
+    },
+    open() {
+      release?.();
+    },
+    async embedDocuments(texts: string[]) {
+      await gate;
+      return inner.embedDocuments(texts);
+    },
+    embedQuery: (text: string) => inner.embedQuery(text),
+    close: () => inner.close(),
+  };
+}

@@ -24,7 +24,7 @@ import { readCurrent } from '../../src/retrieval/faiss-files.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { webDocumentService } from '../support/document-service-fixture.ts';
-import { createFakeEmbedder } from '../support/fake-embedder.ts';
+import { createFakeEmbedder, gatedEmbedder } from '../support/fake-embedder.ts';
 import { listen } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
 
@@ -38,7 +38,7 @@ afterEach(async () => {
 async function setup() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-collections-flow-'));
   cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
-  const embedder = createFakeEmbedder();
+  const embedder = gatedEmbedder(createFakeEmbedder());
   const chunking = { size: 200, overlap: 20, embedBatch: 4 };
   const manifest = { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap };
   const vsDir = path.join(dir, 'vectorstore');
@@ -214,4 +214,26 @@ void test('re-indexing one collection re-embeds its documents into a new version
   const missing = await t.post('/api/collections/Gamma/reindex', {});
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { error: string }).error, /No collection "Gamma"/);
+});
+
+void test('deleting a collection while one of its documents is being ingested: the ingest ends, then the delete removes it; nothing half-indexed remains', async () => {
+  const t = await setup();
+  const created = await t.json<{ id: string }>(await t.post('/api/collections', { name: 'Birds' }), 201);
+  const kept = await t.upload(ALPACA, 'alpaca.txt');
+  await t.eventually(async () => assert.equal(((await t.json<{ status: string }>(await t.doc(kept.id), 200)).status), 'ready'));
+  t.embedder.hold();
+  const heron = await t.upload(HERON, 'heron.txt', 'Birds');
+  await t.eventually(async () => assert.equal(((await t.json<{ status: string }>(await t.doc(heron.id), 200)).status), 'processing'));
+  const del = await fetch(`${t.base}/api/collections/${created.id}`, { method: 'DELETE' });
+  assert.equal(del.status, 202, await del.clone().text());
+  // The collection is gone at once; its document waits for its ingest to end, then leaves.
+  assert.equal((await fetch(`${t.base}/api/collections/Birds`)).status, 404);
+  t.embedder.open();
+  await t.eventually(async () => assert.equal((await t.doc(heron.id)).status, 404));
+  assert.deepEqual(await t.hits('heron estuary shallow'), ['alpaca.txt @ General'], 'no passage of the deleted collection is searchable');
+  // Nothing of it stays in any index on disk either: a fresh reader of the whole directory sees General's document alone.
+  const fresh = new CollectionStores({ root: t.vsDir, open: (d: string) => openFaissStore({ dir: d, manifest: { embedModelId: t.embedder.modelId, embedModelName: t.embedder.modelName, dimensions: t.embedder.dimensions, chunkSize: 200, chunkOverlap: 20 } }) });
+  cleanup.push(() => fresh.close());
+  const rows = await createCollectionRetriever(t.embedder, fresh).search('heron estuary shallow', 20, []);
+  assert.ok(rows.length > 0 && rows.every((h) => h.documentId === kept.id), `only the kept document is indexed: ${JSON.stringify(rows.map((h) => h.documentName))}`);
 });

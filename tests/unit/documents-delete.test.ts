@@ -19,7 +19,7 @@ import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../../src/retrieval/retriever.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { webDocumentService } from '../support/document-service-fixture.ts';
-import { createFakeEmbedder } from '../support/fake-embedder.ts';
+import { createFakeEmbedder, gatedEmbedder } from '../support/fake-embedder.ts';
 import { listen, uploadText } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
 import { storesOver } from '../support/collection-stores.ts';
@@ -30,29 +30,6 @@ afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];
 });
-
-/** A gate the embedder waits on while closed: holds an ingest in the `embedding` stage. */
-function gatedEmbedder(inner: Embedder): Embedder & { hold(): void; open(): void } {
-  let release: (() => void) | undefined;
-  let gate: Promise<void> = Promise.resolve();
-  return {
-    modelId: inner.modelId,
-    modelName: inner.modelName,
-    dimensions: inner.dimensions,
-    hold() {
-      gate = new Promise((r) => (release = r));
-    },
-    open() {
-      release?.();
-    },
-    async embedDocuments(texts) {
-      await gate;
-      return inner.embedDocuments(texts);
-    },
-    embedQuery: (t) => inner.embedQuery(t),
-    close: () => inner.close(),
-  };
-}
 
 async function setup() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-delete-'));
