@@ -9,9 +9,9 @@ import type { Source } from '../../contracts/source.ts';
 import { UnavailableError } from '../../errors.ts';
 import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../../mcp/backend.ts';
 import { docentSettings } from '../../mcp/backend.ts';
-import { joinPages } from '../../mcp/document-text.ts';
 import type { SearchHit } from '../../ports/vector-store.ts';
 import type { PerClientLimit } from '../client-limits.ts';
+import { readDocumentText } from '../document-text.ts';
 import type { WebServices } from '../services.ts';
 import { parseAskBody } from '../validate.ts';
 
@@ -90,12 +90,6 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
       })));
     },
 
-    async documentText(id, maxChars) {
-      const doc = services.documents.get(id);
-      if (!doc) throw new Error(`No document with id "${id}"; list them with list_documents.`);
-      if (doc.status !== 'ready') throw new Error(`"${doc.name}" is not ready (status ${doc.status}); only ready documents can be read.`);
-      const { pages } = await services.passages.documentText(id);
-      return joinPages(doc, pages, maxChars);
-    },
+    documentText: (id, maxChars) => readDocumentText(services, id, maxChars),
   };
 }
