@@ -96,13 +96,16 @@ export function createDocentMcpServer(backend: DocentBackend, opts: McpServerOpt
     },
     async ({ question, collections, settings }, extra) => {
       const token = extra._meta?.progressToken;
+      // Progress keeps a client's request timeout from running out while the model writes. Sent in
+      // order, and all of it before the result (a client drops progress that follows its result).
+      let sent = Promise.resolve();
       const onProgress = token === undefined
         ? undefined
         : (message: string, progress: number): void => {
-          // Progress keeps a client's request timeout from running out while the model writes.
-          extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+          sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } })).catch(() => undefined);
         };
       const answer = await backend.ask({ question, collections: collections ?? [], settings: settings ?? {} }, signalFor(extra.signal), onProgress);
+      await sent;
       return result({ ...answer });
     },
   );

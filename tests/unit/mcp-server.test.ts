@@ -7,22 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fakeDocument, startTestServer, type TestServer } from '../support/fake-services.ts';
-
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ name: 'docent-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-const textOf = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+import { callTool as call, connectHttp as connect, textOf } from '../support/mcp-clients.ts';
 
 function expectError(r: CallToolResult, message: RegExp): void {
   assert.equal(r.isError, true, `expected a tool error, got ${textOf(r)}`);
