@@ -62,8 +62,8 @@ test('over /mcp: tools, search finds the passage, ask cites it, the resource rea
     assert.equal(found.isError, undefined, textOf(found));
     const { passages } = found.structuredContent as { passages: Array<{ documentId: string; documentName: string; text: string; headingPath: string | null; collection: { name: string } | null }> };
     assert.equal(passages[0]?.documentId, guideId, `best passage: ${JSON.stringify(passages[0])}`);
-    assert.match(passages[0]!.text, /twelve euros/);
-    assert.equal(passages[0]!.collection?.name, 'General');
+    assert.match(passages[0].text, /twelve euros/);
+    assert.equal(passages[0].collection?.name, 'General');
 
     const progress: number[] = [];
     const asked = await callTool(client, 'ask', { question: 'How much does mooring cost for a small boat?', settings: { temperature: 0, max_tokens: 48, k: 2, seed: 1 } }, { onprogress: (p) => progress.push(p.progress) });
@@ -96,7 +96,7 @@ test('over stdio: `npm run mcp` against the running service lists tools and sear
       assert.equal(found.isError, undefined, `${textOf(found)}\n${stderr()}`);
       const { passages } = found.structuredContent as { passages: Array<{ documentId: string; text: string }> };
       assert.equal(passages[0]?.documentId, guideId);
-      assert.match(passages[0]!.text, /six in the morning/);
+      assert.match(passages[0].text, /six in the morning/);
       const listed = (await callTool(stdio, 'list_documents', { status: 'ready' })).structuredContent as { documents: Array<{ name: string }> };
       assert.deepEqual(listed.documents.map((d) => d.name).sort(), ['harbour-guide.md', 'tomatoes.txt']);
     } finally {

@@ -13,7 +13,7 @@
  * which a stateless server would not connect to the call. So calls in flight are kept here by
  * client (remote address) and JSON-RPC id, and a cancellation from the same client aborts the
  * matching call, as closing the connection does. Behind several web processes a cancellation that
- * reaches another process is not seen; the answer then ends by itself (max tokens, ANSWER_TIMEOUT).
+ * reaches another process is not seen; the answer then ends by itself (max tokens, ANSWER_TIMEOUT_MS).
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type Request, type Response } from 'express';
