@@ -8,9 +8,13 @@ export type { Logger };
 
 let root: Logger | undefined;
 
-/** Creates the process's root logger; call once from an entrypoint. */
-export function createRootLogger(level: string, role: string): Logger {
-  root = pino({ level, base: { role, pid: process.pid } });
+/**
+ * Creates the process's root logger; call once from an entrypoint. `toStderr`: for processes whose
+ * stdout is a protocol (the stdio MCP server).
+ */
+export function createRootLogger(level: string, role: string, toStderr = false): Logger {
+  const options = { level, base: { role, pid: process.pid } };
+  root = toStderr ? pino(options, pino.destination(2)) : pino(options);
   return root;
 }
 

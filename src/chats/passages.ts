@@ -1,6 +1,7 @@
 /**
  * Opening a cited passage in its document (GET /documents/:id/view?chunk=...): the document's
- * extracted text around the passage, with the passage marked.
+ * extracted text around the passage, with the passage marked; and a document's whole text (the
+ * MCP server's document resources, GET /api/documents/:id/text), from the same parse and cache.
  *
  * Where the text comes from: the stored upload is parsed again with the same isolated parser the
  * ingest worker used (its own child process, its time limit), so the text and the chunk offsets
@@ -88,6 +89,13 @@ export function createPassageService(deps: Deps): PassageService {
         if (span) return { document, source, located: true, ...around(page.text, span.start, span.end) };
       }
       return { document, source, before: '', passage: source.text, after: '', located: false };
+    },
+
+    async documentText(documentId) {
+      const document = deps.documents.get(documentId);
+      if (!document) throw new NotFoundError(`No document with id "${documentId}"; it may have been deleted.`);
+      const doc = await parsed(document);
+      return { document, pages: doc.pages.map(({ page, text }) => ({ page, text })) };
     },
   };
 }

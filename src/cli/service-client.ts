@@ -1,4 +1,4 @@
-/** A small client of Docent's JSON API for the command-line tools. */
+/** A small client of Docent's JSON API for the command-line tools and the stdio MCP server. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -30,26 +30,34 @@ class BusyError extends Error {
 export class ServiceClient {
   constructor(readonly baseUrl: string) {}
 
-  private async call<T>(pathname: string, init?: RequestInit): Promise<T> {
+  /**
+   * Sends the request; the response when it is 2xx, else an Error "status: message" with the
+   * service's own message (BusyError for 503 with Retry-After). An abort `signal` rejects as fetch does.
+   */
+  async open(pathname: string, init?: RequestInit): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${pathname}`, init);
     } catch (err) {
+      if (init?.signal?.aborted) throw err;
       throw new Error(`cannot reach Docent at ${this.baseUrl} (${String(err)}); start it with \`npm start\` or set DOCENT_URL`, { cause: err });
     }
+    if (res.ok) return res;
     const text = await res.text();
-    if (!res.ok) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error?: string }).error ?? text;
-      } catch {
-        // not JSON: keep the text
-      }
-      const retryAfter = Number(res.headers.get('retry-after'));
-      if (res.status === 503 && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
-      throw new Error(`${res.status}: ${message}`);
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: keep the text
     }
-    return JSON.parse(text) as T;
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (res.status === 503 && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
+    throw new Error(`${res.status}: ${message}`);
+  }
+
+  /** The JSON reply of a 2xx response; see open() for errors. */
+  async call<T>(pathname: string, init?: RequestInit): Promise<T> {
+    return (await (await this.open(pathname, init)).json()) as T;
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * The cited-passage port: a passage an answer cited, shown in its document's text
- * (src/chats/passages.ts implements it by parsing the stored upload again).
+ * The cited-passage port: a passage an answer cited, shown in its document's text, and a
+ * document's whole text (MCP resources); src/chats/passages.ts implements it by parsing the stored
+ * upload again.
  */
 import type { Source } from '../contracts/source.ts';
 import type { DocumentView } from './document-service.ts';
@@ -16,7 +17,15 @@ export interface PassageView {
   located: boolean;
 }
 
+/** A document's whole extracted text, page by page (page null for formats without pages). */
+export interface DocumentTextView {
+  document: DocumentView;
+  pages: Array<{ page: number | null; text: string }>;
+}
+
 export interface PassageService {
   /** Throws NotFoundError when the document, its stored file or the cited passage is gone. */
   passage(documentId: string, chunkId: string): Promise<PassageView>;
+  /** The document's extracted text; throws NotFoundError when the document or its stored file is gone. */
+  documentText(documentId: string): Promise<DocumentTextView>;
 }

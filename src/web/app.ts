@@ -6,11 +6,13 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { PerClientLimit } from './client-limits.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
 import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
+import { mcpRoute } from './mcp/mcp-route.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
@@ -58,7 +60,10 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   app.use(express.json({ limit: jsonLimit }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
-  app.use(askApi(services, config, logger));
+  // Questions in flight per client count the same whether asked over /api/ask or the MCP tools.
+  const questions = new PerClientLimit(config.limits.pendingQuestionsPerClient);
+  app.use(askApi(services, config, logger, questions));
+  app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
   app.use(jsonApi(services, config, upload));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));

@@ -96,6 +96,14 @@ export function parseK(value: unknown): number {
   return n;
 }
 
+/** `maxChars` of GET /api/documents/:id/text: a whole number 1..max, default max. */
+export function parseMaxChars(value: unknown, max: number): number {
+  if (value === undefined || value === '') return max;
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`maxChars must be a whole number between 1 and ${max}.`, 'maxChars');
+  return n;
+}
+
 /** `q` of GET /api/search. */
 export function parseQuery(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw badRequest('q is required: the text to search for.', 'q');

@@ -14,7 +14,6 @@ import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts
 import { parseConfig } from '../../src/config.ts';
 import { EXCHANGES, QUEUES } from '../../src/contracts/names.ts';
 import { createIngestHandler } from '../../src/ingest/job-handler.ts';
-import type { Embedder } from '../../src/ports/embedder.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../../src/retrieval/retriever.ts';
 import { createWebApp } from '../../src/web/app.ts';

@@ -1,6 +1,6 @@
 /**
  * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
- * `?collection=`, list a page, one, delete, live events; bulk actions are document-bulk.ts), search (optionally in `?collections=a,b`), votes, analytics summary
+ * `?collection=`, list a page, one, its text, delete, live events; bulk actions are document-bulk.ts), search (optionally in `?collections=a,b`), votes, analytics summary
  * (optionally of one `?collection=`), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
@@ -11,7 +11,8 @@ import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 import { receiveUpload } from '../upload.ts';
-import { parseCollectionNames, parseK, parseQuery, parseRange, parseVote } from '../validate.ts';
+import { MAX_TEXT_CHARS, readDocumentText } from '../document-text.ts';
+import { parseCollectionNames, parseK, parseMaxChars, parseQuery, parseRange, parseVote } from '../validate.ts';
 import { analyticsCollection } from './analytics.ts';
 import { uploadCollection } from './collections.ts';
 
@@ -42,6 +43,11 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const doc = services.documents.get(req.params.id);
     if (!doc) throw notFound(`No document with id "${req.params.id}". List them with GET /api/documents.`);
     res.json(doc);
+  });
+
+  // The extracted text of a ready document, at most ?maxChars= (default and most MAX_TEXT_CHARS).
+  router.get('/api/documents/:id/text', async (req, res) => {
+    res.json(await readDocumentText(services, req.params.id, parseMaxChars(req.query.maxChars, MAX_TEXT_CHARS)));
   });
 
   router.delete('/api/documents/:id', async (req, res) => {

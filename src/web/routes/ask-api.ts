@@ -107,10 +107,10 @@ async function collect(handle: AskHandle, res: Response, signal: AbortSignal): P
   if (!signal.aborted) throw new HttpError(502, INCOMPLETE);
 }
 
-export function askApi(services: WebServices, config: Config, log: Logger): Router {
+/** `questions`: the per-client count of questions in flight, shared with the MCP tools (default: this router's own). */
+export function askApi(services: WebServices, config: Config, log: Logger, questions = new PerClientLimit(config.limits.pendingQuestionsPerClient)): Router {
   const router = Router();
   const max = config.limits.pendingQuestionsPerClient;
-  const questions = new PerClientLimit(max);
   const reply = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
     const release = takePlace(
       questions,
