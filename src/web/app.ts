@@ -12,6 +12,8 @@ import { hostGuard } from './guards/host-guard.ts';
 import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { openAiApi } from './openai/openai-api.ts';
+import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
@@ -57,7 +59,10 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   app.use(express.json({ limit: jsonLimit }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
-  app.use(askApi(services, config, logger));
+  // One count of questions in flight per client, whichever API asks.
+  const questions = createQuestionGate(config);
+  app.use(askApi(services, config, logger, questions));
+  app.use(openAiApi(services, config, logger, questions));
   app.use(jsonApi(services, config, upload));
   app.use(collectionsApi(services));
   app.use(analyticsRoutes(services));
