@@ -54,7 +54,8 @@ function originVerdict(req: Request, allowedOrigins: readonly string[]): 'same' 
   }
 }
 
-function isBrowser(req: Request): boolean {
+/** Whether a browser sent the request (fetch metadata, Origin or our session cookie); programs send none. */
+export function isBrowser(req: Request): boolean {
   return req.get('sec-fetch-site') !== undefined || req.get('origin') !== undefined || sessionIdOf(req) !== undefined;
 }
 

@@ -27,7 +27,9 @@
  *
  * One client (remote address) has at most MAX_PENDING_QUESTIONS_PER_CLIENT questions in flight;
  * one more is answered 429 + Retry-After, so no client can take the whole answer queue. A place is
- * given back when the answer ends (done, error) or the client goes away.
+ * given back when the answer ends (done, error) or the client goes away (./question-gate.ts, shared
+ * with the OpenAI-compatible API). Questions carry the analytics channel `web` when a browser sent
+ * them, else `api`.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
@@ -41,6 +43,10 @@ import type { WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
 import { parseAskBody, parseRegenerateBody } from '../validate.ts';
 import { askInChat, regenerate } from '../../asking/chat-answers.ts';
+import { isBrowser } from '../guards/cross-site-guard.ts';
+
+/** The analytics channel of a question: Docent's pages (a browser) or a program. */
+const channelOf = (req: Request): 'web' | 'api' => (isBrowser(req) ? 'web' : 'api');
 
 function doneView(handle: AskHandle, d: AnswerDone) {
   return {
@@ -135,9 +141,9 @@ export function askApi(services: WebServices, config: Config, log: Logger, gate:
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
       const chosen = chatCollections(answerId);
-      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback }, signal));
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback, channel: channelOf(req) }, signal));
     } else {
-      await reply(req, res, (signal) => askInChat(deps, { ...input, collections }, signal));
+      await reply(req, res, (signal) => askInChat(deps, { ...input, collections, channel: channelOf(req) }, signal));
     }
   });
 
@@ -145,7 +151,7 @@ export function askApi(services: WebServices, config: Config, log: Logger, gate:
     const { settings, feedback } = parseRegenerateBody(req.body);
     const answerId = req.params.answerId;
     const collections = chatCollections(answerId);
-    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback }, signal));
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback, channel: channelOf(req) }, signal));
   });
   return router;
 }
