@@ -217,6 +217,16 @@ void describe('POST /v1/chat/completions', () => {
     });
   }
 
+  void test('a long conversation (over the JSON limit of /api/ask) is accepted; its last turns are the history', async () => {
+    const before = srv.services.asked.length;
+    const long = 'y'.repeat(30_000);
+    const messages = Array.from({ length: 10 }, (_, i) => [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: long }]).flat();
+    const res = await post('/v1/chat/completions', chat({ messages: [...messages, { role: 'user', content: 'last?' }] }));
+    assert.equal(res.status, 200, await res.clone().text());
+    const asked = srv.services.asked[before]!;
+    assert.deepEqual(asked.history?.map((t) => [t.question, t.answer.length]), [['q7', 2000], ['q8', 2000], ['q9', 2000]]);
+  });
+
   void test('malformed JSON and a non-JSON body are refused in the same shape', async () => {
     const bad = await post('/v1/chat/completions', '{"model":');
     assert.equal(bad.status, 400);
