@@ -12,8 +12,7 @@ import { hostGuard } from './guards/host-guard.ts';
 import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
-import { CHAT_BODY_LIMIT } from './openai/chat-completions.ts';
-import { openAiApi } from './openai/openai-api.ts';
+import { OPENAI_BODY_LIMIT, openAiApi } from './openai/openai-api.ts';
 import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
@@ -57,7 +56,7 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
   // are parsed by its own routes).
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
-  app.use('/v1/chat/completions', express.json({ limit: CHAT_BODY_LIMIT }));
+  app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);

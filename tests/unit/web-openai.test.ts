@@ -331,6 +331,39 @@ void describe('POST /v1/embeddings', () => {
   }
 });
 
+void describe('POST /v1/embeddings bounds', () => {
+  void test('a full request (64 texts of 8000 characters) fits the body limit', async () => {
+    const res = await post('/v1/embeddings', { model: 'docent', input: Array.from({ length: 64 }, (_, i) => `text ${i} ` + 'z'.repeat(7990)) });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { data: unknown[] }).data.length, 64);
+  });
+
+  void test('a client with 2 embedding requests in flight gets 429 + Retry-After for a third', async () => {
+    const embedder = srv.services.embedder;
+    const original = embedder.embedDocuments.bind(embedder);
+    let open = (): void => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    embedder.embedDocuments = async (texts: string[]) => {
+      await gate;
+      return original(texts);
+    };
+    try {
+      const first = [post('/v1/embeddings', { model: 'docent', input: 'a' }), post('/v1/embeddings', { model: 'docent', input: 'b' })];
+      await new Promise((r) => setTimeout(r, 100));
+      const third = await post('/v1/embeddings', { model: 'docent', input: 'c' });
+      assert.equal(third.status, 429);
+      assert.equal(third.headers.get('retry-after'), '2');
+      assert.equal(((await third.json()) as ErrorBody).error.type, 'rate_limit_error');
+      open();
+      for (const r of await Promise.all(first)) assert.equal(r.status, 200);
+      assert.equal((await post('/v1/embeddings', { model: 'docent', input: 'd' })).status, 200, 'places are given back');
+    } finally {
+      embedder.embedDocuments = original;
+      open();
+    }
+  });
+});
+
 void describe('the official openai client', () => {
   void test('creates completions streamed and not, and raises BadRequestError with the param', async () => {
     const client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'not-checked', maxRetries: 0 });

@@ -26,12 +26,6 @@ import { chunk, completion, finishReason, openAiSources, usageOf, type Completio
 import { parseChatRequest, type ChatRequest } from './chat-request.ts';
 import { collectionsOfModel } from './models.ts';
 
-/**
- * Largest request body (bytes): OpenAI clients send the whole conversation every time, which
- * outgrows the JSON limit of Docent's own API long before the last turns (all that is used) do.
- */
-export const CHAT_BODY_LIMIT = 4 * 1024 * 1024;
-
 const RESTARTED = 'The worker answering this question stopped and another one started the answer again; the text already streamed is void. Please ask again.';
 
 function write(res: Response, data: unknown): void {

@@ -17,6 +17,13 @@ import { chatCompletions } from './chat-completions.ts';
 import { embeddings } from './embeddings.ts';
 import { BASE_MODEL, collectionsOfModel, listModels } from './models.ts';
 
+/**
+ * Largest /v1 request body (bytes): OpenAI clients send the whole conversation every time (only
+ * its last turns are used), and a full embeddings request is 64 texts of 8000 characters; both
+ * outgrow the JSON limit of Docent's own API.
+ */
+export const OPENAI_BODY_LIMIT = 4 * 1024 * 1024;
+
 export function openAiApi(services: WebServices, config: Config, log: Logger, gate: QuestionGate): Router {
   const router = Router();
   const startedAt = Date.now();
