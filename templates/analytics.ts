@@ -140,7 +140,7 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
   return html`<div class="table-head"><h2>Recent answers</h2>
   <a class="button small" href="/api/analytics/answers.csv?range=${s.range}${collectionParam(s)}" download>Export CSV</a></div>
 <table class="table recent-answers">
-  <thead><tr><th>Question</th><th>Vote</th><th class="num">Question sentiment</th><th class="num">Answer sentiment</th><th class="num">Latency</th><th>Worker</th></tr></thead>
+  <thead><tr><th>Question</th><th>Vote</th><th class="num">Question sentiment</th><th class="num">Answer sentiment</th><th class="num">Latency</th><th>Channel</th><th>Worker</th></tr></thead>
   <tbody>${s.recent.map(
     (r) => html`<tr data-answer-id="${r.answerId}">
     <td class="question"><a href="/analytics/answers/${encodeURIComponent(r.answerId)}" hx-get="/analytics/answers/${encodeURIComponent(r.answerId)}" hx-target="#answer-detail-box" hx-swap="innerHTML" title="Open the full answer">${r.question}</a></td>
@@ -148,6 +148,7 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
     <td class="num">${num(r.questionSentiment)}</td>
     <td class="num">${num(r.answerSentiment)}</td>
     <td class="num">${ms(r.totalMs)}</td>
+    <td class="small">${r.channel ?? 'web'}</td>
     <td class="muted small">${r.worker}</td>
   </tr>`,
   )}</tbody>

@@ -20,8 +20,10 @@
  *   `h@manuals`), written beside the unfiltered ones, so a filtered summary reads as few rows as an
  *   unfiltered one. Version 2 files gain the empty table: their answers carry no collections
  *   (events from before collections), so they count under "all collections" only.
+ * - answers.channel (version 4): where the question came from (contracts/channel.ts); null for
+ *   answers recorded before channels (shown as `web`). Older files gain the column.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS answers (
   at                   REAL    NOT NULL,
   scored_published     INTEGER NOT NULL DEFAULT 0,
   sources              TEXT    NOT NULL DEFAULT '[]',
-  settings             TEXT
+  settings             TEXT,
+  channel              TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 
@@ -124,3 +127,6 @@ export const MIGRATE_V1_SQL = `
 ALTER TABLE answers ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE answers ADD COLUMN settings TEXT;
 `;
+
+/** Versions 1-3 -> 4: the answer's channel (null for the answers already stored). */
+export const MIGRATE_TO_V4_SQL = `ALTER TABLE answers ADD COLUMN channel TEXT;`;

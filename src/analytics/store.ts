@@ -17,7 +17,7 @@ import { answerQueries, type AnswerQueries } from './answer-queries.ts';
 import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
 import { backfillBuckets } from './bucket-writer.ts';
-import { MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_TO_V4_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
 
@@ -114,6 +114,9 @@ function migrate(db: Database.Database): void {
   // all in one transaction so an interrupted migration is simply done again.
   db.transaction(() => {
     if (version === 1) db.exec(MIGRATE_V1_SQL);
+    // The column may exist already (a file rolled back to an older version number by hand).
+    const columns = db.pragma('table_info(answers)') as Array<{ name: string }>;
+    if (version >= 1 && version < 4 && !columns.some((c) => c.name === 'channel')) db.exec(MIGRATE_TO_V4_SQL);
     db.exec(SCHEMA_SQL);
     if (version === 1) backfillBuckets(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -106,7 +106,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
   const firstDay = db.prepare<[string], { first: number | null }>(`SELECT min(start) AS first FROM agg_buckets WHERE level = ?`);
   const RECENT_COLUMNS = `a.answer_id AS answerId, a.question AS question, a.answer AS answer, v.vote AS vote,
             a.total_ms AS totalMs, a.question_comparative AS questionSentiment,
-            a.answer_comparative AS answerSentiment, a.worker AS worker, a.at AS at`;
+            a.answer_comparative AS answerSentiment, a.worker AS worker, a.at AS at, a.channel AS channel`;
   const recentAll = db.prepare<[number, number], RecentRow>(
     `SELECT ${RECENT_COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
       WHERE a.at >= ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?`,

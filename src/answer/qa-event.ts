@@ -22,6 +22,7 @@ export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): Qa
     answer: done.answer,
     sources: done.sources.map((s) => ({ documentId: s.documentId, documentName: s.documentName, page: s.page, ...(s.collectionId === undefined ? {} : { collectionId: s.collectionId }) })),
     collections: [...(req.collections ?? [])],
+    ...(req.channel === undefined ? {} : { channel: req.channel }),
     settings: req.settings,
     model: done.model,
     worker: done.worker,

@@ -107,6 +107,7 @@ export async function createAnswerClient(deps: {
         ...(input.history && input.history.length > 0 ? { history: input.history } : {}),
         ...(input.collections && input.collections.length > 0 ? { collections: input.collections } : {}),
         ...(input.feedback ? { feedback: input.feedback } : {}),
+        ...(input.channel === undefined ? {} : { channel: input.channel }),
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerReply } from '../contracts/answer.ts';
+import type { Channel } from '../contracts/channel.ts';
 import type { Settings } from '../contracts/settings.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AnswerService, AskHandle } from '../ports/answer-service.ts';
@@ -27,6 +28,8 @@ export interface ChatAskInput {
   settings: Settings;
   /** The collections to ask over (kept with the chat as its choice); absent or empty: all. */
   collections?: ChatCollection[] | undefined;
+  /** Where the question came from (analytics); absent: `web`. */
+  channel?: Channel | undefined;
 }
 
 export interface RegenerateInput {
@@ -37,6 +40,8 @@ export interface RegenerateInput {
   collections?: string[] | undefined;
   /** A style request for this answer only ("shorter"), validated by the caller; absent: none. */
   feedback?: string | undefined;
+  /** Where the request came from (analytics); absent: `web`. */
+  channel?: Channel | undefined;
 }
 
 interface Deps {
@@ -59,7 +64,8 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   let handle: AskHandle;
   try {
     const collections = input.collections && input.collections.length > 0 ? { collections: input.collections.map((c) => c.id) } : {};
-    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections }, signal);
+    const channel = input.channel === undefined ? {} : { channel: input.channel };
+    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections, ...channel }, signal);
   } catch (err) {
     // Refused (busy): a chat that was only just started for this question is not kept.
     if (created) chats.delete(chatId);
@@ -79,7 +85,8 @@ export async function regenerate(deps: Deps, input: RegenerateInput, signal?: Ab
   const history = chats.history(chatId, turn.id);
   const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
   const feedback = input.feedback ? { feedback: input.feedback } : {};
-  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections, ...feedback }, signal);
+  const channel = input.channel === undefined ? {} : { channel: input.channel };
+  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections, ...feedback, ...channel }, signal);
   return { ...handle, chatId, replies: recorded(chats, turn.id, handle, settings, input.feedback) };
 }
 

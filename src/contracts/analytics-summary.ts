@@ -69,6 +69,8 @@ export const analyticsSummarySchema = z.object({
       answerSentiment: z.number(),
       worker: z.string(),
       at: z.number(),
+      /** Where the question came from (contracts/channel.ts); null or absent: recorded before channels (web). */
+      channel: z.string().nullable().optional(),
     }),
   ),
 });

@@ -5,11 +5,13 @@
  *
  * Added later, optional so events written before them are still consumed (same `v`): on `qa`,
  * `collections` (the ids of the collections the question was asked over; absent or empty: all of
- * them) and each source's `collectionId` (the collection the cited passage was found in).
+ * them) and each source's `collectionId` (the collection the cited passage was found in); `channel`
+ * (where the question came from; absent: `web`).
  */
 import { z } from 'zod';
 import { settingsSchema } from './settings.ts';
 import { timingsSchema } from './answer.ts';
+import { channelSchema } from './channel.ts';
 import { collectionIdSchema } from './collection.ts';
 
 export const EVENT_VERSION = 1;
@@ -24,6 +26,8 @@ export const qaEventSchema = z.object({
   sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable(), collectionId: collectionIdSchema.optional() })),
   /** The collections asked over; absent (events from before collections) or empty: every collection. */
   collections: z.array(collectionIdSchema).max(1000).optional(),
+  /** Where the question came from (contracts/channel.ts); absent (older events): `web`. */
+  channel: channelSchema.optional(),
   settings: settingsSchema,
   model: z.string(),
   worker: z.string(),

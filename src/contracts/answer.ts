@@ -29,6 +29,7 @@
  * a worker that picks the request up later skips it.
  */
 import { z } from 'zod';
+import { channelSchema } from './channel.ts';
 import { collectionIdSchema } from './collection.ts';
 import { settingsSchema } from './settings.ts';
 import { sourceSchema } from './source.ts';
@@ -65,6 +66,8 @@ export const answerRequestSchema = z.object({
   feedback: z.string().trim().min(1).max(MAX_FEEDBACK_CHARS).regex(FEEDBACK_PATTERN, 'must be one line of plain text').optional(),
   /** Ids of the collections to search; absent or empty: every collection (requests from before collections). */
   collections: z.array(collectionIdSchema).max(1000).optional(),
+  /** Where the question came from (contracts/channel.ts); absent: `web`. Passed on to the qa event. */
+  channel: channelSchema.optional(),
   /** Epoch ms when the web accepted the question. */
   requestedAt: z.number(),
   /** Epoch ms after which nobody waits for the answer any more. */

@@ -6,9 +6,10 @@
  * inferences take turns, as they did on the main thread.
  *
  * Messages: {kind:'open', sid, dir, opts} | {kind:'embed' | 'query', sid, id, texts} (a query is
- * one text, embedded with the model's query prefix) | {kind:'close', sid}.
+ * one text, embedded with the model's query prefix) | {kind:'count', sid, id, texts} (tokens the
+ * model reads for them) | {kind:'close', sid}.
  * Replies: {kind:'opened', sid, modelId, modelName, dimensions} | {kind:'open-failed', sid,
- * message, code} | {kind:'vectors', id, vectors} | {kind:'failed', id, message, code, retryable} |
+ * message, code} | {kind:'vectors', id, vectors} | {kind:'counted', id, tokens} | {kind:'failed', id, message, code, retryable} |
  * {kind:'closed', sid}.
  */
 import { parentPort } from 'node:worker_threads';
@@ -18,7 +19,7 @@ import { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx-embedder.ts
 
 type Request =
   | { kind: 'open'; sid: number; dir: string; opts: OnnxEmbedderOptions }
-  | { kind: 'embed' | 'query'; sid: number; id: number; texts: string[] }
+  | { kind: 'embed' | 'query' | 'count'; sid: number; id: number; texts: string[] }
   | { kind: 'close'; sid: number };
 
 const port = parentPort;
@@ -49,6 +50,13 @@ port.on('message', (msg: Request) => {
   }
   if (!session) {
     port.postMessage({ kind: 'failed', id: msg.id, message: 'embedder is closed', code: 'closed', retryable: false });
+    return;
+  }
+  if (msg.kind === 'count') {
+    (session.countTokens?.(msg.texts) ?? Promise.resolve(0)).then(
+      (tokens) => port.postMessage({ kind: 'counted', id: msg.id, tokens }),
+      (err: unknown) => port.postMessage({ kind: 'failed', id: msg.id, ...failure(err) }),
+    );
     return;
   }
   const work = msg.kind === 'query' ? session.embedQuery(msg.texts[0] ?? '').then((v) => [v]) : session.embedDocuments(msg.texts);

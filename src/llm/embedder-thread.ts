@@ -17,6 +17,7 @@ type Reply =
   | { kind: 'opened'; sid: number; modelId: string; modelName: string; dimensions: number }
   | { kind: 'open-failed'; sid: number; message: string; code: string }
   | { kind: 'vectors'; id: number; vectors: number[][] }
+  | { kind: 'counted'; id: number; tokens: number }
   | { kind: 'failed'; id: number; message: string; code: string; retryable: boolean }
   | { kind: 'closed'; sid: number };
 
@@ -33,6 +34,7 @@ class EmbeddingThread {
   readonly worker: Worker;
   private nextId = 0;
   readonly calls = new Map<number, Waiter<number[][]>>();
+  readonly counts = new Map<number, Waiter<number>>();
   readonly opens = new Map<number, Waiter<Reply & { kind: 'opened' }>>();
   readonly closes = new Map<number, () => void>();
   dead: AppError | undefined;
@@ -45,9 +47,10 @@ class EmbeddingThread {
     this.worker = new Worker(boot, { eval: true, execArgv: [] });
     const fail = (e: AppError): void => {
       this.dead ??= e;
-      for (const w of [...this.calls.values(), ...this.opens.values()]) w.reject(e);
+      for (const w of [...this.calls.values(), ...this.opens.values(), ...this.counts.values()]) w.reject(e);
       for (const done of this.closes.values()) done();
       this.calls.clear();
+      this.counts.clear();
       this.opens.clear();
       this.closes.clear();
       onExit();
@@ -66,7 +69,12 @@ class EmbeddingThread {
     } else if (msg.kind === 'closed') {
       this.closes.get(msg.sid)?.();
       this.closes.delete(msg.sid);
+    } else if (msg.kind === 'counted') {
+      this.counts.get(msg.id)?.resolve(msg.tokens);
+      this.counts.delete(msg.id);
     } else {
+      if (msg.kind === 'failed') this.counts.get(msg.id)?.reject(new AppError(msg.message, { code: msg.code, retryable: msg.retryable }));
+      this.counts.delete(msg.id);
       const w = this.calls.get(msg.id);
       this.calls.delete(msg.id);
       if (msg.kind === 'vectors') w?.resolve(msg.vectors);
@@ -120,10 +128,21 @@ export async function createThreadedEmbedder(dir: string, opts: OnnxEmbedderOpti
     return p;
   }
 
+  function count(texts: string[]): Promise<number> {
+    if (thread.dead) return Promise.reject(thread.dead);
+    if (closing) return Promise.reject(new AppError('embedder is closed', { code: 'closed' }));
+    const id = thread.newId();
+    return new Promise<number>((resolve, reject) => {
+      thread.counts.set(id, { resolve, reject });
+      thread.worker.postMessage({ kind: 'count', sid, id, texts });
+    });
+  }
+
   return {
     modelId: opened.modelId,
     modelName: opened.modelName,
     dimensions: opened.dimensions,
+    countTokens: (texts) => (texts.length === 0 ? Promise.resolve(0) : count(texts)),
     embedDocuments: (texts) => (texts.length === 0 ? Promise.resolve([]) : call('embed', texts)),
     async embedQuery(text) {
       const [v] = await call('query', [text]);

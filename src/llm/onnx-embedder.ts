@@ -71,6 +71,10 @@ class OnnxEmbedder implements Embedder {
     return out;
   }
 
+  countTokens(texts: string[]): Promise<number> {
+    return Promise.resolve(texts.reduce((n, t) => n + encodeText(this.tokenizer, t, this.manifest.maxTokens).length, 0));
+  }
+
   async embedQuery(text: string): Promise<number[]> {
     const [v] = await this.embedDocuments([this.manifest.queryPrefix + text]);
     return v ?? [];

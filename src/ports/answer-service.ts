@@ -3,6 +3,7 @@
  * it over the message bus (the answer worker answers on the other side).
  */
 import type { AnswerReply, HistoryTurn } from '../contracts/answer.ts';
+import type { Channel } from '../contracts/channel.ts';
 import type { Settings } from '../contracts/settings.ts';
 
 export interface AskInput {
@@ -15,6 +16,8 @@ export interface AskInput {
   collections?: string[] | undefined;
   /** A regeneration's style request (validated, one line); absent: none. */
   feedback?: string | undefined;
+  /** Where the question came from, for analytics; absent: `web`. */
+  channel?: Channel | undefined;
 }
 
 export interface AskHandle {

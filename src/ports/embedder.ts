@@ -9,5 +9,7 @@ export interface Embedder {
   readonly dimensions: number;
   embedDocuments(texts: string[]): Promise<number[][]>;
   embedQuery(text: string): Promise<number[]>;
+  /** Tokens the model reads for these texts (as embedDocuments cuts them), for usage reports; optional. */
+  countTokens?(texts: string[]): Promise<number>;
   close(): Promise<void>;
 }

@@ -14,6 +14,8 @@ import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
 import { mcpRoute } from './mcp/mcp-route.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { OPENAI_BODY_LIMIT, openAiApi } from './openai/openai-api.ts';
+import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
@@ -57,12 +59,15 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
   // are parsed by its own routes).
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
+  app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
-  // Questions in flight per client count the same whether asked over /api/ask or the MCP tools.
+  // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).
   const questions = new PerClientLimit(config.limits.pendingQuestionsPerClient);
-  app.use(askApi(services, config, logger, questions));
+  const gate = createQuestionGate(config, questions);
+  app.use(askApi(services, config, logger, gate));
+  app.use(openAiApi(services, config, logger, gate));
   app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
   app.use(jsonApi(services, config, upload));
   app.use(collectionsApi(services));

@@ -7,7 +7,8 @@
  *   malformed JSON body -> 400; anything else -> 500 with a generic message (the error is logged).
  * The reply format follows the request: htmx requests (HX-Request) get an HTML alert fragment the
  * page swaps in (htmx 4 swaps 4xx/5xx responses), `/api/*` and JSON requests get
- * `{error, field?}`, plain browser requests get a small error page.
+ * `{error, field?}`, the OpenAI-compatible API (/v1) gets OpenAI's `{error: {message, type, param,
+ * code}}` (./openai/openai-errors.ts), plain browser requests get a small error page.
  */
 import type { ErrorRequestHandler, Request } from 'express';
 import multer from 'multer';
@@ -16,6 +17,7 @@ import { InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts
 import { drainBody } from './body-drain.ts';
 import { ClientGoneError, HttpError } from './http-error.ts';
 import { TOO_MANY_FILES } from './upload.ts';
+import { isOpenAiPath, openAiErrorBody } from './openai/openai-errors.ts';
 import { errorAlert, errorPage } from '../../templates/error.ts';
 
 interface Mapped {
@@ -23,6 +25,7 @@ interface Mapped {
   message: string;
   field?: string | undefined;
   retryAfterSeconds?: number | undefined;
+  code?: string | undefined;
 }
 
 /** Body-parser errors carry `type` and `status`; their messages are safe to show when `expose`. */
@@ -37,7 +40,7 @@ function mapError(err: unknown, maxUploadBytes: number): Mapped {
   if (err instanceof HttpError) return { status: err.status, message: err.message, ...err.details };
   if (err instanceof InvalidInputError) return { status: 400, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, message: err.message };
-  if (err instanceof UnavailableError) return { status: 503, message: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  if (err instanceof UnavailableError) return { status: 503, message: err.message, retryAfterSeconds: err.retryAfterSeconds, code: err.code };
   if (err instanceof multer.MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE') {
       const mb = Math.round((maxUploadBytes / (1024 * 1024)) * 10) / 10;
@@ -90,7 +93,9 @@ export function errorMiddleware(log: Logger, maxUploadBytes: number): ErrorReque
     drainBody(req);
     if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(mapped.retryAfterSeconds)));
     res.status(mapped.status);
-    if (req.get('HX-Request') === 'true') {
+    if (isOpenAiPath(req.path)) {
+      res.json(openAiErrorBody(mapped));
+    } else if (req.get('HX-Request') === 'true') {
       res.type('html').send(errorAlert(mapped.message, mapped.status).value);
     } else if (wantsJson(req)) {
       res.json(mapped.field === undefined ? { error: mapped.message } : { error: mapped.message, field: mapped.field });

@@ -7,6 +7,8 @@ export interface HttpErrorDetails {
   field?: string;
   /** Seconds after which trying again makes sense (sent as Retry-After). */
   retryAfterSeconds?: number;
+  /** A machine-readable reason (the OpenAI-compatible API's `error.code`). */
+  code?: string;
 }
 
 export class HttpError extends Error {

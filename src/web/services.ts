@@ -8,6 +8,7 @@ import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 import type { AnswerService } from '../ports/answer-service.ts';
 import type { CollectionService } from '../ports/collection-service.ts';
 import type { DocumentService } from '../ports/document-service.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import type { PassageService } from '../ports/passage-service.ts';
 import type { ReadinessCheck } from '../ports/readiness-check.ts';
 import type { SearchService } from '../ports/search-service.ts';
@@ -26,4 +27,6 @@ export interface WebServices {
   votes: VoteService;
   analytics: AnalyticsReader;
   readiness: ReadinessCheck;
+  /** The embedding model, for POST /v1/embeddings; absent: that route answers 501. */
+  embedder?: Pick<Embedder, 'modelName' | 'dimensions' | 'embedDocuments' | 'countTokens'> | undefined;
 }

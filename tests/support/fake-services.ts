@@ -30,6 +30,7 @@ import { createCollectionService } from '../../src/documents/collection-service.
 import { DocumentRegistry } from '../../src/documents/registry.ts';
 import type { CollectionService } from '../../src/ports/collection-service.ts';
 import type { MessageBus } from '../../src/ports/message-bus.ts';
+import { createFakeEmbedder } from './fake-embedder.ts';
 
 export const FAKE_SOURCE: Source = {
   n: 1,
@@ -270,6 +271,12 @@ export class FakeServices implements WebServices {
     // Pages of 2, so the streamed export is exercised across page boundaries.
     exportAnswers: (_range: AnalyticsRange, collection?: string): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> =>
       pagesOfTwo(this.analyticsAnswers.filter((a) => collection === undefined || (a.collections ?? []).includes(collection))),
+  };
+
+  /** The fake embedder; counts one token per word (POST /v1/embeddings). */
+  embedder = {
+    ...createFakeEmbedder(),
+    countTokens: (texts: string[]): Promise<number> => Promise.resolve(texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0)),
   };
 
   readiness = {

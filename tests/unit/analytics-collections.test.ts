@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { qaEvent } from '../../src/answer/qa-event.ts';
 import { collectionsOfEvent } from '../../src/analytics/answer-collections.ts';
 import { openAnalyticsStore, type AnalyticsStore, type BatchItem } from '../../src/analytics/store.ts';
+import { SCHEMA_VERSION } from '../../src/analytics/schema.ts';
 import { ANSWER_CONTRACT_VERSION, type AnswerRequest } from '../../src/contracts/answer.ts';
 import { EVENT_VERSION, qaEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
 import { ANALYTICS_RANGES } from '../../src/contracts/analytics-summary.ts';
@@ -159,7 +160,7 @@ void test('a version 2 store file is migrated in place: its answers stay (under 
     const store = openAnalyticsStore(file);
     try {
       const check = new Database(file, { readonly: true });
-      assert.equal(check.pragma('user_version', { simple: true }), 3);
+      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       check.close();
       assert.equal(store.summary('day', NOW).answers, 1);
       assert.deepEqual(store.summary('day', NOW).votes, { up: 1, down: 0 });

@@ -210,9 +210,18 @@ void test('recent lists the 20 newest answers with their vote, newest first, in 
     assert.equal(s.recent[19]?.answerId, 'a-6');
     assert.deepEqual(s.recent[0], {
       answerId: 'a-25', question: 'question 25', answer: 'answer 25', vote: 'up', totalMs: 3500,
-      questionSentiment: 0.1, answerSentiment: 0.2, worker: 'w-1', at: NOW - 5 * MIN,
+      questionSentiment: 0.1, answerSentiment: 0.2, worker: 'w-1', at: NOW - 5 * MIN, channel: null,
     });
     analyticsSummarySchema.parse(s);
+  });
+});
+
+void test('recent answers carry the channel their question came from; events without one have none (web)', () => {
+  withStore((store) => {
+    store.recordQa(qa(1, { at: NOW - 3 * MIN, channel: 'openai' }), neutral);
+    store.recordQa(qa(2, { at: NOW - 2 * MIN, channel: 'api' }), neutral);
+    store.recordQa(qa(3, { at: NOW - 1 * MIN }), neutral);
+    assert.deepEqual(store.summary('all', NOW).recent.map((r) => [r.answerId, r.channel]), [['a-3', null], ['a-2', 'api'], ['a-1', 'openai']]);
   });
 });
 

@@ -79,6 +79,7 @@ void describe('tools', () => {
     assert.equal(asked.question, 'When is the cat fed?');
     assert.deepEqual(asked.collections, [manualsId]);
     assert.deepEqual(asked.settings, { temperature: 0, topK: 5, topP: 0.5, maxTokens: 64, seed: 7, k: 2, repeatPenalty: 1.1 });
+    assert.equal(asked.channel, 'mcp', 'analytics can tell MCP questions apart');
     assert.equal(srv.services.chats.findAnswer(answer.answerId)?.chatId, answer.chatId, 'the answer is kept in a chat like /api/ask');
   });
 

@@ -38,6 +38,22 @@ void describe('analytics page', () => {
     assert.doesNotMatch(text, /<b>backup/);
   });
 
+  void test('the recent answers list shows the channel of each answer (web when it has none)', async () => {
+    srv.services.summaryFor = (range) => {
+      const s = store.summary(range, NOW);
+      return { ...s, recent: s.recent.map((r, i) => ({ ...r, channel: i === 0 ? 'openai' : null })) };
+    };
+    try {
+      const { text } = await get('/analytics?range=day');
+      assert.match(text, /<th>Channel<\/th>/);
+      const cells = [...text.matchAll(/<td class="small">(\w+)<\/td>/g)].map((m) => m[1]);
+      assert.equal(cells[0], 'openai');
+      assert.ok(cells.length > 1 && cells.slice(1).every((c) => c === 'web'), cells.join());
+    } finally {
+      srv.services.summaryFor = (range) => store.summary(range, NOW);
+    }
+  });
+
   void test('no votes: the satisfaction-by-sentiment chart says so instead of drawing nothing', async () => {
     srv.services.summaryFor = (range) => ({ ...store.summary(range, NOW), sentimentBands: store.summary(range, NOW).sentimentBands.map((b) => ({ ...b, up: 0, down: 0 })) });
     try {

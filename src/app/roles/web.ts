@@ -62,6 +62,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     chats,
     passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb }) }),
     votes: createVoteService(events),
+    embedder,
     analytics,
     // The embedder and the index were loaded before the server listens; what can change later is
     // the broker connection and whether the index needs a re-index. Analytics being down never

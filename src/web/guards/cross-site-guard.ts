@@ -7,8 +7,9 @@
  *   2. A per-session token (./session-token.ts): a request from a browser (one that sends fetch
  *      metadata, Origin or our session cookie) must carry the token in `X-CSRF-Token`. Docent's
  *      pages add it to every request (templates/static/csrf.js).
- *   3. JSON routes take JSON only: `/api/*` bodies other than the multipart upload must be
- *      `application/json`, which a cross-site HTML form cannot send.
+ *   3. JSON routes take JSON only: `/api/*` bodies other than the multipart upload, and every
+ *      body of the OpenAI-compatible `/v1/*`, must be `application/json`, which a cross-site HTML
+ *      form cannot send.
  * Programs (the CLI, curl, SDKs) send none of these browser headers and no cookie, so they pass
  * layers 1 and 2 untouched; a page cannot make a browser leave them out.
  * Refusals are 403 (415 for the body type) with a message that says what to do, and the header
@@ -53,7 +54,8 @@ function originVerdict(req: Request, allowedOrigins: readonly string[]): 'same' 
   }
 }
 
-function isBrowser(req: Request): boolean {
+/** Whether a browser sent the request (fetch metadata, Origin or our session cookie); programs send none. */
+export function isBrowser(req: Request): boolean {
   return req.get('sec-fetch-site') !== undefined || req.get('origin') !== undefined || sessionIdOf(req) !== undefined;
 }
 
@@ -79,7 +81,7 @@ export function crossSiteGuard({ tokens, allowedOrigins }: CrossSiteGuardOptions
         return;
       }
     }
-    if (req.path.startsWith('/api/') && !NON_JSON_API.some((r) => r.method === req.method && r.path.test(req.path))) {
+    if ((req.path.startsWith('/api/') || req.path.startsWith('/v1/')) && !NON_JSON_API.some((r) => r.method === req.method && r.path.test(req.path))) {
       const type = req.get('content-type');
       // req.is answers null for a request without a body (a DELETE from a client that sends its
       // usual JSON header): nothing to misread there.

@@ -55,7 +55,7 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
       const release = questions.tryTake(client);
       if (!release) throw new Error(`You have ${maxQuestions} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${maxQuestions}); wait for one to finish, then ask again.`);
       try {
-        const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen }, signal).catch((err: unknown) => {
+        const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen, channel: 'mcp' }, signal).catch((err: unknown) => {
           if (err instanceof UnavailableError) throw new Error(`${err.message} (try again in ${err.retryAfterSeconds} s)`, { cause: err });
           throw err;
         });

@@ -27,22 +27,26 @@
  *
  * One client (remote address) has at most MAX_PENDING_QUESTIONS_PER_CLIENT questions in flight;
  * one more is answered 429 + Retry-After, so no client can take the whole answer queue. A place is
- * given back when the answer ends (done, error) or the client goes away.
+ * given back when the answer ends (done, error) or the client goes away (./question-gate.ts, shared
+ * with the OpenAI-compatible API). Questions carry the analytics channel `web` when a browser sent
+ * them, else `api`.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
-import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { HttpError } from '../http-error.ts';
+import { awaitDone, createQuestionGate, INCOMPLETE, type QuestionGate, type StartAnswer } from '../question-gate.ts';
 import type { AskHandle } from '../../ports/answer-service.ts';
 import type { WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
 import { parseAskBody, parseRegenerateBody } from '../validate.ts';
 import { askInChat, regenerate } from '../../asking/chat-answers.ts';
+import { isBrowser } from '../guards/cross-site-guard.ts';
 
-const INCOMPLETE = 'The answer stopped before it was complete. Please ask again.';
+/** The analytics channel of a question: Docent's pages (a browser) or a program. */
+const channelOf = (req: Request): 'web' | 'api' => (isBrowser(req) ? 'web' : 'api');
 
 function doneView(handle: AskHandle, d: AnswerDone) {
   return {
@@ -95,35 +99,24 @@ async function stream(handle: AskHandle, res: Response, signal: AbortSignal, log
 }
 
 async function collect(handle: AskHandle, res: Response, signal: AbortSignal): Promise<void> {
-  for await (const reply of handle.replies) {
-    if (signal.aborted) return;
-    if (reply.type === 'done') {
-      res.json(doneView(handle, reply));
-      return;
-    }
-    // A timeout is the gateway not hearing back in time (504); any other failure is a bad reply (502).
-    if (reply.type === 'error') throw new HttpError(/time(d)? ?out|deadline/i.test(reply.message) ? 504 : 502, reply.message);
-  }
-  if (!signal.aborted) throw new HttpError(502, INCOMPLETE);
+  const done = await awaitDone(handle, signal);
+  if (done) res.json(doneView(handle, done));
 }
 
-/** `questions`: the per-client count of questions in flight, shared with the MCP tools (default: this router's own). */
-export function askApi(services: WebServices, config: Config, log: Logger, questions = new PerClientLimit(config.limits.pendingQuestionsPerClient)): Router {
+/** `gate` is shared with the other asking routes (one per-client count); default: its own. */
+export function askApi(services: WebServices, config: Config, log: Logger, gate: QuestionGate = createQuestionGate(config)): Router {
   const router = Router();
-  const max = config.limits.pendingQuestionsPerClient;
-  const reply = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
-    const release = takePlace(
-      questions,
-      req,
-      res,
-      `You have ${max} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${max}); wait for one to finish, then ask again.`,
-    );
-    try {
-      await answer(req, res, start);
-    } finally {
-      release();
-    }
-  };
+  const reply = (req: Request, res: Response, start: StartAnswer): Promise<void> =>
+    gate.run(req, res, start, async (handle, signal) => {
+      // The chat and answer are known before the first reply: a page that stops the answer early
+      // still continues the same chat (and can regenerate that turn).
+      res.setHeader('Docent-Chat-Id', handle.chatId);
+      res.setHeader('Docent-Answer-Id', handle.answerId);
+      const wantsStream = (req.get('accept') ?? '').includes('text/event-stream');
+      log.debug({ answerId: handle.answerId, stream: wantsStream }, 'question accepted');
+      if (wantsStream) await stream(handle, res, signal, log);
+      else await collect(handle, res, signal);
+    });
   /**
    * A regenerated answer asks over its chat's chosen collections that still exist. When every one
    * of them was deleted it is a 404 saying so (asking over all instead would surprise).
@@ -138,21 +131,6 @@ export function askApi(services: WebServices, config: Config, log: Logger, quest
     }
     return ids;
   };
-  const answer = async (req: Request, res: Response, start: (signal: AbortSignal) => Promise<AskHandle>): Promise<void> => {
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-    });
-    const handle = await start(abort.signal);
-    // The chat and answer are known before the first reply: a page that stops the answer early
-    // still continues the same chat (and can regenerate that turn).
-    res.setHeader('Docent-Chat-Id', handle.chatId);
-    res.setHeader('Docent-Answer-Id', handle.answerId);
-    const wantsStream = (req.get('accept') ?? '').includes('text/event-stream');
-    log.debug({ answerId: handle.answerId, stream: wantsStream }, 'question accepted');
-    if (wantsStream) await stream(handle, res, abort.signal, log);
-    else await collect(handle, res, abort.signal);
-  };
 
   router.post('/api/ask', async (req, res) => {
     const input = parseAskBody(req.body, config.web.maxQuestionChars);
@@ -163,9 +141,9 @@ export function askApi(services: WebServices, config: Config, log: Logger, quest
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
       const chosen = chatCollections(answerId);
-      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback }, signal));
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback, channel: channelOf(req) }, signal));
     } else {
-      await reply(req, res, (signal) => askInChat(deps, { ...input, collections }, signal));
+      await reply(req, res, (signal) => askInChat(deps, { ...input, collections, channel: channelOf(req) }, signal));
     }
   });
 
@@ -173,7 +151,7 @@ export function askApi(services: WebServices, config: Config, log: Logger, quest
     const { settings, feedback } = parseRegenerateBody(req.body);
     const answerId = req.params.answerId;
     const collections = chatCollections(answerId);
-    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback }, signal));
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback, channel: channelOf(req) }, signal));
   });
   return router;
 }
