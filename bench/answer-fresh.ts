@@ -22,7 +22,7 @@ import type { VectorStore } from '../src/ports/vector-store.ts';
 import type { Retriever } from '../src/retrieval/retriever.ts';
 import { median, percentile, round } from './stats.ts';
 
-const SQUAD = process.env.SQUAD_DEV_DIR ?? '/work/shared/eval/squad-dev';
+const SQUAD = process.env.SQUAD_DEV_DIR ?? path.resolve(import.meta.dirname, '../../shared/eval/squad-dev');
 const DOCS = ['01-Normans.txt', '05-1973_oil_crisis.txt', '07-Packet_switching.txt', '02-Computational_complexity_theory.txt'];
 
 /** The articles the fresh questions are about, through the real ingest pipeline. */

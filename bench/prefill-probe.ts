@@ -15,7 +15,7 @@ import { toChatHistory } from '../src/llm/llama-options.ts';
 import type { ChatMessage } from '../src/ports/chat-model.ts';
 import { median, round } from './stats.ts';
 
-const DOCS = '/work/shared/eval/squad-dev/docs';
+const DOCS = path.resolve(import.meta.dirname, '../../shared/eval/squad-dev/docs');
 const threads = Number(process.env.LLM_THREADS ?? 2);
 const rounds = Number(process.env.PROBE_ROUNDS ?? 8);
 const wantTokens = Number(process.env.PROBE_TOKENS ?? 770);
