@@ -29,10 +29,12 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     childParser: parsers.parse,
     afterDocument: () => parsers.replenish(),
     reindex: { openStore: (dir) => rt.openStoreAt(dir) },
+    batch: { maxDocuments: rt.config.ingest.batchMax, windowMs: rt.config.ingest.batchWindowMs },
   });
-  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: rt.config.retry });
+  const prefetch = rt.config.ingest.batchMax;
+  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());
   if (stores.reindexNeeded !== null) {
     log.warn({ reindexNeeded: stores.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
-  } else log.info('ingest worker ready (single active consumer)');
+  } else log.info({ prefetch }, 'ingest worker ready (single active consumer)');
 }
