@@ -2,7 +2,7 @@
  * The many-small-files side of `npm run bench:ingest`, in its own process: writes <count> distinct
  * text files of 1-2 KB (small-files.ts), queues one `ingest.jobs` message per file on the
  * in-process bus and lets the ingest worker's handler (src/ingest/job-handler.ts) consume them as
- * the worker does (prefetch = the batch bound, single active consumer), over the real FAISS store
+ * the worker does (prefetch = twice the batch bound, single active consumer), over the real FAISS store
  * and the real ONNX embedder. A document counts when its `ready` event arrives (after the version
  * holding it is saved and announced). Then it embeds exactly the same chunk batches with the
  * embedder alone, as the baseline. Reports when each document became ready, the versions written
@@ -100,7 +100,7 @@ try {
   }
   const handler = createIngestHandler({ bus, embedder: recording, stores, chunking, logger: silent, batch: { maxDocuments: batchMax, windowMs: Number(windowArg) } });
   const start = performance.now();
-  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: batchMax, singleActive: true, retry: { maxAttempts: 1, backoff: { initialMs: 0, maxMs: 0 } } });
+  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 2 * batchMax, singleActive: true, retry: { maxAttempts: 1, backoff: { initialMs: 0, maxMs: 0 } } });
   await done;
   const pipelineMs = performance.now() - start;
   await sub.cancel();

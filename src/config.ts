@@ -118,7 +118,7 @@ const schema = z.object({
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
   PARSE_MAX_MEMORY_MB: int(512, 65_536).default(960),
-  /** Ingested documents saved together as one index version while more jobs wait (src/ingest/index-batch.ts); also the ingest queue's prefetch. */
+  /** Ingested documents saved together as one index version while more jobs wait (src/ingest/index-batch.ts); the ingest queue's prefetch is twice this. */
   INGEST_BATCH_MAX: int(1, 1000).default(32),
   /** Longest a document waits, once indexed in memory, for others to join its index version. */
   INGEST_BATCH_WINDOW_MS: int(0, 60_000).default(1000),

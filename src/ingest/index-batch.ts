@@ -1,23 +1,25 @@
 /**
- * Coalesced index versions: the ingest worker holds up to INGEST_BATCH_MAX jobs at once (the ingest
- * queue's prefetch), runs their work one at a time in delivery order, and saves the documents it
- * indexed in memory meanwhile as ONE new version per touched collection store, instead of one per
- * document. Saving writes the whole index (faiss-files.ts), so a version per document made bulk
+ * Coalesced index versions: the ingest worker holds several jobs at once (the ingest queue's
+ * prefetch, twice INGEST_BATCH_MAX), runs their work one at a time in delivery order, and saves the
+ * documents it indexed in memory meanwhile as ONE new version per touched collection store, instead
+ * of one per document. Saving writes the whole index (faiss-files.ts), so a version per document made bulk
  * ingestion slow down as the library grew: 7-8 documents/s for the first thousand small files,
  * about 3/s past three thousand.
  *
  * When a batch is written: as soon as no other job is waiting (the prefetch holds none, so a lone
- * upload is saved at once, as before), when it holds `maxDocuments` documents (every prefetch slot
- * is then a document waiting for its version: nothing more can arrive), or `windowMs` after its
- * first document was indexed (a long document being parsed does not hold back the ones before it).
+ * upload is saved at once, as before), when it holds `maxDocuments` documents, or `windowMs` after
+ * its first document was indexed (a long document being parsed does not hold back the ones before
+ * it). One batch is written at a time: jobs go on with their turns meanwhile, and their documents
+ * make the next batch, so the more a save costs (it grows with the index), the more documents
+ * share it; a document may so wait the window plus the save under way.
  *
  * What a document's job sees is unchanged: its `onSaved` runs (announce, `ready`) only after the
  * version holding it is durably written and announced, and the job's message is acknowledged only
  * after that; a failed save hands the error to `onFailed` of each document of that store (retried
  * or failed by the delivery policy, as before), and the other stores of the batch are unaffected.
- * A document that fails before reaching the store never enters a batch. The batch runs every
- * document's `onSaved` before the next job's turn would see it flushed (`flush()`), so a delete or
- * copy job that flushes first reports after the `ready` of the documents before it.
+ * A document that fails before reaching the store never enters a batch. `flush()` (a delete, copy
+ * or re-index job calls it first) returns once every waiting document's outcome is reported, so
+ * that job reports after the `ready` of the documents queued before it.
  */
 import type { Logger } from '../log.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
@@ -53,6 +55,8 @@ export class IndexBatch {
   private turn: Promise<void> = Promise.resolve();
   private pending: Waiting[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private windowOver = false;
+  private writingNow = false;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: IndexBatchOptions) {}
@@ -83,26 +87,45 @@ export class IndexBatch {
     });
     // Awaited by the job once its turn is over; this keeps an early rejection from being "unhandled".
     settled.catch(() => undefined);
-    if (this.pending.length === 1 && this.opts.maxDocuments > 1) {
-      this.timer = setTimeout(() => void this.flush(), this.opts.windowMs);
-    }
+    this.startWindow();
     return settled;
   }
 
-  /** Writes the waiting documents' versions now; resolves when they (and any write under way) are reported. */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length > 0) this.writing = this.writing.then(() => this.write(batch));
-    return this.writing;
+  /** Writes every waiting document's version (after the write under way); resolves when all are reported. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0 || this.writingNow) {
+      if (!this.writingNow) this.startWrite();
+      await this.writing;
+    }
   }
 
-  /** After a turn: write now when nobody else is waiting, or when the batch is full. */
+  /** Write now when nobody else is waiting, the batch is full or its window is over; one write at a time. */
   private consider(): void {
-    if (this.pending.length === 0) return;
-    if (this.active === 0 || this.pending.length >= this.opts.maxDocuments) void this.flush();
+    if (this.pending.length === 0 || this.writingNow) return;
+    if (this.active === 0 || this.pending.length >= this.opts.maxDocuments || this.windowOver) this.startWrite();
+  }
+
+  private startWindow(): void {
+    if (this.timer || this.pending.length === 0 || this.opts.maxDocuments === 1) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.windowOver = true;
+      this.consider();
+    }, this.opts.windowMs);
+  }
+
+  private startWrite(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.windowOver = false;
+    const batch = this.pending.splice(0, this.opts.maxDocuments);
+    this.writingNow = true;
+    this.writing = this.write(batch).finally(() => {
+      this.writingNow = false;
+      // Documents indexed during the write: the window runs on for them, or they go now.
+      this.startWindow();
+      this.consider();
+    });
   }
 
   /** One save per touched store, then each document's outcome, in the order the documents came. Never throws. */

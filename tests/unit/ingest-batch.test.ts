@@ -87,7 +87,11 @@ async function setUp(o: Setup) {
       await bus.send(QUEUES.ingestJobs, { v: INGEST_CONTRACT_VERSION, id: `job-${name}`, documentId, storedPath, name, mediaType: 'text/plain', size: bytes.length });
       return documentId;
     },
-    consume: () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: o.batch.maxDocuments, singleActive: true, retry: retryPolicy({ maxAttempts: 3, backoff: { initialMs: 1, maxMs: 5 } }) }),
+    async enqueueDelete(name: string, documentId: string) {
+      await bus.send(QUEUES.ingestJobs, { v: INGEST_CONTRACT_VERSION, id: `delete-${name}`, kind: 'delete', documentId, name, storedPath: null });
+    },
+    // As the ingest worker consumes (src/app/roles/ingest-worker.ts).
+    consume: () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 2 * o.batch.maxDocuments, singleActive: true, retry: retryPolicy({ maxAttempts: 3, backoff: { initialMs: 1, maxMs: 5 } }) }),
     final,
     /** Resolves once every named document is ready or failed. */
     async settled(names: string[]) {
@@ -221,6 +225,29 @@ void test('a save that fails is retried for every document of its batch', { time
     for (const n of names) assert.equal(finals.get(n)?.status, 'ready', n);
     const reader = await s.openFromDisk();
     for (const e of finals.values()) assert.ok(reader.hasDocument(e.documentId), e.name);
+    await reader.close();
+  } finally {
+    await s.close();
+  }
+});
+
+void test('a delete queued behind an upload in the same burst applies after it, and reports after its ready', { timeout: 30_000 }, async () => {
+  const s = await setUp({ batch: { maxDocuments: 8, windowMs: 60_000 } });
+  try {
+    await s.enqueue('a.txt', note(1));
+    const b = await s.enqueue('b.txt', note(2));
+    await s.enqueueDelete('b.txt', b);
+    await s.enqueue('c.txt', note(3));
+    const sub = await s.consume();
+    await s.settled(['a.txt', 'b.txt', 'c.txt']);
+    while (!s.events.some((e) => e.status === 'deleted')) await new Promise((r) => setTimeout(r, 5));
+    await sub.cancel();
+    const order = s.events.filter((e) => e.name === 'b.txt' && e.status !== 'processing').map((e) => e.status);
+    assert.deepEqual(order, ['ready', 'deleted']);
+    const reader = await s.openFromDisk();
+    assert.equal(reader.hasDocument(b), false, 'the deleted document is not in the version on disk');
+    assert.equal(reader.size, s.store.size);
+    assert.equal(s.store.hasDocument(b), false);
     await reader.close();
   } finally {
     await s.close();
