@@ -181,7 +181,7 @@ void test('a slow job does not hold back the indexed documents before it past th
   const slow = new Promise<void>((resolve) => (release = resolve));
   const s = await setUp({
     batch: { maxDocuments: 8, windowMs: 50 },
-    parser: async (input, type) => {
+    parser: async (input) => {
       if (!(input instanceof Uint8Array)) throw new TypeError('bytes expected');
       if (Buffer.from(input).toString().startsWith('SLOW')) await slow;
       return parseText(input);
