@@ -39,7 +39,8 @@ export interface IngestHandlerDeps extends Omit<ReindexDeps, 'openStore' | 'last
   reindex?: Pick<ReindexDeps, 'openStore'>;
   /**
    * Documents saved as one index version while more jobs wait, and the longest one waits for others
-   * (config INGEST_BATCH_MAX, INGEST_BATCH_WINDOW_MS; consume with prefetch = maxDocuments).
+   * (config INGEST_BATCH_MAX, INGEST_BATCH_WINDOW_MS; the worker consumes with twice maxDocuments
+   * as its prefetch, so that jobs are there to join a batch).
    * Default: every document saved on its own.
    */
   batch?: { maxDocuments: number; windowMs: number };
