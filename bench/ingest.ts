@@ -7,6 +7,12 @@
  * which a drift in the shared host's speed between the two sides does not move. BENCH_PDF_PAGES
  * sets the PDF's page count, BENCH_INGEST_ROUNDS the PDF's rounds (default 10; squad-dev takes 2,
  * each of its 16 files giving a pair per round).
+ *
+ * The many-small-files case (ingest-small-child.ts) queues BENCH_SMALL_FILES (default 5000) distinct
+ * 1-2 KB files as ingest jobs for the worker's handler, with the worker's batch bound
+ * (INGEST_BATCH_MAX, INGEST_BATCH_WINDOW_MS), and reports documents/s over the first and the last
+ * thousand (a fifth of the run when it is shorter than 5000) and the whole run against the
+ * embedder alone. BENCH_INGEST_CASES (default `squad,pdf,small`) picks the cases.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -15,6 +21,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { makePdf } from '../tests/support/make-pdf.ts';
 import { testModels } from '../tests/support/test-models.ts';
+import { benchSmallFiles } from './ingest-small.ts';
 import { median, round } from './stats.ts';
 
 interface ChildResult {
@@ -112,18 +119,21 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     const pdf = path.join(tmp, `generated-${pageCount}-pages.pdf`);
     await fs.writeFile(pdf, makePdf(Array.from({ length: pageCount }, (_, i) => pageText(i))));
     const pdfBytes = (await fs.stat(pdf)).size;
-    process.stderr.write(`ingest: ${squadFiles.length} squad-dev documents...\n`);
-    const squad = await runChild(squadFiles, modelDir, threads, batch, 2);
-    process.stderr.write(`ingest: ${pageCount}-page PDF (${(pdfBytes / 1e6).toFixed(1)} MB)...\n`);
-    const big = await runChild([pdf], modelDir, threads, batch, pdfRounds);
+    const cases = new Set((process.env.BENCH_INGEST_CASES ?? 'squad,pdf,small').split(','));
+    if (cases.has('squad')) process.stderr.write(`ingest: ${squadFiles.length} squad-dev documents...\n`);
+    const squad = cases.has('squad') ? await runChild(squadFiles, modelDir, threads, batch, 2) : null;
+    if (cases.has('pdf')) process.stderr.write(`ingest: ${pageCount}-page PDF (${(pdfBytes / 1e6).toFixed(1)} MB)...\n`);
+    const big = cases.has('pdf') ? await runChild([pdf], modelDir, threads, batch, pdfRounds) : null;
+    const small = cases.has('small') ? await benchSmallFiles({ modelDir, threads, batch, squadDir, config }) : null;
     return {
-      model: squad.model,
+      model: squad?.model ?? big?.model ?? null,
       embedThreads: threads,
       embedBatch: batch,
       chunking: { size: 1000, overlap: 150 },
-      goals: { ratioPipelineToRaw: '>= 0.9', pdfPeakRssMb: '< 1024' },
-      squadDev: figures(squad),
-      pdf: { ...figures(big), bytes: pdfBytes },
+      goals: { ratioPipelineToRaw: '>= 0.9', pdfPeakRssMb: '< 1024', smallFiles: 'lastToFirstThousand >= 0.8, ratioPipelineToRaw >= 0.8' },
+      squadDev: squad && figures(squad),
+      pdf: big && { ...figures(big), bytes: pdfBytes },
+      smallFiles: small,
       note: 'seconds are per round; peakRssMb is the ingest process (embedder, store, pipeline); each document is parsed in its own child process, taken warm from the spare the ingest worker keeps',
     };
   } finally {

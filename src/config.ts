@@ -118,6 +118,10 @@ const schema = z.object({
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
   PARSE_MAX_MEMORY_MB: int(512, 65_536).default(960),
+  /** Ingested documents saved together as one index version while more jobs wait (src/ingest/index-batch.ts); the ingest queue's prefetch is twice this. */
+  INGEST_BATCH_MAX: int(1, 1000).default(32),
+  /** Longest a document waits, once indexed in memory, for others to join its index version. */
+  INGEST_BATCH_WINDOW_MS: int(0, 60_000).default(1000),
   MAX_QUESTION_CHARS: int(10, 100_000).default(2000),
   ANSWER_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
@@ -168,7 +172,7 @@ export interface Config {
   readonly prompt: { mergeOverlaps: boolean; maxScoreGap: number | null; trimSentences: boolean };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
-  readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number };
+  readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number; batchMax: number; batchWindowMs: number };
   /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
   readonly limits: {
     /** MAX_STORAGE_MB in bytes (default 10,240 MB). */
@@ -248,7 +252,7 @@ export function parseConfig(env: Env): Config {
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },
-    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB },
+    ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB, batchMax: e.INGEST_BATCH_MAX, batchWindowMs: e.INGEST_BATCH_WINDOW_MS },
     limits: {
       storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,
       pendingDocuments: e.MAX_PENDING_DOCUMENTS,

@@ -9,6 +9,12 @@
  * one collection to another without embedding it again (copy-job.ts). Each collection has its own
  * index (retrieval/collection-stores.ts); an ingest job indexes into its job's collection.
  *
+ * Jobs run one at a time in delivery order, but an indexed document's version is coalesced with
+ * the documents after it while more jobs wait (index-batch.ts, config INGEST_BATCH_MAX / _WINDOW_MS):
+ * `ready` still follows the announcement of a version that holds the document, and the message is
+ * acknowledged after that. A delete, copy or re-index first writes the documents waiting for a
+ * version, so it sees (and reports after) everything queued before it.
+ *
  * While the index needs a re-index (built by another embedding model) an upload cannot be indexed:
  * it is not parsed or embedded for nothing, and not failed either: it stays `queued` at the stage
  * WAITING_FOR_REINDEX_STAGE with the reason, its upload is kept, and the re-index (which lists every
@@ -17,71 +23,125 @@
 import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, WAITING_FOR_REINDEX_STAGE } from '../contracts/ingest.ts';
 import { EXCHANGES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
-import type { DeliveryHandler } from '../ports/message-bus.ts';
+import type { Logger } from '../log.ts';
+import type { Delivery, DeliveryHandler } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { runCopyJob } from './copy-job.ts';
 import { runDeleteJob } from './delete-job.ts';
+import { IndexBatch } from './index-batch.ts';
 import { documentOptions, ingestDocument } from './pipeline.ts';
-import { progressEvents } from './progress-events.ts';
+import { progressEvents, type ProgressEvents } from './progress-events.ts';
 import { runReindexJob, type ReindexDeps } from './reindex-job.ts';
 
 /** What the pipeline needs (the same as a re-index's), and what a `reindex` job needs besides. */
 export interface IngestHandlerDeps extends Omit<ReindexDeps, 'openStore' | 'lastAttempt'> {
   /** How to open a fresh store in a directory: what a `reindex` job needs. */
   reindex?: Pick<ReindexDeps, 'openStore'>;
+  /**
+   * Documents saved as one index version while more jobs wait, and the longest one waits for others
+   * (config INGEST_BATCH_MAX, INGEST_BATCH_WINDOW_MS; the worker consumes with twice maxDocuments
+   * as its prefetch, so that jobs are there to join a batch).
+   * Default: every document saved on its own.
+   */
+  batch?: { maxDocuments: number; windowMs: number };
 }
 
 export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
+  const versions = new IndexBatch({
+    maxDocuments: deps.batch?.maxDocuments ?? 1,
+    windowMs: deps.batch?.windowMs ?? 0,
+    publish: async (store, collectionId) => {
+      await store.save();
+      await announceIndex(deps, store, collectionId);
+    },
+    logger: deps.logger,
+  });
   return async (delivery) => {
-    const parsed = parseIngestQueueMessage(delivery.body);
-    if (!parsed.success) {
-      throw new InvalidInputError(`malformed ingest job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    const message = parsed.data;
-    if (message.kind === 'reindex') {
-      if (!deps.reindex) throw new InvalidInputError('this ingest worker cannot re-index (no index directory configured)');
-      const log = deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: 'reindex' });
-      return runReindexJob(message, { ...deps, ...deps.reindex, lastAttempt: delivery.lastAttempt, logger: log });
-    }
-    const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });
-    // A failed delete or copy is retried by the delivery policy, then dead-lettered with its reason.
-    if (message.kind === 'delete') return runDeleteJob(message, { bus: deps.bus, stores: deps.stores, logger: log });
-    if (message.kind === 'copy') return runCopyJob(message, { bus: deps.bus, stores: deps.stores, logger: log });
-    const job = message;
-    const store = await deps.stores.forCollection(job.collectionId);
-    const events = progressEvents(deps.bus, job, log);
-    const waitForReindex = async (why: string) => {
-      log.warn({ reindexNeeded: why }, 'upload waits for a re-index');
-      await events.send({ status: 'queued', stage: WAITING_FOR_REINDEX_STAGE, progress: 0, pages: null, chunks: null, error: `waiting for a re-index: ${why}` });
-    };
-    const reindexNeeded = store.reindexNeeded;
-    if (reindexNeeded) return waitForReindex(reindexNeeded);
-
-    try {
-      events.progress({ stage: 'parsing', progress: 0, pages: null, chunks: null, done: null, total: null });
-      const result = await ingestDocument(job, {
-        embedder: deps.embedder,
-        ...documentOptions(deps),
-        store,
-        chunking: deps.chunking,
-        onProgress: (p) => events.progress(p),
-      });
-      // The new version is announced before `ready`, so readers start loading it first.
-      await announceIndex(deps, store, job.collectionId);
-      await events.send({ status: 'ready', stage: 'indexed', progress: 1, pages: result.pages, chunks: result.chunks, error: null });
-      log.info({ pages: result.pages, chunks: result.chunks }, 'ingested');
-    } catch (err) {
-      // A store that does not say so up front still refuses with this code.
-      if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(err.message);
-      if (!(err instanceof InvalidInputError) && isRetryable(err) && !delivery.lastAttempt) {
-        log.warn({ err }, 'ingest failed, will retry');
-        throw err;
-      }
-      const reason = err instanceof AppError ? err.message : `ingestion failed: ${errorMessage(err)}`;
-      log.warn({ err }, 'document failed');
-      await events.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: reason });
-    }
+    // The job's own work takes its turn; its document then waits for the version that holds it.
+    const { saved } = await versions.turnOf(() => handleJob(delivery, deps, versions));
+    await saved;
   };
+}
+
+/** Runs one job in its turn; an indexed document's outcome is `saved`, settled by the batch. */
+async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: IndexBatch): Promise<{ saved?: Promise<void> }> {
+  const parsed = parseIngestQueueMessage(delivery.body);
+  if (!parsed.success) {
+    throw new InvalidInputError(`malformed ingest job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const message = parsed.data;
+  if (message.kind === 'reindex') {
+    if (!deps.reindex) throw new InvalidInputError('this ingest worker cannot re-index (no index directory configured)');
+    const log = deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: 'reindex' });
+    await versions.flush();
+    await runReindexJob(message, { ...deps, ...deps.reindex, lastAttempt: delivery.lastAttempt, logger: log });
+    return {};
+  }
+  const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });
+  // A failed delete or copy is retried by the delivery policy, then dead-lettered with its reason.
+  if (message.kind === 'delete' || message.kind === 'copy') {
+    await versions.flush();
+    if (message.kind === 'delete') await runDeleteJob(message, { bus: deps.bus, stores: deps.stores, logger: log });
+    else await runCopyJob(message, { bus: deps.bus, stores: deps.stores, logger: log });
+    return {};
+  }
+  const job = message;
+  const store = await deps.stores.forCollection(job.collectionId);
+  const events = progressEvents(deps.bus, job, log);
+  const reindexNeeded = store.reindexNeeded;
+  if (reindexNeeded) {
+    await waitForReindex(events, log, reindexNeeded);
+    return {};
+  }
+  let result;
+  try {
+    events.progress({ stage: 'parsing', progress: 0, pages: null, chunks: null, done: null, total: null });
+    // Indexed in memory only: the batch saves the version (index-batch.ts).
+    result = await ingestDocument(job, {
+      embedder: deps.embedder,
+      ...documentOptions(deps),
+      store,
+      chunking: deps.chunking,
+      onProgress: (p) => events.progress(p),
+      persist: false,
+    });
+  } catch (err) {
+    await settleFailure(err, delivery, events, log);
+    return {};
+  }
+  const { pages, chunks } = result;
+  const saved = versions.add({
+    store,
+    collectionId: job.collectionId,
+    // The new version was announced before `ready`, so readers start loading it first.
+    onSaved: async () => {
+      await events.send({ status: 'ready', stage: 'indexed', progress: 1, pages, chunks, error: null });
+      log.info({ pages, chunks, version: store.version }, 'ingested');
+    },
+    onFailed: (err) => settleFailure(err, delivery, events, log),
+  });
+  return { saved };
+}
+
+async function waitForReindex(events: ProgressEvents, log: Logger, why: string): Promise<void> {
+  log.warn({ reindexNeeded: why }, 'upload waits for a re-index');
+  await events.send({ status: 'queued', stage: WAITING_FOR_REINDEX_STAGE, progress: 0, pages: null, chunks: null, error: `waiting for a re-index: ${why}` });
+}
+
+/**
+ * A document's ingest or save failed: throws to have a retryable failure tried again (attempts
+ * left), else reports the document failed (or waiting for a re-index) and returns.
+ */
+async function settleFailure(err: unknown, delivery: Delivery, events: ProgressEvents, log: Logger): Promise<void> {
+  // A store that does not say so up front still refuses with this code.
+  if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(events, log, err.message);
+  if (!(err instanceof InvalidInputError) && isRetryable(err) && !delivery.lastAttempt) {
+    log.warn({ err }, 'ingest failed, will retry');
+    throw err;
+  }
+  const reason = err instanceof AppError ? err.message : `ingestion failed: ${errorMessage(err)}`;
+  log.warn({ err }, 'document failed');
+  await events.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: reason });
 }
 
 async function announceIndex(deps: IngestHandlerDeps, store: VectorStore, collectionId: string): Promise<void> {

@@ -82,7 +82,8 @@ export interface IngestDeps {
   readAheadChunks?: number;
   /**
    * Save a new index version after adding the document. Default true; a re-index adds every
-   * document to a fresh store first and saves once at the end.
+   * document to a fresh store first and saves once at the end, and the ingest worker saves a
+   * batch of documents as one version (index-batch.ts).
    */
   persist?: boolean;
 }
@@ -273,8 +274,8 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
     throw new InvalidInputError('no passage with words to index (the text is only punctuation or symbols)', { code: 'no_text' });
   }
   report({ stage: 'saving', progress: 0.92, pages, chunks: chunks.length, done: null, total: null });
-  // addDocument replaces an earlier copy too; removing first keeps that explicit for other stores.
-  if (store.hasDocument(job.documentId)) await store.removeDocument(job.documentId);
+  // addDocument replaces an earlier copy in one step: a version saved meanwhile (the ingest
+  // worker's batch, index-batch.ts) never lacks a document that was already ready.
   await store.addDocument(chunks, vectors.rows);
   const version = deps.persist === false ? null : await store.save();
 

@@ -56,7 +56,10 @@ export interface VectorStore {
   /** The live version's name, or null when nothing was saved yet. */
   readonly version: string | null;
   hasDocument(documentId: string): boolean;
-  /** Adds chunks of one document; visible to search at once in this process, persisted by save(). */
+  /**
+   * Adds chunks of one document, replacing its earlier chunks in the same step; visible to search
+   * at once in this process, persisted by save().
+   */
   addDocument(chunks: ChunkRecord[], vectors: ReadonlyArray<ArrayLike<number>>): Promise<void>;
   removeDocument(documentId: string): Promise<boolean>;
   /**

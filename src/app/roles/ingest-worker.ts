@@ -2,6 +2,10 @@
  * The ingest worker role: the single active consumer of `ingest.jobs`, the one index writer.
  * It starts even when the index was built by another embedding model (the store then waits for a
  * re-index): it is the process that takes the `reindex` job and rebuilds the index.
+ * It works through its jobs one at a time and saves the documents indexed meanwhile as one index
+ * version (src/ingest/index-batch.ts, up to INGEST_BATCH_MAX documents). Its prefetch is twice
+ * that: a full batch holds its messages unacknowledged until its version is announced, and the
+ * next batch's jobs are indexed meanwhile instead of waiting for the save.
  */
 import { QUEUES } from '../../contracts/names.ts';
 import { createIngestHandler } from '../../ingest/job-handler.ts';
@@ -29,10 +33,12 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     childParser: parsers.parse,
     afterDocument: () => parsers.replenish(),
     reindex: { openStore: (dir) => rt.openStoreAt(dir) },
+    batch: { maxDocuments: rt.config.ingest.batchMax, windowMs: rt.config.ingest.batchWindowMs },
   });
-  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: rt.config.retry });
+  const prefetch = 2 * rt.config.ingest.batchMax;
+  const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());
   if (stores.reindexNeeded !== null) {
     log.warn({ reindexNeeded: stores.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
-  } else log.info('ingest worker ready (single active consumer)');
+  } else log.info({ prefetch }, 'ingest worker ready (single active consumer)');
 }
