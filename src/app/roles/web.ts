@@ -78,7 +78,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   };
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
   const app = createWebApp({ services, config: cfg, logger: log, sessionSecret });
-  const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log);
+  const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, cfg.web.tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };
 }
