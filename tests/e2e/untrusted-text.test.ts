@@ -112,11 +112,14 @@ void test('payloads in names, texts, questions, titles and answers render as tex
     await page.fill('#collection-name', COLLECTION);
     await page.fill('#collection-description', ALL);
     await page.click('#create-collection button[type=submit]');
-    await page.locator('#collection-list tr', { hasText: 'Vault' }).waitFor();
+    // The new row is the one with a description (General has none); its name is an input's value.
+    const collectionRow = page.locator('#collection-list tr:has(.collection-description)');
+    await collectionRow.waitFor();
     await assertInert(page, 'collections page (after create)', [ALL]);
     await page.reload();
     await assertInert(page, 'collections page', [ALL]);
-    assert.equal(await page.locator('#collection-list tr', { hasText: 'Vault' }).locator('input[name=name]').inputValue(), COLLECTION);
+    assert.equal(await collectionRow.locator('input[name=name]').inputValue(), COLLECTION);
+    assert.equal(await collectionRow.locator('input[name=description]').inputValue(), ALL);
 
     // 2. A document whose name and text carry payloads, uploaded into that collection.
     await page.goto(`${service.baseUrl}/documents`);
@@ -143,7 +146,7 @@ void test('payloads in names, texts, questions, titles and answers render as tex
     await page.fill('#setting-maxTokens', '80');
     await page.fill('#question', QUESTION);
     await page.click('#ask-button');
-    await page.waitForFunction(() => ['done', 'error', 'stopped'].includes((document.querySelector('.turn') as HTMLElement | null)?.dataset.status ?? ''));
+    await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.querySelector<HTMLElement>('.turn')?.dataset.status ?? ''));
     assert.equal(await page.locator('.turn').getAttribute('data-status'), 'done', await page.locator('.turn').innerText());
     const answer = await page.innerText('.turn .answer-text');
     console.log(`the model answered: ${JSON.stringify(answer)}`);
