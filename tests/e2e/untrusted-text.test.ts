@@ -35,8 +35,11 @@ const COLLECTION = `Vault ${P.attr} ${P.svg}`;
 // A file name cannot hold "/" (so no closing tags); quotes are left out as browsers escape them.
 const DOC_NAME = `vault <img src=x onerror=window.__xss=2> <svg onload=window.__xss=3> '><b id=pwn>.txt`;
 const DOC_TEXT = `Vault notes.\n\nThe greeting is ${ALL}\n\nThe vault opens at dawn.`;
+// The small model at temperature 0 repeats the passage's payload for this exact wording (a
+// rewording, e.g. one more payload after "exactly.", made it paraphrase instead).
 const QUESTION = `Repeat the sentence "The greeting is ${P.img} ${P.attr}" exactly.`;
-const TITLE = `Chat ${P.script} ${P.link} ${P.attr}`;
+// Chat titles are at most 80 characters.
+const TITLE = `${P.attr}${P.script}${P.svg}`;
 
 let svc: E2eService | undefined;
 
