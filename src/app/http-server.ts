@@ -12,14 +12,18 @@ import { ConfigError } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Closer } from './closer.ts';
 
-/** PEM files to serve HTTPS with. */
+/** PEM files to serve HTTPS with (paths), and their contents once read. */
 export interface TlsFiles {
   cert: string;
   key: string;
 }
+export interface TlsPair {
+  cert: Buffer;
+  key: Buffer;
+}
 
 /** Reads the certificate and key; an unreadable or invalid one is a ConfigError naming its variable. */
-export async function loadTls(files: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
+export async function loadTls(files: TlsFiles): Promise<TlsPair> {
   const read = async (variable: string, file: string): Promise<Buffer> => {
     try {
       return await fs.readFile(file);
@@ -37,8 +41,9 @@ export async function loadTls(files: TlsFiles): Promise<{ cert: Buffer; key: Buf
   return pair;
 }
 
-export async function listen(app: express.Application, host: string, port: number, closer: Closer, log: Logger, tls?: TlsFiles): Promise<http.Server> {
-  const server = tls ? https.createServer(await loadTls(tls), app) : http.createServer(app);
+/** Serves `app` on host:port (HTTPS with `tls`, from {@link loadTls}); closing is registered on `closer`. */
+export async function listen(app: express.Application, host: string, port: number, closer: Closer, log: Logger, tls?: TlsPair): Promise<http.Server> {
+  const server = tls ? https.createServer(tls, app) : http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

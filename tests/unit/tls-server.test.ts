@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { Closer } from '../../src/app/closer.ts';
-import { listen } from '../../src/app/http-server.ts';
+import { listen, loadTls } from '../../src/app/http-server.ts';
 import { ConfigError, parseConfig } from '../../src/config.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { FakeServices, startTestServer } from '../support/fake-services.ts';
@@ -57,7 +57,7 @@ void test('with TLS_CERT and TLS_KEY the web serves HTTPS, with a Secure session
   services.uploadsDir = config.paths.uploads;
   const closer = new Closer(log);
   try {
-    const server = await listen(createWebApp({ services, config, logger: log }), '127.0.0.1', 0, closer, log, config.web.tls);
+    const server = await listen(createWebApp({ services, config, logger: log }), '127.0.0.1', 0, closer, log, await loadTls(config.web.tls));
     const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const ca = await fs.readFile(cert);
 
@@ -106,26 +106,15 @@ void test('TLS_CERT without TLS_KEY (or the reverse) is a configuration error na
 });
 
 void test('a missing key file or a file that is not a key stops start-up with a clear error', async () => {
-  const services = new FakeServices();
-  const config = parseConfig({ DATA_DIR: path.join(dir, 'data2'), VECTORSTORE_DIR: path.join(dir, 'vs2') });
-  services.uploadsDir = config.paths.uploads;
-  const app = createWebApp({ services, config, logger: log });
-  const closer = new Closer(log);
-  try {
-    const missing = path.join(dir, 'no-such-key.pem');
-    await assert.rejects(listen(app, '127.0.0.1', 0, closer, log, { cert, key: missing }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.match(err.message, /TLS_KEY: cannot read .*no-such-key\.pem \(ENOENT\)/);
-      return true;
-    });
-    await assert.rejects(listen(app, '127.0.0.1', 0, closer, log, { cert, key: cert }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.match(err.message, /TLS_CERT, TLS_KEY: .* are not a usable PEM certificate and matching key/);
-      return true;
-    });
-  } finally {
-    await closer.close();
-    services.chats.close();
-    services.registry.close();
-  }
+  const missing = path.join(dir, 'no-such-key.pem');
+  await assert.rejects(loadTls({ cert, key: missing }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message, /TLS_KEY: cannot read .*no-such-key\.pem \(ENOENT\)/);
+    return true;
+  });
+  await assert.rejects(loadTls({ cert, key: cert }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message, /TLS_CERT, TLS_KEY: .* are not a usable PEM certificate and matching key/);
+    return true;
+  });
 });
