@@ -46,6 +46,9 @@ const schema = z.object({
    * kept in DATA_DIR/session-secret, so web processes that share DATA_DIR agree.
    */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** PEM certificate (chain) and private key files: set both and the web serves HTTPS itself. */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -142,6 +145,8 @@ export interface Config {
     /** Extra origins allowed to make state-changing browser requests (lower case, no trailing slash). */
     allowedOrigins: readonly string[];
     sessionSecret: string | undefined;
+    /** Certificate and key files (absolute paths) when the web serves HTTPS itself; undefined for HTTP. */
+    tls: { cert: string; key: string } | undefined;
   };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
@@ -206,6 +211,9 @@ export function parseConfig(env: Env): Config {
   if (e.RETRY_BACKOFF_MS > e.RETRY_BACKOFF_MAX_MS) {
     throw new ConfigError(`invalid configuration:\n  RETRY_BACKOFF_MAX_MS: must be at least RETRY_BACKOFF_MS (${e.RETRY_BACKOFF_MS})`);
   }
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
+    throw new ConfigError(`invalid configuration:\n  ${e.TLS_CERT === undefined ? 'TLS_CERT' : 'TLS_KEY'}: set TLS_CERT and TLS_KEY together (or neither, for plain HTTP)`);
+  }
   const data = path.resolve(e.DATA_DIR);
   const brokers = e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   const cfg: Config = {
@@ -217,6 +225,7 @@ export function parseConfig(env: Env): Config {
       allowedHosts: parseAllowedHosts(e.ALLOWED_HOSTS, e.HOST),
       allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
       sessionSecret: e.SESSION_SECRET,
+      tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
     },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },

@@ -19,12 +19,14 @@ import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';
 import type { WebServices } from '../../web/services.ts';
-import { listen } from '../http-server.ts';
+import { listen, loadTls } from '../http-server.ts';
 import type { Runtime } from '../runtime.ts';
 
 export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const log = rt.logger.child({ component: 'web' });
   const cfg = rt.config;
+  // Read before the models load, so a missing or bad certificate stops start-up at once.
+  const tls = cfg.web.tls ? await loadTls(cfg.web.tls) : undefined;
   const [{ bus, events }, embedder, stores] = await Promise.all([rt.messaging(), rt.embedder(), rt.stores()]);
 
   await fs.mkdir(cfg.paths.data, { recursive: true });
@@ -78,7 +80,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   };
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
   const app = createWebApp({ services, config: cfg, logger: log, sessionSecret });
-  const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log);
+  const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };
 }
