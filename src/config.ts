@@ -46,6 +46,12 @@ const schema = z.object({
    * kept in DATA_DIR/session-secret, so web processes that share DATA_DIR agree.
    */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Sign-in: `auto` requires it once a user exists (`npm run users -- add`); `off` never does (README, Accounts). */
+  AUTH: z.enum(['auto', 'off']).default('auto'),
+  /** A signed-in session ends after this many minutes without a request (default 7 days). */
+  SESSION_IDLE_MINUTES: int(5, 525_600).default(10_080),
+  /** A signed-in session ends this many days after sign-in, however active (default 30). */
+  SESSION_MAX_DAYS: int(1, 365).default(30),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -123,6 +129,8 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
   /** Where the command-line tools (ingest, search) find a running Docent; default http://127.0.0.1:PORT. */
   DOCENT_URL: z.string().url().optional(),
+  /** Personal API token the command-line tools send (Authorization: Bearer) when sign-in is on. */
+  DOCENT_TOKEN: z.string().min(1).optional(),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -139,6 +147,8 @@ export interface Config {
     allowedOrigins: readonly string[];
     sessionSecret: string | undefined;
   };
+  /** Accounts and sign-in (src/accounts/). */
+  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   readonly workerId: string;
@@ -184,7 +194,7 @@ export interface Config {
   };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
-  readonly cli: { serviceUrl: string };
+  readonly cli: { serviceUrl: string; token: string | undefined };
 }
 
 /** Parses an environment into a frozen Config; throws ConfigError naming each bad variable. */
@@ -214,6 +224,7 @@ export function parseConfig(env: Env): Config {
       allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
       sessionSecret: e.SESSION_SECRET,
     },
+    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000 },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
@@ -258,7 +269,7 @@ export function parseConfig(env: Env): Config {
     },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },
+    cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''), token: e.DOCENT_TOKEN },
   };
   return deepFreeze(cfg);
 }
