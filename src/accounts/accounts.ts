@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { AccountStore, type ApiTokenView, type Role, type User } from './account-store.ts';
+import type { AccountStore, ApiTokenView, Role, User } from './account-store.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams, DEFAULT_SCRYPT } from './password-hash.ts';
 
@@ -60,6 +60,11 @@ export class Accounts {
 
   hasUsers(): boolean {
     return this.store.hasUsers();
+  }
+
+  /** How long a session can last at most (the sign-in cookie's lifetime). */
+  get sessionMaxMs(): number {
+    return this.options.sessionMaxMs;
   }
 
   listUsers(): User[] {

@@ -71,7 +71,7 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
-  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired, sessionMaxMs: config.auth.sessionMaxMs }));
+  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).

@@ -40,11 +40,9 @@ export interface AccountRoutesOptions {
   accounts: Accounts;
   /** Whether sign-in is required now. */
   required: () => boolean;
-  /** Cookie lifetime: the absolute session limit. */
-  sessionMaxMs: number;
 }
 
-export function accountRoutes({ accounts, required, sessionMaxMs }: AccountRoutesOptions): Router {
+export function accountRoutes({ accounts, required }: AccountRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const user = () => {
@@ -79,7 +77,7 @@ export function accountRoutes({ accounts, required, sessionMaxMs }: AccountRoute
     // A new id at every sign-in (never one the browser brought along): the old one is ended.
     const earlier = authSessionOf(req);
     if (earlier !== undefined) accounts.signOut(earlier);
-    setAuthCookie(req, res, result.sessionId, sessionMaxMs);
+    setAuthCookie(req, res, result.sessionId, accounts.sessionMaxMs);
     res.set('Cache-Control', 'no-store');
     goTo(req, res, safeNext(field(req.body, 'next')));
   });
