@@ -87,6 +87,11 @@ export class AccountStore {
     })();
   }
 
+  /** Replaces the hash of the same password (stronger parameters); sessions stay. */
+  rehashPassword(id: string, passwordHash: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
+  }
+
   insertSession(sessionId: string, userId: string, now: number): void {
     this.db.prepare('INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(secretHash(sessionId), userId, now, now);
   }

@@ -115,7 +115,7 @@ export class Accounts {
       return { ok: false };
     }
     this.throttle.succeeded(account, address);
-    if (needsRehash(hash, this.scrypt)) this.store.setPassword(found.user.id, await hashPassword(password, this.scrypt), this.now());
+    if (needsRehash(hash, this.scrypt)) this.store.rehashPassword(found.user.id, await hashPassword(password, this.scrypt));
     const sessionId = randomBytes(32).toString('base64url');
     this.store.insertSession(sessionId, found.user.id, this.now());
     return { ok: true, sessionId, user: found.user };

@@ -88,6 +88,21 @@ void describe('account rules', () => {
     assert.equal((await a.signIn('ada', 'password2', '10.0.0.1')).ok, true);
   });
 
+  void test('a sign-in re-hashes a password made with weaker parameters, and keeps the sessions', async () => {
+    const store = new AccountStore(':memory:');
+    const opts = { sessionIdleMs: 60_000, sessionMaxMs: 120_000 };
+    const weak = new Accounts(store, { ...opts, scrypt: FAST });
+    await weak.addUser('ada', 'member', 'password1');
+    const s = await weak.signIn('ada', 'password1', '::1');
+    assert.ok(s.ok);
+    const strong = new Accounts(store, { ...opts, scrypt: { logN: 12, r: 8, p: 1 } });
+    assert.ok((await strong.signIn('ada', 'password1', '::1')).ok);
+    assert.equal(hashParams(store.findByName('ada')!.passwordHash!)?.logN, 12);
+    assert.equal(strong.sessionUser(s.sessionId)?.name, 'ada', 'the earlier session stays');
+    assert.ok((await strong.signIn('ada', 'password1', '::1')).ok);
+    store.close();
+  });
+
   void test('session ids and tokens are stored as their SHA-256 only', async () => {
     const dir = tmp();
     const file = path.join(dir, 'accounts.db');

@@ -35,7 +35,11 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers(), cfg.web.host);
   if (mode === 'off') log.warn(authModeMessage(mode));
   else log.info({ authMode: mode }, authModeMessage(mode));
+  // Expired sessions are refused when used; this keeps the table from growing with abandoned ones.
   accounts.sweepSessions();
+  const sweep = setInterval(() => accounts.sweepSessions(), 3_600_000);
+  sweep.unref();
+  rt.closer.add('session sweep', () => clearInterval(sweep));
   const [{ bus, events }, embedder, stores] = await Promise.all([rt.messaging(), rt.embedder(), rt.stores()]);
 
   await fs.mkdir(cfg.paths.data, { recursive: true });
