@@ -49,6 +49,12 @@ const schema = z.object({
   /** PEM certificate (chain) and private key files: set both and the web serves HTTPS itself. */
   TLS_CERT: z.string().min(1).optional(),
   TLS_KEY: z.string().min(1).optional(),
+  /** Sign-in: `auto` requires it once a user exists (`npm run users -- add`); `off` never does (README, Accounts). */
+  AUTH: z.enum(['auto', 'off']).default('auto'),
+  /** A signed-in session ends after this many minutes without a request (default 7 days). */
+  SESSION_IDLE_MINUTES: int(5, 525_600).default(10_080),
+  /** A signed-in session ends this many days after sign-in, however active (default 30). */
+  SESSION_MAX_DAYS: int(1, 365).default(30),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -130,6 +136,8 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000),
   /** Where the command-line tools (ingest, search) find a running Docent; default http://127.0.0.1:PORT. */
   DOCENT_URL: z.string().url().optional(),
+  /** Personal API token the command-line tools send (Authorization: Bearer) when sign-in is on. */
+  DOCENT_TOKEN: z.string().min(1).optional(),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -148,6 +156,8 @@ export interface Config {
     /** Certificate and key files (absolute paths) when the web serves HTTPS itself; undefined for HTTP. */
     tls: { cert: string; key: string } | undefined;
   };
+  /** Accounts and sign-in (src/accounts/). */
+  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   readonly workerId: string;
@@ -193,7 +203,7 @@ export interface Config {
   };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
-  readonly cli: { serviceUrl: string };
+  readonly cli: { serviceUrl: string; token: string | undefined };
 }
 
 /** Parses an environment into a frozen Config; throws ConfigError naming each bad variable. */
@@ -227,6 +237,7 @@ export function parseConfig(env: Env): Config {
       sessionSecret: e.SESSION_SECRET,
       tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
     },
+    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000 },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
@@ -271,7 +282,7 @@ export function parseConfig(env: Env): Config {
     },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, '') },
+    cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''), token: e.DOCENT_TOKEN },
   };
   return deepFreeze(cfg);
 }

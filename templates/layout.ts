@@ -4,8 +4,9 @@
  * csrf.js comes first: it adds the session's token to every request that changes something.
  */
 import { html, type SafeHtml } from '../src/web/html.ts';
+import { accountNav } from './account-nav.ts';
 
-export type PageName = 'ask' | 'documents' | 'collections' | 'analytics';
+export type PageName = 'ask' | 'documents' | 'collections' | 'analytics' | 'account';
 
 const NAV: { name: PageName; href: string; label: string }[] = [
   { name: 'ask', href: '/', label: 'Ask' },
@@ -44,6 +45,7 @@ ${modules.map((s) => html`<script type="module" src="${s}"></script>`)}
   <nav aria-label="Main">
     ${NAV.map((n) => html`<a href="${n.href}"${n.name === page ? html` aria-current="page" class="active"` : ''}>${n.label}</a>`)}
   </nav>
+  ${accountNav()}
 </header>
 <main>
 ${body}

@@ -16,7 +16,7 @@ try {
   process.stderr.write(`docent ingest: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const client = new ServiceClient(config.cli.serviceUrl);
+const client = new ServiceClient(config.cli.serviceUrl, config.cli.token);
 const opts = { progress: process.stdout.isTTY };
 let summary: IngestSummary;
 try {

@@ -11,7 +11,7 @@ import { configOrExit } from './config-or-exit.ts';
 
 const config = configOrExit();
 const log = createRootLogger(config.log.level, 'mcp', true);
-const server = createDocentMcpServer(createHttpBackend(config.cli.serviceUrl));
+const server = createDocentMcpServer(createHttpBackend(config.cli.serviceUrl, config.cli.token));
 const transport = new StdioServerTransport();
 await server.connect(transport);
 // The agent closed our stdin: it is done with us.

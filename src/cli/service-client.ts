@@ -28,7 +28,11 @@ class BusyError extends Error {
 }
 
 export class ServiceClient {
-  constructor(readonly baseUrl: string) {}
+  /** `token`: a personal API token (DOCENT_TOKEN), sent as `Authorization: Bearer` when sign-in is on. */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
 
   /**
    * Sends the request; the response when it is 2xx, else an Error "status: message" with the
@@ -37,7 +41,9 @@ export class ServiceClient {
   async open(pathname: string, init?: RequestInit): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${pathname}`, init);
+      const headers = new Headers(init?.headers);
+      if (this.token !== undefined) headers.set('Authorization', `Bearer ${this.token}`);
+      res = await fetch(`${this.baseUrl}${pathname}`, { ...init, headers });
     } catch (err) {
       if (init?.signal?.aborted) throw err;
       throw new Error(`cannot reach Docent at ${this.baseUrl} (${String(err)}); start it with \`npm start\` or set DOCENT_URL`, { cause: err });
@@ -52,6 +58,7 @@ export class ServiceClient {
     }
     const retryAfter = Number(res.headers.get('retry-after'));
     if (res.status === 503 && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
+    if (res.status === 401) throw new Error(`${res.status}: ${message}${this.token === undefined ? ' (set DOCENT_TOKEN to a personal API token)' : ''}`);
     throw new Error(`${res.status}: ${message}`);
   }
 

@@ -62,8 +62,9 @@ async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ ev
   }
 }
 
-export function createHttpBackend(baseUrl: string): DocentBackend {
-  const api = new ServiceClient(baseUrl);
+/** `token`: DOCENT_TOKEN, sent as a bearer token when the service requires sign-in. */
+export function createHttpBackend(baseUrl: string, token?: string): DocentBackend {
+  const api = new ServiceClient(baseUrl, token);
   const collectionsQuery = (names: readonly string[]): string => names.map((n) => `&collections=${encodeURIComponent(n)}`).join('');
 
   return {

@@ -4,9 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import express from 'express';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PerClientLimit } from './client-limits.ts';
+import { accountRoutes } from './auth/account-routes.ts';
+import { authGate } from './auth/auth-gate.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
@@ -38,9 +41,14 @@ export interface WebAppOptions {
    * passes the one from SESSION_SECRET or DATA_DIR.
    */
   sessionSecret?: Buffer;
+  /**
+   * Users, sessions and API tokens (src/accounts/). With it, sign-in is required whenever users
+   * exist and AUTH is not off (./auth/auth-gate.ts); without it (tests of single-user mode) never.
+   */
+  accounts?: Accounts;
 }
 
-export function createWebApp({ services, config, logger, sessionSecret }: WebAppOptions): express.Application {
+export function createWebApp({ services, config, logger, sessionSecret, accounts }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
   // Before anything is served: a request under a foreign host name (DNS rebinding) gets nothing.
@@ -55,12 +63,15 @@ export function createWebApp({ services, config, logger, sessionSecret }: WebApp
   app.get('/api/session', (req, res) => {
     res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
   });
+  const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
+  if (accounts) app.use(authGate({ accounts, required: signInRequired }));
   // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
   // are parsed by its own routes).
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
+  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).

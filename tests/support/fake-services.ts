@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import type { Logger } from '../../src/log.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { createWebApp } from '../../src/web/app.ts';
+import type { Accounts } from '../../src/accounts/accounts.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
 import type { Source } from '../../src/contracts/source.ts';
@@ -295,13 +296,18 @@ export interface TestServer {
 
 /**
  * Starts the web app on 127.0.0.1, port 0, with fake services and a fresh data dir.
- * `env` overrides configuration variables (e.g. MAX_UPLOAD_MB).
+ * `env` overrides configuration variables (e.g. MAX_UPLOAD_MB); `accounts` turns sign-in on once it holds users.
  */
-export async function startTestServer(env: Record<string, string> = {}, services = new FakeServices(), logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  services = new FakeServices(),
+  logger: Logger = pino({ level: 'silent' }),
+  accounts?: Accounts,
+): Promise<TestServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
   const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
   services.uploadsDir = config.paths.uploads;
-  const app = createWebApp({ services, config, logger });
+  const app = createWebApp({ services, config, logger, accounts });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -5,6 +5,9 @@
  */
 import path from 'node:path';
 import fs from 'node:fs/promises';
+import { AccountStore } from '../../accounts/account-store.ts';
+import { Accounts } from '../../accounts/accounts.ts';
+import { authModeMessage, decideAuthMode } from '../../accounts/auth-mode.ts';
 import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
 import { createAnswerClient } from '../../asking/answer-client.ts';
 import { createVoteService } from '../../asking/vote-service.ts';
@@ -27,6 +30,18 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const cfg = rt.config;
   // Read before the models load, so a missing or bad certificate stops start-up at once.
   const tls = cfg.web.tls ? await loadTls(cfg.web.tls) : undefined;
+  await fs.mkdir(cfg.paths.data, { recursive: true });
+  const accounts = new Accounts(new AccountStore(path.join(cfg.paths.data, 'accounts.db')), cfg.auth);
+  rt.closer.add('account store', () => accounts.close());
+  // Before anything else starts: no users on a non-loopback HOST stops here with what to do.
+  const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers(), cfg.web.host);
+  if (mode === 'off') log.warn(authModeMessage(mode));
+  else log.info({ authMode: mode }, authModeMessage(mode));
+  // Expired sessions are refused when used; this keeps the table from growing with abandoned ones.
+  accounts.sweepSessions();
+  const sweep = setInterval(() => accounts.sweepSessions(), 3_600_000);
+  sweep.unref();
+  rt.closer.add('session sweep', () => clearInterval(sweep));
   const [{ bus, events }, embedder, stores] = await Promise.all([rt.messaging(), rt.embedder(), rt.stores()]);
 
   await fs.mkdir(cfg.paths.data, { recursive: true });
@@ -79,7 +94,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     },
   };
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
-  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret });
+  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts });
   const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };

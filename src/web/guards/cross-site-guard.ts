@@ -17,6 +17,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../http-error.ts';
+import { authSessionOf } from '../auth/auth-cookie.ts';
 import { sessionIdOf, TOKEN_HEADER, type SessionTokens } from './session-token.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -54,9 +55,12 @@ function originVerdict(req: Request, allowedOrigins: readonly string[]): 'same' 
   }
 }
 
-/** Whether a browser sent the request (fetch metadata, Origin or our session cookie); programs send none. */
+/**
+ * Whether a browser sent the request (fetch metadata, Origin, our session cookie or the sign-in
+ * cookie); programs send none (they sign in with a bearer token, never the cookie).
+ */
 export function isBrowser(req: Request): boolean {
-  return req.get('sec-fetch-site') !== undefined || req.get('origin') !== undefined || sessionIdOf(req) !== undefined;
+  return req.get('sec-fetch-site') !== undefined || req.get('origin') !== undefined || sessionIdOf(req) !== undefined || authSessionOf(req) !== undefined;
 }
 
 export function crossSiteGuard({ tokens, allowedOrigins }: CrossSiteGuardOptions): RequestHandler {

@@ -1,0 +1,36 @@
+/**
+ * The account store's SQLite tables (DATA_DIR/accounts.db). Made for the steps that follow
+ * (rights per collection, private chats, single sign-on): a user has a stable internal id that
+ * other stores refer to, a name people see, a role, and a password hash that may be NULL for a
+ * user who signs in only through an identity provider. Sessions and API tokens are stored as
+ * SHA-256 hashes of the secrets, so a copy of this file signs no one in. Deleting a user deletes
+ * their sessions and tokens with them (foreign keys, ON DELETE CASCADE).
+ *
+ *   users       id, name, name_key (NFC, lower case: unique), role admin|member, password_hash,
+ *               created_at, disabled (0/1), password_changed_at
+ *   sessions    id_hash, user_id, created_at, last_seen_at
+ *   api_tokens  id, user_id, label, token_hash, created_at, last_used_at
+ *
+ * Columns added in later releases are added in place when an older store is opened (as the chat
+ * store does), never by rewriting data.
+ */
+import type Database from 'better-sqlite3';
+
+export function openAccountSchema(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  // The web and `npm run users` may write at the same moment; wait for the other's lock briefly.
+  db.pragma('busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS users (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE,
+      role TEXT NOT NULL CHECK (role IN ('admin', 'member')), password_hash TEXT,
+      created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, password_changed_at INTEGER);
+    CREATE TABLE IF NOT EXISTS sessions (
+      id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+    CREATE TABLE IF NOT EXISTS api_tokens (
+      id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      label TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER);
+    CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (user_id);`);
+}
