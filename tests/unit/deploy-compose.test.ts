@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 interface Service {
+  profiles?: string[];
   ports?: string[];
   networks?: string[];
   environment?: Record<string, string>;
@@ -23,16 +24,21 @@ interface Compose {
 
 const compose = parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../docker-compose.yml'), 'utf8'), { merge: true }) as Compose;
 
-void test('only the web publishes a port, on the loopback address unless WEB_BIND says otherwise', () => {
+void test('only the web publishes a port, on the loopback address unless WEB_BIND says otherwise; the optional TLS proxy likewise', () => {
   const published = Object.entries(compose.services).filter(([, s]) => (s.ports ?? []).length > 0).map(([name]) => name);
-  assert.deepEqual(published, ['web']);
+  assert.deepEqual(published, ['web', 'tls-proxy']);
   assert.deepEqual(compose.services.web!.ports, ['${WEB_BIND:-127.0.0.1}:${WEB_PORT:-3000}:3000']);
+  // Off unless asked for (`--profile tls`), and on the loopback address unless TLS_BIND says otherwise.
+  assert.deepEqual(compose.services['tls-proxy']!.profiles, ['tls']);
+  assert.deepEqual(compose.services['tls-proxy']!.ports, ['${TLS_BIND:-127.0.0.1}:${TLS_PORT:-8443}:443']);
 });
 
 void test('brokers, workers and analytics live on an internal network; only the web also joins the public one', () => {
   assert.equal(compose.networks.internal?.internal, true);
   for (const [name, svc] of Object.entries(compose.services)) {
-    assert.deepEqual(svc.networks, name === 'web' ? ['internal', 'public'] : ['internal'], name);
+    // The TLS proxy talks to the web alone, on the public network.
+    const expected = name === 'web' ? ['internal', 'public'] : name === 'tls-proxy' ? ['public'] : ['internal'];
+    assert.deepEqual(svc.networks, expected, name);
   }
 });
 
