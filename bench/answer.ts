@@ -36,6 +36,7 @@ import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { median, round } from './stats.ts';
 import { benchFresh, ingestFreshDocs } from './answer-fresh.ts';
+import { askOpenAi, benchOpenAiPath } from './answer-openai.ts';
 
 const FACTS =
   'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. She has kept the Qorvath light since 1987 ' +
@@ -111,7 +112,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
     { v: INGEST_CONTRACT_VERSION, id: 'bench', documentId: 'a'.repeat(64), storedPath: docPath, name: 'harbour-guide.txt', mediaType: 'text/plain', size: FACTS.length },
     { embedder, store, chunking: { size: 1000, overlap: 150, embedBatch: 32 } },
   );
-  const parts = new Set((process.env.BENCH_ANSWER_PARTS ?? 'overhead,fresh').split(','));
+  const parts = new Set((process.env.BENCH_ANSWER_PARTS ?? 'overhead,fresh,openai').split(','));
   if (parts.has('fresh')) await ingestFreshDocs(embedder, store);
   const chat = await createLlamaChatModel({ modelPath: models.chat, threads, contextSize: CONTEXT_SIZE, sequences: SEQUENCES });
   try {
@@ -154,8 +155,10 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
           settings,
         })
       : undefined;
+    // The OpenAI-compatible path against POST /api/ask, same question and settings (answer-openai.ts).
+    const openai = parts.has('openai') ? await benchOpenAiPath(() => askStream(base, settings), () => askOpenAi(base, settings, QUESTION), runs) : undefined;
     if (!parts.has('overhead')) {
-      return { chatModel: path.basename(models.chat), transport: inProcess ? 'in-process (all-in-one)' : 'RabbitMQ', threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh };
+      return { chatModel: path.basename(models.chat), transport: inProcess ? 'in-process (all-in-one)' : 'RabbitMQ', threads, sequences: SEQUENCES, contextSize: CONTEXT_SIZE, workerEnv: workerEnv(), fresh, openai };
     }
 
     const direct = async (s: Settings = settings) => {
@@ -238,6 +241,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       runs,
       workerEnv: workerEnv(),
       fresh,
+      openai,
       overhead: {
         systemTotalMsP50: round(sysTotal, 1),
         directTotalMsP50: round(dirTotal, 1),

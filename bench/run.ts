@@ -39,6 +39,6 @@ for (const name of names) {
   const result = { benchmark: name, at: new Date().toISOString(), ...(await bench()) };
   // A partial answer run (BENCH_ANSWER_PARTS=fresh) keeps its own file beside the whole run's.
   const parts = name.startsWith('answer') ? process.env.BENCH_ANSWER_PARTS : undefined;
-  const file = await writeResult(parts && parts !== 'overhead,fresh' ? `${name}-${parts.split(',').sort().join('-')}` : name, result);
+  const file = await writeResult(parts && parts !== 'overhead,fresh,openai' ? `${name}-${parts.split(',').sort().join('-')}` : name, result);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
 }
