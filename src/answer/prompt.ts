@@ -132,5 +132,5 @@ function quotedSource(n: number, hit: SearchHit, flaggedReason: string | undefin
 
 /** `<quoted>` / `</quoted>` inside document text become `<_quoted>`: a passage cannot end its own block. */
 function neutraliseQuoteTags(text: string): string {
-  return text.replace(/<(\/?)quoted/gi, '<$1_quoted');
+  return text.replace(/<(\/?)(quoted)/gi, '<$1_$2');
 }
