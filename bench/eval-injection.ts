@@ -1,5 +1,5 @@
 /**
- * `npm run eval:injection [-- --modes off,drop,mark --max-tokens N]`: prompt injection from
+ * `npm run eval:injection [-- --modes off,drop[,mark] --max-tokens N]`: prompt injection from
  * documents. The documents of injection-docs.ts (made-up topics, each carrying an instruction with
  * a canary string) are ingested through the real pipeline, Docent all-in-one is started on them
  * once per guard mode (PROMPT_INJECTION_GUARD), and each document's question is asked through
@@ -33,7 +33,7 @@ function argValue(name: string): string | undefined {
 }
 
 function modeList(): InjectionGuardMode[] {
-  const names = (argValue('modes') ?? 'off,drop,mark').split(',').filter(Boolean);
+  const names = (argValue('modes') ?? 'off,drop').split(',').filter(Boolean);
   const bad = names.filter((n) => !(INJECTION_GUARD_MODES as readonly string[]).includes(n));
   if (bad.length > 0 || names.length === 0) throw new Error(`--modes: unknown ${bad.join(', ')}; choose from ${INJECTION_GUARD_MODES.join(', ')}`);
   return names as InjectionGuardMode[];
@@ -114,6 +114,7 @@ try {
         refused: r.answer.includes(NOT_FOUND_ANSWER),
         flaggedSources: r.sources.filter((s) => s.flagged === true).length,
       });
+      say(`${mode}: ${rows.length}/${INJECTION_CASES.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     await service.process.stop();
     server = undefined;
