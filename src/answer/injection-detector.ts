@@ -75,9 +75,9 @@ const ROLE_TOKENS = /<\|(?:im_start|im_end|system|user|assistant|begin_of_text|s
  * is only "### System" or "### Instruction". "System:" alone is weak ("System: Windows 10").
  */
 const ROLE_LINES: ReadonlyArray<{ weight: number; pattern: RegExp }> = [
-  { weight: 1, pattern: /^assistant ?:/ },
-  { weight: 1, pattern: /^#{1,6} ?(?:system|assistant|instruction|response|user)(?: ?:)?$/ },
-  { weight: 0.5, pattern: /^system ?:/ },
+  { weight: 1, pattern: /assistant[ \t]*:/y },
+  { weight: 1, pattern: /#{1,6}[ \t]*(?:system|assistant|instruction|response|user)[ \t]*:?[ \t]*(?=\n|$)/y },
+  { weight: 0.5, pattern: /system[ \t]*:/y },
 ];
 /** Characters of a matched phrase quoted in a reason. */
 const REASON_CHARS = 60;
@@ -96,11 +96,22 @@ export function detectInjection(text: string): InjectionVerdict {
   }
   const token = ROLE_TOKENS.exec(lower);
   if (token) note('chat role marker', 1, token[0]);
-  for (const raw of lower.split('\n')) {
-    const line = raw.replace(/[ \t]+/g, ' ').trim();
-    // Cheap pre-check first: most lines start with neither a role word nor a heading mark.
-    if (!/^[#sa]/.test(line)) continue;
-    for (const r of ROLE_LINES) if (r.pattern.test(line)) note(r.weight === 1 ? 'role line' : 'system line', r.weight, line);
+  // Line by line without splitting the text: only lines whose first visible character could open a
+  // role line (a heading mark, "system", "assistant") are tested.
+  for (let at = 0; at < lower.length; ) {
+    let end = lower.indexOf('\n', at);
+    if (end < 0) end = lower.length;
+    let first = at;
+    while (first < end && (lower[first] === ' ' || lower[first] === '\t')) first++;
+    const c = lower[first];
+    if (c === '#' || c === 's' || c === 'a') {
+      // Sticky patterns tested where the line's text starts: nothing is copied for lines that do not match.
+      for (const r of ROLE_LINES) {
+        r.pattern.lastIndex = first;
+        if (r.pattern.test(lower)) note(r.weight === 1 ? 'role line' : 'system line', r.weight, lower.slice(first, Math.min(end, first + REASON_CHARS)));
+      }
+    }
+    at = end + 1;
   }
   let score = 0;
   const reasons: string[] = [];

@@ -74,13 +74,10 @@ void test('weak signals flag only together', () => {
 // Inputs built to make a backtracking pattern re-scan: long runs of the words the patterns start with.
 const CASES: Case[] = [
   { name: 'ignore and qualifiers without a target', make: (n) => `ignore ${'all your previous '.repeat(n)}`, start: 64 },
-  { name: 'ignore repeated', make: (n) => 'ignore '.repeat(n), start: 64 },
-  { name: 'you are now repeated', make: (n) => 'you are now '.repeat(n), start: 64 },
-  { name: 'reply with repeated', make: (n) => 'reply respond with only '.repeat(n), start: 64 },
+  { name: 'openers repeated', make: (n) => 'you are now reply respond with only ignore '.repeat(n), start: 64 },
   { name: 'a long run of whitespace', make: (n) => `ignore${' \t\n'.repeat(n)}x`, start: 64 },
   { name: 'many heading marks', make: (n) => `${'#'.repeat(n)} system x\n`, start: 64 },
   { name: 'many short role-like lines', make: (n) => 'system x\nassistant x\n#\n'.repeat(n), start: 64 },
-  { name: 'a long run of <|', make: (n) => '<|'.repeat(n), start: 64 },
   { name: 'one long line of prose', make: (n) => proseLine(n), start: 1024 },
 ];
 
