@@ -76,7 +76,7 @@ const ROLE_TOKENS = /<\|(?:im_start|im_end|system|user|assistant|begin_of_text|s
  */
 const ROLE_LINES: ReadonlyArray<{ weight: number; pattern: RegExp }> = [
   { weight: 1, pattern: /assistant[ \t]*:/y },
-  { weight: 1, pattern: /#{1,6}[ \t]*(?:system|assistant|instruction|response|user)[ \t]*:?[ \t]*(?=\n|$)/y },
+  { weight: 1, pattern: /#{1,6}[ \t]*(?:system|assistant|instruction|response|user)[ \t]*:?[ \t\r]*(?=\n|$)/y },
   { weight: 0.5, pattern: /system[ \t]*:/y },
 ];
 /** Characters of a matched phrase quoted in a reason. */
