@@ -15,19 +15,15 @@
  * without it, one run with the service's defaults (PROMPT_* from this shell's environment). Each
  * run reports the prompt tokens per question (mean, median) besides the scores.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyNativeThreadingDefaults } from '../src/config.ts';
-import { INGEST_CONTRACT_VERSION, type IngestJob } from '../src/contracts/ingest.ts';
 import { sampleQuestions, scoreAnswers } from '../src/eval/answer-metrics.ts';
 import { loadSquadSet, type SquadQuestion } from '../src/eval/squad-set.ts';
-import { ingestDocument } from '../src/ingest/pipeline.ts';
-import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
-import { openFaissStore } from '../src/retrieval/faiss-store.ts';
-import { freePort, startRole, waitForHttp } from '../tests/support/processes.ts';
+import type { RoleProcess } from '../tests/support/processes.ts';
 import { testModels } from '../tests/support/test-models.ts';
+import { buildIndex, startService } from './eval-service.ts';
 import { round, writeResult } from './stats.ts';
 
 /** Prompt-compaction variants: the PROMPT_* settings each one gives the service. */
@@ -76,53 +72,20 @@ const questions = sampleQuestions(set.questions, count);
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-eval-answers-'));
 const vsDir = path.join(tmp, 'vectorstore');
 const started = performance.now();
-let server: ReturnType<typeof startRole> | undefined;
+let server: RoleProcess | undefined;
 try {
   // The index: every document through the ingest pipeline, saved where the service will read it.
-  const embedder = await createOnnxEmbedder(embedModel, { threads: 2 });
-  const store = await openFaissStore({
-    dir: vsDir,
-    manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: 1000, chunkOverlap: 150 },
-  });
-  let chunks = 0;
-  for (const doc of set.docs) {
-    const storedPath = path.join(setDir, 'docs', doc);
-    const bytes = await fs.readFile(storedPath);
-    const documentId = createHash('sha256').update(bytes).digest('hex');
-    const job: IngestJob = { v: INGEST_CONTRACT_VERSION, id: randomUUID(), documentId, storedPath, name: doc, mediaType: 'text/plain', size: bytes.length };
-    chunks += (await ingestDocument(job, { embedder, store, chunking: { size: 1000, overlap: 150, embedBatch: 32 } })).chunks;
-  }
-  const embedderName = embedder.modelName;
-  await store.close();
-  await embedder.close();
+  const { chunks, embedder: embedderName } = await buildIndex(path.join(setDir, 'docs'), set.docs, vsDir, embedModel);
   say(`ingested ${set.docs.length} documents, ${chunks} chunks`);
 
   const runs = [];
   for (const variant of variants) {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = startRole('all-in-one', 'start.ts', {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: path.join(tmp, `data-${variant}`),
-      VECTORSTORE_DIR: vsDir,
-      INGEST_INBOX: path.join(tmp, 'inbox'),
-      CHAT_MODEL: chatModel,
-      EMBED_MODEL: embedModel,
-      AMQP_URL: '',
-      KAFKA_BROKERS: '',
-      LOG_LEVEL: 'warn',
-      ANSWER_TIMEOUT_MS: '600000',
-      ...VARIANTS[variant],
-    });
-    await waitForHttp(`${base}/readyz`, 300_000, [server]);
-
+    const service = await startService(tmp, variant, vsDir, { chat: chatModel, embed: embedModel }, VARIANTS[variant] ?? {});
+    server = service.process;
     const rows: Array<{ q: SquadQuestion; answer: string; promptTokens: number }> = [];
     const t0 = performance.now();
     for (const [i, q] of questions.entries()) {
-      const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: q.question, settings }) });
-      const body = (await res.json()) as { answer?: string; error?: string; tokens?: { prompt: number } };
-      if (res.status !== 200 || typeof body.answer !== 'string') throw new Error(`POST /api/ask answered ${res.status}: ${JSON.stringify(body)}`);
+      const body = await service.ask(q.question, settings);
       rows.push({ q, answer: body.answer, promptTokens: body.tokens?.prompt ?? 0 });
       if ((i + 1) % 20 === 0) say(`${variant}: asked ${i + 1}/${questions.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }

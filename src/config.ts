@@ -106,6 +106,8 @@ const schema = z.object({
   PROMPT_MAX_SCORE_GAP: z.union([z.literal('off'), z.coerce.number().min(0).max(2)]).default('off'),
   /** Each passage shown to the model trimmed to the sentences that bear on the question. */
   PROMPT_TRIM_SENTENCES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Passages that read as instructions to the assistant (src/answer/injection-guard.ts): kept out of the prompt, marked, or not looked for. */
+  PROMPT_INJECTION_GUARD: z.enum(['drop', 'mark', 'off']).default('drop'),
 
   CHUNK_SIZE: int(100, 8000).default(1000),
   CHUNK_OVERLAP: int(0, 4000).default(150),
@@ -184,7 +186,7 @@ export interface Config {
     systemPrompt: string | undefined;
   };
   /** Prompt compaction between retrieval and the prompt (src/answer/compact-passages.ts). */
-  readonly prompt: { mergeOverlaps: boolean; maxScoreGap: number | null; trimSentences: boolean };
+  readonly prompt: { mergeOverlaps: boolean; maxScoreGap: number | null; trimSentences: boolean; injectionGuard: RawConfig['PROMPT_INJECTION_GUARD'] };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
   readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number; batchMax: number; batchWindowMs: number };
@@ -269,6 +271,7 @@ export function parseConfig(env: Env): Config {
       mergeOverlaps: e.PROMPT_MERGE_OVERLAPS,
       maxScoreGap: e.PROMPT_MAX_SCORE_GAP === 'off' ? null : e.PROMPT_MAX_SCORE_GAP,
       trimSentences: e.PROMPT_TRIM_SENTENCES,
+      injectionGuard: e.PROMPT_INJECTION_GUARD,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE },

@@ -51,8 +51,14 @@ function sourceItem(s: Source): SafeHtml {
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
   <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
+${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>` : ''}
   <blockquote>${excerpt}</blockquote>
 </li>`;
+}
+
+/** The warning on a passage the injection guard flagged (ask.js writes the same text). */
+export function flagText(s: Pick<Source, 'flaggedReason'>): string {
+  return `Flagged: this passage reads as instructions to the assistant${s.flaggedReason ? ` (${s.flaggedReason})` : ''}; it is not followed.`;
 }
 
 const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);

@@ -23,6 +23,7 @@ import type { SearchHit } from '../ports/vector-store.ts';
 import { StopSignal, type AnswerCancellations, type StopReason } from './answer-cancellations.ts';
 import { AnswerReplies } from './answer-replies.ts';
 import { groundQuestion, StageClock } from './answer-steps.ts';
+import type { InjectionGuardMode } from './injection-guard.ts';
 import { PrefillSpeed } from './prefill-speed.ts';
 import { publishQaEvent } from './qa-event.ts';
 
@@ -33,6 +34,8 @@ export interface AnswerHandlerDeps {
   chat: ChatModel;
   workerId: string;
   systemPrompt: string | undefined;
+  /** Passages that read as instructions to the assistant: `drop` (default), `mark` or `off` (injection-guard.ts). */
+  injectionGuard?: InjectionGuardMode | undefined;
   /** This worker's running answers, aborted by cancels and by the shutdown drain. */
   cancellations: AnswerCancellations;
   logger: Logger;
@@ -88,7 +91,7 @@ async function answerGrounded(
   prefill: PrefillSpeed,
   log: Logger,
 ): Promise<void> {
-  const { messages, sources, searchedFor } = await groundQuestion(deps, req, clock, abort.signal, log);
+  const { messages, sources, inPrompt, searchedFor } = await groundQuestion(deps, req, clock, abort.signal, log);
   await replies.send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources, ...searchedFor });
 
   const undeliverable = (what: string) => (err: unknown): void => {
@@ -98,7 +101,7 @@ async function answerGrounded(
   const tokens = replies.tokens(undeliverable('token'));
   // Before the first token: what the model reads and, by this worker's own speed, for how long.
   const onPrompt = (promptTokens: number): void =>
-    replies.sendLater({ type: 'reading', passages: sources.length, promptTokens, estimateMs: prefill.estimateMs(promptTokens) }, undeliverable('reading'));
+    replies.sendLater({ type: 'reading', passages: inPrompt, promptTokens, estimateMs: prefill.estimateMs(promptTokens) }, undeliverable('reading'));
   clock.generating();
   const gen = await deps.chat.generate(messages, { settings: req.settings, signal: abort.signal, onPrompt, onText: (t) => tokens.push(t) });
   // A model that returns the text so far on abort must not make a stopped answer look complete.

@@ -1,7 +1,8 @@
 /**
  * The steps of one answer before and around generation, each on its own so answer-handler.ts reads
  * as the sequence it is: ground the question in the documents (condense a follow-up, retrieve,
- * fit the prompt to the context, number the sources), and clock its stages for the timings the
+ * keep passages that read as instructions out of the prompt (injection-guard.ts), fit the prompt to
+ * the context, number the sources), and clock its stages for the timings the
  * `done` reply and the `qa` event carry.
  */
 import type { AnswerRequest, Timings } from '../contracts/answer.ts';
@@ -10,18 +11,26 @@ import type { Logger } from '../log.ts';
 import type { ChatMessage, ChatModel } from '../ports/chat-model.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 import { condenseQuestion } from './condense.ts';
+import { guardPassages, type InjectionGuardMode } from './injection-guard.ts';
 import { buildPrompt } from './prompt.ts';
 
 export interface GroundingDeps {
   retriever: { search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> };
   chat: ChatModel;
   systemPrompt: string | undefined;
+  /** What to do with passages that read as instructions to the assistant; default `drop`. */
+  injectionGuard?: InjectionGuardMode | undefined;
 }
 
 export interface Grounded {
   messages: ChatMessage[];
-  /** The passages that made it into the prompt, numbered as the answer cites them. */
+  /**
+   * The passages that made it into the prompt, numbered as the answer cites them, then those the
+   * injection guard kept out (flagged, numbered after them: never cited).
+   */
   sources: Source[];
+  /** How many of `sources` the prompt shows (the rest were kept out by the injection guard). */
+  inPrompt: number;
   /** `{ searchedFor }` when a follow-up was rewritten before retrieval, else empty (spread into replies). */
   searchedFor: { searchedFor?: string };
 }
@@ -33,12 +42,17 @@ export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, cl
   // Only the chosen collections are searched (none chosen: all of them).
   const hits = await deps.retriever.search(condensed.query, req.settings.k, req.collections);
   clock.retrieved();
+  const mode = deps.injectionGuard ?? 'drop';
+  const guarded = guardPassages(hits, mode);
+  if (guarded.reasons.size > 0) log.warn({ flagged: [...guarded.reasons.values()], mode }, 'passages read as instructions to the assistant');
   const prompt = buildPrompt({
     question: req.question,
     history: req.history,
     // A regeneration's style request: in the prompt only, never in what is searched for.
     feedback: req.feedback,
-    hits,
+    hits: guarded.promptHits,
+    quoted: mode !== 'off',
+    flagged: guarded.reasons,
     systemPrompt: deps.systemPrompt,
     contextSize: deps.chat.contextSize,
     maxTokens: req.settings.maxTokens,
@@ -46,13 +60,14 @@ export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, cl
   });
   return {
     messages: prompt.messages,
-    sources: prompt.used.map(toSource),
+    inPrompt: prompt.used.length,
+    sources: [...prompt.used, ...guarded.dropped].map((h, i) => toSource(h, i, guarded.reasons.get(h))),
     searchedFor: condensed.rewritten ? { searchedFor: condensed.query } : {},
   };
 }
 
 /** A prompt passage as the asker sees it: `n` is its number in the prompt (cited as [n]). */
-function toSource(h: SearchHit, i: number): Source {
+function toSource(h: SearchHit, i: number, flaggedReason: string | undefined): Source {
   return {
     n: i + 1,
     documentId: h.documentId,
@@ -65,6 +80,7 @@ function toSource(h: SearchHit, i: number): Source {
     start: h.start,
     end: h.end,
     ...(h.collectionId === undefined ? {} : { collectionId: h.collectionId }),
+    ...(flaggedReason === undefined ? {} : { flagged: true, flaggedReason }),
   };
 }
 

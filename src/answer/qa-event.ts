@@ -1,7 +1,7 @@
 /**
  * The Kafka `qa` event of one answered question (contracts/analytics.ts): what was asked, what was
  * answered from which documents (and the collection each passage came from), over which
- * collections (empty: all), with which settings, model and worker, and how long each stage took. The analytics consumer scores and aggregates it.
+ * collections (empty: all), which passages the injection guard flagged, with which settings, model and worker, and how long each stage took. The analytics consumer scores and aggregates it.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerDone, AnswerRequest } from '../contracts/answer.ts';
@@ -20,7 +20,13 @@ export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): Qa
     chatId: req.chatId,
     question: req.question,
     answer: done.answer,
-    sources: done.sources.map((s) => ({ documentId: s.documentId, documentName: s.documentName, page: s.page, ...(s.collectionId === undefined ? {} : { collectionId: s.collectionId }) })),
+    sources: done.sources.map((s) => ({
+      documentId: s.documentId,
+      documentName: s.documentName,
+      page: s.page,
+      ...(s.collectionId === undefined ? {} : { collectionId: s.collectionId }),
+      ...(s.flagged === true ? { flagged: true } : {}),
+    })),
     collections: [...(req.collections ?? [])],
     ...(req.channel === undefined ? {} : { channel: req.channel }),
     settings: req.settings,

@@ -23,7 +23,16 @@ export const qaEventSchema = z.object({
   chatId: z.string().min(1),
   question: z.string(),
   answer: z.string(),
-  sources: z.array(z.object({ documentId: z.string(), documentName: z.string(), page: z.number().int().nullable(), collectionId: collectionIdSchema.optional() })),
+  sources: z.array(
+    z.object({
+      documentId: z.string(),
+      documentName: z.string(),
+      page: z.number().int().nullable(),
+      collectionId: collectionIdSchema.optional(),
+      /** The passage read as instructions to the assistant (answer/injection-guard.ts); absent: not flagged. */
+      flagged: z.boolean().optional(),
+    }),
+  ),
   /** The collections asked over; absent (events from before collections) or empty: every collection. */
   collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Where the question came from (contracts/channel.ts); absent (older events): `web`. */

@@ -18,5 +18,12 @@ export const sourceSchema = z.object({
   /** The collection the passage was found in (absent from older workers); the web adds its name. */
   collectionId: z.string().optional(),
   collectionName: z.string().optional(),
+  /**
+   * The passage reads as instructions to the assistant (src/answer/injection-detector.ts); absent:
+   * not flagged. With the default guard a flagged passage was kept out of the prompt.
+   */
+  flagged: z.boolean().optional(),
+  /** What was found, e.g. `override of instructions: "ignore your instructions"`; with `flagged` only. */
+  flaggedReason: z.string().max(2000).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;

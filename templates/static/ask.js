@@ -110,7 +110,16 @@ function renderSources(turn, sources) {
       head.append(score);
       const excerpt = document.createElement('blockquote');
       excerpt.textContent = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
-      li.append(head, excerpt);
+      li.append(head);
+      if (s.flagged === true) {
+        // The injection guard's warning (templates/chat.ts flagText): text only, never markup.
+        const flag = document.createElement('div');
+        flag.className = 'source-flag';
+        flag.setAttribute('role', 'note');
+        flag.textContent = `Flagged: this passage reads as instructions to the assistant${s.flaggedReason ? ` (${s.flaggedReason})` : ''}; it is not followed.`;
+        li.append(flag);
+      }
+      li.append(excerpt);
       return li;
     }),
   );

@@ -60,11 +60,13 @@ test('one retry policy for the work queues: 3 attempts, 500 ms doubling to 10 s,
 });
 
 test('prompt compaction: merging on by default, adaptive k and trimming off until they are shown to lose no answers; each switchable; a bad gap names the variable', () => {
-  assert.deepEqual({ ...parseConfig({}).prompt }, { mergeOverlaps: true, maxScoreGap: null, trimSentences: false });
+  assert.deepEqual({ ...parseConfig({}).prompt }, { mergeOverlaps: true, maxScoreGap: null, trimSentences: false, injectionGuard: 'drop' });
   const on = parseConfig({ PROMPT_MAX_SCORE_GAP: '0.1', PROMPT_TRIM_SENTENCES: 'true' }).prompt;
-  assert.deepEqual({ ...on }, { mergeOverlaps: true, maxScoreGap: 0.1, trimSentences: true });
+  assert.deepEqual({ ...on }, { mergeOverlaps: true, maxScoreGap: 0.1, trimSentences: true, injectionGuard: 'drop' });
   const off = parseConfig({ PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'false' }).prompt;
-  assert.deepEqual({ ...off }, { mergeOverlaps: false, maxScoreGap: null, trimSentences: false });
+  assert.deepEqual({ ...off }, { mergeOverlaps: false, maxScoreGap: null, trimSentences: false, injectionGuard: 'drop' });
   assert.equal(parseConfig({ PROMPT_MAX_SCORE_GAP: '0.05' }).prompt.maxScoreGap, 0.05);
   assert.throws(() => parseConfig({ PROMPT_MAX_SCORE_GAP: 'wide' }), (e: unknown) => e instanceof ConfigError && /PROMPT_MAX_SCORE_GAP/.test(e.message));
+  assert.equal(parseConfig({ PROMPT_INJECTION_GUARD: 'mark' }).prompt.injectionGuard, 'mark');
+  assert.throws(() => parseConfig({ PROMPT_INJECTION_GUARD: 'on' }), (e: unknown) => e instanceof ConfigError && /PROMPT_INJECTION_GUARD/.test(e.message));
 });

@@ -37,6 +37,7 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,
+    injectionGuard: rt.config.prompt.injectionGuard,
     cancellations,
     logger: log,
   });
