@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
 import OpenAI from 'openai';
 import { brokerUrls } from '../support/brokers-env.ts';
+import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { callTool, connectHttp, textOf } from '../support/mcp-clients.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
 
@@ -60,11 +60,7 @@ before(async () => {
 after(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   await fs.rm(tmp, { recursive: true, force: true });
-  const conn = await amqp.connect(brokerUrls().amqpUrl);
-  const ch = await conn.createChannel();
-  for (const q of ['answer.requests', 'answer.requests.dead', 'ingest.jobs', 'ingest.jobs.dead']) await ch.deleteQueue(`${prefix}${q}`);
-  for (const x of ['answer.cancels', 'ingest.events', 'index.updates', 'dlx']) await ch.deleteExchange(`${prefix}${x}`);
-  await conn.close();
+  await deleteRabbitPrefix(prefix);
 });
 
 const question = [{ role: 'user' as const, content: 'Who keeps the lighthouse of Qorvath harbour?' }];

@@ -83,7 +83,7 @@ export async function deleteRabbitPrefix(prefix: string): Promise<void> {
         await ch.close().catch(() => undefined);
       }
     }
-    for (const exchange of ['dlx', 'ingest.events', 'index.updates']) {
+    for (const exchange of ['dlx', 'ingest.events', 'index.updates', 'answer.cancels']) {
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);
       await ch.deleteExchange(`${prefix}${exchange}`).catch(() => undefined);
