@@ -57,6 +57,10 @@ const schema = z.object({
   SESSION_MAX_DAYS: int(1, 365).default(30),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
+  /** Port of /metrics on an answer worker, ingest worker or analytics process; unset = not served (the web serves /metrics on PORT). */
+  METRICS_PORT: int(1, 65535).optional(),
+  /** OTLP/HTTP collector base URL (…:4318); spans go to <url>/v1/traces. Unset = tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   WORKER_ID: z.string().min(1).optional(),
 
@@ -162,6 +166,8 @@ export interface Config {
   readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
+  /** Metrics and traces (src/metrics/, src/tracing/). */
+  readonly observe: { metricsPort: number | undefined; otlpEndpoint: string | undefined };
   readonly workerId: string;
   readonly paths: { data: string; vectorstore: string; models: string; inbox: string; uploads: string };
   readonly amqp: { url: string | undefined; prefix: string; answerQueueMaxLength: number };
@@ -242,6 +248,7 @@ export function parseConfig(env: Env): Config {
     auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000 },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
+    observe: { metricsPort: e.METRICS_PORT, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}`,
     paths: {
       data,

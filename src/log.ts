@@ -1,7 +1,10 @@
 /**
  * The one structured logger. Components take a child with their name and add context
- * (message id, attempt, document id, topic/partition/offset) to every line.
+ * (message id, attempt, document id, topic/partition/offset) to every line. A line written inside
+ * a traced span carries its `traceId` and `spanId` (src/tracing/), so the logs of one question or
+ * upload are found from its trace and back.
  */
+import { context, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -13,7 +16,7 @@ let root: Logger | undefined;
  * stdout is a protocol (the stdio MCP server).
  */
 export function createRootLogger(level: string, role: string, toStderr = false): Logger {
-  const options = { level, base: { role, pid: process.pid } };
+  const options = { level, base: { role, pid: process.pid }, mixin: traceFields };
   root = toStderr ? pino(options, pino.destination(2)) : pino(options);
   return root;
 }
@@ -22,4 +25,12 @@ export function createRootLogger(level: string, role: string, toStderr = false):
 export function logger(component: string, context: Record<string, unknown> = {}): Logger {
   root ??= pino({ level: 'silent' });
   return root.child({ component, ...context });
+}
+
+/** The active span's ids; nothing without one (tracing off: the context is always the root). */
+export function traceFields(): { traceId?: string; spanId?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const sc = span.spanContext();
+  return trace.isSpanContextValid(sc) ? { traceId: sc.traceId, spanId: sc.spanId } : {};
 }

@@ -32,6 +32,8 @@ import type { Logger } from '../log.ts';
 import { scoreSentiment } from './sentiment.ts';
 import type { AnalyticsStore, BatchItem, ConsumedOffset, QaSentiment } from './store.ts';
 import { tokensPerSecond } from './throughput.ts';
+import type { AnalyticsMetrics } from '../ports/metrics.ts';
+import { contextFrom, messagingAttributes, SpanKind, startSpan } from '../tracing/trace-context.ts';
 
 export interface AnalyticsConsumerOptions {
   events: EventLog;
@@ -41,6 +43,8 @@ export interface AnalyticsConsumerOptions {
   group?: string;
   /** Produce dead letters and qa.scored. Default true; false for a replay into a fresh store. */
   publish?: boolean;
+  /** Dead-lettered records; default none. */
+  metrics?: AnalyticsMetrics;
 }
 
 export interface AnalyticsConsumer {
@@ -71,6 +75,7 @@ export async function startAnalyticsConsumer(opts: AnalyticsConsumerOptions): Pr
   const deadLetter = (record: LogRecord, reason: string): Promise<void> => {
     const dead: AnalyticsDeadLetter = { reason, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value };
     log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'dead-lettering record');
+    opts.metrics?.analyticsDeadLettered(record.topic);
     if (!publish) return Promise.resolve();
     return events.produce(TOPICS.deadLetter, record.key ?? `${record.topic}:${record.partition}:${record.offset}`, dead);
   };
@@ -82,7 +87,11 @@ export async function startAnalyticsConsumer(opts: AnalyticsConsumerOptions): Pr
       const decoded = decode(record.value, qaEventSchema.safeParse.bind(qaEventSchema), 'qa event');
       if (decoded.ok) {
         const event = decoded.value;
-        return { kind: 'qa', event, scored: { question: scoreSentiment(event.question), answer: scoreSentiment(event.answer) }, offset };
+        // The answer's trace ends here: scoring is a span under the worker's `qa publish`.
+        const span = record.headers?.traceparent === undefined ? undefined : startSpan('qa process', { kind: SpanKind.CONSUMER, parent: contextFrom(record.headers), attributes: { ...messagingAttributes(events.kind, TOPICS.qa, 'process'), 'docent.answer_id': event.answerId } });
+        const scored = { question: scoreSentiment(event.question), answer: scoreSentiment(event.answer) };
+        span?.end();
+        return { kind: 'qa', event, scored, offset };
       }
       dead.push(deadLetter(record, decoded.reason));
     } else if (record.topic === TOPICS.votes) {

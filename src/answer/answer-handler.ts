@@ -12,10 +12,18 @@
  * The steps live next door: answer-steps.ts (grounding, stage clock), answer-replies.ts (ordered
  * replies, token stream), prefill-speed.ts (the first-token estimate of the `reading` reply),
  * qa-event.ts (the analytics event).
+ *
+ * Each delivery is one span, `answer.requests process`, continuing the trace of the web request
+ * that asked (W3C trace context in the message headers); retrieval, prompt and generation are spans
+ * under it and the qa event carries its context on to the analytics consumer. How each delivery
+ * ended and, for an answer, its stage timings go to the metrics port.
  */
-import { answerRequestSchema, type AnswerRequest } from '../contracts/answer.ts';
+import { answerRequestSchema, type AnswerRequest, type Timings } from '../contracts/answer.ts';
+import { QUEUES } from '../contracts/names.ts';
 import { errorMessage, InvalidInputError, isRetryable, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { NO_METRICS, type AnswerMetrics, type AnswerOutcome } from '../ports/metrics.ts';
+import { contextFrom, inSpan, messagingAttributes, SpanKind } from '../tracing/trace-context.ts';
 import type { ChatModel } from '../ports/chat-model.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { Delivery, DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
@@ -39,41 +47,58 @@ export interface AnswerHandlerDeps {
   /** This worker's running answers, aborted by cancels and by the shutdown drain. */
   cancellations: AnswerCancellations;
   logger: Logger;
+  /** Outcomes and stage timings; default none. */
+  metrics?: AnswerMetrics;
 }
 
 export function createAnswerHandler(deps: AnswerHandlerDeps): DeliveryHandler {
   // Kept across this worker's answers: the estimate in each `reading` reply.
   const prefill = new PrefillSpeed();
-  return async (delivery) => {
-    const parsed = answerRequestSchema.safeParse(delivery.body);
-    if (!parsed.success) {
-      throw new InvalidInputError(`malformed answer request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    if (!delivery.replyTo) throw new InvalidInputError('answer request without a reply address');
-    await answerOne(deps, parsed.data, delivery, new AnswerReplies(deps.bus, delivery.replyTo, parsed.data.answerId), prefill);
-  };
+  const metrics = deps.metrics ?? NO_METRICS;
+  return (delivery) =>
+    inSpan('answer.requests process', { kind: SpanKind.CONSUMER, parent: contextFrom(delivery.headers), attributes: messagingAttributes(deps.bus.kind, QUEUES.answerRequests, 'process', delivery.messageId) }, async (span) => {
+      const parsed = answerRequestSchema.safeParse(delivery.body);
+      if (!parsed.success) {
+        metrics.answerEnded('rejected');
+        throw new InvalidInputError(`malformed answer request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+      if (!delivery.replyTo) {
+        metrics.answerEnded('rejected');
+        throw new InvalidInputError('answer request without a reply address');
+      }
+      span.setAttributes({ 'docent.answer_id': parsed.data.answerId, 'docent.attempt': delivery.attempt, 'docent.worker': deps.workerId });
+      const outcome = await answerOne(deps, parsed.data, delivery, new AnswerReplies(deps.bus, delivery.replyTo, parsed.data.answerId), prefill).catch((err: unknown) => {
+        // Thrown back to the bus: tried again, unless this was the last attempt (dead-lettered).
+        metrics.answerEnded(delivery.lastAttempt ? 'failed' : 'requeued');
+        throw err;
+      });
+      span.setAttribute('docent.outcome', outcome);
+      metrics.answerEnded(outcome);
+    });
 }
 
-async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: Delivery, replies: AnswerReplies, prefill: PrefillSpeed): Promise<void> {
+async function answerOne(deps: AnswerHandlerDeps, req: AnswerRequest, delivery: Delivery, replies: AnswerReplies, prefill: PrefillSpeed): Promise<AnswerOutcome> {
   const log = deps.logger.child({ answerId: req.answerId, messageId: delivery.messageId, attempt: delivery.attempt });
   const clock = new StageClock(req.requestedAt);
   if (clock.startedAt >= req.deadline) {
     log.warn('request expired before it was picked up');
     await replies.send({ type: 'error', message: 'The question waited too long in the queue; please ask again.', retryable: true });
-    return;
+    return 'expired';
   }
   const abort = deps.cancellations.begin(req.answerId);
   if (!abort) {
     log.info('answer was cancelled before it started; skipped');
     await replies.send({ type: 'error', message: 'The answer was stopped.', retryable: false });
-    return;
+    return 'cancelled';
   }
   const deadlineTimer = setTimeout(() => abort.abort(new StopSignal('deadline')), req.deadline - clock.startedAt);
   log.info({ chatId: req.chatId }, 'answering');
   try {
-    await answerGrounded(deps, req, delivery, replies, clock, abort, prefill, log);
+    const { timings, completionTokens } = await answerGrounded(deps, req, delivery, replies, clock, abort, prefill, log);
+    (deps.metrics ?? NO_METRICS).answerTimed(timings, completionTokens);
+    return 'answered';
   } catch (err) {
-    await failed(err, deps, delivery, replies, abort.signal, log);
+    return await failed(err, deps, delivery, replies, abort.signal, log);
   } finally {
     clearTimeout(deadlineTimer);
     deps.cancellations.end(req.answerId);
@@ -90,7 +115,7 @@ async function answerGrounded(
   abort: AbortController,
   prefill: PrefillSpeed,
   log: Logger,
-): Promise<void> {
+): Promise<{ timings: Timings; completionTokens: number }> {
   const { messages, sources, inPrompt, searchedFor } = await groundQuestion(deps, req, clock, abort.signal, log);
   await replies.send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources, ...searchedFor });
 
@@ -103,7 +128,11 @@ async function answerGrounded(
   const onPrompt = (promptTokens: number): void =>
     replies.sendLater({ type: 'reading', passages: inPrompt, promptTokens, estimateMs: prefill.estimateMs(promptTokens) }, undeliverable('reading'));
   clock.generating();
-  const gen = await deps.chat.generate(messages, { settings: req.settings, signal: abort.signal, onPrompt, onText: (t) => tokens.push(t) });
+  const gen = await inSpan('generation', { attributes: { 'gen_ai.request.model': deps.chat.name, 'gen_ai.request.max_tokens': req.settings.maxTokens } }, async (span) => {
+    const g = await deps.chat.generate(messages, { settings: req.settings, signal: abort.signal, onPrompt, onText: (t) => tokens.push(t) });
+    span.setAttributes({ 'gen_ai.usage.input_tokens': g.promptTokens, 'gen_ai.usage.output_tokens': g.completionTokens });
+    return g;
+  });
   // A model that returns the text so far on abort must not make a stopped answer look complete.
   if (abort.signal.aborted) throw abort.signal.reason;
   tokens.flush();
@@ -115,10 +144,11 @@ async function answerGrounded(
   await replies.send({ type: 'done', ...done });
   log.info({ timings, tokens: done.tokens }, 'answered');
   publishQaEvent(deps.events, req, done, finishedAt, log);
+  return { timings, completionTokens: gen.completionTokens };
 }
 
 /** Maps a failed answer to an error reply, or a throw that hands it back to the queue. */
-async function failed(err: unknown, deps: AnswerHandlerDeps, delivery: Delivery, replies: AnswerReplies, signal: AbortSignal, log: Logger): Promise<void> {
+async function failed(err: unknown, deps: AnswerHandlerDeps, delivery: Delivery, replies: AnswerReplies, signal: AbortSignal, log: Logger): Promise<AnswerOutcome> {
   // Not an error reply: that could not be delivered either. A retryable error hands it back.
   const undeliverable = replies.undeliverable;
   if (undeliverable) throw new UnavailableError('answer replies could not be delivered', { code: 'reply_failed', cause: undeliverable.err });
@@ -129,6 +159,7 @@ async function failed(err: unknown, deps: AnswerHandlerDeps, delivery: Delivery,
   }
   log.error({ err }, 'answer failed');
   await replies.send({ type: 'error', message: `The answer failed: ${errorMessage(err)}`, retryable: false });
+  return 'failed';
 }
 
 function stopReason(signal: AbortSignal): StopReason {
@@ -136,18 +167,21 @@ function stopReason(signal: AbortSignal): StopReason {
 }
 
 /** Tells the asker why generation stopped, or hands the request back for another worker. */
-async function stopped(reason: StopReason, delivery: Delivery, replies: AnswerReplies, log: Logger): Promise<void> {
+async function stopped(reason: StopReason, delivery: Delivery, replies: AnswerReplies, log: Logger): Promise<AnswerOutcome> {
   if (reason === 'deadline') {
     log.warn('deadline passed during generation');
     await replies.send({ type: 'error', message: 'The answer took longer than the time limit and was stopped.', retryable: true });
+    return 'timed_out';
   } else if (reason === 'cancelled') {
     log.info('answer cancelled; generation stopped and its sequence freed');
     await replies.send({ type: 'error', message: 'The answer was stopped.', retryable: false });
+    return 'cancelled';
   } else if (!delivery.lastAttempt) {
     log.warn('worker shutting down before the answer finished; handing it back to the queue');
     throw new UnavailableError('answer worker shut down mid-answer', { code: 'shutdown' });
   } else {
     log.warn('worker shutting down on the last attempt of an answer');
     await replies.send({ type: 'error', message: 'The worker answering was shut down; please ask again.', retryable: true });
+    return 'failed';
   }
 }

@@ -3,7 +3,7 @@
  * as the sequence it is: ground the question in the documents (condense a follow-up, retrieve,
  * keep passages that read as instructions out of the prompt (injection-guard.ts), fit the prompt to
  * the context, number the sources), and clock its stages for the timings the
- * `done` reply and the `qa` event carry.
+ * `done` reply and the `qa` event carry. Retrieval and prompt building are trace spans of their own.
  */
 import type { AnswerRequest, Timings } from '../contracts/answer.ts';
 import type { Source } from '../contracts/source.ts';
@@ -13,6 +13,7 @@ import type { SearchHit } from '../ports/vector-store.ts';
 import { condenseQuestion } from './condense.ts';
 import { guardPassages, type InjectionGuardMode } from './injection-guard.ts';
 import { buildPrompt } from './prompt.ts';
+import { inSpan, startSpan } from '../tracing/trace-context.ts';
 
 export interface GroundingDeps {
   retriever: { search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> };
@@ -38,10 +39,15 @@ export interface Grounded {
 /** Condenses a follow-up, retrieves passages for it and builds the prompt from those that fit. */
 export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, clock: StageClock, signal: AbortSignal, log: Logger): Promise<Grounded> {
   // A follow-up is made self-contained first: the retriever sees only this one string.
-  const condensed = await condenseQuestion(deps.chat, req.question, req.history, signal, (why) => log.info(why + '; searching for the question as asked'));
-  // Only the chosen collections are searched (none chosen: all of them).
-  const hits = await deps.retriever.search(condensed.query, req.settings.k, req.collections);
+  const { condensed, hits } = await inSpan('retrieval', { attributes: { 'docent.k': req.settings.k } }, async (span) => {
+    const c = await condenseQuestion(deps.chat, req.question, req.history, signal, (why) => log.info(why + '; searching for the question as asked'));
+    // Only the chosen collections are searched (none chosen: all of them).
+    const found = await deps.retriever.search(c.query, req.settings.k, req.collections);
+    span.setAttributes({ 'docent.condensed': c.rewritten, 'docent.hits': found.length });
+    return { condensed: c, hits: found };
+  });
   clock.retrieved();
+  const promptSpan = startSpan('prompt', {});
   const mode = deps.injectionGuard ?? 'drop';
   const guarded = guardPassages(hits, mode);
   if (guarded.reasons.size > 0) log.warn({ flagged: [...guarded.reasons.values()], mode }, 'passages read as instructions to the assistant');
@@ -58,6 +64,8 @@ export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, cl
     maxTokens: req.settings.maxTokens,
     countTokens: (t) => deps.chat.countTokens(t),
   });
+  promptSpan.setAttributes({ 'docent.passages_in_prompt': prompt.used.length, 'docent.passages_flagged': guarded.dropped.length });
+  promptSpan.end();
   return {
     messages: prompt.messages,
     inPrompt: prompt.used.length,

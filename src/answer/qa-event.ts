@@ -9,6 +9,7 @@ import { EVENT_VERSION, type QaEvent } from '../contracts/analytics.ts';
 import { TOPICS } from '../contracts/names.ts';
 import type { Logger } from '../log.ts';
 import type { EventLog } from '../ports/event-log.ts';
+import { context, failSpan, messagingAttributes, SpanKind, startSpan, traceHeaders, withSpan } from '../tracing/trace-context.ts';
 
 export type AnswerOutcome = Pick<AnswerDone, 'answer' | 'sources' | 'model' | 'worker' | 'timings' | 'tokens'>;
 
@@ -38,7 +39,18 @@ export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): Qa
   };
 }
 
-/** Publishes the event without waiting: analytics must never fail an answer (the log buffers and retries). */
+/**
+ * Publishes the event without waiting: analytics must never fail an answer (the log buffers and
+ * retries). A `qa publish` span, ended when the log has the record, carries the trace on in the
+ * record's headers to the analytics consumer.
+ */
 export function publishQaEvent(events: EventLog, req: AnswerRequest, done: AnswerOutcome, at: number, log: Logger): void {
-  events.produce(TOPICS.qa, req.chatId, qaEvent(req, done, at)).catch((err: unknown) => log.error({ err }, 'qa event lost'));
+  const span = startSpan('qa publish', { kind: SpanKind.PRODUCER, attributes: messagingAttributes(events.kind, TOPICS.qa, 'publish') });
+  events
+    .produce(TOPICS.qa, req.chatId, qaEvent(req, done, at), traceHeaders(withSpan(context.active(), span)))
+    .catch((err: unknown) => {
+      failSpan(span, err);
+      log.error({ err }, 'qa event lost');
+    })
+    .finally(() => span.end());
 }

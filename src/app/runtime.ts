@@ -23,12 +23,16 @@ import type { MessageBus } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { Closer } from './closer.ts';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { CollectionStores } from '../retrieval/collection-stores.ts';
 import { openGuardedStore } from '../retrieval/guarded-store.ts';
 
 export class Runtime {
   readonly closer: Closer;
   private readonly memo = new Map<string, Promise<unknown>>();
+  private registry: PrometheusMetrics | undefined;
+  /** Set once METRICS_PORT is being served (src/app/observe.ts). */
+  metricsServed = false;
 
   constructor(
     readonly config: Config,
@@ -45,6 +49,11 @@ export class Runtime {
       this.memo.set(key, p);
     }
     return p;
+  }
+
+  /** The process's one metrics registry: every role of the process reports into it. */
+  get metrics(): PrometheusMetrics {
+    return (this.registry ??= new PrometheusMetrics());
   }
 
   messaging(): Promise<{ bus: MessageBus; events: EventLog }> {

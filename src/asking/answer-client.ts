@@ -13,6 +13,7 @@ import { errorMessage, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { AsyncQueue } from '../shared/async-queue.ts';
+import { inSpan, messagingAttributes, SpanKind, traceHeaders } from '../tracing/trace-context.ts';
 import type { AnswerService, AskHandle, AskInput } from '../ports/answer-service.ts';
 
 /** The reply types this web knows; others (from a newer worker) are skipped quietly. */
@@ -123,7 +124,10 @@ export async function createAnswerClient(deps: {
         queue.end();
       });
       try {
-        await deps.bus.send(QUEUES.answerRequests, request, { messageId: request.id, correlationId: answerId, replyTo });
+        // The worker's spans continue this trace: its context travels in the message headers.
+        await inSpan('answer.requests publish', { kind: SpanKind.PRODUCER, attributes: { ...messagingAttributes(deps.bus.kind, QUEUES.answerRequests, 'publish', request.id), 'docent.answer_id': answerId } }, () =>
+          deps.bus.send(QUEUES.answerRequests, request, { messageId: request.id, correlationId: answerId, replyTo, headers: traceHeaders() }),
+        );
       } catch (err) {
         forget(answerId);
         // The bounded request queue refused it: say so in words a person can act on (503 + Retry-After).

@@ -1,16 +1,22 @@
 /**
  * The shared body of every long-running entrypoint: read the config (a bad setting exits with a
  * message naming the variable), make the root logger and the runtime, start the role, and on
- * SIGTERM/SIGINT close everything in order within SHUTDOWN_TIMEOUT_MS, then exit.
+ * SIGTERM/SIGINT close everything in order within SHUTDOWN_TIMEOUT_MS, then exit. Traces are
+ * exported while OTEL_EXPORTER_OTLP_ENDPOINT is set (src/tracing/tracing.ts), flushed last.
  */
 import { createRootLogger } from '../log.ts';
 import { Runtime } from '../app/runtime.ts';
 import { configOrExit } from './config-or-exit.ts';
+import { startTracing } from '../tracing/tracing.ts';
 
 export function runRole(role: string, start: (rt: Runtime) => Promise<void>): void {
   const config = configOrExit();
   const log = createRootLogger(config.log.level, role);
+  const tracing = startTracing({ endpoint: config.observe.otlpEndpoint, serviceName: `docent-${role}` });
   const rt = new Runtime(config, log);
+  // Added first, so closed last: the spans of the shutdown itself still go out.
+  rt.closer.add('traces', () => tracing.shutdown());
+  if (tracing.enabled) log.info({ endpoint: config.observe.otlpEndpoint }, 'exporting traces over OTLP/HTTP');
   let stopping = false;
 
   const stop = (reason: string, code: number): void => {

@@ -21,6 +21,7 @@ import type { DocumentService } from '../ports/document-service.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
 import { cleanCollectionDescription, cleanCollectionName } from './collection-names.ts';
 import type { DocumentRegistry } from './registry.ts';
+import { traceHeaders } from '../tracing/trace-context.ts';
 
 export function createCollectionService(deps: { registry: DocumentRegistry; documents: DocumentService; bus: MessageBus; logger: Logger }): CollectionService {
   const collections = deps.registry.collections;
@@ -29,7 +30,7 @@ export function createCollectionService(deps: { registry: DocumentRegistry; docu
     if (!c) throw new NotFoundError(`No collection "${String(idOrName)}". List them with GET /api/collections.`);
     return c;
   };
-  const send = (job: CopyJob | DeleteJob): Promise<void> => deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+  const send = (job: CopyJob | DeleteJob): Promise<void> => deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
 
   return {
     list: () => collections.list(),

@@ -43,6 +43,7 @@ import { startFailedSweeper } from './failed-retention.ts';
 import { cleanName } from './file-name.ts';
 import { inspectFile } from './inspect-file.ts';
 import type { DocumentRegistry } from './registry.ts';
+import { traceHeaders } from '../tracing/trace-context.ts';
 
 /** Seconds a refused uploader is told to wait when the ingest queue is full. */
 const QUEUE_FULL_RETRY_AFTER_S = 30;
@@ -139,7 +140,7 @@ export async function createDocumentService(deps: {
       collectionId,
     };
     try {
-      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
     } catch (err) {
       deps.registry.remove(c.id);
       throw err;
@@ -153,7 +154,7 @@ export async function createDocumentService(deps: {
     deps.registry.collections.add(documentId, to);
     const job: CopyJob = { v: INGEST_CONTRACT_VERSION, id: randomUUID(), kind: 'copy', documentId, name, from, to, move: false };
     try {
-      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+      await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
     } catch (err) {
       deps.registry.collections.removeMember(documentId, to);
       throw err;
@@ -214,7 +215,7 @@ export async function createDocumentService(deps: {
       changes.emit('change', view);
       const job: DeleteJob = { v: INGEST_CONTRACT_VERSION, id: randomUUID(), kind: 'delete', documentId: id, name: before.name, storedPath: path.join(deps.uploadsDir, id) };
       try {
-        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
       } catch (err) {
         deps.registry.restore(before);
         changes.emit('change', before);
@@ -247,7 +248,7 @@ export async function createDocumentService(deps: {
         }
       }
       try {
-        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id });
+        await deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
       } catch (err) {
         for (const d of docs) deps.registry.restore(d);
         throw err;

@@ -21,11 +21,13 @@
  * stored document not being deleted) indexes it with the configured model.
  */
 import { parseIngestQueueMessage, INGEST_CONTRACT_VERSION, WAITING_FOR_REINDEX_STAGE } from '../contracts/ingest.ts';
-import { EXCHANGES } from '../contracts/names.ts';
+import { EXCHANGES, QUEUES } from '../contracts/names.ts';
 import { AppError, errorMessage, InvalidInputError, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Delivery, DeliveryHandler } from '../ports/message-bus.ts';
 import type { VectorStore } from '../ports/vector-store.ts';
+import { NO_METRICS, type IngestMetrics } from '../ports/metrics.ts';
+import { contextFrom, inSpan, messagingAttributes, SpanKind } from '../tracing/trace-context.ts';
 import { runCopyJob } from './copy-job.ts';
 import { runDeleteJob } from './delete-job.ts';
 import { IndexBatch } from './index-batch.ts';
@@ -44,6 +46,8 @@ export interface IngestHandlerDeps extends Omit<ReindexDeps, 'openStore' | 'last
    * Default: every document saved on its own.
    */
   batch?: { maxDocuments: number; windowMs: number };
+  /** How uploads' jobs ended and how long they took; default none. */
+  metrics?: IngestMetrics;
 }
 
 export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
@@ -56,17 +60,22 @@ export function createIngestHandler(deps: IngestHandlerDeps): DeliveryHandler {
     },
     logger: deps.logger,
   });
-  return async (delivery) => {
-    // The job's own work takes its turn; its document then waits for the version that holds it.
-    const { saved } = await versions.turnOf(() => handleJob(delivery, deps, versions));
-    await saved;
-  };
+  return (delivery) =>
+    // One span per job, continuing the trace of the upload (or delete, copy) that sent it.
+    inSpan('ingest.jobs process', { kind: SpanKind.CONSUMER, parent: contextFrom(delivery.headers), attributes: messagingAttributes(deps.bus.kind, QUEUES.ingestJobs, 'process', delivery.messageId) }, async () => {
+      // The job's own work takes its turn; its document then waits for the version that holds it.
+      const { saved } = await versions.turnOf(() => handleJob(delivery, deps, versions));
+      await saved;
+    });
 }
 
 /** Runs one job in its turn; an indexed document's outcome is `saved`, settled by the batch. */
 async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: IndexBatch): Promise<{ saved?: Promise<void> }> {
+  const metrics = deps.metrics ?? NO_METRICS;
+  const startedAt = performance.now();
   const parsed = parseIngestQueueMessage(delivery.body);
   if (!parsed.success) {
+    metrics.ingestEnded('rejected');
     throw new InvalidInputError(`malformed ingest job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const message = parsed.data;
@@ -90,6 +99,7 @@ async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: 
   const events = progressEvents(deps.bus, job, log);
   const reindexNeeded = store.reindexNeeded;
   if (reindexNeeded) {
+    metrics.ingestEnded('waiting_for_reindex');
     await waitForReindex(events, log, reindexNeeded);
     return {};
   }
@@ -106,7 +116,7 @@ async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: 
       persist: false,
     });
   } catch (err) {
-    await settleFailure(err, delivery, events, log);
+    await settleFailure(err, delivery, events, log, metrics);
     return {};
   }
   const { pages, chunks } = result;
@@ -115,10 +125,11 @@ async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: 
     collectionId: job.collectionId,
     // The new version was announced before `ready`, so readers start loading it first.
     onSaved: async () => {
+      metrics.ingestEnded('ready', (performance.now() - startedAt) / 1000);
       await events.send({ status: 'ready', stage: 'indexed', progress: 1, pages, chunks, error: null });
       log.info({ pages, chunks, version: store.version }, 'ingested');
     },
-    onFailed: (err) => settleFailure(err, delivery, events, log),
+    onFailed: (err) => settleFailure(err, delivery, events, log, metrics),
   });
   return { saved };
 }
@@ -132,13 +143,18 @@ async function waitForReindex(events: ProgressEvents, log: Logger, why: string):
  * A document's ingest or save failed: throws to have a retryable failure tried again (attempts
  * left), else reports the document failed (or waiting for a re-index) and returns.
  */
-async function settleFailure(err: unknown, delivery: Delivery, events: ProgressEvents, log: Logger): Promise<void> {
+async function settleFailure(err: unknown, delivery: Delivery, events: ProgressEvents, log: Logger, metrics: IngestMetrics): Promise<void> {
   // A store that does not say so up front still refuses with this code.
-  if (err instanceof AppError && err.code === 'index_model_mismatch') return waitForReindex(events, log, err.message);
+  if (err instanceof AppError && err.code === 'index_model_mismatch') {
+    metrics.ingestEnded('waiting_for_reindex');
+    return waitForReindex(events, log, err.message);
+  }
   if (!(err instanceof InvalidInputError) && isRetryable(err) && !delivery.lastAttempt) {
+    metrics.ingestEnded('retried');
     log.warn({ err }, 'ingest failed, will retry');
     throw err;
   }
+  metrics.ingestEnded('failed');
   const reason = err instanceof AppError ? err.message : `ingestion failed: ${errorMessage(err)}`;
   log.warn({ err }, 'document failed');
   await events.send({ status: 'failed', stage: 'failed', progress: 1, pages: null, chunks: null, error: reason });

@@ -18,6 +18,8 @@ export interface LogRecord {
   readonly key: string | null;
   /** The raw value; the consumer decodes and validates it. */
   readonly value: string;
+  /** String headers the producer set (W3C trace context); absent or empty when none. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ConsumeLogOptions {
@@ -35,6 +37,13 @@ export interface ConsumeLogOptions {
   appliedOffset?: (topic: TopicName, partition: number) => string | undefined;
 }
 
+/** How far a consumer group is behind on one partition: end offset less committed offset. */
+export interface PartitionLag {
+  readonly topic: TopicName;
+  readonly partition: number;
+  readonly lag: number;
+}
+
 /** The next offset to be written on one partition (Kafka's high watermark). */
 export interface EndOffset {
   readonly topic: TopicName;
@@ -44,7 +53,8 @@ export interface EndOffset {
 
 export interface EventLog {
   readonly kind: 'kafka' | 'memory';
-  produce(topic: TopicName, key: string, value: unknown): Promise<void>;
+  /** `headers`: string headers that travel with the record (W3C trace context). */
+  produce(topic: TopicName, key: string, value: unknown, headers?: Readonly<Record<string, string>>): Promise<void>;
   consume(opts: ConsumeLogOptions, handler: (record: LogRecord) => Promise<void>): Promise<Subscription>;
   /**
    * Optional throughput path: like `consume`, but hands over a batch of one partition's records in
@@ -54,6 +64,8 @@ export interface EventLog {
   consumeBatches?(opts: ConsumeLogOptions, handler: (records: LogRecord[]) => Promise<void>): Promise<Subscription>;
   /** Optional: where each partition of `topics` ends now, so a replay knows when it has caught up. */
   endOffsets?(topics: TopicName[]): Promise<EndOffset[]>;
+  /** Optional: the lag of a consumer group on each partition of `topics` (metrics read this on scrape). */
+  consumerLag?(group: string, topics: TopicName[]): Promise<PartitionLag[]>;
   /** 'ok', or what is wrong right now in words an operator can act on (readiness shows it). */
   health(): string;
   close(): Promise<void>;

@@ -29,12 +29,25 @@ export interface Delivery {
   /** True when a failure of this delivery is not tried again (attempt >= the policy's maxAttempts). */
   readonly lastAttempt: boolean;
   readonly redelivered: boolean;
+  /** Headers the sender set (W3C trace context: `traceparent`, `tracestate`); absent or empty when none. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface SendOptions {
   messageId?: string;
   correlationId?: string;
   replyTo?: string;
+  /** String headers that travel with the message (W3C trace context); names starting `x-` are the bus's own. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** A work queue as an operator sees it now (metrics read this on scrape). */
+export interface QueueStats {
+  /** Messages waiting to be delivered (not those held unacknowledged by a consumer). */
+  readonly messages: number;
+  readonly consumers: number;
+  /** Messages in the queue's dead-letter queue. */
+  readonly deadLetters: number;
 }
 
 /**
@@ -78,6 +91,8 @@ export interface MessageBus {
   subscribe(exchange: ExchangeName, handler: BroadcastHandler): Promise<Subscription>;
   /** Dead-lettered messages of a queue, oldest first (operators and tests look here). */
   deadLetters(queue: QueueName, max: number): Promise<Array<{ body: unknown; reason: string }>>;
+  /** Optional: depth, consumers and dead letters of a work queue right now. */
+  queueStats?(queue: QueueName): Promise<QueueStats>;
   /** 'ok', or what is wrong right now in words an operator can act on (readiness shows it). */
   health(): string;
   /** Idempotent: stops consumers, waits for handlers in flight, closes connections. */

@@ -101,6 +101,17 @@ export class CollectionStores {
     return n;
   }
 
+  /**
+   * Each opened collection's vectors and when its live version was saved (the version directory's
+   * name `v-<epoch ms>-<n>`, retrieval/faiss-files.ts), for the metrics.
+   */
+  stats(): Array<{ collection: string; vectors: number; versionSavedAt: number | null }> {
+    return [...this.opened].map(([collection, s]) => {
+      const ms = /^v-(\d+)-/.exec(s.version ?? '')?.[1];
+      return { collection, vectors: s.size, versionSavedAt: ms === undefined ? null : Number(ms) };
+    });
+  }
+
   /** Opens every collection that has an index (start-up: readiness and logs see them all). */
   async openAll(): Promise<void> {
     await this.storesOf();

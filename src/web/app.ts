@@ -29,6 +29,9 @@ import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { WebServices } from './services.ts';
 import { staticAssets } from './static-assets.ts';
+import { traceRequests } from './trace-requests.ts';
+import { metricsRoute } from '../metrics/metrics-route.ts';
+import type { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { uploadMiddleware } from './upload.ts';
 
 export interface WebAppOptions {
@@ -46,15 +49,20 @@ export interface WebAppOptions {
    * exist and AUTH is not off (./auth/auth-gate.ts); without it (tests of single-user mode) never.
    */
   accounts?: Accounts;
+  /** The process's metrics, served at GET /metrics (src/metrics/); none without it. */
+  metrics?: PrometheusMetrics;
 }
 
-export function createWebApp({ services, config, logger, sessionSecret, accounts }: WebAppOptions): express.Application {
+export function createWebApp({ services, config, logger, sessionSecret, accounts, metrics }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
+  // Before the host check: scrapers address the process by IP (src/metrics/metrics-route.ts).
+  if (metrics) app.use(metricsRoute(metrics));
   // Before anything is served: a request under a foreign host name (DNS rebinding) gets nothing.
   app.use(hostGuard(config.web.allowedHosts));
   app.use(securityHeaders);
   app.use(staticAssets());
+  app.use(traceRequests());
   const tokens = new SessionTokens(sessionSecret ?? randomBytes(32));
   // Before any body is read: a cross-site request is refused without consuming it.
   app.use(crossSiteGuard({ tokens, allowedOrigins: config.web.allowedOrigins }));

@@ -41,13 +41,13 @@ export class BufferedProducer {
     producer.on(producer.events.DISCONNECT, () => (this.connected = false));
   }
 
-  produce(topic: string, key: string, value: string): Promise<void> {
+  produce(topic: string, key: string, value: string, headers?: Readonly<Record<string, string>>): Promise<void> {
     if (this.closing) return Promise.reject(new UnavailableError('event log is closed', { code: 'closed' }));
     if (this.buffer.length >= this.opts.maxBuffered) {
       return Promise.reject(new UnavailableError(`Kafka is unreachable and ${this.buffer.length} events are waiting`, { code: 'event_log_full' }));
     }
     return new Promise<void>((resolve, reject) => {
-      this.buffer.push({ topic, message: { key, value }, resolve, reject });
+      this.buffer.push({ topic, message: { key, value, ...(headers === undefined ? {} : { headers: { ...headers } }) }, resolve, reject });
       this.kick();
     });
   }

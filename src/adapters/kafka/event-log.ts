@@ -8,7 +8,7 @@ import { Kafka, Partitioners } from 'kafkajs';
 import type { TopicName } from '../../contracts/names.ts';
 import { errorMessage, UnavailableError } from '../../errors.ts';
 import { logger as componentLogger, type Logger } from '../../log.ts';
-import type { ConsumeLogOptions, EndOffset, EventLog, LogRecord } from '../../ports/event-log.ts';
+import type { ConsumeLogOptions, EndOffset, EventLog, LogRecord, PartitionLag } from '../../ports/event-log.ts';
 import type { Subscription } from '../../ports/message-bus.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { BufferedProducer } from './buffered-producer.ts';
@@ -103,10 +103,18 @@ export function createKafkaEventLog(opts: KafkaEventLogOptions): Promise<EventLo
 
     health: () => producer.health(),
 
-    produce(topic: TopicName, key: string, value: unknown): Promise<void> {
+    produce(topic: TopicName, key: string, value: unknown, headers?: Readonly<Record<string, string>>): Promise<void> {
       const json = JSON.stringify(value);
       if (json === undefined) return Promise.reject(new TypeError('event value is not JSON-serialisable'));
-      return producer.produce(`${prefix}${topic}`, key, json);
+      return producer.produce(`${prefix}${topic}`, key, json, headers);
+    },
+
+    async consumerLag(group: string, names: TopicName[]): Promise<PartitionLag[]> {
+      const out: PartitionLag[] = [];
+      for (const topic of names) {
+        for (const p of await topics.groupLag(`${prefix}${group}`, `${prefix}${topic}`)) out.push({ topic, ...p });
+      }
+      return out;
     },
 
     consume(consumeOpts: ConsumeLogOptions, handler: (record: LogRecord) => Promise<void>): Promise<Subscription> {

@@ -41,6 +41,16 @@ export interface GroupConsumerOptions {
   logger: Logger;
 }
 
+/** A record's headers as strings (kafkajs hands them over as Buffers); repeated ones keep the first. */
+function stringHeaders(headers: KafkaMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
 export class KafkaGroupConsumer {
   private consumer: Consumer | undefined;
   private readonly stopping = new AbortController();
@@ -127,6 +137,7 @@ export class KafkaGroupConsumer {
       offset: message.offset,
       key: message.key === null ? null : message.key.toString('utf8'),
       value: message.value === null ? '' : message.value.toString('utf8'),
+      headers: stringHeaders(message.headers),
     };
   }
 

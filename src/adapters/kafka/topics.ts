@@ -83,6 +83,18 @@ export class TopicCreator {
     return (await this.admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }));
   }
 
+  /** Per partition: high watermark less the group's committed offset (the low watermark when it has none). */
+  async groupLag(groupId: string, topic: string): Promise<Array<{ partition: number; lag: number }>> {
+    await this.ensureOne(topic);
+    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.map((p) => {
+      const c = at.get(p.partition) ?? -1;
+      const from = c >= 0 ? c : Number(p.low);
+      return { partition: p.partition, lag: Math.max(0, Number(p.high) - from) };
+    });
+  }
+
   async close(): Promise<void> {
     if (this.connected) await this.admin.disconnect();
   }

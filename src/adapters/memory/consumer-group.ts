@@ -59,6 +59,14 @@ export class MemoryConsumerGroup {
     void this.run(topic, partition, key).finally(() => this.runners.delete(key));
   }
 
+  /** Records of each partition of `topic` not yet handled by the group (all of them before it started). */
+  lag(topic: MemoryTopic): Array<{ partition: number; lag: number }> {
+    return topic.partitions.map((part, partition) => {
+      const position = this.committed.get(`${topic.name}/${partition}`) ?? part.base;
+      return { partition, lag: Math.max(0, part.end - Math.max(position, part.base)) };
+    });
+  }
+
   /** Reads one partition for the group for as long as some member subscribes to its topic. */
   private async run(topic: MemoryTopic, partition: number, key: string): Promise<void> {
     const part = topic.partitions[partition];

@@ -6,7 +6,7 @@
 import type { TopicName } from '../../contracts/names.ts';
 import { UnavailableError } from '../../errors.ts';
 import { logger as componentLogger, type Logger } from '../../log.ts';
-import type { ConsumeLogOptions, EventLog, LogRecord } from '../../ports/event-log.ts';
+import type { ConsumeLogOptions, EventLog, LogRecord, PartitionLag } from '../../ports/event-log.ts';
 import type { Subscription } from '../../ports/message-bus.ts';
 import type { BackoffOptions } from '../backoff.ts';
 import { MemoryConsumerGroup, type GroupMember } from './consumer-group.ts';
@@ -50,14 +50,14 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
 
     health: () => (closed ? 'closed' : 'ok'),
 
-    produce(name: TopicName, key: string, value: unknown): Promise<void> {
+    produce(name: TopicName, key: string, value: unknown, headers?: Readonly<Record<string, string>>): Promise<void> {
       return Promise.resolve().then(() => {
         assertOpen();
         const json = JSON.stringify(value);
         if (json === undefined) throw new TypeError('event value is not JSON-serialisable');
         const topic = topicOf(name);
         const partition = topic.partitionFor(key);
-        topic.partitions[partition]?.append(name, partition, key, json, retain);
+        topic.partitions[partition]?.append(name, partition, key, json, retain, { ...headers });
       });
     },
 
@@ -89,6 +89,17 @@ export function createMemoryEventLog(opts: MemoryEventLogOptions = {}): EventLog
         subscriptions.add(sub);
         return sub;
       });
+    },
+
+    consumerLag(group: string, names: TopicName[]): Promise<PartitionLag[]> {
+      const g = groups.get(group);
+      return Promise.resolve(
+        names.flatMap((topic) => {
+          const t = topicOf(topic);
+          // A group that has not started yet is behind by everything the topic holds.
+          return g ? g.lag(t).map((l) => ({ topic, ...l })) : t.partitions.map((p, partition) => ({ topic, partition, lag: p.end - p.base }));
+        }),
+      );
     },
 
     close(): Promise<void> {

@@ -12,6 +12,7 @@ import type {
   ConsumeOptions,
   DeliveryHandler,
   MessageBus,
+  QueueStats,
   ReplyHandler,
   SendOptions,
   Subscription,
@@ -93,6 +94,7 @@ export function createMemoryMessageBus(opts: MemoryMessageBusOptions = {}): Mess
           correlationId: sendOpts.correlationId,
           replyTo: sendOpts.replyTo,
           attempt: 1,
+          headers: { ...sendOpts.headers },
         });
       });
     },
@@ -146,6 +148,10 @@ export function createMemoryMessageBus(opts: MemoryMessageBusOptions = {}): Mess
         assertOpen();
         return track(fanout(name).subscribe(handler));
       });
+    },
+
+    queueStats(name: QueueName): Promise<QueueStats> {
+      return Promise.resolve(queue(name).stats());
     },
 
     deadLetters(name: QueueName, max: number): Promise<Array<{ body: unknown; reason: string }>> {

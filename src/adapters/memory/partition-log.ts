@@ -16,8 +16,8 @@ export class MemoryPartition {
     return this.base + this.records.length;
   }
 
-  append(topic: TopicName, partition: number, key: string, value: string, retain: number): void {
-    this.records.push({ topic, partition, offset: String(this.end), key, value });
+  append(topic: TopicName, partition: number, key: string, value: string, retain: number, headers: Readonly<Record<string, string>> = {}): void {
+    this.records.push({ topic, partition, offset: String(this.end), key, value, headers });
     if (this.records.length > retain) {
       this.records.shift();
       this.base++;

@@ -17,6 +17,7 @@ export interface StoredMessage {
   readonly correlationId: string | undefined;
   readonly replyTo: string | undefined;
   readonly attempt: number;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 interface Consumer {
@@ -77,6 +78,11 @@ export class MemoryWorkQueue {
     return this.dead.slice(0, Math.max(0, max));
   }
 
+  /** Ready messages, consumers and dead letters now (a standby single-active consumer counts). */
+  stats(): { messages: number; consumers: number; deadLetters: number } {
+    return { messages: this.ready.length, consumers: this.consumers.length, deadLetters: this.dead.length };
+  }
+
   private async removeConsumer(consumer: Consumer): Promise<void> {
     const i = this.consumers.indexOf(consumer);
     if (i >= 0) this.consumers.splice(i, 1);
@@ -132,6 +138,7 @@ export class MemoryWorkQueue {
       attempt: message.attempt,
       lastAttempt: isLastAttempt(message.attempt, consumer.retry),
       redelivered: false,
+      headers: message.headers,
     };
     const log = this.opts.logger.child({ queue: this.opts.name, messageId: message.messageId, attempt: message.attempt });
     try {

@@ -1,7 +1,8 @@
 /**
  * The AMQP wire format of Docent messages: the body is UTF-8 JSON (content type application/json);
  * the `x-attempt` header counts deliveries made by the requeue policy (absent = 1); a dead letter
- * carries `x-death-reason`. Broker-made dead letters (x-death) are read too.
+ * carries `x-death-reason`. Broker-made dead letters (x-death) are read too. Other string headers
+ * are the sender's own (W3C trace context `traceparent` / `tracestate`) and reach the consumer.
  */
 import type { ConsumeMessage, GetMessage } from 'amqplib';
 
@@ -41,4 +42,13 @@ export function readDeadLetter(msg: GetMessage): { body: unknown; reason: string
   const brokerReason = Array.isArray(death) ? (death[0] as { reason?: unknown } | undefined)?.reason : undefined;
   const reason = typeof ours === 'string' ? ours : typeof brokerReason === 'string' ? `broker: ${brokerReason}` : 'unknown';
   return { body: decoded.ok ? decoded.body : msg.content.toString('utf8'), reason };
+}
+
+/** The sender's string headers of a message; the bus's own `x-` headers are left out. */
+export function stringHeaders(msg: ConsumeMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(msg.properties.headers ?? {})) {
+    if (typeof value === 'string' && !name.startsWith('x-')) out[name] = value;
+  }
+  return out;
 }

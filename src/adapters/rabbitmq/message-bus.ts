@@ -13,6 +13,7 @@ import type {
   ConsumeOptions,
   DeliveryHandler,
   MessageBus,
+  QueueStats,
   ReplyHandler,
   SendOptions,
   Subscription,
@@ -129,6 +130,7 @@ export async function createRabbitMessageBus(opts: RabbitMessageBusOptions): Pro
         messageId: sendOpts.messageId ?? randomUUID(),
         ...(sendOpts.correlationId === undefined ? {} : { correlationId: sendOpts.correlationId }),
         ...(sendOpts.replyTo === undefined ? {} : { replyTo: sendOpts.replyTo }),
+        ...(sendOpts.headers === undefined ? {} : { headers: { ...sendOpts.headers } }),
       });
       if (result === 'nack') {
         if (isBoundedQueue(queue)) throw new UnavailableError(`queue ${queue} is full`, { code: 'queue_full' });
@@ -146,6 +148,22 @@ export async function createRabbitMessageBus(opts: RabbitMessageBusOptions): Pro
       }
       checkRetryPolicy(consumeOpts.retry);
       return open(new RabbitQueueConsumer(queue, handler, consumeOpts, { topology, session, logger: log }));
+    },
+
+    async queueStats(queue: QueueName): Promise<QueueStats> {
+      assertOpen();
+      const s = await session();
+      await topology.ensureQueue(s, queue);
+      // A short-lived channel: a failed check closes only it.
+      const ch = await s.connection.createChannel();
+      ch.on('error', () => undefined);
+      try {
+        const work = await ch.checkQueue(topology.queue(queue));
+        const dead = await ch.checkQueue(topology.deadQueue(queue));
+        return { messages: work.messageCount, consumers: work.consumerCount, deadLetters: dead.messageCount };
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
     },
 
     async openReplyQueue(handler: ReplyHandler): Promise<string> {

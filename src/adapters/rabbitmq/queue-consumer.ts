@@ -15,7 +15,7 @@ import { sleep } from '../backoff.ts';
 import { deadLetterReason, decideDelivery, isLastAttempt, requeueDelay } from '../delivery-policy.ts';
 import { publishConfirmed, type RabbitSession } from './connection.ts';
 import type { RabbitTopology } from './topology.ts';
-import { ATTEMPT_HEADER, REASON_HEADER, attemptOf, decodeBody } from './codec.ts';
+import { ATTEMPT_HEADER, REASON_HEADER, attemptOf, decodeBody, stringHeaders } from './codec.ts';
 import { ChannelEndpoint } from './channel-endpoint.ts';
 
 export interface QueueConsumerDeps {
@@ -84,6 +84,7 @@ export class RabbitQueueConsumer extends ChannelEndpoint {
       attempt,
       lastAttempt: isLastAttempt(attempt, this.opts.retry),
       redelivered: msg.fields.redelivered,
+      headers: stringHeaders(msg),
     };
     try {
       await this.handler(delivery);

@@ -14,6 +14,7 @@ import { listenForCancels } from '../../answer/cancel-listener.ts';
 import { compactingRetriever } from '../../answer/compact-passages.ts';
 import { QUEUES } from '../../contracts/names.ts';
 import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
+import { ANSWER_QUEUES, serveMetrics, watchIndex, watchQueues } from '../observe.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** Kept back from SHUTDOWN_TIMEOUT_MS for what closes after the drain (model, connections). */
@@ -40,7 +41,11 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
     injectionGuard: rt.config.prompt.injectionGuard,
     cancellations,
     logger: log,
+    metrics: rt.metrics,
   });
+  watchQueues(rt.metrics, bus, ANSWER_QUEUES);
+  watchIndex(rt.metrics, stores);
+  await serveMetrics(rt);
   const cancels = await listenForCancels(bus, cancellations, log);
   rt.closer.add('answer cancels', () => cancels.cancel());
   const sub = await bus.consume(QUEUES.answerRequests, handler, { prefetch: chat.sequences, retry: rt.config.retry });

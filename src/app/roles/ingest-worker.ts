@@ -10,6 +10,7 @@
 import { QUEUES } from '../../contracts/names.ts';
 import { createIngestHandler } from '../../ingest/job-handler.ts';
 import { SpareParser } from '../../ingest/spare-parse-child.ts';
+import { INGEST_QUEUES, serveMetrics, watchIndex, watchQueues } from '../observe.ts';
 import type { Runtime } from '../runtime.ts';
 
 export async function startIngestWorker(rt: Runtime): Promise<void> {
@@ -34,7 +35,11 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
     afterDocument: () => parsers.replenish(),
     reindex: { openStore: (dir) => rt.openStoreAt(dir) },
     batch: { maxDocuments: rt.config.ingest.batchMax, windowMs: rt.config.ingest.batchWindowMs },
+    metrics: rt.metrics,
   });
+  watchQueues(rt.metrics, bus, INGEST_QUEUES);
+  watchIndex(rt.metrics, stores);
+  await serveMetrics(rt);
   const prefetch = 2 * rt.config.ingest.batchMax;
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());

@@ -23,6 +23,7 @@ import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen, loadTls } from '../http-server.ts';
+import { ANSWER_QUEUES, INGEST_QUEUES, watchIndex, watchQueues } from '../observe.ts';
 import type { Runtime } from '../runtime.ts';
 
 export async function startWeb(rt: Runtime): Promise<{ port: number }> {
@@ -94,7 +95,9 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     },
   };
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
-  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts });
+  watchQueues(rt.metrics, bus, [...ANSWER_QUEUES, ...INGEST_QUEUES]);
+  watchIndex(rt.metrics, stores);
+  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts, metrics: rt.metrics });
   const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };
