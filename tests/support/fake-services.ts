@@ -3,6 +3,7 @@
  * everything in memory, record what the web asked of them, and can be told to fail, so route tests
  * need no models, brokers or stores. Not for production use: the real services live in src/app/.
  */
+import type { PrometheusMetrics } from '../../src/metrics/prometheus-metrics.ts';
 import fs from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -303,11 +304,12 @@ export async function startTestServer(
   services = new FakeServices(),
   logger: Logger = pino({ level: 'silent' }),
   accounts?: Accounts,
+  metrics?: PrometheusMetrics,
 ): Promise<TestServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
   const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
   services.uploadsDir = config.paths.uploads;
-  const app = createWebApp({ services, config, logger, accounts });
+  const app = createWebApp({ services, config, logger, accounts, ...(metrics ? { metrics } : {}) });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
