@@ -24,6 +24,7 @@ import amqp from 'amqplib';
 import { INGEST_CONTRACT_VERSION } from '../src/contracts/ingest.ts';
 import type { Settings } from '../src/contracts/settings.ts';
 import { DEFAULT_SETTINGS } from '../src/contracts/settings.ts';
+import { parseConfig } from '../src/config.ts';
 import { buildPrompt } from '../src/answer/prompt.ts';
 import { ingestDocument } from '../src/ingest/pipeline.ts';
 import { createLlamaChatModel } from '../src/llm/llama-chat-model.ts';
@@ -153,6 +154,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
           threads,
           contextSize: CONTEXT_SIZE,
           settings,
+          compaction: parseConfig({ ...process.env }).prompt,
         })
       : undefined;
     // The OpenAI-compatible path against POST /api/ask, same question and settings (answer-openai.ts).
