@@ -71,14 +71,10 @@ export function scopedServices(services: WebServices, rights: CollectionRights, 
       documentText: (documentId) => Promise.resolve().then(() => readableDocument(documentId)).then(() => services.passages.documentText(documentId)),
     },
     answers: {
-      ask(input, signal) {
-        try {
-          const scope = searchScope(services.collections, access, input.collections);
-          if (scope !== undefined && scope.length === 0 && access()) throw new ForbiddenError(NOTHING_TO_SEARCH);
-          return services.answers.ask(scope === undefined ? input : { ...input, collections: scope }, signal);
-        } catch (err) {
-          return Promise.reject(err as Error);
-        }
+      async ask(input, signal) {
+        const scope = searchScope(services.collections, access, input.collections);
+        if (scope !== undefined && scope.length === 0 && access()) throw new ForbiddenError(NOTHING_TO_SEARCH);
+        return services.answers.ask(scope === undefined ? input : { ...input, collections: scope }, signal);
       },
     },
     analytics: adminAnalytics(services.analytics, access),
