@@ -12,6 +12,9 @@ import { pino } from 'pino';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { Accounts } from '../../src/accounts/accounts.ts';
 import { fakeDocument, FakeServices, startTestServer, type TestServer } from '../support/fake-services.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { callTool, textOf } from '../support/mcp-clients.ts';
 import { sseEvents, type SseEvent } from '../support/sse.ts';
 
 let accounts: Accounts;
@@ -123,6 +126,26 @@ describe('asking and searching', () => {
     assert.deepEqual([...(fake.asked.at(-1)!.collections ?? [])].sort(), ['general', team].sort());
   });
 
+  void test('MCP tools and resources: readable collections and documents only', async () => {
+    const client = new Client({ name: 'rights-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${member}` } } }));
+    try {
+      const listed = textOf(await callTool(client, 'list_documents', {}));
+      assert.match(listed, /team\.txt/);
+      assert.doesNotMatch(listed, /secret-plans/);
+      const { resources } = await client.listResources();
+      assert.ok(!resources.some((r) => r.uri.endsWith('/doc-secret')), JSON.stringify(resources));
+      await assert.rejects(client.readResource({ uri: 'docent://documents/doc-secret' }), /No document with id "doc-secret"/);
+      const refused = await callTool(client, 'search_documents', { query: 'plans', collections: ['Secret'] });
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /No collection "Secret"/);
+      await callTool(client, 'ask', { question: 'What is planned?' });
+      assert.deepEqual([...(fake.asked.at(-1)!.collections ?? [])].sort(), ['general', team].sort());
+    } finally {
+      await client.close();
+    }
+  });
+
   void test('search goes over readable collections only', async () => {
     await api('/api/search?q=plans', member);
     assert.deepEqual([...(fake.searchedIn.at(-1) ?? [])].sort(), ['general', team].sort());
@@ -140,6 +163,12 @@ describe('writing', () => {
     assert.equal(fake.uploads.length, uploads);
     assert.equal((await api('/api/documents/doc-team', member, { method: 'DELETE' })).status, 403);
     assert.equal((await api('/api/documents/doc-secret', member, { method: 'DELETE' })).status, 404);
+    const bulk = (await (await api('/api/documents/bulk-delete', member, json({ ids: ['doc-team', 'doc-secret'] }))).json()) as { failed: number; results: Array<{ error?: string }> };
+    assert.equal(bulk.failed, 2);
+    assert.match(bulk.results[0]!.error!, /may read "team.txt" but not delete it/);
+    assert.match(bulk.results[1]!.error!, /No document with id "doc-secret"/);
+    assert.equal((await api('/api/documents/doc-team/move', member, json({ to: 'General' }))).status, 403);
+    assert.equal((await api('/api/documents/doc-secret/move', member, json({ to: 'General' }))).status, 404);
     assert.deepEqual(fake.deleted, []);
     assert.equal((await api('/api/collections/Team', member, { method: 'PATCH', body: JSON.stringify({ name: 'Mine' }) })).status, 403);
     assert.equal((await api('/api/collections/Team/reindex', member, { method: 'POST' })).status, 403);
