@@ -43,6 +43,17 @@ export class NotFoundError extends AppError {
   }
 }
 
+/**
+ * The caller may see the thing but not do this to it (a member writing into a collection they may
+ * only read, a member opening an admin page): never retried; the web answers it 403.
+ */
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+  constructor(message: string, opts: { code?: string; cause?: unknown } = {}) {
+    super(message, { ...opts, retryable: false, code: opts.code ?? 'forbidden' });
+  }
+}
+
 /** Whether an error may succeed on another attempt. Unknown errors count as retryable, except programming errors. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof AppError) return err.retryable;

@@ -4,16 +4,26 @@
  * csrf.js comes first: it adds the session's token to every request that changes something.
  */
 import { html, type SafeHtml } from '../src/web/html.ts';
+import { signedInUser } from '../src/web/auth/current-user.ts';
 import { accountNav } from './account-nav.ts';
 
-export type PageName = 'ask' | 'documents' | 'collections' | 'analytics' | 'account';
+export type PageName = 'ask' | 'documents' | 'collections' | 'analytics' | 'admin' | 'account';
 
 const NAV: { name: PageName; href: string; label: string }[] = [
   { name: 'ask', href: '/', label: 'Ask' },
   { name: 'documents', href: '/documents', label: 'Documents' },
   { name: 'collections', href: '/collections', label: 'Collections' },
   { name: 'analytics', href: '/analytics', label: 'Analytics' },
+  { name: 'admin', href: '/admin', label: 'Admin' },
 ];
+
+/** Analytics and Admin are for admins once sign-in is on; Admin exists only then. */
+function shown(name: PageName): boolean {
+  const user = signedInUser();
+  if (name === 'admin') return user?.role === 'admin';
+  if (name === 'analytics') return user === undefined || user.role === 'admin';
+  return true;
+}
 
 export interface LayoutOptions {
   title: string;
@@ -43,7 +53,7 @@ ${modules.map((s) => html`<script type="module" src="${s}"></script>`)}
 <header class="topbar">
   <a class="brand" href="/">Docent</a>
   <nav aria-label="Main">
-    ${NAV.map((n) => html`<a href="${n.href}"${n.name === page ? html` aria-current="page" class="active"` : ''}>${n.label}</a>`)}
+    ${NAV.filter((n) => shown(n.name)).map((n) => html`<a href="${n.href}"${n.name === page ? html` aria-current="page" class="active"` : ''}>${n.label}</a>`)}
   </nav>
   ${accountNav()}
 </header>

@@ -10,6 +10,9 @@
  *               created_at, disabled (0/1), password_changed_at
  *   sessions    id_hash, user_id, created_at, last_seen_at
  *   api_tokens  id, user_id, label, token_hash, created_at, last_used_at
+ *   collection_rights  collection_id, grantee (a user id, or '*' for everyone), level read|write,
+ *               granted_at; a user's rows go when the user does (trigger: '*' is no user, so no FK)
+ *   account_meta  key, value (e.g. that the first-run default rights were given)
  *
  * Columns added in later releases are added in place when an older store is opened (as the chat
  * store does), never by rewriting data.
@@ -32,5 +35,12 @@ export function openAccountSchema(db: Database.Database): void {
     CREATE TABLE IF NOT EXISTS api_tokens (
       id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
       label TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER);
-    CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (user_id);`);
+    CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (user_id);
+    CREATE TABLE IF NOT EXISTS collection_rights (
+      collection_id TEXT NOT NULL, grantee TEXT NOT NULL, level TEXT NOT NULL CHECK (level IN ('read', 'write')),
+      granted_at INTEGER NOT NULL, PRIMARY KEY (collection_id, grantee));
+    CREATE INDEX IF NOT EXISTS collection_rights_by_grantee ON collection_rights (grantee);
+    CREATE TRIGGER IF NOT EXISTS collection_rights_of_removed_user AFTER DELETE ON users
+      BEGIN DELETE FROM collection_rights WHERE grantee = OLD.id; END;
+    CREATE TABLE IF NOT EXISTS account_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
 }

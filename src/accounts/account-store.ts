@@ -1,11 +1,12 @@
 /**
- * Users, sessions and API tokens in SQLite (tables: ./account-schema.ts). Plain storage: rules
+ * Users, sessions, API tokens (and, through `rights`, rights per collection) in SQLite (tables: ./account-schema.ts). Plain storage: rules
  * (expiry, throttling, validation) live in ./accounts.ts. The web and `npm run users` open the same
  * file; WAL lets one write while the other reads.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openAccountSchema } from './account-schema.ts';
+import { RightsStore } from './rights-store.ts';
 
 export type Role = 'admin' | 'member';
 
@@ -44,11 +45,14 @@ export const secretHash = (secret: string): string => createHash('sha256').updat
 export class AccountStore {
   private readonly db: Database.Database;
   private closed = false;
+  /** Rights per collection, in the same file. */
+  readonly rights: RightsStore;
 
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
     this.db = new Database(file);
     openAccountSchema(this.db);
+    this.rights = new RightsStore(this.db);
   }
 
   hasUsers(): boolean {
@@ -77,6 +81,15 @@ export class AccountStore {
   /** Deletes the user, their sessions and tokens; false when there was no such user. */
   deleteUser(id: string): boolean {
     return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes === 1;
+  }
+
+  /** Makes the user an admin or a member; false when there is no such user. */
+  setRole(id: string, role: Role): boolean {
+    return this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, id).changes === 1;
+  }
+
+  countAdmins(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'").get() as { n: number }).n;
   }
 
   /** Replaces the password hash and ends every session of the user. */

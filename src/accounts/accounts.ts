@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { AccountStore, ApiTokenView, Role, User } from './account-store.ts';
+import { CollectionRights } from './collection-rights.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams, DEFAULT_SCRYPT } from './password-hash.ts';
 
@@ -46,6 +47,8 @@ export function checkPassword(password: string): string {
 
 export class Accounts {
   readonly throttle: LoginThrottle;
+  /** Rights per collection (./collection-rights.ts); their first-run defaults are given here, once per store. */
+  readonly rights: CollectionRights;
   private readonly now: () => number;
   private readonly scrypt: ScryptParams;
 
@@ -56,6 +59,8 @@ export class Accounts {
     this.now = options.now ?? Date.now;
     this.scrypt = options.scrypt ?? DEFAULT_SCRYPT;
     this.throttle = new LoginThrottle(this.now);
+    this.rights = new CollectionRights(store, this.now);
+    this.rights.seedDefaults();
   }
 
   hasUsers(): boolean {
@@ -90,6 +95,16 @@ export class Accounts {
     const user = this.user(name);
     this.store.deleteUser(user.id);
     return user;
+  }
+
+  /** Makes a user an admin or a member; the last admin cannot be made a member (no one could manage users). */
+  setRole(name: string, role: Role): User {
+    const user = this.user(name);
+    if (user.role === 'admin' && role === 'member' && this.store.countAdmins() <= 1) {
+      throw new InvalidInputError(`"${user.name}" is the last admin: make another user an admin first.`);
+    }
+    this.store.setRole(user.id, role);
+    return { ...user, role };
   }
 
   /** Sets a new password and ends the user's sessions. */

@@ -71,6 +71,11 @@ export function selectPage<Row extends Record<string, unknown>>(db: Database.Dat
     where.push('EXISTS (SELECT 1 FROM document_collections m WHERE m.document_id = documents.id AND m.collection_id = ?)');
     params.push(q.collectionId);
   }
+  if (q.inCollections !== undefined) {
+    // json_each: one bound parameter whatever the number of collections.
+    where.push('EXISTS (SELECT 1 FROM document_collections m WHERE m.document_id = documents.id AND m.collection_id IN (SELECT value FROM json_each(?)))');
+    params.push(JSON.stringify(q.inCollections));
+  }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const { n: total } = db.prepare(`SELECT COUNT(*) AS n FROM documents ${filter}`).get(...params) as { n: number };
 

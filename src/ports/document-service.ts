@@ -46,6 +46,8 @@ export interface DocumentPageQuery {
   status?: DocumentStatus | undefined;
   /** Only documents in this collection (an id). */
   collectionId?: string | undefined;
+  /** Only documents in at least one of these collections (ids): the ones the user may read. Absent: any. */
+  inCollections?: readonly string[] | undefined;
   sort: DocumentSort;
   order: SortOrder;
 }

@@ -9,7 +9,10 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PerClientLimit } from './client-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
+import { accessLookup } from './auth/access-lookup.ts';
+import { adminRoutes } from './auth/admin-routes.ts';
 import { authGate } from './auth/auth-gate.ts';
+import { scopedServices } from './auth/scoped-services.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
@@ -53,7 +56,7 @@ export interface WebAppOptions {
   metrics?: PrometheusMetrics;
 }
 
-export function createWebApp({ services, config, logger, sessionSecret, accounts, metrics }: WebAppOptions): express.Application {
+export function createWebApp({ services: raw, config, logger, sessionSecret, accounts, metrics }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
   // Before the host check: scrapers address the process by IP (src/metrics/metrics-route.ts).
@@ -65,7 +68,7 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   app.use(traceRequests());
   const tokens = new SessionTokens(sessionSecret ?? randomBytes(32));
   // Before any body is read: a cross-site request is refused without consuming it.
-  app.use(crossSiteGuard({ tokens, allowedOrigins: config.web.allowedOrigins }));
+  app.use(crossSiteGuard({ tokens, allowedOrigins: config.web.allowedOrigins, formTokenPaths: /^\/admin(\/|$)/ }));
   // The page's token for this browser session (templates/static/csrf.js); same-origin scripts only
   // can read it, as no CORS header is ever sent.
   app.get('/api/session', (req, res) => {
@@ -73,6 +76,8 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   });
   const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
   if (accounts) app.use(authGate({ accounts, required: signInRequired }));
+  // Every route below uses the services as the signed-in user may (./auth/scoped-services.ts).
+  const services = accounts ? scopedServices(raw, accounts.rights, accessLookup(accounts, signInRequired)) : raw;
   // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
   // are parsed by its own routes).
@@ -80,6 +85,7 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
   if (accounts) app.use(accountRoutes({ accounts, required: signInRequired }));
+  if (accounts) app.use(adminRoutes({ accounts, collections: raw.collections, access: services.access!, tokens }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).

@@ -1,7 +1,7 @@
 /**
  * The one error middleware. Every route lets errors through (Express 5 forwards rejected
  * promises); this maps them to a status and a message a person can act on:
- *   HttpError -> its status; InvalidInputError -> 400; NotFoundError -> 404; UnavailableError -> 503 + Retry-After;
+ *   HttpError -> its status; InvalidInputError -> 400; NotFoundError -> 404; ForbiddenError -> 403; UnavailableError -> 503 + Retry-After;
  *   multer LIMIT_FILE_SIZE -> 413 naming the limit; LIMIT_FILE_COUNT -> 400 naming the limit;
  *   other multer errors -> 400; ClientGoneError (an upload broken off) -> nothing sent, logged at info;
  *   malformed JSON body -> 400; anything else -> 500 with a generic message (the error is logged).
@@ -13,7 +13,7 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import multer from 'multer';
 import type { Logger } from '../log.ts';
-import { InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError, UnavailableError } from '../errors.ts';
 import { drainBody } from './body-drain.ts';
 import { ClientGoneError, HttpError } from './http-error.ts';
 import { TOO_MANY_FILES } from './upload.ts';
@@ -40,6 +40,7 @@ function mapError(err: unknown, maxUploadBytes: number): Mapped {
   if (err instanceof HttpError) return { status: err.status, message: err.message, ...err.details };
   if (err instanceof InvalidInputError) return { status: 400, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, message: err.message };
+  if (err instanceof ForbiddenError) return { status: 403, message: err.message };
   if (err instanceof UnavailableError) return { status: 503, message: err.message, retryAfterSeconds: err.retryAfterSeconds, code: err.code };
   if (err instanceof multer.MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE') {

@@ -13,6 +13,7 @@ import type { PassageService } from '../ports/passage-service.ts';
 import type { ReadinessCheck } from '../ports/readiness-check.ts';
 import type { SearchService } from '../ports/search-service.ts';
 import type { VoteService } from '../ports/vote-service.ts';
+import type { AccessLookup } from './auth/access-checks.ts';
 
 export interface WebServices {
   documents: DocumentService;
@@ -28,5 +29,11 @@ export interface WebServices {
   analytics: AnalyticsReader;
   readiness: ReadinessCheck;
   /** The embedding model, for POST /v1/embeddings; absent: that route answers 501. */
+  /**
+   * The rights of the request being handled (set by ./auth/scoped-services.ts, which enforces them
+   * in these services); absent, or giving undefined: sign-in is off and every right is everyone's.
+   * Routes use it only to check before a body is read (uploads).
+   */
+  access?: AccessLookup | undefined;
   embedder?: Pick<Embedder, 'modelName' | 'dimensions' | 'embedDocuments' | 'countTokens'> | undefined;
 }

@@ -197,6 +197,7 @@ export class FakeServices implements WebServices {
       const matching = this.docs
         .filter((d) => (q === undefined || d.name.toLowerCase().includes(q)) && (query.status === undefined || d.status === query.status))
         .filter((d) => query.collectionId === undefined || (d.collections ?? []).includes(query.collectionId))
+        .filter((d) => query.inCollections === undefined || (d.collections ?? []).some((c) => query.inCollections!.includes(c)))
         .sort(cmp);
       const from = query.cursor === undefined ? 0 : Number(query.cursor.replace(/^fake:/, ''));
       if (!Number.isInteger(from)) throw new InvalidInputError('cursor must be the "next" of a previous page.');

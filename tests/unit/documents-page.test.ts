@@ -142,3 +142,14 @@ test('a cursor of another sort or order, of another list, or garbage is refused 
   assert.equal(registry.page(query({ sort: 'name', order: 'asc', limit: 5, cursor: next })).documents.length, 5);
   registry.close();
 });
+
+test('inCollections (the collections a user may read): only documents in one of them, paged and counted exactly', () => {
+  const { registry, collectionId } = library(60);
+  const mine = walk(registry, query({ inCollections: [collectionId], sort: 'name', order: 'asc' }));
+  assert.deepEqual(mine.map((d) => d.id).sort(), registry.collections.members(collectionId).sort());
+  assert.equal(registry.page(query({ inCollections: [collectionId] })).total, 20);
+  assert.equal(registry.page(query({ inCollections: [collectionId, 'general'] })).total, 60);
+  assert.equal(registry.page(query({ inCollections: [] })).total, 0, 'none readable: nothing listed');
+  assert.equal(registry.page(query({ inCollections: [collectionId], collectionId: 'general' })).total, 0);
+  registry.close();
+});

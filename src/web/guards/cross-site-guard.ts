@@ -10,6 +10,10 @@
  *   3. JSON routes take JSON only: `/api/*` bodies other than the multipart upload, and every
  *      body of the OpenAI-compatible `/v1/*`, must be `application/json`, which a cross-site HTML
  *      form cannot send.
+ *   Pages that work without JavaScript (the Admin page) post plain forms: for paths in
+ *   `formTokenPaths` a urlencoded browser post may carry the token in the form field `csrf_token`
+ *   instead; the guard lets it on marked, and `formTokenCheck` (run by the route after parsing the
+ *   form) refuses it unless the field holds the session's token.
  * Programs (the CLI, curl, SDKs) send none of these browser headers and no cookie, so they pass
  * layers 1 and 2 untouched; a page cannot make a browser leave them out.
  * Refusals are 403 (415 for the body type) with a message that says what to do, and the header
@@ -28,6 +32,24 @@ export interface CrossSiteGuardOptions {
   tokens: SessionTokens;
   /** Extra origins allowed besides the request's own (config ALLOWED_ORIGINS). */
   allowedOrigins: readonly string[];
+  /** Paths whose browser form posts may carry the token in the field `csrf_token` (default: none). */
+  formTokenPaths?: RegExp | undefined;
+}
+
+export const FORM_TOKEN_FIELD = 'csrf_token';
+/** Browser form posts let on by the guard that still owe the token in their form field. */
+const owesFormToken = new WeakSet<Request>();
+
+/** After the form is parsed: a post the guard let on for its form field must carry the session's token there. */
+export function formTokenCheck(tokens: SessionTokens): RequestHandler {
+  return (req, res, next) => {
+    if (!owesFormToken.has(req)) return next();
+    const field = (req.body as Record<string, unknown> | undefined)?.[FORM_TOKEN_FIELD];
+    const session = sessionIdOf(req);
+    if (session !== undefined && typeof field === 'string' && tokens.verify(session, field)) return next();
+    res.setHeader('Docent-Refused', 'token');
+    next(new Refused('token', 403, "Refused: the page's security token is missing or out of date. Reload the page and try again."));
+  };
 }
 
 class Refused extends HttpError {
@@ -63,7 +85,7 @@ export function isBrowser(req: Request): boolean {
   return req.get('sec-fetch-site') !== undefined || req.get('origin') !== undefined || sessionIdOf(req) !== undefined || authSessionOf(req) !== undefined;
 }
 
-export function crossSiteGuard({ tokens, allowedOrigins }: CrossSiteGuardOptions): RequestHandler {
+export function crossSiteGuard({ tokens, allowedOrigins, formTokenPaths }: CrossSiteGuardOptions): RequestHandler {
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) {
       next();
@@ -80,6 +102,11 @@ export function crossSiteGuard({ tokens, allowedOrigins }: CrossSiteGuardOptions
     if (isBrowser(req)) {
       const session = sessionIdOf(req);
       const token = req.get(TOKEN_HEADER);
+      if (token === undefined && formTokenPaths?.test(req.path) && req.is('application/x-www-form-urlencoded')) {
+        owesFormToken.add(req);
+        next();
+        return;
+      }
       if (session === undefined || token === undefined || !tokens.verify(session, token)) {
         refuse(new Refused('token', 403, "Refused: the page's security token is missing or out of date. Reload the page and try again."));
         return;

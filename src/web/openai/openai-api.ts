@@ -5,8 +5,9 @@
  *   GET  /v1/models/:id         one of them
  *   POST /v1/chat/completions   grounded answers with [n] citations and `sources` (./chat-completions.ts)
  *   POST /v1/embeddings         the embedding model (./embeddings.ts)
- * Errors are in OpenAI's shape (./openai-errors.ts). An `Authorization: Bearer ...` header is
- * accepted and ignored: Docent has no accounts yet, so any key (clients insist on one) works.
+ * Errors are in OpenAI's shape (./openai-errors.ts). With sign-in on, the client's API key is a
+ * personal API token (`Authorization: Bearer`), and the models listed and answered are the
+ * collections that user may read; with sign-in off any key (clients insist on one) works.
  */
 import { Router } from 'express';
 import type { Config } from '../../config.ts';

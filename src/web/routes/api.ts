@@ -20,7 +20,7 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
   const router = Router();
 
   // ?collection= (id or name; default General), checked before the body is read.
-  router.post('/api/documents', uploadCollection(services.collections), upload, async (req, res) => {
+  router.post('/api/documents', uploadCollection(services.collections, services.access), upload, async (req, res) => {
     const documents = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
     res.status(202).json({ documents: documents.map(({ id, name, status, duplicate }) => ({ id, name, status, duplicate })) });
   });

@@ -14,7 +14,9 @@
  *   POST   /api/documents/:id/move {to, from?} -> {id, collections: [{id, name}]}
  */
 import { Router, type RequestHandler } from 'express';
+import { GENERAL_COLLECTION_ID } from '../../contracts/collection.ts';
 import type { CollectionService } from '../../ports/collection-service.ts';
+import { requireWrite, type AccessLookup } from '../auth/access-checks.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
 
@@ -32,15 +34,22 @@ function optionalName(value: unknown, field: string): string | undefined {
 }
 
 /**
- * Resolves `?collection=` (id or name) of an upload before its body is read: an unknown one is a
- * 404 and nothing is received. The id goes to the handler in res.locals.collectionId.
+ * Resolves `?collection=` (id or name) of an upload before its body is read: an unknown one (or
+ * one the user may not read) is a 404, one they may only read a 403, and nothing is received. The
+ * id goes to the handler in res.locals.collectionId.
  */
-export function uploadCollection(collections: CollectionService): RequestHandler {
+export function uploadCollection(collections: CollectionService, access?: AccessLookup): RequestHandler {
   return (req, res, next) => {
     const q = req.query.collection;
-    if (q === undefined || q === '') return next();
+    const rights = access?.();
+    if (q === undefined || q === '') {
+      if (rights) requireWrite(rights, collections.get(GENERAL_COLLECTION_ID));
+      return next();
+    }
     if (typeof q !== 'string') throw badRequest('Name one collection in "collection".', 'collection');
-    res.locals.collectionId = collections.get(q).id;
+    const c = collections.get(q);
+    requireWrite(rights, c, q);
+    res.locals.collectionId = c.id;
     next();
   };
 }

@@ -48,7 +48,7 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
     send(res, documentRow(doc, names()));
   });
   // ?collection= as for POST /api/documents (upload-drop.js uploads there; this is the fallback).
-  router.post('/documents', uploadCollection(services.collections), upload, async (req, res) => {
+  router.post('/documents', uploadCollection(services.collections, services.access), upload, async (req, res) => {
     const results = await receiveUpload(req, services.documents, res.locals.collectionId as string | undefined);
     if (req.get('HX-Request') !== 'true') {
       res.redirect(303, '/documents');
