@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { PerClientLimit } from './client-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
 import { authGate } from './auth/auth-gate.ts';
+import { chatOwners } from './auth/chat-owner.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
@@ -20,6 +21,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { OPENAI_BODY_LIMIT, openAiApi } from './openai/openai-api.ts';
 import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
+import { chatExportRoutes } from './routes/chat-export-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
 import { collectionPages } from './routes/collection-pages.ts';
@@ -64,6 +66,8 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
     res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
   });
   const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
+  // Whose chats a request sees (private chats): the signed-in user's; all when sign-in is off.
+  const owners = chatOwners(accounts ? () => accounts.listUsers() : undefined);
   if (accounts) app.use(authGate({ accounts, required: signInRequired }));
   // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
@@ -77,14 +81,15 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).
   const questions = new PerClientLimit(config.limits.pendingQuestionsPerClient);
   const gate = createQuestionGate(config, questions);
-  app.use(askApi(services, config, logger, gate));
+  app.use(askApi(services, config, logger, gate, owners));
   app.use(openAiApi(services, config, logger, gate));
   app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
-  app.use(jsonApi(services, config, upload));
+  app.use(jsonApi(services, config, upload, owners));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));
   app.use(analyticsRoutes(services));
-  app.use(chatRoutes(services, config));
+  app.use(chatExportRoutes(services, owners));
+  app.use(chatRoutes(services, config, owners));
   app.use(pages(services, config, upload));
   app.use(collectionPages(services));
   app.use((req) => {

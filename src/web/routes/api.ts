@@ -10,13 +10,14 @@ import { parseEventIds, streamDocumentEvents } from '../document-events.ts';
 import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
+import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
 import { receiveUpload } from '../upload.ts';
 import { MAX_TEXT_CHARS, readDocumentText } from '../document-text.ts';
 import { parseCollectionNames, parseK, parseMaxChars, parseQuery, parseRange, parseVote } from '../validate.ts';
 import { analyticsCollection } from './analytics.ts';
 import { uploadCollection } from './collections.ts';
 
-export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
+export function jsonApi(services: WebServices, config: Config, upload: RequestHandler, owners: ChatOwners = chatOwners()): Router {
   const router = Router();
 
   // ?collection= (id or name; default General), checked before the body is read.
@@ -78,9 +79,13 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     });
   });
 
+  // With sign-in on, only an answer in one of the voter's own chats: another's (or an answer kept in
+  // no chat) is a 404, as for an answer that does not exist. With sign-in off, any answer id.
   router.post('/api/votes', async (req, res) => {
     const { answerId, vote } = parseVote(req.body);
-    await services.votes.vote(answerId, vote);
+    const scope = owners.scope();
+    if (scope && !services.chats.findAnswer(answerId, scope)) throw notFound(`No answer with id "${answerId}" in your chats. It may have been deleted with its chat.`);
+    await services.votes.vote(answerId, vote, owners.userId() ?? undefined);
     res.status(202).json({ ok: true });
   });
 
