@@ -11,6 +11,7 @@ import { PerClientLimit } from './client-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
 import { authGate } from './auth/auth-gate.ts';
 import { chatOwners } from './auth/chat-owner.ts';
+import { analyticsUsers } from './auth/analytics-users.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
@@ -68,6 +69,8 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
   // Whose chats a request sees (private chats): the signed-in user's; all when sign-in is off.
   const owners = chatOwners(accounts ? () => accounts.listUsers() : undefined);
+  // Whom the analytics filter by user lists (admins; names from the account store).
+  const users = accounts ? analyticsUsers(() => accounts.listUsers()) : undefined;
   if (accounts) app.use(authGate({ accounts, required: signInRequired }));
   // Questions can be up to MAX_QUESTION_CHARS; leave room for settings and JSON escaping. Only JSON
   // bodies are parsed here (uploads are multipart, read by their route; the Collections page's forms
@@ -84,13 +87,13 @@ export function createWebApp({ services, config, logger, sessionSecret, accounts
   app.use(askApi(services, config, logger, gate, owners));
   app.use(openAiApi(services, config, logger, gate));
   app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
-  app.use(jsonApi(services, config, upload, owners));
+  app.use(jsonApi(services, config, upload, owners, users));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));
-  app.use(analyticsRoutes(services));
+  app.use(analyticsRoutes(services, users));
   app.use(chatExportRoutes(services, owners));
   app.use(chatRoutes(services, config, owners));
-  app.use(pages(services, config, upload));
+  app.use(pages(services, config, upload, users));
   app.use(collectionPages(services));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);

@@ -1,7 +1,7 @@
 /**
  * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
  * `?collection=`, list a page, one, its text, delete, live events; bulk actions are document-bulk.ts), search (optionally in `?collections=a,b`), votes, analytics summary
- * (optionally of one `?collection=`), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
+ * (optionally of one `?collection=`, or one `?user=` for admins), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
@@ -14,10 +14,11 @@ import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
 import { receiveUpload } from '../upload.ts';
 import { MAX_TEXT_CHARS, readDocumentText } from '../document-text.ts';
 import { parseCollectionNames, parseK, parseMaxChars, parseQuery, parseRange, parseVote } from '../validate.ts';
-import { analyticsCollection } from './analytics.ts';
+import { analyticsScope } from './analytics.ts';
+import type { AnalyticsUsers } from '../auth/analytics-users.ts';
 import { uploadCollection } from './collections.ts';
 
-export function jsonApi(services: WebServices, config: Config, upload: RequestHandler, owners: ChatOwners = chatOwners()): Router {
+export function jsonApi(services: WebServices, config: Config, upload: RequestHandler, owners: ChatOwners = chatOwners(), users?: AnalyticsUsers): Router {
   const router = Router();
 
   // ?collection= (id or name; default General), checked before the body is read.
@@ -90,7 +91,7 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
   });
 
   router.get('/api/analytics/summary', async (req, res) => {
-    res.json(await services.analytics.summary(parseRange(req.query.range), analyticsCollection(services.collections, req.query.collection)?.id));
+    res.json(await services.analytics.summary(parseRange(req.query.range), analyticsScope(services.collections, users, req.query)));
   });
 
   router.get('/healthz', (_req, res) => {
