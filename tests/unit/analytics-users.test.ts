@@ -27,6 +27,10 @@ import { ANSWER_CONTRACT_VERSION, answerRequestSchema, type AnswerRequest } from
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
 import { FakeServices, startTestServer, type TestServer } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
+import { retryPolicy } from '../support/retry-policy.ts';
+import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
+import { createAnswerClient } from '../../src/asking/answer-client.ts';
+import { QUEUES } from '../../src/contracts/names.ts';
 
 const NOW = Date.now();
 const MIN = 60_000;
@@ -78,6 +82,28 @@ describe('the contracts carry the user', () => {
     assert.equal('userId' in qaEvent(anonymous, done, 3), false);
     assert.equal(voteEventSchema.parse(vote('v', 'a', 'up', 1, 'u-1')).userId, 'u-1');
     assert.equal(answerRequestSchema.safeParse({ ...req, userId: 'not an id!' }).success, false);
+  });
+});
+
+describe('the answer client sends the user on the request', () => {
+  void test('userId on the answer.requests message; none without one', async () => {
+    const bus = createMemoryMessageBus({ answerQueueMaxLength: 10, logger: pino({ level: 'silent' }) });
+    const seen: unknown[] = [];
+    await bus.consume(QUEUES.answerRequests, (d) => (seen.push(d.body), Promise.resolve()), { prefetch: 10, retry: retryPolicy() });
+    const client = await createAnswerClient({ bus, timeoutMs: 5000, logger: pino({ level: 'silent' }) });
+    const stop = new AbortController();
+    try {
+      await client.ask({ question: 'q?', settings: DEFAULT_SETTINGS, userId: 'u-7' }, stop.signal);
+      await client.ask({ question: 'q?', settings: DEFAULT_SETTINGS }, stop.signal);
+      const deadline = Date.now() + 2000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(answerRequestSchema.parse(seen[0]).userId, 'u-7');
+      assert.equal(Object.hasOwn(seen[1] as object, 'userId'), false);
+    } finally {
+      stop.abort();
+      client.close();
+      await bus.close();
+    }
   });
 });
 
