@@ -138,6 +138,21 @@ describe('another user\'s chat is a 404 everywhere', () => {
   });
 });
 
+describe('the asking user reaches analytics from every way of asking', () => {
+  void test('regenerating and the OpenAI-compatible API carry the user\'s internal id', async () => {
+    try {
+      const mine = await ask('cy', 'Who rings the bell?');
+      assert.equal((await call('cy', `/api/answers/${mine.answerId}/regenerate`, json({}))).status, 200);
+      assert.equal(srv.services.asked.at(-1)?.userId, cy.id);
+      const res = await call('Ada', '/v1/chat/completions', json({ model: 'docent', messages: [{ role: 'user', content: 'When does the library close?' }] }));
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(srv.services.asked.at(-1)?.userId, ada.id);
+    } finally {
+      await call('cy', '/api/chats?confirm=delete-all', { method: 'DELETE' });
+    }
+  });
+});
+
 describe('chats from before sign-in', () => {
   void test('belong to the first admin only', async () => {
     srv.services.chats.create({ id: 'old-chat', question: 'From single-user days', settings: DEFAULT_SETTINGS }, 1);
