@@ -11,7 +11,10 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { Accounts, type User } from '../../src/accounts/accounts.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
+import { callTool, textOf } from '../support/mcp-clients.ts';
 import type { Source } from '../../src/contracts/source.ts';
 import { FAKE_SOURCE, fakeDocument, FakeServices, scriptedReplies, startTestServer, type TestServer } from '../support/fake-services.ts';
 
@@ -139,7 +142,7 @@ describe('another user\'s chat is a 404 everywhere', () => {
 });
 
 describe('the asking user reaches analytics from every way of asking', () => {
-  void test('regenerating and the OpenAI-compatible API carry the user\'s internal id', async () => {
+  void test('regenerating, the OpenAI-compatible API and the MCP server carry the user\'s internal id', async () => {
     try {
       const mine = await ask('cy', 'Who rings the bell?');
       assert.equal((await call('cy', `/api/answers/${mine.answerId}/regenerate`, json({}))).status, 200);
@@ -147,6 +150,19 @@ describe('the asking user reaches analytics from every way of asking', () => {
       const res = await call('Ada', '/v1/chat/completions', json({ model: 'docent', messages: [{ role: 'user', content: 'When does the library close?' }] }));
       assert.equal(res.status, 200, await res.clone().text());
       assert.equal(srv.services.asked.at(-1)?.userId, ada.id);
+      // The MCP server's ask tool: the chat it starts is the token's user's.
+      const mcp = new Client({ name: 'docent-test', version: '1.0.0' });
+      await mcp.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${tokens.cy}` } } }));
+      try {
+        const r = await callTool(mcp, 'ask', { question: 'Who winds the clock?' });
+        assert.equal(r.isError, undefined, textOf(r));
+        const { chatId } = r.structuredContent as { chatId: string };
+        assert.equal(srv.services.asked.at(-1)?.userId, cy.id);
+        assert.equal((await call('cy', `/api/chats/${chatId}`)).status, 200);
+        assert.equal((await call('bob', `/api/chats/${chatId}`)).status, 404);
+      } finally {
+        await mcp.close();
+      }
     } finally {
       await call('cy', '/api/chats?confirm=delete-all', { method: 'DELETE' });
     }
