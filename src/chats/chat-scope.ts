@@ -16,7 +16,9 @@ export type { ChatScope } from '../ports/chat-scope.ts';
 /** The SQL condition (on the chats table as `alias`) and its parameters; no scope: every chat. */
 export function scopeWhere(scope: ChatScope | undefined, alias = 'c'): { sql: string; params: Array<string | number> } {
   if (!scope) return { sql: '1 = 1', params: [] };
-  return { sql: `(${alias}.owner = ? OR (${alias}.owner IS NULL AND ? = 1))`, params: [scope.owner, scope.legacy ? 1 : 0] };
+  // Two shapes rather than one with a flag parameter, so a member's reads use the owner index.
+  if (!scope.legacy) return { sql: `${alias}.owner = ?`, params: [scope.owner] };
+  return { sql: `(${alias}.owner = ? OR ${alias}.owner IS NULL)`, params: [scope.owner] };
 }
 
 /** The first admin among `users` (earliest created, then id), or undefined when there is none. */
