@@ -129,6 +129,8 @@ const schema = z.object({
   MAX_EVENT_STREAMS_PER_CLIENT: int(1, 10_000).default(8),
   /** Hours a failed document (its row and stored file) is kept before it is removed. */
   FAILED_UPLOAD_RETENTION_HOURS: int(1, 87_600).default(24),
+  /** Days after its last question or answer a chat is deleted (src/chats/chat-retention.ts); `off` keeps chats. */
+  CHAT_RETENTION_DAYS: z.union([z.literal('off'), int(1, 36_500)]).default('off'),
   /** Longest one document may take to parse (in its own child process) before its job fails. */
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
@@ -208,6 +210,8 @@ export interface Config {
     eventStreamsPerClient: number;
     /** FAILED_UPLOAD_RETENTION_HOURS in milliseconds (default 24 h). */
     failedUploadRetentionMs: number;
+    /** CHAT_RETENTION_DAYS in milliseconds; null (default): chats are kept. */
+    chatRetentionMs: number | null;
   };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
@@ -289,6 +293,7 @@ export function parseConfig(env: Env): Config {
       pendingQuestionsPerClient: e.MAX_PENDING_QUESTIONS_PER_CLIENT,
       eventStreamsPerClient: e.MAX_EVENT_STREAMS_PER_CLIENT,
       failedUploadRetentionMs: e.FAILED_UPLOAD_RETENTION_HOURS * 3_600_000,
+      chatRetentionMs: e.CHAT_RETENTION_DAYS === 'off' ? null : e.CHAT_RETENTION_DAYS * 86_400_000,
     },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

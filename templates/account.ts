@@ -8,6 +8,7 @@
 import type { ApiTokenView } from '../src/accounts/account-store.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { layout } from './layout.ts';
+import { chatDataSection } from './chat-data.ts';
 
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
@@ -62,6 +63,7 @@ export function settingsPage(name: string, role: string, tokens: readonly ApiTok
   <button type="submit">Create token</button>
 </form>
 ${tokenSection(tokens)}
-</section>`,
+</section>
+${chatDataSection()}`,
   });
 }

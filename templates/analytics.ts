@@ -11,6 +11,10 @@
  * without scripts; analytics.js submits it on change). The range links, the panel's refresh and the
  * CSV link all keep the collection, and the select keeps the range. Collection names are user text
  * and escaped like everything else.
+ *
+ * A user filter (`?user=<internal id>`, admins): a second select listing users by name (names come
+ * from the account store in the web; analytics holds only the id). One filter at a time: each select
+ * is its own form, so choosing a user drops the collection and the other way round.
  */
 import { ANALYTICS_RANGES, type AnalyticsRange, type AnalyticsSummary } from '../src/contracts/analytics-summary.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
@@ -24,8 +28,15 @@ const ms = (v: number | null): string => (v === null ? '–' : v >= 1000 ? `${(v
 const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)}%`);
 
-/** `&collection=<id>` of a summary restricted to one collection, '' otherwise (values are escaped where used). */
-const collectionParam = (s: AnalyticsSummary): string => (s.collection ? `&collection=${encodeURIComponent(s.collection)}` : '');
+/** `&collection=<id>` or `&user=<id>` of a filtered summary, '' otherwise (values are escaped where used). */
+const collectionParam = (s: AnalyticsSummary): string =>
+  s.collection ? `&collection=${encodeURIComponent(s.collection)}` : s.user ? `&user=${encodeURIComponent(s.user)}` : '';
+
+/** A user the user filter lists: internal id and the name people see. */
+export interface AnalyticsUser {
+  id: string;
+  name: string;
+}
 
 function stat(label: string, value: string, note?: string): SafeHtml {
   return html`<div class="stat"><div class="stat-value">${value}</div><div class="stat-label">${label}</div>${note === undefined ? '' : html`<div class="stat-note">${note}</div>`}</div>`;
@@ -203,17 +214,36 @@ function collectionFilter(s: AnalyticsSummary, collections: readonly CollectionV
 </form>`;
 }
 
-/** The page; `collections` fills the collection select (the summary says which one is chosen). */
-export function analyticsPage(s: AnalyticsSummary, collections: readonly CollectionView[] = []): SafeHtml {
+/** The user select (admins): everyone, or the answers one user asked; keeps the range. */
+function userFilter(s: AnalyticsSummary, users: readonly AnalyticsUser[]): SafeHtml {
+  return html`<form class="collection-filter user-filter" method="get" action="/analytics">
+  <input type="hidden" name="range" value="${s.range}">
+  <label for="analytics-user" class="small">User</label>
+  <select id="analytics-user" name="user">
+    <option value=""${s.user ? '' : html` selected`}>All users</option>
+    ${users.map((u) => html`<option value="${u.id}"${u.id === s.user ? html` selected` : ''}>${u.name}</option>`)}
+  </select>
+  <button type="submit" class="secondary small">Show</button>
+</form>`;
+}
+
+/**
+ * The page; `collections` fills the collection select (the summary says which one is chosen);
+ * `users` the user select (none: no select, e.g. sign-in off or not an admin).
+ */
+export function analyticsPage(s: AnalyticsSummary, collections: readonly CollectionView[] = [], users: readonly AnalyticsUser[] = []): SafeHtml {
   const chosen = collections.find((c) => c.id === s.collection);
+  const user = s.user ? (users.find((u) => u.id === s.user)?.name ?? s.user) : undefined;
   const body = html`
-<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}</h1>
+<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}${user !== undefined ? html` <span class="muted">· ${user}</span>` : ''}</h1>
 <nav class="ranges" aria-label="Period">
   ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics?range=${r}${collectionParam(s)}"${r === s.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
   ${collectionFilter(s, collections)}
+  ${users.length > 0 ? userFilter(s, users) : ''}
   <span class="muted small">Refreshes every 5 seconds.</span>
 </nav>
 ${chosen ? html`<p class="muted small">Answers asked over ${chosen.name} or citing a passage from it, and the votes on them.</p>` : ''}
+${user !== undefined ? html`<p class="muted small">Answers ${user} asked, and the votes on them.</p>` : ''}
 <section class="card">
 ${analyticsPanel(s)}
 </section>

@@ -10,11 +10,11 @@ import { tokensPerSecond } from './throughput.ts';
 export const INSERT_ANSWER_SQL = `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
          queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
          prompt_tokens, completion_tokens, tokens_per_second,
-         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel)
+         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel, user_id)
        VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
          @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
          @promptTokens, @completionTokens, @tokensPerSecond,
-         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel)
+         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel, @userId)
        ON CONFLICT DO NOTHING`;
 
 /**
@@ -46,5 +46,6 @@ export function answerRow(e: QaEvent, s: { question: SentimentScore; answer: Sen
     sources: JSON.stringify(e.sources),
     settings: JSON.stringify(e.settings),
     channel: e.channel ?? null,
+    userId: e.userId ?? null,
   };
 }

@@ -11,6 +11,7 @@
  * filter by collection (`&collection=`): its summary does not name the collection and its rows do
  * not list theirs, and the web refuses to show unfiltered numbers as if they were filtered.
  */
+import { userOfScope } from '../contracts/analytics-scope.ts';
 import { z } from 'zod';
 import {
   analyticsAnswerRowSchema,
@@ -94,7 +95,8 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
   return {
     async summary(range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> {
       const s = (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}${inCollection(collection)}`, analyticsSummarySchema, 'summary'))!;
-      if (collection !== undefined && s.collection !== collection) throw cannotFilter();
+      const user = userOfScope(collection);
+      if (user !== undefined ? s.user !== user : collection !== undefined && s.collection !== collection) throw cannotFilter();
       return s;
     },
     answer(answerId: string): Promise<AnalyticsAnswer | undefined> {
@@ -141,17 +143,23 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
   };
 
   function cannotFilter(): AppError {
-    return new AppError(`analytics service at ${base} cannot filter by collection; update it to this version of Docent`, { code: 'analytics_contract' });
+    return new AppError(`analytics service at ${base} cannot filter by collection or user; update it to this version of Docent`, { code: 'analytics_contract' });
   }
 
-  /** A row of a filtered read must list the collection: an older service ignores the filter. */
+  /** A row of a filtered read must list the collection (or user): an older service ignores the filter. */
   function filtered(row: AnalyticsAnswerRow, collection: string | undefined): AnalyticsAnswerRow {
-    if (collection !== undefined && !row.collections?.includes(collection)) throw cannotFilter();
+    const user = userOfScope(collection);
+    if (user !== undefined ? row.userId !== user : collection !== undefined && !row.collections?.includes(collection)) throw cannotFilter();
     return row;
   }
 }
 
-const inCollection = (collection: string | undefined): string => (collection === undefined ? '' : `&collection=${encodeURIComponent(collection)}`);
+/** The query parameter of a scope (contracts/analytics-scope.ts): `&collection=` or `&user=`. */
+const inCollection = (scope: string | undefined): string => {
+  if (scope === undefined) return '';
+  const user = userOfScope(scope);
+  return user === undefined ? `&collection=${encodeURIComponent(scope)}` : `&user=${encodeURIComponent(user)}`;
+};
 
 /** fetch wraps the real reason (ECONNREFUSED...) in `cause`. */
 function causeOf(err: unknown): string {

@@ -2,7 +2,8 @@
  * HTTP face of the separate analytics process (`npm run analytics`):
  *   GET /api/analytics/summary?range=hour|day|week|all  -> AnalyticsSummary (JSON; range defaults to day)
  *   Every list and summary also takes `&collection=<id>`: only the answers asked over that collection
- *   or citing it (ids only: the web resolves names; an id with no answers gives empty results).
+ *   or citing it (ids only: the web resolves names; an id with no answers gives empty results), or
+ *   `&user=<internal user id>`: only the answers that user asked (not both at once: 400).
  *   GET /api/analytics/answers/:id                      -> AnalyticsAnswer, 404 `{error}` when not stored
  *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
  *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
@@ -15,6 +16,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { collectionIdSchema } from '../contracts/collection.ts';
+import { userScope } from '../contracts/analytics-scope.ts';
+import { userIdSchema } from '../contracts/user-id.ts';
 import { errorMessage } from '../errors.ts';
 import { foreignHostMessage, hostAllowed, hostName } from '../shared/host-names.ts';
 import { logger } from '../log.ts';
@@ -31,9 +34,22 @@ function isRange(v: unknown): v is AnalyticsRange {
   return typeof v === 'string' && (ANALYTICS_RANGES as readonly string[]).includes(v);
 }
 
-/** `?collection=`: undefined when absent, the id when well-formed, else a 400 reply sent (null). */
+/**
+ * `?collection=` or `?user=` as a scope (contracts/analytics-scope.ts): undefined when neither, the
+ * scope when well-formed, else a 400 reply sent (null).
+ */
 function collectionOf(req: Request, res: Response): string | undefined | null {
   const c = req.query.collection;
+  const u = req.query.user;
+  if (u !== undefined && u !== '') {
+    if (c !== undefined && c !== '') {
+      res.status(400).json({ error: 'filter by a collection or by a user, not both at once' });
+      return null;
+    }
+    if (typeof u === 'string' && userIdSchema.safeParse(u).success) return userScope(u);
+    res.status(400).json({ error: 'user must be one internal user id (letters, digits, _ or -)' });
+    return null;
+  }
   if (c === undefined || c === '') return undefined;
   if (typeof c === 'string' && collectionIdSchema.safeParse(c).success) return c;
   res.status(400).json({ error: 'collection must be one collection id (1-40 lower-case letters, digits or dashes)' });

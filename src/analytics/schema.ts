@@ -22,8 +22,13 @@
  *   (events from before collections), so they count under "all collections" only.
  * - answers.channel (version 4): where the question came from (contracts/channel.ts); null for
  *   answers recorded before channels (shown as `web`). Older files gain the column.
+ * - answers.user_id (version 5): the internal id of the user who asked (contracts/user-id.ts; never
+ *   a name); null when sign-in was off and for answers recorded before it. The analytics filter
+ *   "user X" is the scope `user:<id>` (contracts/analytics-scope.ts): a row in `answer_collections`
+ *   with that id (asked = cited = 0) and buckets at level `<level>@user:<id>`, so a user's summary,
+ *   recent answers and export read exactly like one collection's. Older files gain the column.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
@@ -53,7 +58,8 @@ CREATE TABLE IF NOT EXISTS answers (
   scored_published     INTEGER NOT NULL DEFAULT 0,
   sources              TEXT    NOT NULL DEFAULT '[]',
   settings             TEXT,
-  channel              TEXT
+  channel              TEXT,
+  user_id              TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 
@@ -130,3 +136,6 @@ ALTER TABLE answers ADD COLUMN settings TEXT;
 
 /** Versions 1-3 -> 4: the answer's channel (null for the answers already stored). */
 export const MIGRATE_TO_V4_SQL = `ALTER TABLE answers ADD COLUMN channel TEXT;`;
+
+/** Versions 1-4 -> 5: the asking user's internal id (null for the answers already stored). */
+export const MIGRATE_TO_V5_SQL = `ALTER TABLE answers ADD COLUMN user_id TEXT;`;

@@ -17,7 +17,8 @@ import { answerQueries, type AnswerQueries } from './answer-queries.ts';
 import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
 import { backfillBuckets } from './bucket-writer.ts';
-import { MIGRATE_TO_V4_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { userScope } from '../contracts/analytics-scope.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
 
@@ -64,7 +65,10 @@ export interface AnalyticsStore {
   processedEvents(): number;
   /** Last applied offset of one partition, or undefined when none was recorded. */
   offset(topic: string, partition: number): string | undefined;
-  /** With `collection` (an id): only the answers asked over it or citing it, and their votes. */
+  /**
+   * With `collection` (a scope, contracts/analytics-scope.ts: a collection id, or `user:<id>`): only
+   * the answers asked over that collection or citing it, or asked by that user, and their votes.
+   */
   summary(range: AnalyticsRange, now?: number, collection?: string): AnalyticsSummary;
   /** One stored answer with everything recorded about it, or undefined. */
   answer(answerId: string): AnalyticsAnswer | undefined;
@@ -117,6 +121,7 @@ function migrate(db: Database.Database): void {
     // The column may exist already (a file rolled back to an older version number by hand).
     const columns = db.pragma('table_info(answers)') as Array<{ name: string }>;
     if (version >= 1 && version < 4 && !columns.some((c) => c.name === 'channel')) db.exec(MIGRATE_TO_V4_SQL);
+    if (version >= 1 && version < 5 && !columns.some((c) => c.name === 'user_id')) db.exec(MIGRATE_TO_V5_SQL);
     db.exec(SCHEMA_SQL);
     if (version === 1) backfillBuckets(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -204,9 +209,11 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     if (!fresh) return false;
     const row = answerRow(event, scored);
     if (this.insertAnswer.run(row).changes !== 1) return false;
-    const collections = collectionsOfEvent(event);
-    this.collections.insert(event.answerId, event.at, collections);
-    this.buckets.answerStored(event, scored, collections.map((c) => c.id));
+    // The asking user is one more scope beside the collections (./schema.ts, answers.user_id).
+    const user = event.userId === undefined ? [] : [{ id: userScope(event.userId), asked: false, cited: false }];
+    const scopes = [...collectionsOfEvent(event), ...user];
+    this.collections.insert(event.answerId, event.at, scopes);
+    this.buckets.answerStored(event, scored, scopes.map((c) => c.id));
     return true;
   }
 

@@ -23,6 +23,7 @@
  * same arithmetic and bounds as the unfiltered summary.
  */
 import type Database from 'better-sqlite3';
+import { collectionOfScope, userOfScope } from '../contracts/analytics-scope.ts';
 import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import { answerFacts, type AnswerAggRow } from './bucket-writer.ts';
 import { Aggregator, LEVELS, SENTIMENT_BINS, SENTIMENT_SCALE, STAGES, scopedLevel, stageStem as stem, type Level, type Stage } from './buckets.ts';
@@ -206,7 +207,8 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
     const mean = (sum: number): number | null => (t.answers === 0 ? null : sum / SENTIMENT_SCALE / t.answers);
     return {
       range,
-      collection: only ?? null,
+      collection: collectionOfScope(only) ?? null,
+      user: userOfScope(only) ?? null,
       answers: t.answers,
       votes: { up: t.up, down: t.down },
       satisfaction: t.satisfaction(),

@@ -1,7 +1,7 @@
 /**
  * The Kafka `qa` event of one answered question (contracts/analytics.ts): what was asked, what was
  * answered from which documents (and the collection each passage came from), over which
- * collections (empty: all), which passages the injection guard flagged, with which settings, model and worker, and how long each stage took. The analytics consumer scores and aggregates it.
+ * collections (empty: all), who asked (an internal user id, when sign-in is on), which passages the injection guard flagged, with which settings, model and worker, and how long each stage took. The analytics consumer scores and aggregates it.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerDone, AnswerRequest } from '../contracts/answer.ts';
@@ -30,6 +30,7 @@ export function qaEvent(req: AnswerRequest, done: AnswerOutcome, at: number): Qa
     })),
     collections: [...(req.collections ?? [])],
     ...(req.channel === undefined ? {} : { channel: req.channel }),
+    ...(req.userId === undefined ? {} : { userId: req.userId }),
     settings: req.settings,
     model: done.model,
     worker: done.worker,

@@ -109,6 +109,7 @@ export async function createAnswerClient(deps: {
         ...(input.collections && input.collections.length > 0 ? { collections: input.collections } : {}),
         ...(input.feedback ? { feedback: input.feedback } : {}),
         ...(input.channel === undefined ? {} : { channel: input.channel }),
+        ...(input.userId === undefined ? {} : { userId: input.userId }),
         requestedAt: now,
         deadline: now + deps.timeoutMs,
       };

@@ -10,6 +10,10 @@
  * stream early (Stop, tab closed) still closes the inner stream, which cancels the answer. It
  * keeps the text streamed so far (dropped again when another worker restarts the answer), so a
  * turn that ends early keeps the partial answer the user saw.
+ *
+ * Private chats: `scope` limits the chats a question may continue or an answer regenerate to the
+ * asking user's (another's is the same "no chat" 404); `userId` owns a chat started here and goes
+ * with the request to analytics. Both absent: sign-in is off.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnswerReply } from '../contracts/answer.ts';
@@ -17,7 +21,7 @@ import type { Channel } from '../contracts/channel.ts';
 import type { Settings } from '../contracts/settings.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AnswerService, AskHandle } from '../ports/answer-service.ts';
-import type { ChatCollection, ChatStore, PartialAnswer } from '../chats/chat-store.ts';
+import type { ChatCollection, ChatScope, ChatStore, PartialAnswer } from '../chats/chat-store.ts';
 
 /** What a turn that was stopped early says under its partial answer. */
 export const STOPPED_NOTE = 'Stopped before the answer was complete.';
@@ -30,6 +34,10 @@ export interface ChatAskInput {
   collections?: ChatCollection[] | undefined;
   /** Where the question came from (analytics); absent: `web`. */
   channel?: Channel | undefined;
+  /** The chats this user may continue; absent: any (sign-in off). */
+  scope?: ChatScope | undefined;
+  /** The asking user's internal id (owner of a new chat, analytics); absent or null: sign-in off. */
+  userId?: string | null | undefined;
 }
 
 export interface RegenerateInput {
@@ -42,6 +50,10 @@ export interface RegenerateInput {
   feedback?: string | undefined;
   /** Where the request came from (analytics); absent: `web`. */
   channel?: Channel | undefined;
+  /** The chats whose answers this user may regenerate; absent: any (sign-in off). */
+  scope?: ChatScope | undefined;
+  /** The asking user's internal id (analytics); absent or null: sign-in off. */
+  userId?: string | null | undefined;
 }
 
 interface Deps {
@@ -54,10 +66,10 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   let chatId = input.chatId;
   let created = false;
   if (chatId !== undefined) {
-    if (!chats.get(chatId)) throw new NotFoundError(`No chat with id "${chatId}". It may have been deleted; list chats with GET /api/chats.`);
+    if (!chats.get(chatId, input.scope)) throw new NotFoundError(`No chat with id "${chatId}". It may have been deleted; list chats with GET /api/chats.`);
   } else {
     chatId = randomUUID();
-    chats.create({ id: chatId, question: input.question, settings: input.settings, collections: input.collections });
+    chats.create({ id: chatId, question: input.question, settings: input.settings, collections: input.collections, owner: input.userId ?? null });
     created = true;
   }
   const history = created ? [] : chats.history(chatId);
@@ -65,7 +77,7 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   try {
     const collections = input.collections && input.collections.length > 0 ? { collections: input.collections.map((c) => c.id) } : {};
     const channel = input.channel === undefined ? {} : { channel: input.channel };
-    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections, ...channel }, signal);
+    handle = await deps.answers.ask({ question: input.question, chatId, settings: input.settings, history, ...collections, ...channel, ...userOf(input.userId) }, signal);
   } catch (err) {
     // Refused (busy): a chat that was only just started for this question is not kept.
     if (created) chats.delete(chatId);
@@ -78,7 +90,7 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
 
 export async function regenerate(deps: Deps, input: RegenerateInput, signal?: AbortSignal): Promise<AskHandle> {
   const { chats } = deps;
-  const found = chats.findAnswer(input.answerId);
+  const found = chats.findAnswer(input.answerId, input.scope);
   if (!found) throw new NotFoundError(`No answer with id "${input.answerId}" in any chat. It may have been deleted with its chat.`);
   const { chatId, turn } = found;
   const settings = input.settings ?? turn.settings;
@@ -86,9 +98,11 @@ export async function regenerate(deps: Deps, input: RegenerateInput, signal?: Ab
   const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};
   const feedback = input.feedback ? { feedback: input.feedback } : {};
   const channel = input.channel === undefined ? {} : { channel: input.channel };
-  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections, ...feedback, ...channel }, signal);
+  const handle = await deps.answers.ask({ question: turn.question, chatId, settings, history, ...collections, ...feedback, ...channel, ...userOf(input.userId) }, signal);
   return { ...handle, chatId, replies: recorded(chats, turn.id, handle, settings, input.feedback) };
 }
+
+const userOf = (userId: string | null | undefined): { userId?: string } => (userId ? { userId } : {});
 
 async function* recorded(chats: ChatStore, turnId: string, handle: AskHandle, settings: Settings, feedback?: string): AsyncGenerator<AnswerReply> {
   let ended = false;

@@ -2,7 +2,9 @@
  * The chat store's SQLite tables, and the columns added since the first release, each added in
  * place when an older store is opened (no data is rewritten):
  *   chats.collections  the collections a chat asks over (older chats: '[]', every collection);
- *   turns.feedback     the style request the turn's answer was regenerated with (older turns: NULL).
+ *   turns.feedback     the style request the turn's answer was regenerated with (older turns: NULL);
+ *   chats.owner        the internal id of the user who started the chat (older chats, and chats
+ *                      started while sign-in is off: NULL; who sees those: ./chat-scope.ts).
  */
 import type Database from 'better-sqlite3';
 
@@ -18,6 +20,8 @@ export function openChatSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS chats_by_update ON chats (updated_at DESC, id);`);
   addColumn(db, 'chats', 'collections', "TEXT NOT NULL DEFAULT '[]'");
   addColumn(db, 'turns', 'feedback', 'TEXT');
+  addColumn(db, 'chats', 'owner', 'TEXT');
+  db.exec('CREATE INDEX IF NOT EXISTS chats_by_owner ON chats (owner, updated_at DESC, id)');
 }
 
 function addColumn(db: Database.Database, table: 'chats' | 'turns', column: string, type: string): void {

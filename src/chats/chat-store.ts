@@ -15,165 +15,27 @@
  * whose collection was deleted can still name it); none means all. The column was added after the
  * first release: opening an older store adds it in place (every existing chat: all collections).
  *
+ * A chat has an owner (the internal id of the user who started it; null while sign-in is off) and
+ * every read by id, list and lookup is limited to a scope (./chat-scope.ts). Retention deletes the
+ * chats whose last activity is older than a time (./chat-retention.ts); export reads a scope's chats
+ * a page at a time (./chat-export.ts). Types and the interface: ./chat-types.ts; rows: ./chat-rows.ts.
+ *
  * A turn regenerated with a style request ("shorter") keeps it as `feedback` next to the answer it
  * shaped (not as the question); it goes with that answer: replaced by the next regeneration, kept
  * when a later regeneration stops before replacing a complete answer. Tables: chat-schema.ts.
  */
 import Database from 'better-sqlite3';
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn, type Timings } from '../contracts/answer.ts';
+import { MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
 import type { Source } from '../contracts/source.ts';
 import { openChatSchema } from './chat-schema.ts';
-import { decodeCursor, encodeCursor } from '../shared/keyset-cursor.ts';
+import { scopeWhere, type ChatScope } from './chat-scope.ts';
+import { clip, cursorOf, parseChatCursor, toSummary, toTurn, type ChatRow, type TurnRow } from './chat-rows.ts';
+import { CHAT_PAGE_DEFAULT, chatTitle, type ChatCollection, type ChatPage, type ChatStore, type ChatSummary, type ChatTurn, type ChatView, type NewChat, type PartialAnswer } from './chat-types.ts';
 
-export type TurnStatus = 'pending' | 'done' | 'error' | 'stopped';
-
-export interface ChatTurn {
-  id: string;
-  answerId: string;
-  question: string;
-  /** The self-contained question retrieval used, when it differed from the question. */
-  searchedFor: string | null;
-  answer: string | null;
-  /** The style request this answer was regenerated with ("shorter"); null for a plain answer. */
-  feedback: string | null;
-  sources: Source[];
-  settings: Settings;
-  worker: string | null;
-  model: string | null;
-  timings: Timings | null;
-  status: TurnStatus;
-  error: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** A collection a chat asks over, as it was named when chosen. */
-export interface ChatCollection {
-  id: string;
-  name: string;
-}
-
-export interface ChatSummary {
-  id: string;
-  title: string;
-  /** The collections its questions ask over; empty: all. */
-  collections: ChatCollection[];
-  /** Settings of the chat's last question. */
-  settings: Settings;
-  turnCount: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface ChatView extends ChatSummary {
-  turns: ChatTurn[];
-}
-
-/** What an answer that ended early had shown. */
-export interface PartialAnswer {
-  text: string;
-  sources: Source[];
-  /** The style request it was being written with. */
-  feedback?: string | undefined;
-}
-
-export interface ChatPage {
-  chats: ChatSummary[];
-  /** Cursor for the next (older) page; null when this is the last one. */
-  next: string | null;
-}
-
-/** The web's view of the chat store (routes depend on this, tests may use ':memory:'). */
-export interface ChatStore {
-  /** Every chat, newest first (small stores and tests; pages use `page`). */
-  list(): ChatSummary[];
-  /** Up to `limit` chats older than the `before` cursor (from a previous page), newest first. */
-  page(opts?: { limit?: number; before?: string | undefined }): ChatPage;
-  /** Gives a chat a new title (already validated); false when there is no such chat. */
-  rename(id: string, title: string): boolean;
-  get(id: string): ChatView | undefined;
-  create(chat: { id: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now?: number): void;
-  delete(id: string): boolean;
-  /** Adds a pending turn; `collections` (when given) becomes the chat's choice. */
-  addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now?: number): void;
-  /** The turn holding this answer id, with its chat. */
-  findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined;
-  /** Records a finished answer on a turn (replacing an earlier one, and its feedback, when regenerating). */
-  complete(turnId: string, done: AnswerDone & { answerId: string; feedback?: string | undefined }, settings: Settings, now?: number): void;
-  /**
-   * Marks a turn without a complete answer as failed or stopped, keeping `partial` (the text
-   * written before it ended and the sources it was written from) as its answer. A turn with an
-   * earlier complete answer keeps that one.
-   */
-  fail(turnId: string, status: 'error' | 'stopped', message: string, partial?: PartialAnswer, now?: number): void;
-  /** The last finished turns before `beforeTurnId` (or all), oldest first, texts cut for the wire. */
-  history(chatId: string, beforeTurnId?: string): HistoryTurn[];
-  /** A source some answer cited, by document and chunk (for opening the passage). */
-  findSource(documentId: string, chunkId: string): Source | undefined;
-  close(): void;
-}
-
-interface TurnRow {
-  id: string; chat_id: string; seq: number; answer_id: string; question: string; searched_for: string | null;
-  answer: string | null; feedback: string | null; sources: string; settings: string; worker: string | null; model: string | null;
-  timings: string | null; status: TurnStatus; error: string | null; created_at: number; updated_at: number;
-}
-interface ChatRow { id: string; title: string; settings: string; collections: string; created_at: number; updated_at: number; turn_count: number }
-
-/** Longest chat title (a derived one is cut to it; a rename longer than it is refused). */
-export const TITLE_CHARS = 80;
-/** Chats per page when the caller names no limit, and the most it may ask for. */
-export const CHAT_PAGE_DEFAULT = 50;
-export const CHAT_PAGE_MAX = 200;
-
-/** A chat's name: its first question, on one line, cut at a word near TITLE_CHARS. */
-export function chatTitle(question: string): string {
-  const line = question.replace(/\s+/g, ' ').trim();
-  if (line.length <= TITLE_CHARS) return line;
-  const cut = line.slice(0, TITLE_CHARS);
-  const space = cut.lastIndexOf(' ');
-  return `${space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut}…`;
-}
-
-const clip = (text: string): string => (text.length > MAX_HISTORY_CHARS ? text.slice(0, MAX_HISTORY_CHARS - 1) + '…' : text);
-
-const toTurn = (r: TurnRow): ChatTurn => ({
-  id: r.id,
-  answerId: r.answer_id,
-  question: r.question,
-  searchedFor: r.searched_for,
-  answer: r.answer,
-  feedback: r.feedback ?? null,
-  sources: JSON.parse(r.sources) as Source[],
-  settings: JSON.parse(r.settings) as Settings,
-  worker: r.worker,
-  model: r.model,
-  timings: r.timings === null ? null : (JSON.parse(r.timings) as Timings),
-  status: r.status,
-  error: r.error,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toSummary = (r: ChatRow): ChatSummary => ({
-  id: r.id,
-  title: r.title,
-  collections: JSON.parse(r.collections) as ChatCollection[],
-  settings: JSON.parse(r.settings) as Settings,
-  turnCount: r.turn_count,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-/** The cursor after a chat: its place in the (updated_at DESC, id) order. */
-const cursorOf = (c: ChatSummary): string => encodeCursor([c.updatedAt, c.id]);
-
-/** The place a cursor names, or undefined when it is not one this store made. */
-export function parseChatCursor(cursor: string): { updatedAt: number; id: string } | undefined {
-  const v = decodeCursor(cursor, ['int', 'string']);
-  return v && { updatedAt: v[0], id: v[1] };
-}
+export { parseChatCursor } from './chat-rows.ts';
+export { CHAT_PAGE_DEFAULT, CHAT_PAGE_MAX, chatTitle, TITLE_CHARS } from './chat-types.ts';
+export type { ChatCollection, ChatPage, ChatScope, ChatStore, ChatSummary, ChatTurn, ChatView, NewChat, PartialAnswer, TurnStatus } from './chat-types.ts';
 
 const CHAT_SELECT = 'SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.chat_id = c.id) AS turn_count FROM chats c';
 
@@ -189,43 +51,67 @@ export class SqliteChatStore implements ChatStore {
     openChatSchema(this.db);
   }
 
-  list(): ChatSummary[] {
-    return (this.db.prepare(`${CHAT_SELECT} ORDER BY c.updated_at DESC, c.id`).all() as ChatRow[]).map(toSummary);
+  list(scope?: ChatScope): ChatSummary[] {
+    const w = scopeWhere(scope);
+    return (this.db.prepare(`${CHAT_SELECT} WHERE ${w.sql} ORDER BY c.updated_at DESC, c.id`).all(...w.params) as ChatRow[]).map(toSummary);
   }
 
-  page({ limit = CHAT_PAGE_DEFAULT, before }: { limit?: number; before?: string | undefined } = {}): ChatPage {
+  page({ limit = CHAT_PAGE_DEFAULT, before }: { limit?: number; before?: string | undefined } = {}, scope?: ChatScope): ChatPage {
     const at = before === undefined ? undefined : parseChatCursor(before);
     if (before !== undefined && !at) throw new RangeError('not a chat list cursor');
+    const w = scopeWhere(scope);
     // One row more than asked tells whether another page follows.
     const rows = (
       at
-        ? this.db.prepare(`${CHAT_SELECT} WHERE c.updated_at < ? OR (c.updated_at = ? AND c.id > ?) ORDER BY c.updated_at DESC, c.id LIMIT ?`).all(at.updatedAt, at.updatedAt, at.id, limit + 1)
-        : this.db.prepare(`${CHAT_SELECT} ORDER BY c.updated_at DESC, c.id LIMIT ?`).all(limit + 1)
+        ? this.db
+            .prepare(`${CHAT_SELECT} WHERE ${w.sql} AND (c.updated_at < ? OR (c.updated_at = ? AND c.id > ?)) ORDER BY c.updated_at DESC, c.id LIMIT ?`)
+            .all(...w.params, at.updatedAt, at.updatedAt, at.id, limit + 1)
+        : this.db.prepare(`${CHAT_SELECT} WHERE ${w.sql} ORDER BY c.updated_at DESC, c.id LIMIT ?`).all(...w.params, limit + 1)
     ) as ChatRow[];
     const chats = rows.slice(0, limit).map(toSummary);
     const last = chats.at(-1);
     return { chats, next: rows.length > limit && last ? cursorOf(last) : null };
   }
 
-  rename(id: string, title: string): boolean {
-    return this.db.prepare('UPDATE chats SET title = ? WHERE id = ?').run(title, id).changes > 0;
+  rename(id: string, title: string, scope?: ChatScope): boolean {
+    const w = scopeWhere(scope);
+    return this.db.prepare(`UPDATE chats AS c SET title = ? WHERE c.id = ? AND ${w.sql}`).run(title, id, ...w.params).changes > 0;
   }
 
-  get(id: string): ChatView | undefined {
-    const row = this.db.prepare(`${CHAT_SELECT} WHERE c.id = ?`).get(id) as ChatRow | undefined;
+  get(id: string, scope?: ChatScope): ChatView | undefined {
+    const w = scopeWhere(scope);
+    const row = this.db.prepare(`${CHAT_SELECT} WHERE c.id = ? AND ${w.sql}`).get(id, ...w.params) as ChatRow | undefined;
     if (!row) return undefined;
-    const turns = (this.db.prepare('SELECT * FROM turns WHERE chat_id = ? ORDER BY seq').all(id) as TurnRow[]).map(toTurn);
-    return { ...toSummary(row), turns };
+    return { ...toSummary(row), turns: this.turnsOf(id) };
   }
 
-  create(chat: { id: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now = Date.now()): void {
+  create(chat: NewChat, now = Date.now()): void {
     this.db
-      .prepare('INSERT INTO chats (id, title, settings, collections, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(chat.id, chatTitle(chat.question), JSON.stringify(chat.settings), JSON.stringify(chat.collections ?? []), now, now);
+      .prepare('INSERT INTO chats (id, title, settings, collections, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(chat.id, chatTitle(chat.question), JSON.stringify(chat.settings), JSON.stringify(chat.collections ?? []), chat.owner ?? null, now, now);
   }
 
-  delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM chats WHERE id = ?').run(id).changes > 0;
+  delete(id: string, scope?: ChatScope): boolean {
+    const w = scopeWhere(scope);
+    return this.db.prepare(`DELETE FROM chats AS c WHERE c.id = ? AND ${w.sql}`).run(id, ...w.params).changes > 0;
+  }
+
+  deleteAll(scope: ChatScope | undefined): number {
+    const w = scopeWhere(scope);
+    return this.db.prepare(`DELETE FROM chats AS c WHERE ${w.sql}`).run(...w.params).changes;
+  }
+
+  *exportPages(scope: ChatScope | undefined, pageSize = 100): Generator<ChatView[], void, undefined> {
+    for (let before: string | undefined; ; ) {
+      const { chats, next } = this.page({ limit: pageSize, before }, scope);
+      yield chats.map((c) => ({ ...c, turns: this.turnsOf(c.id) }));
+      if (!next) return;
+      before = next;
+    }
+  }
+
+  deleteInactive(before: number): number {
+    return this.db.prepare('DELETE FROM chats WHERE updated_at < ?').run(before).changes;
   }
 
   addTurn(chatId: string, turn: { id: string; answerId: string; question: string; settings: Settings; collections?: ChatCollection[] | undefined }, now = Date.now()): void {
@@ -241,8 +127,9 @@ export class SqliteChatStore implements ChatStore {
     })();
   }
 
-  findAnswer(answerId: string): { chatId: string; turn: ChatTurn } | undefined {
-    const row = this.db.prepare('SELECT * FROM turns WHERE answer_id = ?').get(answerId) as TurnRow | undefined;
+  findAnswer(answerId: string, scope?: ChatScope): { chatId: string; turn: ChatTurn } | undefined {
+    const w = scopeWhere(scope);
+    const row = this.db.prepare(`SELECT t.* FROM turns t JOIN chats c ON c.id = t.chat_id WHERE t.answer_id = ? AND ${w.sql}`).get(answerId, ...w.params) as TurnRow | undefined;
     return row && { chatId: row.chat_id, turn: toTurn(row) };
   }
 
@@ -286,16 +173,21 @@ export class SqliteChatStore implements ChatStore {
     return rows.reverse().map((r) => ({ question: clip(r.question), answer: clip(r.answer) }));
   }
 
-  findSource(documentId: string, chunkId: string): Source | undefined {
+  findSource(documentId: string, chunkId: string, scope?: ChatScope): Source | undefined {
+    const w = scopeWhere(scope);
     // The LIKE narrows the rows to scan; the JSON decides.
     const rows = this.db
-      .prepare("SELECT sources FROM turns WHERE sources LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT 20")
-      .all(`%${JSON.stringify(chunkId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as Array<{ sources: string }>;
+      .prepare(`SELECT t.sources FROM turns t JOIN chats c ON c.id = t.chat_id WHERE t.sources LIKE ? ESCAPE '\\' AND ${w.sql} ORDER BY t.updated_at DESC LIMIT 20`)
+      .all(`%${JSON.stringify(chunkId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`, ...w.params) as Array<{ sources: string }>;
     for (const r of rows) {
       const found = (JSON.parse(r.sources) as Source[]).find((s) => s.documentId === documentId && s.chunkId === chunkId);
       if (found) return found;
     }
     return undefined;
+  }
+
+  private turnsOf(chatId: string): ChatTurn[] {
+    return (this.db.prepare('SELECT * FROM turns WHERE chat_id = ? ORDER BY seq').all(chatId) as TurnRow[]).map(toTurn);
   }
 
   close(): void {

@@ -76,10 +76,10 @@ export function createPassageService(deps: Deps): PassageService {
   };
 
   return {
-    async passage(documentId, chunkId) {
+    async passage(documentId, chunkId, scope) {
       const document = deps.documents.get(documentId);
       if (!document) throw new NotFoundError('That document is no longer in the library.');
-      const source = deps.chats.findSource(documentId, chunkId);
+      const source = deps.chats.findSource(documentId, chunkId, scope);
       if (!source) throw new NotFoundError('That passage is not among the sources of any saved answer; open it from an answer.');
       const doc = await parsed(document);
       // The cited page first; then any page, in case the page numbering differs (a re-upload).

@@ -45,6 +45,8 @@ export const analyticsSummarySchema = z.object({
    * all answers. Absent from analytics services that cannot filter (the web then refuses a filter).
    */
   collection: z.string().nullable().optional(),
+  /** The internal user id the numbers are restricted to (the answers that user asked), null for all. */
+  user: z.string().nullable().optional(),
   answers: z.number().int(),
   votes: z.object({ up: z.number().int(), down: z.number().int() }),
   /** up / (up + down), null without votes. */
@@ -102,6 +104,8 @@ export const analyticsAnswerRowSchema = z.object({
    * collections; absent from older analytics services).
    */
   collections: z.array(z.string()).optional(),
+  /** The asking user's internal id; null when sign-in was off (absent from older analytics services). */
+  userId: z.string().nullable().optional(),
 });
 export type AnalyticsAnswerRow = z.infer<typeof analyticsAnswerRowSchema>;
 

@@ -6,12 +6,14 @@
  * Added later, optional so events written before them are still consumed (same `v`): on `qa`,
  * `collections` (the ids of the collections the question was asked over; absent or empty: all of
  * them) and each source's `collectionId` (the collection the cited passage was found in); `channel`
- * (where the question came from; absent: `web`).
+ * (where the question came from; absent: `web`); `userId` on `qa` (the asking user) and on `votes`
+ * (the voter): an internal account id (./user-id.ts), absent when sign-in is off.
  */
 import { z } from 'zod';
 import { settingsSchema } from './settings.ts';
 import { timingsSchema } from './answer.ts';
 import { channelSchema } from './channel.ts';
+import { userIdSchema } from './user-id.ts';
 import { collectionIdSchema } from './collection.ts';
 
 export const EVENT_VERSION = 1;
@@ -37,6 +39,8 @@ export const qaEventSchema = z.object({
   collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Where the question came from (contracts/channel.ts); absent (older events): `web`. */
   channel: channelSchema.optional(),
+  /** The asking user's internal id (./user-id.ts); absent: sign-in off, or an older event. */
+  userId: userIdSchema.optional(),
   settings: settingsSchema,
   model: z.string(),
   worker: z.string(),
@@ -51,6 +55,8 @@ export const voteEventSchema = z.object({
   eventId: z.string().min(1),
   answerId: z.string().min(1),
   vote: z.enum(['up', 'down']),
+  /** The voter's internal id (./user-id.ts); absent: sign-in off, or an older event. */
+  userId: userIdSchema.optional(),
   at: z.number(),
 });
 export type VoteEvent = z.infer<typeof voteEventSchema>;

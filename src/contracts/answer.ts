@@ -23,6 +23,9 @@
  * it drops the unknown field (answers plainly). A non-string, empty, multi-line or over-long value
  * is a malformed request (dead-lettered with the reason).
  *
+ * Users: `userId` is the asking user's internal id (an opaque account id, never a name), for
+ * analytics by user; optional, absent when sign-in is off. A worker from before it drops it.
+ *
  * Cancel: a broadcast on the fanout exchange `answer.cancels` (every worker hears it), `v` = 1,
  * naming the answer nobody waits for any more (Stop, tab closed, web timeout). The worker holding
  * it aborts generation, frees its sequence, replies `error` (code-free, retryable false) and acks;
@@ -30,6 +33,7 @@
  */
 import { z } from 'zod';
 import { channelSchema } from './channel.ts';
+import { userIdSchema } from './user-id.ts';
 import { collectionIdSchema } from './collection.ts';
 import { settingsSchema } from './settings.ts';
 import { sourceSchema } from './source.ts';
@@ -68,6 +72,8 @@ export const answerRequestSchema = z.object({
   collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Where the question came from (contracts/channel.ts); absent: `web`. Passed on to the qa event. */
   channel: channelSchema.optional(),
+  /** The asking user's internal id (accounts); absent: sign-in off or a web from before accounts. Passed on to the qa event. */
+  userId: userIdSchema.optional(),
   /** Epoch ms when the web accepted the question. */
   requestedAt: z.number(),
   /** Epoch ms after which nobody waits for the answer any more. */

@@ -2,7 +2,8 @@
  * The analytics read port: what the web's analytics pages show. src/analytics/local-reader.ts reads
  * the store in-process, src/analytics/http-reader.ts asks a separate analytics process over HTTP.
  * `collection` (an id, already resolved) restricts the numbers and rows to the answers asked over
- * that collection or citing it (src/analytics/answer-collections.ts); absent: every answer.
+ * that collection or citing it (src/analytics/answer-collections.ts); it may also be a user scope
+ * (`user:<internal id>`, contracts/analytics-scope.ts): the answers that user asked. Absent: every answer.
  */
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 

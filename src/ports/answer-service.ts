@@ -18,6 +18,8 @@ export interface AskInput {
   feedback?: string | undefined;
   /** Where the question came from, for analytics; absent: `web`. */
   channel?: Channel | undefined;
+  /** The asking user's internal id, for analytics; absent: sign-in is off. */
+  userId?: string | undefined;
 }
 
 export interface AskHandle {

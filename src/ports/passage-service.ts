@@ -3,6 +3,7 @@
  * document's whole text (MCP resources); src/chats/passages.ts implements it by parsing the stored
  * upload again.
  */
+import type { ChatScope } from './chat-scope.ts';
 import type { Source } from '../contracts/source.ts';
 import type { DocumentView } from './document-service.ts';
 
@@ -25,7 +26,8 @@ export interface DocumentTextView {
 
 export interface PassageService {
   /** Throws NotFoundError when the document, its stored file or the cited passage is gone. */
-  passage(documentId: string, chunkId: string): Promise<PassageView>;
+  /** `scope`: only the answers of these chats count as citing it (undefined: every chat). */
+  passage(documentId: string, chunkId: string, scope?: ChatScope): Promise<PassageView>;
   /** The document's extracted text; throws NotFoundError when the document or its stored file is gone. */
   documentText(documentId: string): Promise<DocumentTextView>;
 }

@@ -13,6 +13,8 @@ import { accessLookup } from './auth/access-lookup.ts';
 import { adminRoutes } from './auth/admin-routes.ts';
 import { authGate } from './auth/auth-gate.ts';
 import { scopedServices } from './auth/scoped-services.ts';
+import { chatOwners } from './auth/chat-owner.ts';
+import { analyticsUsers } from './auth/analytics-users.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import { crossSiteGuard } from './guards/cross-site-guard.ts';
 import { hostGuard } from './guards/host-guard.ts';
@@ -23,6 +25,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { OPENAI_BODY_LIMIT, openAiApi } from './openai/openai-api.ts';
 import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
+import { chatExportRoutes } from './routes/chat-export-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
 import { collectionPages } from './routes/collection-pages.ts';
@@ -75,6 +78,10 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
     res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
   });
   const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
+  // Whose chats a request sees (private chats): the signed-in user's; all when sign-in is off.
+  const owners = chatOwners(accounts ? () => accounts.listUsers() : undefined);
+  // Whom the analytics filter by user lists (admins; names from the account store).
+  const users = accounts ? analyticsUsers(() => accounts.listUsers()) : undefined;
   if (accounts) app.use(authGate({ accounts, required: signInRequired }));
   // Every route below uses the services as the signed-in user may (./auth/scoped-services.ts).
   const services = accounts ? scopedServices(raw, accounts.rights, accessLookup(accounts, signInRequired)) : raw;
@@ -91,15 +98,16 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).
   const questions = new PerClientLimit(config.limits.pendingQuestionsPerClient);
   const gate = createQuestionGate(config, questions);
-  app.use(askApi(services, config, logger, gate));
+  app.use(askApi(services, config, logger, gate, owners));
   app.use(openAiApi(services, config, logger, gate));
   app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
-  app.use(jsonApi(services, config, upload));
+  app.use(jsonApi(services, config, upload, owners, users));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));
-  app.use(analyticsRoutes(services));
-  app.use(chatRoutes(services, config));
-  app.use(pages(services, config, upload));
+  app.use(analyticsRoutes(services, users));
+  app.use(chatExportRoutes(services, owners));
+  app.use(chatRoutes(services, config, owners));
+  app.use(pages(services, config, upload, users));
   app.use(collectionPages(services));
   app.use((req) => {
     throw notFound(`Nothing at ${req.method} ${req.path}.`);

@@ -114,7 +114,7 @@ export class FakeServices implements WebServices {
   replyDelayMs = 0;
   /** Set when the reply iterator was closed early (client went away). */
   cancelled = false;
-  votesCast: { answerId: string; vote: 'up' | 'down' }[] = [];
+  votesCast: { answerId: string; vote: 'up' | 'down'; userId?: string | undefined }[] = [];
   /** The summary the analytics reader returns; `collection` is the resolved id of a filter. */
   summaryFor: (range: AnalyticsRange, collection?: string) => AnalyticsSummary = emptySummary;
   /** Answers the analytics reader holds (detail and CSV export). */
@@ -261,8 +261,8 @@ export class FakeServices implements WebServices {
 
 
   votes = {
-    vote: (answerId: string, vote: 'up' | 'down'): Promise<void> => {
-      this.votesCast.push({ answerId, vote });
+    vote: (answerId: string, vote: 'up' | 'down', userId?: string): Promise<void> => {
+      this.votesCast.push({ answerId, vote, ...(userId === undefined ? {} : { userId }) });
       return Promise.resolve();
     },
   };

@@ -13,6 +13,7 @@ import { createAnswerClient } from '../../asking/answer-client.ts';
 import { createVoteService } from '../../asking/vote-service.ts';
 import { SqliteChatStore } from '../../chats/chat-store.ts';
 import { createPassageService } from '../../chats/passages.ts';
+import { startChatRetention } from '../../chats/chat-retention.ts';
 import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createCollectionService } from '../../documents/collection-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
@@ -65,6 +66,12 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   rt.closer.add('document service', () => documents.close());
   const chats = new SqliteChatStore(path.join(cfg.paths.data, 'chats.db'));
   rt.closer.add('chat store', () => chats.close());
+  const retention = cfg.limits.chatRetentionMs;
+  if (retention !== null) {
+    // Added after the store, so it stops before the store closes (the closer runs in reverse).
+    const stop = startChatRetention(chats, { retentionMs: retention, logger: log });
+    rt.closer.add('chat retention', stop);
+  }
   const collections = createCollectionService({ registry, documents, bus, logger: log });
   const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name });
   rt.closer.add('answer client', () => answers.close());

@@ -2,9 +2,10 @@
  * The MCP tools' backend inside the web process (POST /mcp): the same services, validation,
  * per-client question limit and chat recording as the JSON API (GET /api/search, POST /api/ask,
  * GET /api/documents), called in-process. One backend per MCP request, for one client (its remote
- * address, as the JSON API counts clients).
+ * address, as the JSON API counts clients). A chat the MCP tools start belongs to the signed-in user.
  */
 import { askInChat } from '../../asking/chat-answers.ts';
+import { signedInUser } from '../auth/current-user.ts';
 import type { Source } from '../../contracts/source.ts';
 import { UnavailableError } from '../../errors.ts';
 import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../../mcp/backend.ts';
@@ -55,7 +56,7 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
       const release = questions.tryTake(client);
       if (!release) throw new Error(`You have ${maxQuestions} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${maxQuestions}); wait for one to finish, then ask again.`);
       try {
-        const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen, channel: 'mcp' }, signal).catch((err: unknown) => {
+        const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen, channel: 'mcp', userId: signedInUser()?.id ?? null }, signal).catch((err: unknown) => {
           if (err instanceof UnavailableError) throw new Error(`${err.message} (try again in ${err.retryAfterSeconds} s)`, { cause: err });
           throw err;
         });

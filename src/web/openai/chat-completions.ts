@@ -4,7 +4,8 @@
  * goes through the same gate as POST /api/ask (per-client limit, busy = 503 + Retry-After,
  * disconnect = the answer is cancelled on the worker). No chat is stored: the client holds the
  * conversation and sends it each time, and the earlier messages travel as the request's history
- * (the answer contract's `history`, the same one a Docent chat sends). Channel: `openai`.
+ * (the answer contract's `history`, the same one a Docent chat sends). Channel: `openai`; the
+ * signed-in user's internal id goes to analytics.
  *
  * Not streamed: one `chat.completion`. Streamed (`stream: true`): `data: <chat.completion.chunk>`
  * lines: a first chunk with the role, one per token batch, a last one with finish_reason and the
@@ -25,6 +26,7 @@ import { awaitDone, INCOMPLETE, type QuestionGate } from '../question-gate.ts';
 import { chunk, completion, finishReason, openAiSources, usageOf, type CompletionIdentity } from './chat-format.ts';
 import { parseChatRequest, type ChatRequest } from './chat-request.ts';
 import { collectionsOfModel } from './models.ts';
+import { signedInUser } from '../auth/current-user.ts';
 
 const RESTARTED = 'The worker answering this question stopped and another one started the answer again; the text already streamed is void. Please ask again.';
 
@@ -82,7 +84,8 @@ export function chatCompletions(services: WebServices, config: Config, log: Logg
   router.post('/v1/chat/completions', async (req, res) => {
     const chat = parseChatRequest(req.body, config.web.maxQuestionChars);
     const collections = collectionsOfModel(chat.model, services.collections);
-    const input = { question: chat.question, settings: chat.settings, history: chat.history, collections, channel: 'openai' as const };
+    const userId = signedInUser()?.id;
+    const input = { question: chat.question, settings: chat.settings, history: chat.history, collections, channel: 'openai' as const, ...(userId ? { userId } : {}) };
     await gate.run(
       req,
       res,

@@ -8,14 +8,17 @@
  *   GET /analytics/answers/:id                        -> detail page; with HX-Request the fragment alone
  * `?collection=` (here, on the analytics page and on GET /api/analytics/summary) is one collection's
  * id or name: only the answers asked over it or citing it (src/analytics/answer-collections.ts);
- * unknown is a 404 naming it.
+ * unknown is a 404 naming it. `?user=` (an internal id or a name; admins only, 403 otherwise) is
+ * one user's answers instead (src/contracts/analytics-scope.ts); unknown is a 404; both at once a 400.
  */
 import { Router } from 'express';
 import type { CollectionService, CollectionView } from '../../ports/collection-service.ts';
 import { csvChunks } from '../../analytics/csv.ts';
 import { started, streamText } from '../../analytics/stream-out.ts';
 import { answerDetail, answerDetailPage } from '../../../templates/analytics-detail.ts';
-import { badRequest, notFound } from '../http-error.ts';
+import { badRequest, HttpError, notFound } from '../http-error.ts';
+import type { AnalyticsUsers } from '../auth/analytics-users.ts';
+import { userOfScope, userScope } from '../../contracts/analytics-scope.ts';
 import type { WebServices } from '../services.ts';
 import { parseRange } from '../validate.ts';
 
@@ -26,18 +29,44 @@ export function analyticsCollection(collections: CollectionService, value: unkno
   return collections.get(value);
 }
 
-export function analyticsRoutes(services: WebServices): Router {
+/**
+ * The scope of an analytics read from `?collection=` and `?user=` (one at a time): undefined for
+ * every answer, else a collection id or a user scope. `users` lists whom an admin may pick.
+ */
+export function analyticsScope(collections: CollectionService, users: AnalyticsUsers | undefined, query: Record<string, unknown>): string | undefined {
+  const u = query.user;
+  if (u === undefined || u === '') return analyticsCollection(collections, query.collection)?.id;
+  if (query.collection !== undefined && query.collection !== '') throw badRequest('Filter by a collection or by a user, not both at once.', 'user');
+  if (typeof u !== 'string') throw badRequest('Name one user in "user" (their name or id).', 'user');
+  if (!users) throw notFound('There are no user accounts to filter by: add users with `npm run users -- add NAME`.');
+  const known = users();
+  if (!known) throw new HttpError(403, 'Only admins can see analytics by user.');
+  const found = known.find((x) => x.id === u) ?? known.find((x) => x.name.toLowerCase() === u.toLowerCase());
+  if (!found) throw notFound(`No user "${u.slice(0, 80)}". \`npm run users -- list\` shows who there is.`);
+  return userScope(found.id);
+}
+
+/** The file name part of a scope: the collection id, or `user-<name>` kept to safe characters. */
+function scopeSuffix(scope: string | undefined, users: AnalyticsUsers | undefined): string {
+  if (scope === undefined) return '';
+  const user = userOfScope(scope);
+  if (user === undefined) return `-${scope}`;
+  const name = users?.()?.find((x) => x.id === user)?.name ?? user;
+  return `-user-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+export function analyticsRoutes(services: WebServices, users?: AnalyticsUsers): Router {
   const router = Router();
 
   router.get('/api/analytics/answers.csv', async (req, res) => {
     const range = parseRange(req.query.range);
-    const collection = analyticsCollection(services.collections, req.query.collection);
+    const scope = analyticsScope(services.collections, users, req.query);
     // The first page is read before the headers go out: analytics being down is still a 503.
-    const pages = await started(services.analytics.exportAnswers(range, collection?.id));
+    const pages = await started(services.analytics.exportAnswers(range, scope));
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res
       .type('text/csv; charset=utf-8')
-      .set('Content-Disposition', `attachment; filename="docent-answers-${range}${collection ? `-${collection.id}` : ''}.csv"`)
+      .set('Content-Disposition', `attachment; filename="docent-answers-${range}${scopeSuffix(scope, users)}.csv"`)
       .set('Cache-Control', 'no-store');
     await streamText(res, csvChunks(pages, (id) => names.get(id) ?? id));
   });

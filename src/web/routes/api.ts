@@ -1,7 +1,7 @@
 /**
  * The JSON API besides /api/ask and collections (collections.ts): documents (upload, optionally into
  * `?collection=`, list a page, one, its text, delete, live events; bulk actions are document-bulk.ts), search (optionally in `?collections=a,b`), votes, analytics summary
- * (optionally of one `?collection=`), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
+ * (optionally of one `?collection=`, or one `?user=` for admins), and the health probes. Errors go to the error middleware, which answers `{error, field?}`.
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
@@ -10,13 +10,15 @@ import { parseEventIds, streamDocumentEvents } from '../document-events.ts';
 import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
+import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
 import { receiveUpload } from '../upload.ts';
 import { MAX_TEXT_CHARS, readDocumentText } from '../document-text.ts';
 import { parseCollectionNames, parseK, parseMaxChars, parseQuery, parseRange, parseVote } from '../validate.ts';
-import { analyticsCollection } from './analytics.ts';
+import { analyticsScope } from './analytics.ts';
+import type { AnalyticsUsers } from '../auth/analytics-users.ts';
 import { uploadCollection } from './collections.ts';
 
-export function jsonApi(services: WebServices, config: Config, upload: RequestHandler): Router {
+export function jsonApi(services: WebServices, config: Config, upload: RequestHandler, owners: ChatOwners = chatOwners(), users?: AnalyticsUsers): Router {
   const router = Router();
 
   // ?collection= (id or name; default General), checked before the body is read.
@@ -78,14 +80,18 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     });
   });
 
+  // With sign-in on, only an answer in one of the voter's own chats: another's (or an answer kept in
+  // no chat) is a 404, as for an answer that does not exist. With sign-in off, any answer id.
   router.post('/api/votes', async (req, res) => {
     const { answerId, vote } = parseVote(req.body);
-    await services.votes.vote(answerId, vote);
+    const scope = owners.scope();
+    if (scope && !services.chats.findAnswer(answerId, scope)) throw notFound(`No answer with id "${answerId}" in your chats. It may have been deleted with its chat.`);
+    await services.votes.vote(answerId, vote, owners.userId() ?? undefined);
     res.status(202).json({ ok: true });
   });
 
   router.get('/api/analytics/summary', async (req, res) => {
-    res.json(await services.analytics.summary(parseRange(req.query.range), analyticsCollection(services.collections, req.query.collection)?.id));
+    res.json(await services.analytics.summary(parseRange(req.query.range), analyticsScope(services.collections, users, req.query)));
   });
 
   router.get('/healthz', (_req, res) => {

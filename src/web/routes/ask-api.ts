@@ -30,6 +30,10 @@
  * given back when the answer ends (done, error) or the client goes away (./question-gate.ts, shared
  * with the OpenAI-compatible API). Questions carry the analytics channel `web` when a browser sent
  * them, else `api`.
+ *
+ * Private chats: with sign-in on, `chatId` and `regenerate` name only the signed-in user's chats and
+ * answers (another's: the same 404 as none, ../auth/chat-owner.ts); a new chat is theirs; the
+ * request carries their internal id to analytics.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AnswerDone } from '../../contracts/answer.ts';
@@ -44,6 +48,8 @@ import { sendSse, startSse } from '../sse.ts';
 import { parseAskBody, parseRegenerateBody } from '../validate.ts';
 import { askInChat, regenerate } from '../../asking/chat-answers.ts';
 import { isBrowser } from '../guards/cross-site-guard.ts';
+import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
+import type { ChatScope } from '../../chats/chat-scope.ts';
 
 /** The analytics channel of a question: Docent's pages (a browser) or a program. */
 const channelOf = (req: Request): 'web' | 'api' => (isBrowser(req) ? 'web' : 'api');
@@ -104,7 +110,7 @@ async function collect(handle: AskHandle, res: Response, signal: AbortSignal): P
 }
 
 /** `gate` is shared with the other asking routes (one per-client count); default: its own. */
-export function askApi(services: WebServices, config: Config, log: Logger, gate: QuestionGate = createQuestionGate(config)): Router {
+export function askApi(services: WebServices, config: Config, log: Logger, gate: QuestionGate = createQuestionGate(config), owners: ChatOwners = chatOwners()): Router {
   const router = Router();
   const reply = (req: Request, res: Response, start: StartAnswer): Promise<void> =>
     gate.run(req, res, start, async (handle, signal) => {
@@ -121,9 +127,9 @@ export function askApi(services: WebServices, config: Config, log: Logger, gate:
    * A regenerated answer asks over its chat's chosen collections that still exist. When every one
    * of them was deleted it is a 404 saying so (asking over all instead would surprise).
    */
-  const chatCollections = (answerId: string): string[] | undefined => {
-    const found = services.chats.findAnswer(answerId);
-    const chosen = found ? (services.chats.get(found.chatId)?.collections ?? []) : [];
+  const chatCollections = (answerId: string, scope: ChatScope | undefined): string[] | undefined => {
+    const found = services.chats.findAnswer(answerId, scope);
+    const chosen = found ? (services.chats.get(found.chatId, scope)?.collections ?? []) : [];
     const live = new Set(services.collections.list().map((c) => c.id));
     const ids = chosen.filter((c) => live.has(c.id)).map((c) => c.id);
     if (chosen.length > 0 && ids.length === 0) {
@@ -137,21 +143,23 @@ export function askApi(services: WebServices, config: Config, log: Logger, gate:
     // Unknown collections are a 404 naming them, before anything is asked.
     const collections = services.collections.resolve(input.collectionNames).map(({ id, name }) => ({ id, name }));
     const deps = { chats: services.chats, answers: services.answers };
+    const user = { scope: owners.scope(), userId: owners.userId() };
     if (input.regenerate !== undefined) {
       const settings = (req.body as { settings?: unknown }).settings == null ? undefined : input.settings;
       const answerId = input.regenerate;
-      const chosen = chatCollections(answerId);
-      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback, channel: channelOf(req) }, signal));
+      const chosen = chatCollections(answerId, user.scope);
+      await reply(req, res, (signal) => regenerate(deps, { answerId, settings, collections: chosen, feedback: input.feedback, channel: channelOf(req), ...user }, signal));
     } else {
-      await reply(req, res, (signal) => askInChat(deps, { ...input, collections, channel: channelOf(req) }, signal));
+      await reply(req, res, (signal) => askInChat(deps, { ...input, collections, channel: channelOf(req), ...user }, signal));
     }
   });
 
   router.post('/api/answers/:answerId/regenerate', async (req, res) => {
     const { settings, feedback } = parseRegenerateBody(req.body);
     const answerId = req.params.answerId;
-    const collections = chatCollections(answerId);
-    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback, channel: channelOf(req) }, signal));
+    const user = { scope: owners.scope(), userId: owners.userId() };
+    const collections = chatCollections(answerId, user.scope);
+    await reply(req, res, (signal) => regenerate({ chats: services.chats, answers: services.answers }, { answerId, settings, collections, feedback, channel: channelOf(req), ...user }, signal));
   });
   return router;
 }

@@ -10,7 +10,9 @@
  *   GET /chats/:id              -> the Ask page continuing that chat
  *   GET /chats/list?before=     -> the next page of the chat list as <li> items ("Show more")
  *   GET /documents/:id/view?chunk=<chunkId> -> the passage highlighted in its document's text
- * Asking and regenerating live in ask-api.ts.
+ * Asking and regenerating live in ask-api.ts. With sign-in on, every one of these sees only the
+ * signed-in user's chats (../auth/chat-owner.ts): another's chat is the same 404 as a missing one,
+ * and a passage opens only from the user's own answers.
  */
 import { Router, type Response } from 'express';
 import type { Config } from '../../config.ts';
@@ -21,13 +23,14 @@ import { CHAT_PAGE_DEFAULT, CHAT_PAGE_MAX, parseChatCursor, TITLE_CHARS } from '
 import { html, type SafeHtml } from '../html.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import type { WebServices } from '../services.ts';
+import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
 import { parseChatPage, parseChatTitle } from '../validate.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
 };
 
-export function chatRoutes(services: WebServices, config: Config): Router {
+export function chatRoutes(services: WebServices, config: Config, owners: ChatOwners = chatOwners()): Router {
   const router = Router();
   const { chats } = services;
   const missing = (id: string) => notFound(`No chat with id "${id}". It may have been deleted; list chats with GET /api/chats.`);
@@ -36,7 +39,7 @@ export function chatRoutes(services: WebServices, config: Config): Router {
   const listPage = (query: Record<string, unknown>) => {
     const { limit, before } = parseChatPage(query, CHAT_PAGE_MAX);
     if (before !== undefined && !parseChatCursor(before)) throw badRequest('before must be the "next" cursor of the previous page.', 'before');
-    return chats.page({ limit: limit ?? CHAT_PAGE_DEFAULT, before });
+    return chats.page({ limit: limit ?? CHAT_PAGE_DEFAULT, before }, owners.scope());
   };
 
   router.get('/api/chats', (req, res) => {
@@ -51,35 +54,37 @@ export function chatRoutes(services: WebServices, config: Config): Router {
 
   router.patch('/api/chats/:id', (req, res) => {
     const title = parseChatTitle(req.body, TITLE_CHARS);
-    if (!chats.rename(req.params.id, title)) throw missing(req.params.id);
-    const { turns: _turns, ...summary } = chats.get(req.params.id)!;
+    const scope = owners.scope();
+    if (!chats.rename(req.params.id, title, scope)) throw missing(req.params.id);
+    const { turns: _turns, ...summary } = chats.get(req.params.id, scope)!;
     res.json(summary);
   });
 
   router.get('/api/chats/:id', (req, res) => {
-    const chat = chats.get(req.params.id);
+    const chat = chats.get(req.params.id, owners.scope());
     if (!chat) throw missing(req.params.id);
     res.json(chat);
   });
 
   router.delete('/api/chats/:id', (req, res) => {
-    if (!chats.delete(req.params.id)) throw missing(req.params.id);
+    if (!chats.delete(req.params.id, owners.scope())) throw missing(req.params.id);
     res.status(204).end();
   });
 
   const collections = () => services.collections.list();
-  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), collections: collections() })));
+  router.get('/', (_req, res) => send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page({}, owners.scope()), collections: collections() })));
 
   router.get('/chats/:id', (req, res) => {
-    const chat = chats.get(req.params.id);
+    const scope = owners.scope();
+    const chat = chats.get(req.params.id, scope);
     if (!chat) throw notFound('That chat no longer exists. Start a new one on the Ask page.');
-    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page(), chat, collections: collections() }));
+    send(res, askPage({ maxQuestionChars: config.web.maxQuestionChars, chats: chats.page({}, scope), chat, collections: collections() }));
   });
 
   router.get('/documents/:id/view', async (req, res) => {
     const chunk = req.query.chunk;
     if (typeof chunk !== 'string' || chunk === '' || chunk.length > 300) throw badRequest('chunk is required: the id of the passage to show.', 'chunk');
-    send(res, passagePage(await services.passages.passage(req.params.id, chunk)));
+    send(res, passagePage(await services.passages.passage(req.params.id, chunk, owners.scope())));
   });
 
   return router;

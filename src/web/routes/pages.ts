@@ -19,14 +19,15 @@ import { parseDocumentQuery } from '../document-query.ts';
 import { notFound } from '../http-error.ts';
 import { analyticsPage, analyticsPanel } from '../../../templates/analytics.ts';
 import type { SafeHtml } from '../html.ts';
-import { analyticsCollection } from './analytics.ts';
+import { analyticsScope } from './analytics.ts';
+import type { AnalyticsUsers } from '../auth/analytics-users.ts';
 import { uploadCollection } from './collections.ts';
 
 const send = (res: Response, page: SafeHtml): void => {
   res.type('html').send(page.value);
 };
 
-export function pages(services: WebServices, config: Config, upload: RequestHandler): Router {
+export function pages(services: WebServices, config: Config, upload: RequestHandler, users?: AnalyticsUsers): Router {
   const router = Router();
   const maxUploadBytes = config.web.maxUploadBytes;
 
@@ -66,9 +67,10 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
     send(res, documentRow(doc, names()));
   });
 
-  // ?collection= (id or name): only the answers asked over that collection or citing it.
-  const summary = (q: Record<string, unknown>) => services.analytics.summary(parseRange(q.range), analyticsCollection(services.collections, q.collection)?.id);
-  router.get('/analytics', async (req, res) => send(res, analyticsPage(await summary(req.query), services.collections.list())));
+  // ?collection= (id or name): only the answers asked over that collection or citing it; or
+  // ?user= (admins): only the answers that user asked.
+  const summary = (q: Record<string, unknown>) => services.analytics.summary(parseRange(q.range), analyticsScope(services.collections, users, q));
+  router.get('/analytics', async (req, res) => send(res, analyticsPage(await summary(req.query), services.collections.list(), users?.() ?? [])));
   router.get('/analytics/panel', async (req, res) => send(res, analyticsPanel(await summary(req.query))));
 
   return router;
