@@ -33,12 +33,14 @@ before(async () => {
   // Every answer cites a page passage and a section passage.
   services.replies = (answerId) =>
     scriptedReplies(answerId).map((r) => (r.type === 'done' || r.type === 'sources' ? { ...r, sources: [FAKE_SOURCE, SECTION_SOURCE] } : r));
-  services.docs.push(fakeDocument());
+  services.docs.push(fakeDocument({ collections: ['general'] }));
   srv = await startTestServer({}, services, pino({ level: 'silent' }), accounts);
   ada = await accounts.addUser('Ada', 'admin', 'ada-password');
   bob = await accounts.addUser('bob', 'member', 'bob-password');
   cy = await accounts.addUser('cy', 'member', 'cy-password');
   for (const u of [ada, bob, cy]) tokens[u.name] = accounts.createToken(u.id, 'test').token;
+  // The members may read General (as the defaults give it; the rights are not what is tested here).
+  accounts.rights.seedDefaults();
 });
 after(async () => {
   await srv.close();

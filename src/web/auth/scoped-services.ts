@@ -27,7 +27,8 @@ import { scopedDocuments } from './scoped-documents.ts';
  */
 export function searchScope(collections: CollectionService, access: AccessLookup, named: readonly string[] | undefined): string[] | undefined {
   const a = access();
-  if (!a || a.isAdmin) return named === undefined ? undefined : [...named];
+  // An empty list names no collection: every collection (admins, sign-in off) or every readable one.
+  if (!a || a.isAdmin) return named === undefined || named.length === 0 ? undefined : [...named];
   if (named !== undefined && named.length > 0) {
     for (const id of named) requireRead(a, { id }, id);
     return [...named];
@@ -67,7 +68,8 @@ export function scopedServices(services: WebServices, rights: CollectionRights, 
       },
     },
     passages: {
-      passage: (documentId, chunkId) => Promise.resolve().then(() => readableDocument(documentId)).then(() => services.passages.passage(documentId, chunkId)),
+      // The chat scope (private chats) passes through: a passage opens only from one's own answers.
+      passage: (documentId, chunkId, scope) => Promise.resolve().then(() => readableDocument(documentId)).then(() => services.passages.passage(documentId, chunkId, scope)),
       documentText: (documentId) => Promise.resolve().then(() => readableDocument(documentId)).then(() => services.passages.documentText(documentId)),
     },
     answers: {
