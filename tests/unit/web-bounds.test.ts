@@ -174,6 +174,7 @@ void test('the bound settings have defaults and a bad value names its variable',
     pendingQuestionsPerClient: 10,
     eventStreamsPerClient: 8,
     failedUploadRetentionMs: 24 * 3_600_000,
+    chatRetentionMs: null,
   });
   for (const name of ['MAX_STORAGE_MB', 'MAX_PENDING_DOCUMENTS', 'MAX_PENDING_QUESTIONS_PER_CLIENT', 'MAX_EVENT_STREAMS_PER_CLIENT', 'FAILED_UPLOAD_RETENTION_HOURS']) {
     assert.throws(() => parseConfig({ [name]: '0' }), (err: unknown) => err instanceof ConfigError && err.message.includes(name));
