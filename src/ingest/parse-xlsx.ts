@@ -59,7 +59,7 @@ function readSheet(xml: string, sheet: string, ctx: WorkbookContext, table: Tabl
     onopentag(name, attrs) {
       const n = localName(name);
       if (n === 'row') {
-        if (++ctx.counts.rows > XLSX_MAX_ROWS) throw tooLarge(`has more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows ("${sheet}" reaches row ${rowNumber + 1})`);
+        if (++ctx.counts.rows > XLSX_MAX_ROWS) throw tooLarge(`has more than ${XLSX_MAX_ROWS.toLocaleString('en')} rows ("${sheet}" reaches row ${(rowNumber + 1).toLocaleString('en')})`);
         const r = attrs.r === undefined ? rowNumber + 1 : Number(attrs.r);
         if (!Number.isInteger(r) || r < 1 || r > EXCEL_ROWS) throw damaged(`row number ${attrs.r ?? ''} in "${sheet}"`);
         rowNumber = r;

@@ -30,7 +30,7 @@ export class ZipMembers {
   type(head: Buffer): MediaType | null {
     const first = head.toString('latin1', MIMETYPE_AT, MIMETYPE_AT + 60);
     if (first.startsWith('mimetypeapplication/epub+zip')) return 'application/epub+zip';
-    if (/^mimetypeapplication\/vnd\.oasis\.opendocument\.text(?![-\w])/.test(first)) return ODT_MEDIA_TYPE;
+    if (/^mimetypeapplication\/vnd\.oasis\.opendocument\.text(?!-)/.test(first)) return ODT_MEDIA_TYPE;
     if (this.contentTypes.found && this.pptx.found) return PPTX_MEDIA_TYPE;
     if (this.contentTypes.found && this.xlsx.found) return XLSX_MEDIA_TYPE;
     return null;
