@@ -111,8 +111,13 @@ function damaged(what: string): InvalidInputError {
   return new InvalidInputError(`the Excel workbook could not be read (${what} is beyond Excel's grid; is the file damaged?)`, { code: 'unreadable' });
 }
 
+export interface ParseXlsxOptions {
+  /** Most characters in one group of rows (default TABLE_PASSAGE_CHARS); the benchmark compares sizes. */
+  passageChars?: number;
+}
+
 /** @throws InvalidInputError when the file is damaged, a zip bomb, too large, or has no values. */
-export async function parseXlsx(bytes: Uint8Array): Promise<ParsedDocument> {
+export async function parseXlsx(bytes: Uint8Array, opts: ParseXlsxOptions = {}): Promise<ParsedDocument> {
   const pkg = await openZipPackage(bytes, XLSX_FORMAT);
   const workbook = await pkg.text('xl/workbook.xml');
   if (workbook === null) throw new InvalidInputError('the Excel workbook could not be read (no xl/workbook.xml)', { code: 'unreadable' });
@@ -137,7 +142,7 @@ export async function parseXlsx(bytes: Uint8Array): Promise<ParsedDocument> {
   for (const sheet of sheets) {
     const xml = await pkg.text(sheet.part);
     if (xml === null) continue;
-    const table = new TablePassages(sheet.name, pages);
+    const table = new TablePassages(sheet.name, pages, opts.passageChars);
     readSheet(xml, sheet.name, ctx, table);
     table.finish();
   }

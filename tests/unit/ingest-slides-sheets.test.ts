@@ -8,6 +8,7 @@ import { detectMediaType } from '../../src/ingest/detect-type.ts';
 import { parseCsv, sniffDelimiter } from '../../src/ingest/parse-csv.ts';
 import { parsePptx } from '../../src/ingest/parse-pptx.ts';
 import { parseXlsx } from '../../src/ingest/parse-xlsx.ts';
+import { TABLE_PASSAGE_CHARS } from '../../src/ingest/table-passages.ts';
 import { kindOfFormat } from '../../src/ingest/xlsx-values.ts';
 import { makePptx } from '../support/make-pptx.ts';
 import { makeXlsx } from '../support/make-xlsx.ts';
@@ -59,26 +60,27 @@ void test('a .xlsx is read sheet by sheet, each row with its header, values of e
   ]);
   assert.equal(detectMediaType(xlsx, 'sheet.bin'), XLSX_MEDIA_TYPE);
   const doc = await parseXlsx(xlsx);
-  assert.deepEqual(sectionPaths(doc), ['Revenue rows 2-5', 'Staff row 2']);
-  assert.deepEqual(doc.pages.map((p) => p.page), [1, 2]);
+  assert.deepEqual(sectionPaths(doc), ['Revenue rows 2-3', 'Revenue row 5', 'Staff row 2']);
+  assert.deepEqual(doc.pages.map((p) => p.page), [1, 2, 3]);
   assert.equal(
-    doc.pages[0]!.text,
+    doc.pages.slice(0, 2).map((p) => p.text).join('\n'),
     [
       'Region: North, Q3 revenue: 1200000, Closed: TRUE, Reported: 2024-09-30, Margin: 12.5%, Note: record quarter',
       'Region: South, Q3 revenue: 0.3, Closed: FALSE, Reported: 2024-10-01 14:30, Note: South!',
       'Region: East, Q3 revenue: 950000',
     ].join('\n'),
   );
-  assert.equal(doc.pages[1]!.text, 'Name: Ada, Role: Engineer');
+  assert.equal(doc.pages[2]!.text, 'Name: Ada, Role: Engineer');
 });
 
-void test('rows are grouped into pages of a few hundred characters, never split, each naming its rows', async () => {
+void test('short rows are grouped into pages of up to TABLE_PASSAGE_CHARS characters, never split, each naming its rows', async () => {
   const rows = [['Id', 'City', 'Population']].concat(Array.from({ length: 60 }, (_, i) => [`${i + 1}`, `Town number ${i + 1}`, `${1000 + i}`]));
   const doc = await parseXlsx(await makeXlsx([{ name: 'Towns', rows }]));
   assert.ok(doc.pages.length > 3, `${doc.pages.length} pages`);
   let next = 2;
   for (const page of doc.pages) {
-    assert.ok(page.text.length <= 400, `${page.text.length} characters`);
+    assert.ok(page.text.length <= TABLE_PASSAGE_CHARS, `${page.text.length} characters`);
+    assert.ok(page.text.split('\n').length >= 2, 'short rows share a page');
     const lines = page.text.split('\n');
     assert.equal(page.sections![0]!.path, `Towns rows ${next}-${next + lines.length - 1}`);
     lines.forEach((line, k) => assert.equal(line, `Id: ${next + k - 1}, City: Town number ${next + k - 1}, Population: ${1000 + next + k - 2}`));
