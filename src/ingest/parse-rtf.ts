@@ -25,12 +25,6 @@ const WORDS: Record<string, string> = {
 
 const PLAIN_END = new Set(['\\', '{', '}', '\n', '\r']);
 
-interface Group {
-  skip: boolean;
-  /** Fallback characters after a \uN (\ucN). */
-  uc: number;
-}
-
 function decoderFor(codePage: number): TextDecoder {
   try {
     return new TextDecoder(codePage === 65001 ? 'utf-8' : `windows-${codePage}`);
@@ -42,14 +36,17 @@ function decoderFor(codePage: number): TextDecoder {
 /** The reading text of an RTF document. @throws InvalidInputError when groups nest too deeply. */
 export function rtfText(source: string): string {
   const out: string[] = [];
-  let group: Group = { skip: false, uc: 1 };
-  const stack: Group[] = [];
+  // The current group's state, and the enclosing groups' on stacks of plain values (no object per group).
+  let skip = false;
+  let uc = 1; // fallback characters after a \uN (\ucN)
+  const skips: boolean[] = [];
+  const ucs: number[] = [];
   let decoder = decoderFor(1252);
   let bytes: number[] = [];
   let pendingSkip = 0; // fallback characters still to drop after a \uN
   let starred = false; // the last token was \* at the start of a group
   const emit = (s: string) => {
-    if (!group.skip) out.push(s);
+    if (!skip) out.push(s);
   };
   const flushBytes = () => {
     if (bytes.length === 0) return;
@@ -62,16 +59,19 @@ export function rtfText(source: string): string {
     const c = source[i]!;
     if (c !== '\\' || source[i + 1] !== "'") flushBytes();
     if (c === '{') {
-      if (stack.length >= RTF_MAX_DEPTH) {
+      if (skips.length >= RTF_MAX_DEPTH) {
         throw new InvalidInputError(`the RTF document nests its groups more than ${RTF_MAX_DEPTH} deep; is it damaged? Save it again from a word processor`, { code: 'too_deep' });
       }
-      stack.push(group);
-      group = { ...group };
+      skips.push(skip);
+      ucs.push(uc);
       starred = false;
       pendingSkip = 0;
       i++;
     } else if (c === '}') {
-      group = stack.pop() ?? group;
+      if (skips.length > 0) {
+        skip = skips.pop()!;
+        uc = ucs.pop()!;
+      }
       starred = false;
       i++;
     } else if (c === '\\') {
@@ -86,14 +86,14 @@ export function rtfText(source: string): string {
         const param = k > j ? Number(source.slice(j, k)) : null;
         if (source[k] === ' ') k++;
         i = k;
-        if (starred || SKIPPED.has(word)) group.skip = true;
+        if (starred || SKIPPED.has(word)) skip = true;
         starred = false;
         if (word === 'u' && param !== null) {
           emit(String.fromCharCode(param < 0 ? param + 65536 : param));
-          pendingSkip = group.uc;
+          pendingSkip = uc;
           continue;
         }
-        if (word === 'uc' && param !== null) group.uc = Math.max(0, Math.min(param, 10));
+        if (word === 'uc' && param !== null) uc = Math.max(0, Math.min(param, 10));
         else if (word === 'ansicpg' && param !== null) decoder = decoderFor(param);
         else if (WORDS[word] !== undefined) emit(WORDS[word]);
         pendingSkip = 0;
