@@ -136,5 +136,6 @@ export function parseCsv(bytes: Uint8Array): ParsedDocument {
   });
   table.finish();
   if (pages.length === 0) throw new InvalidInputError('the CSV file has no values', { code: 'no_text' });
-  return { pages, pageCount: pages.length };
+  // The page numbers count passages, not pages of the source: the document list shows no page count.
+  return { pages, pageCount: null };
 }

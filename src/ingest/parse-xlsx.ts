@@ -132,9 +132,10 @@ export async function parseXlsx(bytes: Uint8Array, opts: ParseXlsxOptions = {}):
       if (rel) sheets.push({ name: attrs.name ?? rel.target, part: rel.target });
     },
   });
+  const partOf = (type: string, fallback: string) => [...rels.values()].find((r) => r.type.endsWith(`/${type}`))?.target ?? fallback;
   const ctx: WorkbookContext = {
-    strings: sharedStrings(await pkg.text('xl/sharedStrings.xml')),
-    kinds: styleKinds(await pkg.text('xl/styles.xml')),
+    strings: sharedStrings(await pkg.text(partOf('sharedStrings', 'xl/sharedStrings.xml'))),
+    kinds: styleKinds(await pkg.text(partOf('styles', 'xl/styles.xml'))),
     date1904,
     counts: { rows: 0, cells: 0 },
   };
@@ -147,5 +148,6 @@ export async function parseXlsx(bytes: Uint8Array, opts: ParseXlsxOptions = {}):
     table.finish();
   }
   if (pages.length === 0) throw new InvalidInputError('the Excel workbook has no values in its sheets', { code: 'no_text' });
-  return { pages, pageCount: pages.length };
+  // The page numbers count passages, not pages of the source: the document list shows no page count.
+  return { pages, pageCount: null };
 }

@@ -6,6 +6,8 @@
  * Also the small helpers these parsers share: an XML reader on htmlparser2 in XML mode (streaming
  * callbacks, nesting capped as in html-depth-cap.ts so parsing stays linear in the part), package
  * relationships (`_rels/*.rels`) and the resolution of a relative part name against its source.
+ * The XML reader resolves no DTD and no external entity (htmlparser2 knows only the predefined and
+ * HTML entities), so an entity-expansion bomb or a reference to a local file expands to nothing.
  */
 import type JSZip from 'jszip';
 import { errorMessage, InvalidInputError } from '../errors.ts';

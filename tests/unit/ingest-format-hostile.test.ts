@@ -2,7 +2,7 @@
  * Hostile variants of the slide, spreadsheet, e-book, OpenDocument and RTF formats, each refused with
  * a reason a person can act on, in the real parse child: a zip bomb in every zip-based format
  * (stated sizes and lying ones), a spreadsheet of a million empty rows, one that states a gigantic
- * size, a cell beyond Excel's grid, and a CSV with too many rows.
+ * size, a cell beyond Excel's grid, a CSV with too many rows, and XML entity bombs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,6 +12,7 @@ import { InvalidInputError } from '../../src/errors.ts';
 import { detectMediaType } from '../../src/ingest/detect-type.ts';
 import { parseIsolated } from '../../src/ingest/isolated-parser.ts';
 import { CSV_MAX_ROWS, parseCsv } from '../../src/ingest/parse-csv.ts';
+import { odtText } from '../../src/ingest/parse-odt.ts';
 import { XLSX_MAX_ROWS, parseXlsx } from '../../src/ingest/parse-xlsx.ts';
 import { assertZipWithinLimits } from '../../src/ingest/zip-limits.ts';
 import { formatBomb } from '../support/make-bomb.ts';
@@ -68,4 +69,13 @@ void test('an EPUB without a package document is refused with a reason', async (
   const epub = await zip.generateAsync({ type: 'nodebuffer' });
   assert.equal(detectMediaType(epub, 'book.epub'), 'application/epub+zip');
   await assert.rejects(parseIsolated(epub, 'application/epub+zip'), refused('unreadable', /^the EPUB e-book could not be read \(no META-INF\/container\.xml\)$/));
+});
+
+void test('XML entity bombs and external entities expand to nothing', () => {
+  const lol = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
+  const xml = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY lol0 "lol">${lol}<!ENTITY secret SYSTEM "file:///etc/passwd">]><office:text><text:p>a &lol9; b &secret; c</text:p></office:text>`;
+  const { text } = odtText(xml);
+  assert.ok(text.length < 100, `${text.length} characters`);
+  assert.match(text, /a &lol9; b &secret; c$/);
+  assert.doesNotMatch(text, /root:/);
 });

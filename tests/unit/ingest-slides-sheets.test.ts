@@ -62,6 +62,7 @@ void test('a .xlsx is read sheet by sheet, each row with its header, values of e
   const doc = await parseXlsx(xlsx);
   assert.deepEqual(sectionPaths(doc), ['Revenue rows 2-3', 'Revenue row 5', 'Staff row 2']);
   assert.deepEqual(doc.pages.map((p) => p.page), [1, 2, 3]);
+  assert.equal(doc.pageCount, null, 'passages are numbered, but a workbook has no pages to count');
   assert.equal(
     doc.pages.slice(0, 2).map((p) => p.text).join('\n'),
     [
