@@ -1,9 +1,10 @@
-/** EPUB, OpenDocument text and RTF on real files made here: detection by content, text and sections. */
+/** EPUB, OpenDocument text and RTF on real files made here: detection by content, text and sections; these and CSV in the real parse child. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ODT_MEDIA_TYPE } from '../../src/contracts/ingest.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 import { detectMediaType } from '../../src/ingest/detect-type.ts';
+import { parseIsolated } from '../../src/ingest/isolated-parser.ts';
 import { parseEpub } from '../../src/ingest/parse-epub.ts';
 import { parseOdt } from '../../src/ingest/parse-odt.ts';
 import { parseRtf, RTF_MAX_DEPTH } from '../../src/ingest/parse-rtf.ts';
@@ -70,4 +71,16 @@ void test(`RTF nesting deeper than ${RTF_MAX_DEPTH} groups is refused with a rea
   const fine = Buffer.from(`{\\rtf1 ${'{'.repeat(RTF_MAX_DEPTH - 2)}deep text${'}'.repeat(RTF_MAX_DEPTH - 2)}}`, 'latin1');
   assert.equal(parseRtf(fine).pages[0]!.text, 'deep text');
   assert.throws(() => parseRtf(Buffer.from(String.raw`{\rtf1{\fonttbl{\f0 Arial;}}}`)), invalid(/the RTF document has no text/));
+});
+
+void test('the real parse child reads an EPUB, an ODT, an RTF and a CSV', async () => {
+  const epub = await parseIsolated(await makeEpub('Book', CHAPTERS), 'application/epub+zip');
+  assert.match(epub.pages[0]!.text, /storm broke the lantern glass/);
+  const odt = await parseIsolated(await makeOdt('<text:h text:outline-level="1">Tides</text:h><text:p>High water at noon.</text:p>'), ODT_MEDIA_TYPE);
+  assert.equal(odt.pages[0]!.text, 'Tides\n\nHigh water at noon.');
+  const rtf = await parseIsolated(Buffer.from(String.raw`{\rtf1\ansi Ferry at 9\par Bikes free}`), 'application/rtf');
+  assert.equal(rtf.pages[0]!.text, 'Ferry at 9\n\nBikes free');
+  const csv = await parseIsolated(Buffer.from('Route;Departs\nIsland;09:15\n'), 'text/csv');
+  assert.equal(csv.pages[0]!.text, 'Route: Island, Departs: 09:15');
+  assert.equal(csv.pages[0]!.sections![0]!.path, 'row 2');
 });
