@@ -11,6 +11,7 @@ import { benchIngest } from './ingest.ts';
 import { benchLlm } from './llm.ts';
 import { benchSearch } from './search.ts';
 import { benchSearchCollections } from './search-collections.ts';
+import { benchSpreadsheetRetrieval } from './spreadsheet-retrieval.ts';
 import { syntheticModel } from './synthetic-model.ts';
 import { writeResult } from './stats.ts';
 
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   ingest: benchIngest,
   answer: () => benchAnswer(),
   hostile: benchHostile,
+  'spreadsheet-retrieval': benchSpreadsheetRetrieval,
   // Not in the default run: it writes a 0.6 GB model file first (once).
   'answer-1b-shape': async () => benchAnswer(syntheticModel()),
 };

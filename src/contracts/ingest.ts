@@ -25,7 +25,23 @@ export const INGEST_CONTRACT_VERSION = 1;
 
 export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE] as const;
+export const PPTX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const ODT_MEDIA_TYPE = 'application/vnd.oasis.opendocument.text';
+
+export const SUPPORTED_MEDIA_TYPES = [
+  'application/pdf',
+  'text/plain',
+  'text/markdown',
+  'text/html',
+  DOCX_MEDIA_TYPE,
+  PPTX_MEDIA_TYPE,
+  XLSX_MEDIA_TYPE,
+  'text/csv',
+  'application/epub+zip',
+  ODT_MEDIA_TYPE,
+  'application/rtf',
+] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
 export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex', 'copy'] as const;

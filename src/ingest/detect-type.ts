@@ -5,6 +5,9 @@
  *
  * - PDF: starts with `%PDF-` (and has its end, see assertPdfComplete).
  * - Word .docx: a ZIP holding `word/document.xml`.
+ * - PowerPoint, Excel, EPUB, OpenDocument text: ZIPs told apart by their members (zip-members.ts).
+ * - RTF: starts with `{\rtf`.
+ * - CSV: text in a file named .csv or .tsv.
  * - HTML: text that starts (after a BOM, whitespace, comments and an XML declaration) with
  *   `<!doctype html` or `<html`, or that has a `<head>` or `<body>` tag. A file named .md/.markdown
  *   needs the first form: Markdown about web pages often shows `<body>` in its code samples.
@@ -18,6 +21,8 @@ import { ACCEPTED_FORMATS as ACCEPTED } from '../contracts/accepted-files.ts';
 import { DOCX_MEDIA_TYPE, SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import { InvalidInputError } from '../errors.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
+import { StreamSearch } from './stream-search.ts';
+import { ZipMembers } from './zip-members.ts';
 
 /** Signatures of formats people commonly try to upload, so the refusal can name them. */
 const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [
@@ -43,6 +48,7 @@ const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const PDF = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 const OLE = [0xd0, 0xcf, 0x11, 0xe0];
+const RTF = [0x7b, 0x5c, 0x72, 0x74, 0x66]; // "{\rtf"
 const HEAD_BYTES = 64 * 1024;
 const PDF_TAIL_BYTES = 2048;
 
@@ -71,22 +77,6 @@ function looksLikeHtml(head: string, hasHeadOrBody: boolean, name: string): bool
   if (/^<!doctype\s+html|^<html[\s>]/i.test(start)) return true;
   if (/\.(md|markdown)$/i.test(name)) return false;
   return hasHeadOrBody;
-}
-
-/** Whether a byte pattern occurs in a stream of chunks, across chunk boundaries. */
-class StreamSearch {
-  found = false;
-  private carry = Buffer.alloc(0);
-  constructor(private readonly pattern: Buffer) {}
-  update(chunk: Buffer): void {
-    if (this.found) return;
-    const keep = this.pattern.length - 1;
-    if (Buffer.concat([this.carry, chunk.subarray(0, keep)]).includes(this.pattern) || chunk.includes(this.pattern)) {
-      this.found = true;
-      return;
-    }
-    this.carry = Buffer.from(Buffer.concat([this.carry, chunk.subarray(-keep)]).subarray(-keep));
-  }
 }
 
 /** Valid UTF-8, no NUL, and almost no control characters other than whitespace; decoded as it streams. */
@@ -152,6 +142,7 @@ export class TypeSniffer {
   /** Password-protected Office files are OLE containers holding an `EncryptedPackage` stream. */
   private readonly encrypted = new StreamSearch(Buffer.from('EncryptedPackage', 'utf16le'));
   private readonly text = new TextCheck();
+  private readonly zipMembers = new ZipMembers();
 
   constructor(private readonly name: string) {}
 
@@ -166,6 +157,7 @@ export class TypeSniffer {
     }
     this.tail = Buffer.from(Buffer.concat([this.tail, chunk.subarray(-PDF_TAIL_BYTES)]).subarray(-PDF_TAIL_BYTES));
     this.docx.update(chunk);
+    this.zipMembers.update(chunk);
     this.encrypted.update(chunk);
     this.text.update(chunk);
     return this;
@@ -183,8 +175,11 @@ export class TypeSniffer {
       assertPdfComplete(this.tail);
       type = 'application/pdf';
     } else if (startsWith(head, ZIP) && this.docx.found) type = DOCX_MEDIA_TYPE;
+    else if (startsWith(head, ZIP) && this.zipMembers.type(head)) type = this.zipMembers.type(head)!;
+    else if (startsWith(head, RTF)) type = 'application/rtf';
     else if (this.text.finish()) {
       if (looksLikeHtml(head.toString('utf8'), this.text.hasHeadOrBody, this.name)) type = 'text/html';
+      else if (/\.(csv|tsv)$/i.test(this.name)) type = 'text/csv';
       else type = /\.(md|markdown)$/i.test(this.name) ? 'text/markdown' : 'text/plain';
     } else {
       throw new InvalidInputError(`looks like ${this.describeBinary(head)}; ${ACCEPTED}`, { code: 'unsupported_type' });

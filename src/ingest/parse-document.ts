@@ -3,14 +3,20 @@
  * does not call this directly: it runs it in a child process (see isolated-parser.ts), so a parser
  * that crashes, hangs or eats memory costs one job, not the worker.
  */
-import { DOCX_MEDIA_TYPE, type MediaType } from '../contracts/ingest.ts';
+import { DOCX_MEDIA_TYPE, ODT_MEDIA_TYPE, PPTX_MEDIA_TYPE, XLSX_MEDIA_TYPE, type MediaType } from '../contracts/ingest.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
 import type { ChunkingOptions, ChunkSource } from './chunker.ts';
 import type { ParsedDocument } from './parsed-document.ts';
+import { parseCsv } from './parse-csv.ts';
 import { parseDocx } from './parse-docx.ts';
+import { parseEpub } from './parse-epub.ts';
 import { parseHtml } from './parse-html.ts';
+import { parseOdt } from './parse-odt.ts';
 import { parsePdf, warmPdfReader, type PagesSink } from './parse-pdf.ts';
+import { parsePptx } from './parse-pptx.ts';
+import { parseRtf } from './parse-rtf.ts';
 import { parseText } from './parse-text.ts';
+import { parseXlsx } from './parse-xlsx.ts';
 
 export interface ParseOptions {
   /** Longest a PDF may take inside the parser; the isolating runner enforces its own limit too. */
@@ -41,6 +47,18 @@ export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: Pa
       return parseText(bytes, { markdown: true });
     case 'text/plain':
       return parseText(bytes);
+    case PPTX_MEDIA_TYPE:
+      return parsePptx(bytes);
+    case XLSX_MEDIA_TYPE:
+      return parseXlsx(bytes);
+    case 'text/csv':
+      return parseCsv(bytes);
+    case 'application/epub+zip':
+      return parseEpub(bytes);
+    case ODT_MEDIA_TYPE:
+      return parseOdt(bytes);
+    case 'application/rtf':
+      return parseRtf(bytes);
   }
 }
 

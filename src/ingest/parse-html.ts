@@ -36,8 +36,13 @@ function isHidden(name: string, attrs: Record<string, string>): boolean {
   return /display\s*:\s*none|visibility\s*:\s*hidden/i.test(attrs.style ?? '');
 }
 
+export interface ParseHtmlOptions {
+  /** Start the text with the <title> (default true); an e-book's chapters repeat the book's title. */
+  leadWithTitle?: boolean;
+}
+
 /** @throws InvalidInputError when the page has no visible text. */
-export function parseHtml(bytes: Uint8Array): ParsedDocument {
+export function parseHtml(bytes: Uint8Array, opts: ParseHtmlOptions = {}): ParsedDocument {
   const source = new TextDecoder('utf-8').decode(bytes); // lenient: stray bytes become U+FFFD
   const body = new TextBuilder();
   const sections: Section[] = [];
@@ -111,7 +116,7 @@ export function parseHtml(bytes: Uint8Array): ParsedDocument {
   const bodyText = body.text();
   if (!hasText(bodyText) && title === null) throw new InvalidInputError('the HTML page has no visible text', { code: 'no_text' });
   // The title leads the text unless the page already starts with it (a common <h1>).
-  const prefix = title !== null && !bodyText.startsWith(title) ? `${title}\n\n` : '';
+  const prefix = opts.leadWithTitle !== false && title !== null && !bodyText.startsWith(title) ? `${title}\n\n` : '';
   const shifted = sections.map((s) => ({ start: s.start + prefix.length, path: s.path }));
   return { pages: [{ page: null, text: prefix + bodyText, sections: shifted }], pageCount: null, title };
 }

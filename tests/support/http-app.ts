@@ -20,10 +20,10 @@ export async function listen(app: express.Application): Promise<{ base: string; 
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
 }
 
-/** POSTs `text` as a file named `name` to /api/documents; expects 202 and returns the document. */
-export async function uploadText(base: string, text: string, name: string): Promise<{ id: string; duplicate: boolean }> {
+/** POSTs `text` (or bytes) as a file named `name` to /api/documents; expects 202 and returns the document. */
+export async function uploadText(base: string, text: string | Uint8Array, name: string): Promise<{ id: string; duplicate: boolean }> {
   const form = new FormData();
-  form.append('file', new Blob([text]), name);
+  form.append('file', new Blob([typeof text === 'string' ? text : Uint8Array.from(text)]), name);
   const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
   assert.equal(res.status, 202, await res.clone().text());
   return ((await res.json()) as { documents: Array<{ id: string; duplicate: boolean }> }).documents[0]!;

@@ -68,7 +68,7 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
     local.length = 0;
   };
   opts.cleanup?.push(stop);
-  const upload = async (text: string, name: string) => (await uploadText(base, text, name)).id;
+  const upload = async (text: string | Uint8Array, name: string) => (await uploadText(base, text, name)).id;
   const get = async (id: string): Promise<ApiDoc | null> => {
     const res = await fetch(`${base}/api/documents/${id}`);
     return res.status === 404 ? null : ((await res.json()) as ApiDoc);

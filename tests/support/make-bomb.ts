@@ -7,11 +7,12 @@
  * final block ends it. The CRC-32 is computed piece by piece too.
  *
  *   - docxBomb: a .docx whose word/document.xml is one paragraph of `mb` MB of one letter.
+ *   - formatBomb: a .pptx, .xlsx, .epub or .odt with one part of `mb` MB (its size stated or not).
  *   - pdfFlateBomb: a one-page PDF whose content stream, /FlateDecode, unpacks to `mb` MB of
  *     spaces after a line of text.
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
-import { makeDocxWith, W_NAMESPACE, type ZipEntry } from './make-docx.ts';
+import { makeDocxWith, makeZip, W_NAMESPACE, type ZipEntry } from './make-docx.ts';
 
 const MB = 2 ** 20;
 
@@ -77,4 +78,21 @@ export function pdfFlateBomb(mb: number): Buffer {
   const xref = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`));
   return Buffer.concat(parts);
+}
+
+/** The zip-based formats, as a zip bomb of each: the members that identify the format, and one that unpacks to `mb` MB. */
+export function formatBomb(format: 'pptx' | 'xlsx' | 'epub' | 'odt', mb: number, opts: { lyingSize?: boolean } = {}): { zip: Buffer; part: string } {
+  const text = (name: string, s: string): ZipEntry => ({ name, data: Buffer.from(s) });
+  const types = text('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>');
+  const [ids, part]: [ZipEntry[], string] =
+    format === 'pptx'
+      ? [[types, text('ppt/presentation.xml', '<p:presentation/>')], 'ppt/slides/slide1.xml']
+      : format === 'xlsx'
+        ? [[types, text('xl/workbook.xml', '<workbook/>')], 'xl/worksheets/sheet1.xml']
+        : format === 'epub'
+          ? [[text('mimetype', 'application/epub+zip'), text('META-INF/container.xml', '<container/>')], 'OEBPS/chapter1.xhtml']
+          : [[text('mimetype', 'application/vnd.oasis.opendocument.text')], 'content.xml'];
+  const entry = deflatedEntry(part, deflateRepeated(Buffer.from('<x>'), 0x61, mb, Buffer.from('</x>')));
+  if (opts.lyingSize) entry.deflated = { size: 100, crc: entry.deflated!.crc };
+  return { zip: makeZip([...ids, entry]), part };
 }

@@ -34,7 +34,7 @@ void test('UTF-8 text is plain text, or Markdown when named .md/.markdown', () =
 
 void test('PNG bytes are refused as a PNG even when named .txt', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  refused(png, 'photo.txt', /looks like a PNG image; Docent accepts PDF, Word \(\.docx\), HTML, plain text and Markdown/);
+  refused(png, 'photo.txt', /looks like a PNG image; Docent accepts PDF, Word \(\.docx\), PowerPoint \(\.pptx\), Excel \(\.xlsx\), CSV, EPUB, OpenDocument text \(\.odt\), RTF, HTML, plain text and Markdown/);
 });
 
 void test('a ZIP with word/ members but no word/document.xml is named as Word; a plain ZIP as a ZIP', () => {
