@@ -17,7 +17,7 @@ import type { SearchHit } from '../ports/vector-store.ts';
 
 export type FusionMethod = 'rrf' | 'convex';
 /** The method search-modes.ts uses (README: measured on both evaluation sets). */
-export const FUSION: FusionMethod = 'rrf';
+export const FUSION: FusionMethod = 'convex';
 export const RRF_K = 60;
 export const CONVEX_DENSE_WEIGHT = 0.5;
 

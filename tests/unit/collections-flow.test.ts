@@ -151,7 +151,9 @@ void test('a document in two collections is embedded once; a move copies its vec
   });
   const chunksOf = async (id: string) => (await t.json<{ chunks: number }>(await t.doc(id), 200)).chunks;
   assert.equal(t.embedder.seen.length - seen, (await chunksOf(alpaca.id)) + (await chunksOf(heron.id)));
-  assert.deepEqual(await t.hits('alpaca heron'), ['alpaca.txt @ General', 'alpaca.txt @ Research', 'heron.txt @ Field notes']);
+  // Over all collections the copy in Research is a near-duplicate of General's and listed once.
+  assert.deepEqual(await t.hits('alpaca heron'), ['alpaca.txt @ General', 'heron.txt @ Field notes']);
+  assert.deepEqual(await t.hits('alpaca herd', ['Research']), ['alpaca.txt @ Research']);
 
   // Deleting Research: alpaca stays (it is in General too), its Research passages go.
   const del = await fetch(`${t.base}/api/collections/Research`, { method: 'DELETE' });
