@@ -11,6 +11,6 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     'himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other ' +
     'our ours ourselves out over own same she should so some such than that the their theirs them themselves then there ' +
     'these they this those through to too under until up very was we were what when where which while who whom whose why ' +
-    'will with would you your yours yourself yourselves also many much did does done s t can\'t don\'t'
+    'will with would you your yours yourself yourselves also many much done'
   ).split(' '),
 );
