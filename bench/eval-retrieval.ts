@@ -1,7 +1,9 @@
 /**
- * `npm run eval:retrieval [-- options]`: retrieval quality on the squad-dev set (hit@1, hit@5,
- * MRR@10 over the answerable questions), through the real ingest pipeline and retriever, written
- * to bench/results/retrieval-squad-dev.json. See src/eval/retrieval-eval.ts.
+ * `npm run eval:retrieval [-- options]`: retrieval quality of every search mode (dense, lexical,
+ * hybrid, and diagnostic variants) side by side, hit@1, hit@5, MRR@10 and search latency, on the
+ * squad-dev answerable questions and on keyword-style questions built from them
+ * (src/eval/keyword-set.ts), through the real ingest pipeline, written to
+ * bench/results/retrieval-squad-dev.json. See src/eval/retrieval-eval.ts.
  *
  * Options:
  *   --limit N         ask at most N questions (after sampling)
@@ -72,12 +74,22 @@ try {
     set: 'squad-dev (SQuAD 2.0 dev, 16 articles)',
     model: { name: embedder.modelName, id: embedder.modelId, dimensions: embedder.dimensions },
     chunking: { size: chunking.size, overlap: chunking.overlap },
-    index: 'FAISS IndexFlatIP (exact cosine)',
+    index: 'FAISS IndexFlatIP (exact cosine) + SQLite FTS5 BM25 (title and section path weighted)',
     questions: r.questions,
     sample: r.sample,
+    keywordQuestions: r.keywordQuestions,
+    // The product's default mode (SEARCH_MODE=hybrid); every mode side by side under `modes`.
     hitAt1: round(r.hitAt1),
     hitAt5: round(r.hitAt5),
     mrrAt10: round(r.mrrAt10),
+    modes: Object.fromEntries(
+      Object.entries(r.modes).map(([set, byMode]) => [
+        set,
+        Object.fromEntries(
+          Object.entries(byMode).map(([m, x]) => [m, { hitAt1: round(x.hitAt1), hitAt5: round(x.hitAt5), mrrAt10: round(x.mrrAt10), latencyMs: { p50: round(x.latencyMs.p50, 2), p95: round(x.latencyMs.p95, 2) } }]),
+        ),
+      ]),
+    ),
     // Of the first k hits, what reaches the prompt after each compaction variant: hit (a passage
     // as shown overlaps the gold paragraph), answerShown (a gold answer is in the text shown),
     // passages and characters shown per question.
@@ -100,6 +112,10 @@ try {
   };
   const file = await writeResult('retrieval-squad-dev', result);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
+  for (const [set, byMode] of Object.entries(result.modes)) {
+    process.stdout.write(`\n${set}: mode                 hit@1  hit@5  MRR@10  p50 ms  p95 ms\n`);
+    for (const [m, x] of Object.entries(byMode)) process.stdout.write(`  ${m.padEnd(24)} ${x.hitAt1.toFixed(3)}  ${x.hitAt5.toFixed(3)}  ${x.mrrAt10.toFixed(3)}  ${x.latencyMs.p50.toFixed(1).padStart(6)}  ${x.latencyMs.p95.toFixed(1).padStart(6)}\n`);
+  }
 } finally {
   await embedder.close();
 }

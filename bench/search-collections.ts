@@ -23,7 +23,7 @@ import { loadFaiss } from '../src/retrieval/faiss-native.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { FakeServices, startTestServer } from '../tests/support/fake-services.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { clusteredVectors, gauss, lcg, QUESTIONS, rawSearch, unit, webSearch } from './search.ts';
+import { clusteredVectors, gauss, lcg, QUESTIONS, rawSearch, unit, webSearch, zipfText } from './search.ts';
 import { percentile, round } from './stats.ts';
 
 const DIMS = 384;
@@ -54,6 +54,7 @@ export async function benchSearchCollections(): Promise<Record<string, unknown>>
     const ids: string[] = [];
     const rssBefore = process.memoryUsage().rss;
     let chosenVectors: number[][] = [];
+    const text = zipfText(7);
     for (let c = 0; c < COLLECTIONS; c++) {
       const collection = services.collections.create({ name: `Collection ${c}` });
       ids.push(collection.id);
@@ -67,7 +68,8 @@ export async function benchSearchCollections(): Promise<Record<string, unknown>>
           documentId: `c${c}d${d}`,
           documentName: `c${c}d${d}.txt`,
           page: i % 40,
-          text: `Passage ${i} of document ${d} in collection ${c}: a paragraph of about the length of a real chunk. `.repeat(10),
+          // Distinct texts: repeated boilerplate would be dropped as near-duplicates (search-modes.ts).
+          text: text(150),
           start: i * 1000,
           end: i * 1000 + 850,
         }));

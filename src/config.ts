@@ -118,6 +118,8 @@ const schema = z.object({
   EMBED_BATCH: int(1, 512).default(32),
   /** FAISS index: flat (exact) or hnsw (approximate, for large collections); see src/retrieval/index-kind.ts. */
   INDEX_TYPE: z.enum(['flat', 'hnsw']).default('flat'),
+  /** Search mode of the search API/page and the answer worker's retrieval; see src/retrieval/search-modes.ts. */
+  SEARCH_MODE: z.enum(['hybrid', 'dense', 'lexical']).default('hybrid'),
   MAX_UPLOAD_MB: int(1, 4096).default(50),
   /** Bound on stored bytes: the uploads directory plus the upload temp dir (<DATA_DIR>/tmp). */
   MAX_STORAGE_MB: int(1, 16_777_216).default(10_240),
@@ -196,7 +198,7 @@ export interface Config {
   /** Prompt compaction between retrieval and the prompt (src/answer/compact-passages.ts). */
   readonly prompt: { mergeOverlaps: boolean; maxScoreGap: number | null; trimSentences: boolean; injectionGuard: RawConfig['PROMPT_INJECTION_GUARD'] };
   readonly chunking: { size: number; overlap: number; embedBatch: number };
-  readonly retrieval: { indexType: RawConfig['INDEX_TYPE'] };
+  readonly retrieval: { indexType: RawConfig['INDEX_TYPE']; searchMode: RawConfig['SEARCH_MODE'] };
   readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number; batchMax: number; batchWindowMs: number };
   /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
   readonly limits: {
@@ -285,7 +287,7 @@ export function parseConfig(env: Env): Config {
       injectionGuard: e.PROMPT_INJECTION_GUARD,
     },
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
-    retrieval: { indexType: e.INDEX_TYPE },
+    retrieval: { indexType: e.INDEX_TYPE, searchMode: e.SEARCH_MODE },
     ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB, batchMax: e.INGEST_BATCH_MAX, batchWindowMs: e.INGEST_BATCH_WINDOW_MS },
     limits: {
       storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,

@@ -7,12 +7,20 @@
  * Why a gap to the best and not a fixed floor: absolute similarities drift with the embedder, the
  * documents and the length of the question, while the distance from the best hit is what says
  * "much less related than what we found". Hits arrive best first.
+ *
+ * The gap is always measured on the cosine similarity (`similarity`, set by the dense and hybrid
+ * search modes), never on a fused or BM25 score: hybrid ranks by a fused score, but "how much less
+ * related" is still a question for the embedder. In lexical mode (SEARCH_MODE=lexical) hits have
+ * no similarity, and BM25 scores have no fixed scale to take a gap on: adaptive k keeps all k.
  */
 import type { SearchHit } from '../ports/vector-store.ts';
 
 export function dropFarBelowBest(hits: readonly SearchHit[], maxGap: number): SearchHit[] {
   if (hits.length === 0) return [];
-  const best = Math.max(...hits.map((h) => h.score));
-  const kept = hits.filter((h) => best - h.score <= maxGap);
-  return kept.length > 0 ? kept : [hits[0]!];
+  // A hit from before search modes carries only `score`, which was the cosine then.
+  const sim = (h: SearchHit) => h.similarity ?? (h.lexicalScore === undefined ? h.score : undefined);
+  if (hits.some((h) => sim(h) === undefined)) return [...hits];
+  const best = Math.max(...hits.map((h) => sim(h)!));
+  // The first hit (best by the search's own ranking) always stays.
+  return hits.filter((h, i) => i === 0 || best - sim(h)! <= maxGap);
 }

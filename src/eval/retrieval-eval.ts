@@ -1,8 +1,9 @@
 /**
  * The retrieval evaluation: ingests every squad-dev document through the real ingest pipeline
- * (parse -> chunk -> embed -> FAISS store in a temporary directory), asks the picked questions
- * through the real retriever, and scores the ranked chunks (retrieval-metrics.ts). In-process:
- * no broker, no web, no chat model.
+ * (parse -> chunk -> embed -> FAISS store and its lexical index in a temporary directory), asks
+ * the picked questions, and a keyword-style set built from them (keyword-set.ts), in every search
+ * mode (mode-eval.ts), and scores the ranked chunks (retrieval-metrics.ts). In-process: no broker,
+ * no web, no chat model.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,10 +12,12 @@ import path from 'node:path';
 import { INGEST_CONTRACT_VERSION, type IngestJob } from '../contracts/ingest.ts';
 import { ingestDocument } from '../ingest/pipeline.ts';
 import type { Embedder } from '../ports/embedder.ts';
+import type { ChunkRecord } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
-import { createRetriever } from '../retrieval/retriever.ts';
+import { keywordQuestions } from './keyword-set.ts';
+import { createModeEval, type ModeScores } from './mode-eval.ts';
 import { compactionVariants, emptyTally, tallyPromptPassages, type PromptPassageTally } from './prompt-passages.ts';
-import { firstRelevantRank, scoreRanks, type RetrievalScores } from './retrieval-metrics.ts';
+import type { RetrievalScores } from './retrieval-metrics.ts';
 import { pickQuestions, type SquadSet } from './squad-set.ts';
 
 export interface RetrievalEvalOptions {
@@ -40,6 +43,10 @@ export interface RetrievalEvalResult extends RetrievalScores {
   offsetMismatches: number;
   ingestSeconds: number;
   querySeconds: number;
+  /** Every search mode (and diagnostic variant) on the squad-dev questions and on the keyword set. */
+  modes: { squad: Record<string, ModeScores>; keywords: Record<string, ModeScores> };
+  /** Keyword questions asked (keyword-set.ts), of as many picked squad questions. */
+  keywordQuestions: number;
   /** What reaches the prompt at k 4 and 5, per compaction variant (prompt-passages.ts). */
   promptPassages: Record<string, Record<string, PromptPassageTally>>;
 }
@@ -56,6 +63,7 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
     const fileText = new Map<string, string>();
     const t0 = performance.now();
     let chunks = 0;
+    const ids: string[] = [];
     for (const [i, doc] of set.docs.entries()) {
       const storedPath = path.join(set.dir, 'docs', doc);
       const bytes = await fs.readFile(storedPath);
@@ -69,6 +77,7 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
         mediaType: 'text/plain',
         size: bytes.length,
       };
+      ids.push(job.documentId);
       const r = await ingestDocument(job, { embedder, store, chunking });
       chunks += r.chunks;
       say(`ingested ${i + 1}/${set.docs.length} ${doc}: ${r.chunks} chunks (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -76,33 +85,44 @@ export async function runRetrievalEval(opts: RetrievalEvalOptions): Promise<Retr
     const ingestSeconds = (performance.now() - t0) / 1000;
 
     const questions = pickQuestions(set.questions, { every: opts.every, limit: opts.limit });
-    const retriever = createRetriever(embedder, store);
-    const ranks: (number | null)[] = [];
+    const keywords = keywordQuestions(questions, fileText);
+    const all: ChunkRecord[] = ids.flatMap((id) => store.documentRows?.(id)?.chunks ?? []);
+    const modeEval = createModeEval({ store, chunks: all, embedder });
     let offsetMismatches = 0;
     const checked = new Set<string>();
     const variants = compactionVariants(opts.maxScoreGap);
     const promptPassages: Record<string, Record<string, PromptPassageTally>> = {};
     for (const k of [4, 5]) promptPassages[`k${k}`] = Object.fromEntries(Object.keys(variants).map((v) => [v, emptyTally()]));
     const t1 = performance.now();
-    for (const [i, q] of questions.entries()) {
-      const hits = await retriever.search(q.question, 10);
-      for (const h of hits) {
-        if (checked.has(h.chunkId)) continue;
-        checked.add(h.chunkId);
-        if (fileText.get(h.documentName)?.slice(h.start, h.end) !== h.text) offsetMismatches++;
-      }
-      ranks.push(firstRelevantRank(hits, q));
-      for (const k of [4, 5]) {
-        for (const [name, settings] of Object.entries(variants)) tallyPromptPassages(promptPassages[`k${k}`]![name]!, hits.slice(0, k), q, settings);
-      }
-      if ((i + 1) % 250 === 0) say(`asked ${i + 1}/${questions.length} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+    const modes = { squad: {} as Record<string, ModeScores>, keywords: {} as Record<string, ModeScores> };
+    try {
+      modes.squad = await modeEval.run(questions, (q, hybrid, dense) => {
+        for (const h of [...hybrid, ...dense]) {
+          if (checked.has(h.chunkId)) continue;
+          checked.add(h.chunkId);
+          if (fileText.get(h.documentName)?.slice(h.start, h.end) !== h.text) offsetMismatches++;
+        }
+        // What reaches the prompt in the product's default mode (hybrid).
+        for (const k of [4, 5]) {
+          for (const [name, settings] of Object.entries(variants)) tallyPromptPassages(promptPassages[`k${k}`]![name]!, hybrid.slice(0, k), q, settings);
+        }
+      }, (line) => say(`squad: ${line}`));
+      modes.keywords = await modeEval.run(keywords, undefined, (line) => say(`keywords: ${line}`));
+    } finally {
+      modeEval.close();
     }
     const querySeconds = (performance.now() - t1) / 1000;
     const answerable = set.questions.filter((q) => !q.impossible).length;
     const picked = [opts.every > 1 ? `every ${opts.every}th answerable question` : 'the answerable questions', opts.limit === undefined ? '' : `, first ${opts.limit}`].join('');
     const sample = questions.length === answerable ? `all ${answerable} answerable questions` : `${picked} (${questions.length} of ${answerable})`;
+    const hybrid = modes.squad.hybrid!;
     return {
-      ...scoreRanks(ranks),
+      questions: hybrid.questions,
+      hitAt1: hybrid.hitAt1,
+      hitAt5: hybrid.hitAt5,
+      mrrAt10: hybrid.mrrAt10,
+      modes,
+      keywordQuestions: keywords.length,
       answerableQuestions: answerable,
       sample,
       documents: set.docs.length,

@@ -21,8 +21,16 @@ export interface ChunkRecord {
 }
 
 export interface SearchHit extends ChunkRecord {
-  /** Cosine similarity, higher is closer. */
+  /**
+   * How well the passage matches, higher is better; what it is depends on the search mode
+   * (config SEARCH_MODE, src/retrieval/search-modes.ts): dense, the cosine similarity; lexical,
+   * the BM25 relevance (unbounded); hybrid, the fused score in [0, 1].
+   */
   score: number;
+  /** Cosine similarity of the passage to the question, when it was computed (dense and hybrid). */
+  similarity?: number;
+  /** BM25 relevance, when the passage was found by the lexical search. */
+  lexicalScore?: number;
   /** The collection whose index holds the passage (set by the collection stores). */
   collectionId?: string;
   /**
@@ -68,6 +76,13 @@ export interface VectorStore {
    */
   documentRows?(documentId: string): DocumentRows | undefined;
   search(vector: number[], k: number): Promise<SearchHit[]>;
+  /**
+   * The k best passages by BM25 for what a person typed (the lexical index kept with the vectors);
+   * `score` and `lexicalScore` are the BM25 relevance. Absent: the store has no lexical index.
+   */
+  searchText?(text: string, k: number): Promise<SearchHit[]>;
+  /** Cosine similarity of `vector` to each of the chunks this store holds (others are left out). */
+  similarities?(vector: number[], chunkIds: readonly string[]): Promise<Map<string, number>>;
   /** Writes a new version atomically and makes it current; returns its name. */
   save(): Promise<string>;
   /** Loads the current version from disk if it changed; true when it did. */

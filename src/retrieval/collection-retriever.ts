@@ -1,20 +1,21 @@
 /**
- * Query-side retrieval over collections: embeds the question with the model that built the indexes
- * and returns the k closest passages of the chosen collections (all when none are chosen), best
+ * Query-side retrieval over collections: the k best passages of the chosen collections (all when
+ * none are chosen) in the configured search mode (config SEARCH_MODE, search-modes.ts), best
  * first, each naming its collection. Used by the answer worker and by the web's search. While a
  * collection's index needs a re-index (built by another embedding model), a search fails with the
  * reason rather than answering "nothing found".
  */
 import type { Embedder } from '../ports/embedder.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
-import { searchEach, type CollectionStores } from './collection-stores.ts';
+import type { CollectionStores } from './collection-stores.ts';
 import { ReindexNeededError } from './guarded-store.ts';
+import { searchStores, type ModeOptions } from './search-modes.ts';
 
 export interface CollectionRetriever {
   search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]>;
 }
 
-export function createCollectionRetriever(embedder: Embedder, stores: CollectionStores): CollectionRetriever {
+export function createCollectionRetriever(embedder: Embedder, stores: CollectionStores, opts: ModeOptions = { mode: 'dense' }): CollectionRetriever {
   return {
     async search(query, k, collections) {
       const chosen = await stores.storesOf(collections);
@@ -23,7 +24,7 @@ export function createCollectionRetriever(embedder: Embedder, stores: Collection
       const held = chosen.reduce((n, c) => n + c.store.size, 0);
       // Nothing to find: skip the embedding call, which costs most of the time.
       if (Math.min(Math.floor(k), held) < 1 || query.trim() === '') return [];
-      return searchEach(chosen, await embedder.embedQuery(query), k);
+      return searchStores(chosen, query, () => embedder.embedQuery(query), Math.min(Math.floor(k), held), opts);
     },
   };
 }

@@ -7,6 +7,8 @@
  *       chunks.jsonl               one ChunkRecord per line, line i = FAISS row i
  *       vectors.f32                L2-normalised vectors, float32 little-endian, row after row
  *       manifest.json              StoredManifest (model, dimensions, chunker settings, counts)
+ *       lexical.sqlite             the BM25 index of the same chunks (lexical-index.ts, SQLite FTS5);
+ *                                  absent in versions written before it existed (rebuilt on load)
  *
  * A version is written in full and fsynced (files, then its directory) before CURRENT is swapped
  * by write-temp + fsync + rename + fsync of the parent. A half-written version directory is never
@@ -25,7 +27,7 @@ import type { ChunkRecord } from '../ports/vector-store.ts';
 import { storedManifestSchema, type StoredManifest } from './index-manifest.ts';
 
 export const CURRENT_FILE = 'CURRENT';
-export const FILES = { index: 'index.faiss', chunks: 'chunks.jsonl', vectors: 'vectors.f32', manifest: 'manifest.json' } as const;
+export const FILES = { index: 'index.faiss', chunks: 'chunks.jsonl', vectors: 'vectors.f32', manifest: 'manifest.json', lexical: 'lexical.sqlite' } as const;
 const VERSION_RE = /^v-\d+-\d+$/;
 
 let counter = 0;
@@ -88,6 +90,8 @@ export interface VersionContent {
   vectors: Float32Array;
   /** Writes the FAISS index file at the given path. */
   writeIndex: (file: string) => void;
+  /** Writes the lexical index file at the given path (synced by writeVersion). */
+  writeLexical?: (file: string) => Promise<void>;
 }
 
 /** Writes a complete new version directory and fsyncs it; returns its name. CURRENT is untouched. */
@@ -113,6 +117,10 @@ export async function writeVersion(dir: string, content: VersionContent, onStep?
   const v = content.vectors;
   await writeSynced(path.join(vdir, FILES.vectors), [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]);
   await step('vectors');
+  if (content.writeLexical) {
+    await content.writeLexical(path.join(vdir, FILES.lexical));
+    await syncPath(path.join(vdir, FILES.lexical));
+  }
   await writeSynced(path.join(vdir, FILES.manifest), [JSON.stringify(manifest, null, 2)]);
   await step('manifest');
   await syncPath(vdir);
@@ -147,6 +155,8 @@ export interface VersionFiles {
   chunks: ChunkRecord[];
   vectors: Float32Array;
   indexPath: string;
+  /** The lexical index file, or null when the version has none (written before it existed). */
+  lexicalPath: string | null;
 }
 
 /** Reads a version's manifest, chunks and vectors and checks that their counts agree. */
@@ -169,5 +179,7 @@ export async function readVersion(dir: string, name: string): Promise<VersionFil
   if (chunks.length !== manifest.chunks || vectors.length !== manifest.chunks * manifest.dimensions) {
     throw damaged(`manifest says ${manifest.chunks} chunks, found ${chunks.length} chunks and ${vectors.length / manifest.dimensions} vectors`);
   }
-  return { manifest, chunks, vectors, indexPath: path.join(vdir, FILES.index) };
+  const lexicalPath = path.join(vdir, FILES.lexical);
+  const hasLexical = await fs.access(lexicalPath).then(() => true, () => false);
+  return { manifest, chunks, vectors, indexPath: path.join(vdir, FILES.index), lexicalPath: hasLexical ? lexicalPath : null };
 }

@@ -16,6 +16,11 @@
  * the live index and stay invisible to search (a label without its chunk row is skipped, and the
  * search looks that much deeper) until the chunk rows are pushed in one synchronous step.
  *
+ * The lexical (BM25) index of the same passages (lexical-index.ts) is part of the state: a document
+ * is added to it before its rows become visible (a lexical match whose chunk is not in the state yet
+ * is skipped, as for FAISS rows), removed in the step that swaps in the index without it, written
+ * into each version and loaded with it. So both searches always see the same passages.
+ *
  * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in
  * index-manifest.ts.
  */
@@ -28,6 +33,7 @@ import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, ty
 import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
 import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
 import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
+import { LexicalIndex } from './lexical-index.ts';
 import { assertUsable, normaliseInto, VectorRows } from './vector-rows.ts';
 
 export interface FaissStoreOptions {
@@ -43,6 +49,8 @@ export interface FaissStoreOptions {
 
 /** Rows per faiss-node add call between two yields: a few ms of work each (header). */
 export const ADD_SLICE_ROWS = 256;
+/** Passages added to the lexical index between two yields (~100 us each). */
+const LEXICAL_SLICE_ROWS = 256;
 /** Vectors validated and normalised between two yields (~4 us each). */
 const NORMALISE_SLICE_ROWS = 4096;
 
@@ -52,11 +60,17 @@ interface State {
   vectors: VectorRows;
   /** documentId -> name and chunk count. */
   docs: Map<string, { name: string; chunks: number }>;
+  /** BM25 index of the same passages; shared by the states a rebuild derives from one another. */
+  lexical: LexicalIndex;
+  /** chunkId -> row, for the passages in `rows` (a lexical match outside it is not visible yet). */
+  rowOf: Map<string, number>;
 }
 
 class FaissStore implements VectorStore {
   private state: State;
   private current: string | null = null;
+  /** Passages in the lexical index whose rows are not in the state yet (a document being added). */
+  private pendingLexical = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Reused for every query: faiss-node wants a plain array, and search should not allocate one. */
@@ -101,6 +115,12 @@ class FaissStore implements VectorStore {
       const state = this.state;
       const from = state.vectors.count;
       try {
+        for (let i = 0; i < chunks.length; i += LEXICAL_SLICE_ROWS) {
+          const slice = chunks.slice(i, i + LEXICAL_SLICE_ROWS);
+          state.lexical.add(slice);
+          this.pendingLexical += slice.length;
+          await yieldToEventLoop();
+        }
         // Normalised straight into the store's own copy (no second copy of a large document's
         // vectors); rows past state.rows.length are not searchable yet (header).
         state.vectors.reserve(from + vectors.length);
@@ -115,10 +135,16 @@ class FaissStore implements VectorStore {
       } catch (err) {
         // FAISS may hold rows without chunks: rebuild it from what the store really holds.
         state.vectors.truncate(from);
-        this.state = await this.build(state.rows, state.vectors);
+        state.lexical.removeDocument(documentId);
+        this.pendingLexical = 0;
+        this.state = await this.build(state.rows, state.vectors, state.lexical);
         throw err;
       }
-      for (const c of chunks) state.rows.push(c);
+      for (const c of chunks) {
+        state.rowOf.set(c.chunkId, state.rows.length);
+        state.rows.push(c);
+      }
+      this.pendingLexical = 0;
       state.docs.set(documentId, { name: chunks[0]!.documentName, chunks: chunks.length });
     });
   }
@@ -170,10 +196,52 @@ class FaissStore implements VectorStore {
     return hits;
   }
 
+  searchText(text: string, k: number): Promise<SearchHit[]> {
+    return new Promise((resolve) => resolve(this.searchTextNow(text, k)));
+  }
+
+  similarities(vector: number[], chunkIds: readonly string[]): Promise<Map<string, number>> {
+    return new Promise((resolve) => resolve(this.similaritiesNow(vector, chunkIds)));
+  }
+
+  /** Synchronous, like searchNow: one state for the FTS query and the row lookup. */
+  private searchTextNow(text: string, k: number): SearchHit[] {
+    this.assertOpen();
+    const { lexical, rows, rowOf } = this.state;
+    const n = Math.min(Math.floor(k), rows.length);
+    if (n < 1) return [];
+    // Passages of a document being added are in the FTS table before their rows: look past them.
+    const hidden = this.pendingLexical;
+    const hits: SearchHit[] = [];
+    for (const m of lexical.search(text, n + hidden)) {
+      const i = rowOf.get(m.chunkId);
+      if (i === undefined) continue;
+      hits.push({ ...rows[i]!, score: m.score, lexicalScore: m.score });
+      if (hits.length === n) break;
+    }
+    return hits;
+  }
+
+  private similaritiesNow(vector: number[], chunkIds: readonly string[]): Map<string, number> {
+    this.assertOpen();
+    const { vectors, rowOf } = this.state;
+    const out = new Map<string, number>();
+    if (vector.length !== this.query.length || !normaliseInto(vector, this.query)) return out;
+    for (const id of chunkIds) {
+      const i = rowOf.get(id);
+      if (i === undefined) continue;
+      const row = vectors.row(i);
+      let dot = 0;
+      for (let d = 0; d < row.length; d++) dot += row[d]! * this.query[d]!;
+      out.set(id, dot);
+    }
+    return out;
+  }
+
   save(): Promise<string> {
     return this.exclusive(async () => {
       const { dir, manifest } = this.opts;
-      const { index, rows, vectors, docs } = this.state;
+      const { index, rows, vectors, docs, lexical } = this.state;
       const previous = await readCurrent(dir);
       const name = await writeVersion(dir, {
         manifest: {
@@ -187,6 +255,7 @@ class FaissStore implements VectorStore {
         chunks: rows,
         vectors: vectors.view(),
         writeIndex: (file) => index.write(file),
+        writeLexical: (file) => lexical.writeTo(file),
       }, this.opts.onSaveStep);
       await pointCurrent(dir, name, this.opts.onSaveStep);
       this.current = name;
@@ -210,7 +279,9 @@ class FaissStore implements VectorStore {
     if (this.closed) return;
     this.closed = true;
     await this.tail.catch(() => undefined);
+    this.state.lexical.close();
     this.state = this.emptyState();
+    this.state.lexical.close();
   }
 
   /** Loads a version from disk and makes it live; refuses another embedding model. */
@@ -226,7 +297,7 @@ class FaissStore implements VectorStore {
     if (storedType !== this.indexType) {
       // INDEX_TYPE changed: the kept vectors rebuild the index; the next save records the new type.
       this.log.info({ version: name, stored: storedType, configured: this.indexType, chunks: files.chunks.length }, 'rebuilding the index as the configured type');
-      this.state = await this.build(files.chunks, vectors);
+      this.swapIn(await this.build(files.chunks, vectors, await this.lexicalOf(name, files.lexicalPath, files.chunks)));
       this.current = name;
       return;
     }
@@ -234,9 +305,34 @@ class FaissStore implements VectorStore {
     if (index.ntotal() !== files.chunks.length || index.getDimension() !== manifest.dimensions) {
       throw new AppError(`index version ${name} is damaged: index.faiss holds ${index.ntotal()} vectors, chunks.jsonl ${files.chunks.length}`, { code: 'index_damaged' });
     }
-    this.state = { index, rows: files.chunks, vectors, docs: countDocs(files.chunks) };
+    const lexical = await this.lexicalOf(name, files.lexicalPath, files.chunks);
+    this.swapIn({ index, rows: files.chunks, vectors, docs: countDocs(files.chunks), lexical, rowOf: rowMap(files.chunks) });
     this.current = name;
     this.log.info({ version: name, chunks: files.chunks.length }, 'index version loaded');
+  }
+
+  /** Makes a loaded state live and closes the lexical index of the one it replaces. */
+  private swapIn(state: State): void {
+    const old = this.state.lexical;
+    this.state = state;
+    if (old !== state.lexical) old.close();
+  }
+
+  /**
+   * The version's lexical index, opened in place; rebuilt from its chunks when the version has
+   * none (written before the lexical index existed) or it does not match them.
+   */
+  private async lexicalOf(name: string, file: string | null, chunks: ChunkRecord[]): Promise<LexicalIndex> {
+    const opened = file === null ? null : LexicalIndex.openFile(file);
+    if (opened && opened.size === chunks.length) return opened;
+    opened?.close();
+    this.log.warn({ version: name, chunks: chunks.length, file }, 'version has no usable lexical index: building it from the chunks');
+    const built = LexicalIndex.empty();
+    for (let i = 0; i < chunks.length; i += LEXICAL_SLICE_ROWS) {
+      built.add(chunks.slice(i, i + LEXICAL_SLICE_ROWS));
+      await yieldToEventLoop();
+    }
+    return built;
   }
 
   private newIndex(): FaissIndex {
@@ -246,24 +342,27 @@ class FaissStore implements VectorStore {
   }
 
   private emptyState(): State {
-    return { index: this.newIndex(), rows: [], vectors: new VectorRows(this.opts.manifest.dimensions), docs: new Map() };
+    return { index: this.newIndex(), rows: [], vectors: new VectorRows(this.opts.manifest.dimensions), docs: new Map(), lexical: LexicalIndex.empty(), rowOf: new Map() };
   }
 
   /** A new state over `rows` and `vectors`, its index built off to the side a slice at a time (header). */
-  private async build(rows: ChunkRecord[], vectors: VectorRows): Promise<State> {
+  private async build(rows: ChunkRecord[], vectors: VectorRows, lexical: LexicalIndex): Promise<State> {
     const index = this.newIndex();
     for (const batch of vectors.plainBatches(ADD_SLICE_ROWS)) {
       index.add(batch);
       await yieldToEventLoop();
     }
-    return { index, rows, vectors, docs: countDocs(rows) };
+    return { index, rows, vectors, docs: countDocs(rows), lexical, rowOf: rowMap(rows) };
   }
 
   /** A rebuilt state without one document (FAISS Flat removal would renumber rows under us). */
-  private without(documentId: string): Promise<State> {
-    const { rows, vectors } = this.state;
+  private async without(documentId: string): Promise<State> {
+    const { rows, vectors, lexical } = this.state;
     const keep = (i: number) => rows[i]!.documentId !== documentId;
-    return this.build(rows.filter((_, i) => keep(i)), vectors.filter(keep));
+    const state = await this.build(rows.filter((_, i) => keep(i)), vectors.filter(keep), lexical);
+    // In the same synchronous step as the caller's swap: the lexical rows go with the vectors.
+    lexical.removeDocument(documentId);
+    return state;
   }
 
   private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -276,6 +375,12 @@ class FaissStore implements VectorStore {
   private assertOpen(): void {
     if (this.closed) throw new AppError('the vector store is closed', { code: 'closed' });
   }
+}
+
+function rowMap(rows: ChunkRecord[]): Map<string, number> {
+  const out = new Map<string, number>();
+  rows.forEach((r, i) => out.set(r.chunkId, i));
+  return out;
 }
 
 function countDocs(rows: ChunkRecord[]): State['docs'] {

@@ -90,6 +90,14 @@ class Guarded implements GuardedStore {
     return this.call((s) => s.search(vector, k));
   }
 
+  searchText(text: string, k: number): Promise<SearchHit[]> {
+    return this.call((s) => (s.searchText ? s.searchText(text, k) : Promise.resolve([])));
+  }
+
+  similarities(vector: number[], chunkIds: readonly string[]): Promise<Map<string, number>> {
+    return this.call((s) => (s.similarities ? s.similarities(vector, chunkIds) : Promise.resolve(new Map<string, number>())));
+  }
+
   save(): Promise<string> {
     return this.call((s) => s.save());
   }

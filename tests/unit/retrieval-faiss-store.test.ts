@@ -110,7 +110,7 @@ void test('save -> reopen gives the same results; each save is a new version nam
   const v1 = await s.save();
   assert.equal(s.version, v1);
   assert.equal((await fs.readFile(path.join(dir, 'CURRENT'), 'utf8')).trim(), v1);
-  assert.deepEqual((await fs.readdir(path.join(dir, v1))).sort(), ['chunks.jsonl', 'index.faiss', 'manifest.json', 'vectors.f32']);
+  assert.deepEqual((await fs.readdir(path.join(dir, v1))).sort(), ['chunks.jsonl', 'index.faiss', 'lexical.sqlite', 'manifest.json', 'vectors.f32']);
   const manifest = JSON.parse(await fs.readFile(path.join(dir, v1, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(manifest.embedModelId, MANIFEST.embedModelId);
   assert.equal(manifest.chunks, 6);

@@ -104,7 +104,7 @@ void describe('GET /api/search', () => {
     assert.deepEqual(await res.json(), {
       results: [
         { documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, text: 'The lighthouse keeper feeds the cat at 6 pm.', score: 0.83 },
-      ].map((r) => ({ ...r, chunkId: 'doc-1:0', start: 0, end: 44, headingPath: null, collection: null })),
+      ].map((r) => ({ ...r, similarity: null, lexicalScore: null, chunkId: 'doc-1:0', start: 0, end: 44, headingPath: null, collection: null })),
     });
   });
 

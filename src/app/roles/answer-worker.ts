@@ -34,7 +34,7 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
     bus,
     events,
     // Adaptive k, merged overlaps and trimmed passages (PROMPT_* settings), before the prompt.
-    retriever: compactingRetriever(createCollectionRetriever(embedder, stores), rt.config.prompt),
+    retriever: compactingRetriever(createCollectionRetriever(embedder, stores, { mode: rt.config.retrieval.searchMode }), rt.config.prompt),
     chat,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,

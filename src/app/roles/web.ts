@@ -82,7 +82,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const services: WebServices = {
     documents,
     collections,
-    search: createCollectionRetriever(embedder, stores),
+    search: createCollectionRetriever(embedder, stores, { mode: cfg.retrieval.searchMode }),
     answers,
     chats,
     passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb }) }),
