@@ -8,11 +8,14 @@
  */
 import { SUPPORTED_MEDIA_TYPES } from './ingest.ts';
 
+/** Scans and photos, read by OCR. */
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'] as const;
+
 /** File name extensions of the supported formats (lower case, with the dot). */
-export const ACCEPTED_EXTENSIONS = ['.pdf', '.docx', '.html', '.htm', '.md', '.markdown', '.txt'] as const;
+export const ACCEPTED_EXTENSIONS = ['.pdf', '.docx', '.html', '.htm', '.md', '.markdown', '.txt', ...IMAGE_EXTENSIONS] as const;
 
 /** Media types a browser may report for them (a file passes with either its extension or its type). */
 export const ACCEPTED_MEDIA_TYPES: readonly string[] = SUPPORTED_MEDIA_TYPES;
 
 /** The sentence that ends every refusal of a file's type. */
-export const ACCEPTED_FORMATS = 'Docent accepts PDF, Word (.docx), HTML, plain text and Markdown';
+export const ACCEPTED_FORMATS = 'Docent accepts PDF, Word (.docx), HTML, plain text, Markdown and images of text (PNG, JPEG, TIFF, WebP)';

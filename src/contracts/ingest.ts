@@ -25,7 +25,10 @@ export const INGEST_CONTRACT_VERSION = 1;
 
 export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE] as const;
+/** Scans and photos, read by OCR (src/ingest/ocr/). */
+export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/tiff', 'image/webp'] as const;
+
+export const SUPPORTED_MEDIA_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/html', DOCX_MEDIA_TYPE, ...IMAGE_MEDIA_TYPES] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
 export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex', 'copy'] as const;

@@ -5,6 +5,7 @@
  *
  * - PDF: starts with `%PDF-` (and has its end, see assertPdfComplete).
  * - Word .docx: a ZIP holding `word/document.xml`.
+ * - Images for OCR: PNG, JPEG, TIFF, WebP by their magic bytes (ocr/image-header.ts).
  * - HTML: text that starts (after a BOM, whitespace, comments and an XML declaration) with
  *   `<!doctype html` or `<html`, or that has a `<head>` or `<body>` tag. A file named .md/.markdown
  *   needs the first form: Markdown about web pages often shows `<body>` in its code samples.
@@ -18,6 +19,7 @@ import { ACCEPTED_FORMATS as ACCEPTED } from '../contracts/accepted-files.ts';
 import { DOCX_MEDIA_TYPE, SUPPORTED_MEDIA_TYPES, type MediaType } from '../contracts/ingest.ts';
 import { InvalidInputError } from '../errors.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
+import { imageTypeOf } from './ocr/image-header.ts';
 
 /** Signatures of formats people commonly try to upload, so the refusal can name them. */
 const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [
@@ -183,6 +185,7 @@ export class TypeSniffer {
       assertPdfComplete(this.tail);
       type = 'application/pdf';
     } else if (startsWith(head, ZIP) && this.docx.found) type = DOCX_MEDIA_TYPE;
+    else if (imageTypeOf(head)) type = imageTypeOf(head)!; // read by OCR (ocr/parse-image.ts)
     else if (this.text.finish()) {
       if (looksLikeHtml(head.toString('utf8'), this.text.hasHeadOrBody, this.name)) type = 'text/html';
       else type = /\.(md|markdown)$/i.test(this.name) ? 'text/markdown' : 'text/plain';

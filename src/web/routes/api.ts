@@ -71,9 +71,9 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const hits = await services.search.search(q, k, chosen.map((c) => c.id));
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res.json({
-      results: hits.map(({ documentId, documentName, page, text, score, chunkId, start, end, headingPath, collectionId }) => {
+      results: hits.map(({ documentId, documentName, page, text, score, chunkId, start, end, headingPath, collectionId, ocr }) => {
         const collection = collectionId === undefined ? null : { id: collectionId, name: names.get(collectionId) ?? collectionId };
-        return { documentId, documentName, page, text, score, chunkId, start, end, headingPath: headingPath ?? null, collection };
+        return { documentId, documentName, page, text, score, chunkId, start, end, headingPath: headingPath ?? null, collection, ...(ocr ? { ocr: true } : {}) };
       }),
     });
   });
