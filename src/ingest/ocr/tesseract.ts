@@ -5,7 +5,8 @@
  * cancellation work page by page. Page segmentation is Tesseract's default (automatic, columns
  * found), which suits documents; output is plain UTF-8 text.
  */
-import { AppError, InvalidInputError } from '../../errors.ts';
+import { ConfigError } from '../../config.ts';
+import { AppError, errorMessage, InvalidInputError } from '../../errors.ts';
 import { runTool, type ToolOptions } from './run-tool.ts';
 
 export interface RecogniseOptions extends ToolOptions {
@@ -51,7 +52,21 @@ export async function installedLanguages(timeoutMs = 10_000): Promise<string[]> 
 }
 
 /**
- * Checks that Tesseract is installed with every language of `languages` (OCR_LANGUAGES).
+ * Checks that Tesseract is installed with every language of `languages` (OCR_LANGUAGES), for the
+ * ingest worker's start.
+ * @throws ConfigError naming the variable, the missing languages, what is installed and what to do.
+ */
+export async function checkOcrSetup(languages: string): Promise<void> {
+  try {
+    await checkOcrLanguages(languages);
+  } catch (err) {
+    const message = err instanceof AppError && err.code === 'ocr_missing' ? `OCR: ${err.message}` : errorMessage(err);
+    throw new ConfigError(`invalid configuration:\n  ${message}`);
+  }
+}
+
+/**
+ * Checks that Tesseract is installed with every language of `languages`.
  * @throws AppError naming the missing languages, what is installed and what to do.
  */
 export async function checkOcrLanguages(languages: string): Promise<void> {
