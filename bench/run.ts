@@ -38,7 +38,7 @@ for (const name of names) {
   }
   const result = { benchmark: name, at: new Date().toISOString(), ...(await bench()) };
   // A partial run (BENCH_ANSWER_PARTS=fresh, BENCH_INGEST_CASES=small) keeps its own file beside the whole run's.
-  const [parts, all] = name.startsWith('answer') ? [process.env.BENCH_ANSWER_PARTS, 'overhead,fresh,openai'] : name === 'ingest' ? [process.env.BENCH_INGEST_CASES, 'squad,pdf,small'] : [undefined, ''];
+  const [parts, all] = name.startsWith('answer') ? [process.env.BENCH_ANSWER_PARTS, 'overhead,fresh,openai'] : name === 'ingest' ? [process.env.BENCH_INGEST_CASES, 'squad,pdf,small,ocr'] : [undefined, ''];
   const file = await writeResult(parts && parts !== all ? `${name}-${parts.split(',').sort().join('-')}` : name, result);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
 }

@@ -76,9 +76,11 @@ export function mixedPdf(pages: ScanPage[]): Buffer {
       objects[contentId] = `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}endstream`;
     } else {
       const imageId = next++;
-      const content = 'q 612 0 0 792 0 0 cm /Im1 Do Q\n';
+      // 8.5 inches wide, as tall as the image's proportions say (a rendered letter page: 11 inches).
+      const height = Math.round((612 * p.height) / p.width);
+      const content = `q 612 0 0 ${height} 0 0 cm /Im1 Do Q\n`;
       const data = zlib.deflateSync(p.pixels);
-      objects[pageId] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 ${imageId} 0 R >> >> /Contents ${contentId} 0 R >>`;
+      objects[pageId] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 ${height}] /Resources << /XObject << /Im1 ${imageId} 0 R >> >> /Contents ${contentId} 0 R >>`;
       objects[contentId] = `<< /Length ${content.length} >>\nstream\n${content}endstream`;
       objects[imageId] = Buffer.concat([
         Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${p.width} /Height ${p.height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`, 'latin1'),
@@ -101,6 +103,11 @@ export function mixedPdf(pages: ScanPage[]): Buffer {
   const xref = `xref\n0 ${objects.length}\n0000000000 65535 f \n${offsets.slice(1).map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`, 'latin1'));
   return Buffer.concat(parts);
+}
+
+/** The images one above the other, as one tall image (same width). */
+export function stack(images: Gray[]): Gray {
+  return { width: images[0]!.width, height: images.reduce((h, i) => h + i.height, 0), pixels: Buffer.concat(images.map((i) => i.pixels)) };
 }
 
 /** An image-only PDF of the given texts: each rendered at `dpi` and put back as a scanned page. */

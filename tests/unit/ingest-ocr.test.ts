@@ -7,8 +7,12 @@
  * no tesseract running.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { INGEST_CONTRACT_VERSION, type IngestJob } from '../../src/contracts/ingest.ts';
 import { OCR_NOTE, type Source } from '../../src/contracts/source.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 import { parseIsolated } from '../../src/ingest/isolated-parser.ts';
@@ -19,10 +23,14 @@ import { checkOcrLanguages } from '../../src/ingest/ocr/tesseract.ts';
 import { createChunker } from '../../src/ingest/chunker.ts';
 import { ParseChildProcess } from '../../src/ingest/parse-child-process.ts';
 import { parseDocument } from '../../src/ingest/parse-document.ts';
+import { ingestDocument, type IngestProgress } from '../../src/ingest/pipeline.ts';
 import type { PassageView } from '../../src/ports/passage-service.ts';
+import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
+import { progressLabel } from '../../templates/document-list.ts';
 import { passagePage } from '../../templates/chat-passage.ts';
+import { createFakeEmbedder } from '../support/fake-embedder.ts';
 import { makePdf } from '../support/make-pdf.ts';
-import { mixedPdf, multiPageTiff, renderGray, renderImage, scannedPdf } from '../support/make-scan.ts';
+import { mixedPdf, multiPageTiff, renderGray, renderImage, scannedPdf, stack, type Gray } from '../support/make-scan.ts';
 
 const LIGHTHOUSE = 'The lighthouse keeper climbs ninety stairs every evening.';
 const FERRIES = 'Ferries leave the harbour every hour in summer.';
@@ -114,6 +122,7 @@ function hostileHeaders(): Record<string, Buffer> {
 }
 
 void test('an image of 50,000 x 50,000 pixels is refused from its header, before any OCR program runs', async () => {
+  const small = renderImage(makePdf(['x']), 'png', 50);
   const savedPath = process.env.PATH;
   // With no programs to be found, anything that tried to decode or recognise would fail otherwise.
   process.env.PATH = '/nonexistent';
@@ -128,6 +137,8 @@ void test('an image of 50,000 x 50,000 pixels is refused from its header, before
       );
       assert.ok(performance.now() - started < 1000, `${type} refused at once`);
     }
+    // Whereas an ordinary image does reach tesseract, which is missing here: said so, with the package.
+    await assert.rejects(parseDocument(small, 'image/png'), /^Error: tesseract is not installed: install tesseract-ocr .* or set OCR=off$|tesseract is not installed: install tesseract-ocr/);
   } finally {
     process.env.PATH = savedPath;
   }
@@ -208,15 +219,21 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-/** Dense pages: tesseract needs seconds for each, so it is surely running when the parse ends. */
-const denseScan = (pages: number): Buffer =>
-  scannedPdf(Array.from({ length: pages }, (_, p) => Array.from({ length: 45 }, (_, i) => `Page ${p + 1} line ${i}: ${LIGHTHOUSE} ${FERRIES}`).join('\n')));
+/**
+ * Dense pages, each four letter pages of text tall (8.5 x 44 inches, 34 megapixels at 300 dpi):
+ * tesseract needs many seconds for each, so it is surely running when the parse ends.
+ */
+const densePage = (): Gray => {
+  const text = (q: number): string => Array.from({ length: 45 }, (_, i) => `Part ${q} line ${i}: ${LIGHTHOUSE} ${FERRIES}`).join('\n');
+  return stack(renderGray(makePdf([0, 1, 2, 3].map(text))));
+};
 
 void test('a parse given up while tesseract runs (its consumer failed) leaves no tesseract running', async () => {
   const handle = new ParseChildProcess('application/pdf');
   const childPid = handle.process.pid!;
   let seen: number[] = [];
-  const parse = parseIsolated(denseScan(3), 'application/pdf', { child: handle, timeoutMs: 120_000 }, undefined, async () => {
+  // A text page first, handed over at once; then a dense scanned page.
+  const parse = parseIsolated(mixedPdf(['Tide tables are printed on page one.', densePage()]), 'application/pdf', { child: handle, timeoutMs: 120_000 }, undefined, async () => {
     // The first page arrived; the child goes on with the next: wait for its tesseract, then give up.
     assert.ok(await until(() => (seen = tesseractsOf(childPid)).length > 0, 60_000), 'a tesseract started for the next page');
     throw new Error('the consumer gave up');
@@ -226,7 +243,7 @@ void test('a parse given up while tesseract runs (its consumer failed) leaves no
   assert.ok(await until(() => seen.every((pid) => !running(pid)), 500), `tesseract ${seen.join(', ')} still running after the parse was given up`);
 });
 
-void test('a parse that times out during OCR leaves no tesseract running; the budget grows per recognised page', async () => {
+void test('a parse that times out during OCR leaves no tesseract running', async () => {
   const handle = new ParseChildProcess('application/pdf');
   const childPid = handle.process.pid!;
   let seen: number[] = [];
@@ -234,21 +251,55 @@ void test('a parse that times out during OCR leaves no tesseract running; the bu
     const now = tesseractsOf(childPid);
     if (now.length > 0) seen = now;
   }, 20);
-  // 1 s of parse time and 1 s more per page: less than a dense page takes to recognise.
-  const tight = { ...DEFAULT_OCR_OPTIONS, pageTimeoutMs: 1000 };
-  const started = performance.now();
-  await assert.rejects(
-    parseIsolated(denseScan(2), 'application/pdf', { child: handle, timeoutMs: 1000, ocr: tight }),
-    (e: unknown) => e instanceof InvalidInputError && /the parser stopped after 2 s \(1 s \+ 1 s for each of 1 pages read by OCR\)|took longer than 1 s \(limit OCR_PAGE_TIMEOUT_MS\)/.test(e.message),
-  );
-  clearInterval(watcher);
+  // 1 s of parse time and 3 s more per page, less than a dense page takes to recognise here: the
+  // parent's budget (4 s) or the page's own limit (3 s after tesseract started) ends it, whichever first.
+  const tight = { ...DEFAULT_OCR_OPTIONS, pageTimeoutMs: 3000 };
+  let started = 0;
+  try {
+    started = performance.now();
+    await assert.rejects(
+      parseIsolated(mixedPdf([densePage(), densePage()]), 'application/pdf', { child: handle, timeoutMs: 1000, ocr: tight }),
+      (e: unknown) => e instanceof InvalidInputError && /the parser stopped after 4 s \(1 s \+ 3 s for each of 1 pages read by OCR\)|took longer than 3 s \(limit OCR_PAGE_TIMEOUT_MS\)/.test(e.message),
+    );
+  } finally {
+    clearInterval(watcher);
+  }
   assert.ok(seen.length > 0, 'tesseract was running');
   assert.ok(await until(() => seen.every((pid) => !running(pid)), 500), `tesseract ${seen.join(', ')} still running after the timeout`);
   assert.ok(performance.now() - started < 60_000);
+});
 
-  // The same 1 s parse budget with a generous per-page allowance reads a two-page scan whole.
+void test('the parse time budget grows by OCR_PAGE_TIMEOUT_MS per recognised page: 1 s of PARSE_TIMEOUT_MS reads a two-page scan', async () => {
   const phases: string[] = [];
   const doc = await parseIsolated(scannedPdf([LIGHTHOUSE, FERRIES]), 'application/pdf', { timeoutMs: 1000, ocr: { ...DEFAULT_OCR_OPTIONS, pageTimeoutMs: 60_000 } }, (done, total, stage) => phases.push(`${stage ?? 'parsing'} ${done}/${total}`));
   assert.deepEqual(doc.pages.map((p) => p.ocr), [true, true]);
   assert.ok(phases.includes('recognising 1/2') && phases.includes('recognising 2/2'), phases.join(', '));
+});
+
+void test('ingesting a two-page TIFF: the documents page shows "recognising page i/n" and the indexed passages are marked OCR', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-ocr-ingest-'));
+  const embedder = createFakeEmbedder();
+  const chunking = { size: 200, overlap: 30, embedBatch: 4 };
+  const store = await openFaissStore({
+    dir: path.join(dir, 'vectorstore'),
+    manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap },
+  });
+  try {
+    const bytes = multiPageTiff(renderGray(makePdf([LIGHTHOUSE, FERRIES]), 200), 200);
+    const documentId = createHash('sha256').update(bytes).digest('hex');
+    const storedPath = path.join(dir, documentId);
+    fs.writeFileSync(storedPath, bytes);
+    const progress: IngestProgress[] = [];
+    const job: IngestJob = { v: INGEST_CONTRACT_VERSION, id: 'job-ocr', documentId, storedPath, name: 'scan.tif', mediaType: 'image/tiff', size: bytes.length };
+    const result = await ingestDocument(job, { embedder, store, chunking, onProgress: (p) => progress.push(p) });
+    assert.equal(result.pages, 2);
+    const labels = progress.filter((p) => p.stage === 'recognising').map((p) => progressLabel(p).replace(/ · \d+%$/, ''));
+    assert.ok(labels.includes('recognising page 1/2') && labels.includes('recognising page 2/2'), labels.join(', '));
+    const hits = await store.search(await embedder.embedQuery(FERRIES), 10);
+    assert.ok(hits.length >= 2);
+    assert.ok(hits.every((h) => h.ocr === true && (h.page === 1 || h.page === 2)));
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import { AppError } from '../../errors.ts';
 
 const PRLIMIT = '/usr/bin/prlimit';
+const ENV = '/usr/bin/env';
 const hasPrlimit = fs.existsSync(PRLIMIT);
 /** Kept of a program's stderr for the error message. */
 const STDERR_KEEP = 2000;
@@ -40,12 +41,13 @@ export function missingProgram(program: string): AppError {
 
 /** Runs `program args`; resolves with stdout or why it did not finish. Rejects only when the program is missing. */
 export function runTool(program: string, args: string[], opts: ToolOptions): Promise<ToolResult> {
-  const limit = opts.maxMemoryMb !== undefined && hasPrlimit ? [`--as=${opts.maxMemoryMb * 1024 * 1024}`] : null;
-  const [file, argv] = limit ? [PRLIMIT, [...limit, program, ...args]] : [program, args];
+  // `env` adds the thread limit to the inherited environment and execs the program (same pid).
+  const command = [ENV, 'OMP_THREAD_LIMIT=1', program, ...args];
+  const [file, ...argv] = opts.maxMemoryMb !== undefined && hasPrlimit ? [PRLIMIT, `--as=${opts.maxMemoryMb * 1024 * 1024}`, ...command] : command;
   const maxStdout = opts.maxStdoutBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return resolve({ ok: false, reason: 'aborted', detail: '' });
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_THREAD_LIMIT: '1' } });
+    const child = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';
@@ -74,8 +76,8 @@ export function runTool(program: string, args: string[], opts: ToolOptions): Pro
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (why === null && code === 0) return resolve({ ok: true, stdout: Buffer.concat(out) });
-      // prlimit says so itself when the program is missing.
-      if (code === 1 && /failed to execute|No such file/.test(err) && !why) return reject(missingProgram(program));
+      // env (exit 127) says so itself when the program is missing.
+      if (code === 127 && !why) return reject(missingProgram(program));
       const detail = why === 'failed' && outBytes > maxStdout ? 'too much output' : lastLine(err) || (signal ? `killed by ${signal}` : `exit code ${code}`);
       resolve({ ok: false, reason: why ?? 'failed', detail });
     });
