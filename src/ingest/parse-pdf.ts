@@ -55,8 +55,10 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * A page whose text layer has fewer letters and digits than this, and an image on it, is read by
- * OCR instead (a scan with a stamped page number or a few words of hidden text); a page with none
- * at all is always read by OCR. A short page of real text without an image keeps its text.
+ * OCR instead (a scan, perhaps with a stamped page number or a few words of hidden text). A page
+ * without an image is never read by OCR: a blank separator page costs a `pdfimages -list` (tens of
+ * ms), not a recognition (a second or more), and a short page of real text keeps its text. Text
+ * drawn as vector outlines with no image is therefore not read.
  */
 const FEW_CHARS = 16;
 
@@ -129,7 +131,7 @@ async function readPages(
     for (const p of r.pages) {
       const text = normaliseText(p.text);
       const chars = wordChars(text);
-      if (ocr && (chars === 0 || (chars < FEW_CHARS && (await ocr.hasImage(p.num))))) {
+      if (ocr && chars < FEW_CHARS && (await ocr.hasImage(p.num))) {
         if (batch.length > 0) await hand(batch, p.num - 1);
         batch = [];
         if (++recognised > ocrOptions.maxPages) {
@@ -207,6 +209,7 @@ export async function parsePdf(bytes: Uint8Array, opts: ParsePdfOptions = {}): P
     const result = await Promise.race([reading, timeout]);
     if (result.withText === 0) {
       if (!ocr) throw new InvalidInputError('the PDF has no extractable text (is it a scan? OCR is turned off here: OCR=off)', { code: 'no_text' });
+      if (result.recognised === 0) throw new InvalidInputError('the PDF has no extractable text (no page has a text layer or a scanned image)', { code: 'no_text' });
       throw new InvalidInputError(`the PDF has no text: no page has a text layer, and OCR recognised none on its ${result.total} page${result.total === 1 ? '' : 's'} (languages OCR_LANGUAGES=${ocrOptions.languages})`, { code: 'no_text' });
     }
     return { pages: result.pages, pageCount: result.total };

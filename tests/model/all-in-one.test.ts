@@ -57,7 +57,7 @@ test('all-in-one: bad input gets a 4xx naming the problem, a scan ends failed wi
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(doc.status, 'failed');
-  assert.match(doc.error ?? '', /the PDF has no text/);
+  assert.match(doc.error ?? '', /no extractable text/);
 
   const ask = async (body: unknown) => {
     const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

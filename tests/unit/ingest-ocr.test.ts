@@ -66,9 +66,12 @@ void test('a mixed PDF keeps the text layer of its text page and reads only the 
   assert.equal(doc.pages[1]!.ocr, true);
   assertWords(doc.pages[1]!.text, PILOTS);
   assert.deepEqual(announced, [2], 'only the page without text is recognised');
-  // Short text pages without an image keep their text (no OCR).
-  const short = await parseDocument(makePdf(['first page', 'second page']), 'application/pdf', { onRecognise: () => assert.fail('nothing to recognise') });
-  assert.deepEqual(short.pages, [{ page: 1, text: 'first page' }, { page: 2, text: 'second page' }]);
+  // A scanned page with nothing written on it: read, and found empty.
+  const blank = { width: 850, height: 1100, pixels: Buffer.alloc(850 * 1100, 255) };
+  await assert.rejects(parseDocument(mixedPdf([blank]), 'application/pdf'), /^InvalidInputError: the PDF has no text: no page has a text layer, and OCR recognised none on its 1 page \(languages OCR_LANGUAGES=eng\)$/);
+  // Short text pages and blank pages without an image keep their text (no OCR).
+  const short = await parseDocument(makePdf(['first page', '', 'second page']), 'application/pdf', { onRecognise: () => assert.fail('nothing to recognise') });
+  assert.deepEqual(short.pages, [{ page: 1, text: 'first page' }, { page: 3, text: 'second page' }]);
 });
 
 void test('PNG and JPEG images are read by OCR; a multi-page TIFF gives one page per TIFF page', async () => {
