@@ -13,7 +13,7 @@ import { hasText, normaliseText, type ParsedDocument, type ParsedPage } from '..
 import { checkImageLimits, readImageInfo } from './image-header.ts';
 import type { OcrOptions } from './ocr-options.ts';
 import { recognise } from './tesseract.ts';
-import { makeOcrDir } from './work-dir.ts';
+import { makeOcrDir, removeOcrDir } from './work-dir.ts';
 
 export interface ParseImageOptions {
   ocr: OcrOptions;
@@ -65,6 +65,6 @@ export async function parseImage(bytes: Uint8Array, opts: ParseImageOptions): Pr
     return { pages: kept, pageCount: total > 1 ? total : null };
   } finally {
     abort.abort();
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeOcrDir(dir);
   }
 }

@@ -11,7 +11,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { OCR_DPI, type OcrOptions } from './ocr-options.ts';
 import { runTool, type ToolOptions } from './run-tool.ts';
 import { OcrAborted, recognise } from './tesseract.ts';
-import { makeOcrDir } from './work-dir.ts';
+import { makeOcrDir, removeOcrDir } from './work-dir.ts';
 
 /** Below this a page's text is too small to read; such a page is refused rather than guessed at. */
 const MIN_DPI = 50;
@@ -91,7 +91,7 @@ export class PdfPageOcr {
 
   /** Removes the files. Idempotent. */
   async close(): Promise<void> {
-    if (this.dir !== null) await fs.rm(this.dir, { recursive: true, force: true });
+    if (this.dir !== null) await removeOcrDir(this.dir);
     this.dir = null;
   }
 

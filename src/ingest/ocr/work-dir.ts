@@ -13,7 +13,13 @@ export function ocrDirOf(pid: number): string {
   return path.join(os.tmpdir(), `docent-ocr-${pid}`);
 }
 
-/** A fresh directory for one parse; remove it with `fs.rm(dir, { recursive: true, force: true })`. */
+/** Removes a parse's directory, and the process's own when no other parse of it is using it. */
+export async function removeOcrDir(dir: string): Promise<void> {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rmdir(path.dirname(dir)).catch(() => undefined); // another parse's files are still there
+}
+
+/** A fresh directory for one parse; remove it with removeOcrDir. */
 export async function makeOcrDir(): Promise<string> {
   const base = ocrDirOf(process.pid);
   await fs.mkdir(base, { recursive: true, mode: 0o700 });
