@@ -22,11 +22,14 @@ RUN npm ci --no-audit --no-fund \
  && npm cache clean --force
 COPY . .
 
-# Runtime stage: only the shared libraries the native addons load (libfaiss is linked statically).
+# Runtime stage: only the shared libraries the native addons load (libfaiss is linked statically),
+# and the OCR programs for scans and images (Tesseract with English data, poppler; add
+# tesseract-ocr-<lang> packages for other OCR_LANGUAGES).
 FROM node:20-bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libopenblas0-pthread libgomp1 ca-certificates \
+      tesseract-ocr tesseract-ocr-eng poppler-utils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app

@@ -12,7 +12,8 @@
  * 1-2 KB files as ingest jobs for the worker's handler, with the worker's batch bound
  * (INGEST_BATCH_MAX, INGEST_BATCH_WINDOW_MS), and reports documents/s over the first and the last
  * thousand (a fifth of the run when it is shorter than 5000) and the whole run against the
- * embedder alone. BENCH_INGEST_CASES (default `squad,pdf,small`) picks the cases.
+ * embedder alone. BENCH_INGEST_CASES (default `squad,pdf,small,ocr`) picks the cases; `ocr` is the OCR
+ * case (bench/ocr.ts: pages per second and character accuracy on a generated scanned PDF).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { loadConfig } from '../src/config.ts';
 import { makePdf } from '../tests/support/make-pdf.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { benchSmallFiles } from './ingest-small.ts';
+import { benchOcr } from './ocr.ts';
 import { median, round } from './stats.ts';
 
 interface ChildResult {
@@ -119,12 +121,13 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     const pdf = path.join(tmp, `generated-${pageCount}-pages.pdf`);
     await fs.writeFile(pdf, makePdf(Array.from({ length: pageCount }, (_, i) => pageText(i))));
     const pdfBytes = (await fs.stat(pdf)).size;
-    const cases = new Set((process.env.BENCH_INGEST_CASES ?? 'squad,pdf,small').split(','));
+    const cases = new Set((process.env.BENCH_INGEST_CASES ?? 'squad,pdf,small,ocr').split(','));
     if (cases.has('squad')) process.stderr.write(`ingest: ${squadFiles.length} squad-dev documents...\n`);
     const squad = cases.has('squad') ? await runChild(squadFiles, modelDir, threads, batch, 2) : null;
     if (cases.has('pdf')) process.stderr.write(`ingest: ${pageCount}-page PDF (${(pdfBytes / 1e6).toFixed(1)} MB)...\n`);
     const big = cases.has('pdf') ? await runChild([pdf], modelDir, threads, batch, pdfRounds) : null;
     const small = cases.has('small') ? await benchSmallFiles({ modelDir, threads, batch, squadDir, config }) : null;
+    const ocr = cases.has('ocr') ? await benchOcr(squadDir) : null;
     return {
       model: squad?.model ?? big?.model ?? null,
       embedThreads: threads,
@@ -134,6 +137,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
       squadDev: squad && figures(squad),
       pdf: big && { ...figures(big), bytes: pdfBytes },
       smallFiles: small,
+      ...(ocr ? { ocr } : {}),
       note: 'seconds are per round; peakRssMb is the ingest process (embedder, store, pipeline); each document is parsed in its own child process, taken warm from the spare the ingest worker keeps',
     };
   } finally {

@@ -43,7 +43,7 @@ for (const name of names) {
   const [parts, all] = name.startsWith('answer')
     ? [process.env.BENCH_ANSWER_PARTS, 'overhead,fresh,openai']
     : name === 'ingest'
-      ? [process.env.BENCH_INGEST_CASES, 'squad,pdf,small']
+      ? [process.env.BENCH_INGEST_CASES, 'squad,pdf,small,ocr']
       : name === 'search' && process.env.BENCH_HNSW === '0'
         ? ['exact', '']
         : [undefined, ''];

@@ -26,6 +26,9 @@ TIER_PACKAGES=(
   chromium fonts-liberation fonts-dejavu-core
   # npm ci of git-hosted tooling and general plumbing
   git curl
+  # OCR of scans and images (the ingest worker at run time, the unit tests): Tesseract 5 with its
+  # English data, poppler's pdftoppm/pdfinfo/pdfimages; prlimit (util-linux) caps their memory
+  tesseract-ocr tesseract-ocr-eng poppler-utils util-linux
 )
 
 mode="${1:-all}"

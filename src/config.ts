@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { OcrOptions } from './ingest/ocr/ocr-options.ts';
 import type { RetryPolicy } from './ports/message-bus.ts';
 
 export class ConfigError extends Error {
@@ -137,6 +138,16 @@ const schema = z.object({
   PARSE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   /** Total memory one parse child may use (resident set, not only its JS heap); a warmed PDF child holds ~340 MB. */
   PARSE_MAX_MEMORY_MB: int(512, 65_536).default(960),
+  /** Scans and images read by OCR (src/ingest/ocr/): `off` refuses images and scanned pages stay unread. */
+  OCR: z.enum(['on', 'off']).default('on'),
+  /** Tesseract languages joined with `+` (e.g. `eng+deu`); each needs its tesseract-ocr-<lang> package (checked at start). */
+  OCR_LANGUAGES: z.string().regex(/^[A-Za-z_]+(\+[A-Za-z_]+)*$/, 'must be Tesseract language codes joined with "+", e.g. eng+deu').default('eng'),
+  /** Largest image or rendered page OCR reads, in pixels (width x height); larger images are refused unread. */
+  OCR_MAX_PIXELS: int(1_000_000, 1_000_000_000).default(100_000_000),
+  /** Most pages one document may have read by OCR (PDF pages without text, TIFF pages). */
+  OCR_MAX_PAGES: int(1, 100_000).default(500),
+  /** Longest one page's OCR may take; also added to PARSE_TIMEOUT_MS for every page read by OCR. */
+  OCR_PAGE_TIMEOUT_MS: int(1000, 3_600_000).default(60_000),
   /** Ingested documents saved together as one index version while more jobs wait (src/ingest/index-batch.ts); the ingest queue's prefetch is twice this. */
   INGEST_BATCH_MAX: int(1, 1000).default(32),
   /** Longest a document waits, once indexed in memory, for others to join its index version. */
@@ -200,6 +211,8 @@ export interface Config {
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE']; searchMode: RawConfig['SEARCH_MODE'] };
   readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number; batchMax: number; batchWindowMs: number };
+  /** OCR of scans and images (src/ingest/ocr/ocr-options.ts). */
+  readonly ocr: OcrOptions;
   /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
   readonly limits: {
     /** MAX_STORAGE_MB in bytes (default 10,240 MB). */
@@ -289,6 +302,7 @@ export function parseConfig(env: Env): Config {
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE, searchMode: e.SEARCH_MODE },
     ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB, batchMax: e.INGEST_BATCH_MAX, batchWindowMs: e.INGEST_BATCH_WINDOW_MS },
+    ocr: { enabled: e.OCR === 'on', languages: e.OCR_LANGUAGES, maxPixels: e.OCR_MAX_PIXELS, maxPages: e.OCR_MAX_PAGES, pageTimeoutMs: e.OCR_PAGE_TIMEOUT_MS },
     limits: {
       storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,
       pendingDocuments: e.MAX_PENDING_DOCUMENTS,

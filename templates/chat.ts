@@ -6,7 +6,7 @@
  * markup of a streamed turn and of a reopened one is the same.
  */
 import { TITLE_CHARS, type ChatPage, type ChatSummary, type ChatTurn } from '../src/chats/chat-store.ts';
-import type { Source } from '../src/contracts/source.ts';
+import { OCR_NOTE, type Source } from '../src/contracts/source.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { regenFeedbackForm, regenFeedbackNote, regenWithButton } from './chat-regen.ts';
 import { thumbDown, thumbUp } from './icons.ts';
@@ -50,7 +50,7 @@ export function sourceHref(s: Source): string {
 function sourceItem(s: Source): SafeHtml {
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
-  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
 ${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>` : ''}
   <blockquote>${excerpt}</blockquote>
 </li>`;

@@ -37,7 +37,7 @@ function formatTime(ms: number): string {
 
 /** "embedding chunk 12/40 · 45%": the stage, what it is counting when it counts, and the share done. */
 export function progressLabel(d: Pick<DocumentView, 'stage' | 'progress' | 'done' | 'total'>): string {
-  const unit = d.stage === 'parsing' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
+  const unit = d.stage === 'parsing' || d.stage === 'recognising' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
   const count = unit && typeof d.done === 'number' && typeof d.total === 'number' ? ` ${unit} ${d.done}/${d.total}` : '';
   return `${d.stage}${count} · ${Math.round(d.progress * 100)}%`;
 }

@@ -88,6 +88,7 @@ function toSource(h: SearchHit, i: number, flaggedReason: string | undefined): S
     start: h.start,
     end: h.end,
     ...(h.collectionId === undefined ? {} : { collectionId: h.collectionId }),
+    ...(h.ocr ? { ocr: true } : {}),
     ...(flaggedReason === undefined ? {} : { flagged: true, flaggedReason }),
   };
 }

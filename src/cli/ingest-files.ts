@@ -51,7 +51,7 @@ export async function listFiles(inputs: string[]): Promise<string[]> {
 /** "embedding chunk 64/900", "parsing page 3/12", or the stage alone when it does not count. */
 export function stageLabel(d: Pick<ApiDocument, 'status' | 'stage' | 'done' | 'total'>): string {
   const stage = d.stage ?? d.status;
-  const unit = stage === 'parsing' ? 'page' : stage === 'embedding' ? 'chunk' : '';
+  const unit = stage === 'parsing' || stage === 'recognising' ? 'page' : stage === 'embedding' ? 'chunk' : '';
   return unit && typeof d.done === 'number' && typeof d.total === 'number' ? `${stage} ${unit} ${d.done}/${d.total}` : stage;
 }
 

@@ -8,6 +8,9 @@
  */
 import { SUPPORTED_MEDIA_TYPES } from './ingest.ts';
 
+/** Scans and photos, read by OCR. */
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'] as const;
+
 /** File name extensions of the supported formats (lower case, with the dot). */
 export const ACCEPTED_EXTENSIONS = [
   '.pdf',
@@ -24,6 +27,7 @@ export const ACCEPTED_EXTENSIONS = [
   '.epub',
   '.odt',
   '.rtf',
+  ...IMAGE_EXTENSIONS,
 ] as const;
 
 /** Media types a browser may report for them (a file passes with either its extension or its type). */
@@ -31,4 +35,4 @@ export const ACCEPTED_MEDIA_TYPES: readonly string[] = SUPPORTED_MEDIA_TYPES;
 
 /** The sentence that ends every refusal of a file's type. */
 export const ACCEPTED_FORMATS =
-  'Docent accepts PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), CSV, EPUB, OpenDocument text (.odt), RTF, HTML, plain text and Markdown';
+  'Docent accepts PDF (scans too), Word (.docx), PowerPoint (.pptx), Excel (.xlsx), CSV, EPUB, OpenDocument text (.odt), RTF, HTML, plain text, Markdown and images of text (PNG, JPEG, TIFF, WebP)';

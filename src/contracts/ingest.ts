@@ -28,6 +28,8 @@ export const DOCX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wo
 export const PPTX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const ODT_MEDIA_TYPE = 'application/vnd.oasis.opendocument.text';
+/** Scans and photos, read by OCR (src/ingest/ocr/). */
+export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/tiff', 'image/webp'] as const;
 
 export const SUPPORTED_MEDIA_TYPES = [
   'application/pdf',
@@ -41,6 +43,7 @@ export const SUPPORTED_MEDIA_TYPES = [
   'application/epub+zip',
   ODT_MEDIA_TYPE,
   'application/rtf',
+  ...IMAGE_MEDIA_TYPES,
 ] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 

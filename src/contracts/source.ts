@@ -12,6 +12,8 @@ export const sourceSchema = z.object({
   chunkId: z.string(),
   /** Markdown/HTML headings above the passage, outermost first, joined with " > "; absent or null when none. */
   headingPath: z.string().nullable().optional(),
+  /** The passage's text was recognised by OCR from a scan or image and may contain errors; absent: not. */
+  ocr: z.boolean().optional(),
   /** Character offsets of the passage in its page's extracted text (absent from older workers). */
   start: z.number().int().min(0).optional(),
   end: z.number().int().min(0).optional(),
@@ -27,3 +29,6 @@ export const sourceSchema = z.object({
   flaggedReason: z.string().max(2000).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
+
+/** What the reader is told about a passage with `ocr` (sources, passage view; templates/static/ask.js writes the same). */
+export const OCR_NOTE = 'text recognised by OCR; may contain errors';

@@ -139,7 +139,7 @@ export function createChunker(source: ChunkSource, opts: ChunkingOptions): (page
   let next = 0;
   return async (pages) => {
     const chunks: ChunkRecord[] = [];
-    for (const { page, text, sections } of pages) {
+    for (const { page, text, sections, ocr } of pages) {
       const pieces = await splitter.splitText(text);
       const spans = locatePieces(text, pieces, opts.overlap);
       pieces.forEach((piece, i) => {
@@ -154,6 +154,7 @@ export function createChunker(source: ChunkSource, opts: ChunkingOptions): (page
           start: span.start,
           end: span.end,
           headingPath: headingPathAt(sections, span.start),
+          ...(ocr ? { ocr } : {}),
         });
       });
     }

@@ -8,6 +8,7 @@
  * - PowerPoint, Excel, EPUB, OpenDocument text: ZIPs told apart by their members (zip-members.ts).
  * - RTF: starts with `{\rtf`.
  * - CSV: text in a file named .csv or .tsv.
+ * - Images for OCR: PNG, JPEG, TIFF, WebP by their magic bytes (ocr/image-header.ts).
  * - HTML: text that starts (after a BOM, whitespace, comments and an XML declaration) with
  *   `<!doctype html` or `<html`, or that has a `<head>` or `<body>` tag. A file named .md/.markdown
  *   needs the first form: Markdown about web pages often shows `<body>` in its code samples.
@@ -23,6 +24,7 @@ import { InvalidInputError } from '../errors.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
 import { StreamSearch } from './stream-search.ts';
 import { ZipMembers } from './zip-members.ts';
+import { imageTypeOf } from './ocr/image-header.ts';
 
 /** Signatures of formats people commonly try to upload, so the refusal can name them. */
 const SIGNATURES: Array<{ at: number; bytes: number[]; name: string }> = [
@@ -177,6 +179,7 @@ export class TypeSniffer {
     } else if (startsWith(head, ZIP) && this.docx.found) type = DOCX_MEDIA_TYPE;
     else if (startsWith(head, ZIP) && this.zipMembers.type(head)) type = this.zipMembers.type(head)!;
     else if (startsWith(head, RTF)) type = 'application/rtf';
+    else if (imageTypeOf(head)) type = imageTypeOf(head)!; // read by OCR (ocr/parse-image.ts)
     else if (this.text.finish()) {
       if (looksLikeHtml(head.toString('utf8'), this.text.hasHeadOrBody, this.name)) type = 'text/html';
       else if (/\.(csv|tsv)$/i.test(this.name)) type = 'text/csv';

@@ -9,7 +9,8 @@
  *
  * Outcomes, as errors the job handler understands:
  *   - the parser rejected the file -> the child's InvalidInputError, message unchanged;
- *   - timeout                      -> InvalidInputError "the parser stopped after 120 s ...";
+ *   - timeout                      -> InvalidInputError "the parser stopped after 120 s ..." (the budget
+ *                                     grows by OCR_PAGE_TIMEOUT_MS for each page read by OCR);
  *   - JS heap exhausted            -> InvalidInputError "the parser ran out of memory ...";
  *   - over the total memory limit  -> InvalidInputError "the parser used more than 1024 MB of memory
  *                                     (limit PARSE_MAX_MEMORY_MB); a decompression bomb ...";
@@ -38,13 +39,16 @@ import type { MediaType } from '../contracts/ingest.ts';
 import { AppError, InvalidInputError } from '../errors.ts';
 import type { ChunkingRequest, DocumentParser, PageProgress, PagesSink, ParseInput } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
+import { DEFAULT_OCR_OPTIONS, type OcrOptions } from './ocr/ocr-options.ts';
 import { ParseChildProcess, type ParseChildOptions } from './parse-child-process.ts';
 import { isParseReply, STREAM_WINDOW, type MoreCredit, type ParseRequest } from './parse-protocol.ts';
 import { ParseTimer } from './parse-timer.ts';
 
 export interface IsolatedParserOptions extends ParseChildOptions {
-  /** Longest one parse may take (config PARSE_TIMEOUT_MS, default 120 000 ms). */
+  /** Longest one parse may take (config PARSE_TIMEOUT_MS, default 120 000 ms), plus `ocr.pageTimeoutMs` per page recognised. */
   timeoutMs?: number;
+  /** OCR settings for scans and images (config OCR_*); default DEFAULT_OCR_OPTIONS. */
+  ocr?: OcrOptions;
   /**
    * An already started child to parse in (it serves this one document and is ended after it);
    * default a child forked for this parse. Its own memory limits apply, not the ones given here.
@@ -104,6 +108,10 @@ export function parseIsolated(
     const handle = opts.child ?? new ParseChildProcess(type, opts);
     const child = handle.process;
     const maxMemoryMb = handle.maxMemoryMb;
+    const maxTotalMemoryMb = handle.maxTotalMemoryMb;
+    const ocr = opts.ocr ?? DEFAULT_OCR_OPTIONS;
+    /** The last page the child announced it reads by OCR (each one extends the budget once). */
+    let lastRecognised = 0;
     const finish = (err: Error | null, doc?: ParsedDocument): void => {
       if (settled) return;
       settled = true;
@@ -118,14 +126,16 @@ export function parseIsolated(
       finish(new AppError(`the parser did not start within ${seconds(START_TIMEOUT_MS)}`, { code: 'parser_start', retryable: true }));
     }, START_TIMEOUT_MS);
     const parseTimer = new ParseTimer(timeoutMs, () => {
-      finish(new InvalidInputError(`the parser stopped after ${seconds(timeoutMs)}: the file may be damaged or too complex to read`, { code: 'parser_timeout' }));
+      const budget = timeoutMs + lastRecognised * ocr.pageTimeoutMs;
+      const ocrNote = lastRecognised > 0 ? ` (${seconds(timeoutMs)} + ${seconds(ocr.pageTimeoutMs)} for each of ${lastRecognised} pages read by OCR)` : '';
+      finish(new InvalidInputError(`the parser stopped after ${seconds(budget)}${ocrNote}: the file may be damaged or too complex to read`, { code: 'parser_timeout' }));
     });
     const start = (): void => {
       clearTimeout(startTimer);
       parseTimer.resume();
       const chunk = chunking ? { chunk: { source: chunking.source, size: chunking.options.size, overlap: chunking.options.overlap } } : {};
       const file = input instanceof Uint8Array ? { bytes: input } : { path: input.path };
-      const request: ParseRequest = { kind: 'parse', ...file, type, timeoutMs, ...(onPages ? { stream: true } : {}), ...chunk };
+      const request: ParseRequest = { kind: 'parse', ...file, type, timeoutMs, ...(onPages ? { stream: true } : {}), ...chunk, ocr, ocrMaxMemoryMb: maxTotalMemoryMb };
       child.send(request, (err) => {
         if (err) finish(new AppError(`could not hand the file to the parser: ${err.message}`, { code: 'parser_ipc', retryable: true, cause: err }));
       });
@@ -149,7 +159,13 @@ export function parseIsolated(
     child.on('message', (msg: unknown) => {
       if (!isParseReply(msg)) return finish(crashError(null, null, 'the parser sent a malformed reply', maxMemoryMb));
       if (msg.kind === 'ready') return start();
-      if (msg.kind === 'progress') return void onPage?.(msg.done, msg.total);
+      if (msg.kind === 'progress') {
+        if (msg.recognising !== true) return void onPage?.(msg.done, msg.total);
+        // Each page read by OCR adds its own time to the budget (ocr/ocr-options.ts).
+        if (msg.done > lastRecognised) parseTimer.extend(ocr.pageTimeoutMs);
+        lastRecognised = Math.max(lastRecognised, msg.done);
+        return void onPage?.(msg.done, msg.total, 'recognising');
+      }
       if (msg.kind === 'pages') {
         if (!onPages) return finish(crashError(null, null, 'the parser sent pages it was not asked for', maxMemoryMb));
         return receive(msg.done, msg.total, () => onPages(msg.pages, msg.done, msg.total));

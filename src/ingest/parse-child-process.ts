@@ -10,10 +10,18 @@
  * `maxTotalMemoryMb` (config PARSE_MAX_MEMORY_MB), so memory outside the heap (ArrayBuffers,
  * zlib, pdf.js's decoded streams) is bounded too; `memoryExceeded` then says so, and
  * isolated-parser.ts reports it as the reason.
+ *
+ * OCR programs: the child starts tesseract and poppler's programs for scans (ocr/run-tool.ts). It is
+ * started as the leader of a process group of its own (`detached`), and `kill()` (timeout,
+ * cancellation, memory) kills the whole group, so no tesseract outlives a parse however it ends;
+ * the group is killed again when the child exits (a crash leaves nothing running), and the child's
+ * OCR directory (ocr/work-dir.ts) is removed then.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { watchMemory, type MemoryReading, type MemoryWatch } from './memory-watchdog.ts';
+import { ocrDirOf } from './ocr/work-dir.ts';
 import { isParseReply } from './parse-protocol.ts';
 
 /** Under 1 GB with room for the watchdog's overshoot (it reads every 20 ms; measured 15-70 MB past the limit). */
@@ -62,6 +70,14 @@ export class ParseChildProcess {
       execArgv: childExecArgv(this.maxMemoryMb),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Its own process group: kill() reaches the OCR programs it started too.
+      detached: true,
+    });
+    const groupPid = this.process.pid;
+    this.process.once('exit', () => {
+      if (groupPid === undefined) return;
+      killGroup(groupPid);
+      fs.rm(ocrDirOf(groupPid), { recursive: true, force: true }, () => undefined);
     });
     this.process.on('message', (msg: unknown) => {
       if (isParseReply(msg) && msg.kind === 'ready') this.readyNow = true;
@@ -101,8 +117,18 @@ export class ParseChildProcess {
     return this.watch?.peakMb ?? null;
   }
 
-  /** Ends the child at once (no-op when it is gone). */
+  /** Ends the child and every program it started, at once (no-op when they are gone). */
   kill(): void {
+    if (this.process.pid !== undefined) killGroup(this.process.pid);
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+  }
+}
+
+/** SIGKILL to the process group led by `pid` (the parse child and its OCR programs); gone already is fine. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing of the group is left.
   }
 }

@@ -19,7 +19,13 @@ const CHILD_TIMEOUT_SLACK_MS = 5000;
 export type ChildParse = (req: ParseRequest, onPage: (done: number, total: number) => void, onPages?: PagesSink) => Promise<ParsedDocument>;
 
 export const defaultChildParse: ChildParse = async (req, onPage, onPages) =>
-  parseDocument(await requestBytes(req), req.type, { pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS, ...(onPages ? { onPages } : { onPage }) });
+  parseDocument(await requestBytes(req), req.type, {
+    pdfTimeoutMs: req.timeoutMs + CHILD_TIMEOUT_SLACK_MS,
+    ...(onPages ? { onPages } : { onPage }),
+    ...(req.ocr ? { ocr: req.ocr } : {}),
+    ...(req.ocrMaxMemoryMb === undefined ? {} : { ocrMaxMemoryMb: req.ocrMaxMemoryMb }),
+    onRecognise: (page, total) => sendProgress(page, total, true),
+  });
 
 /** The request's bytes, read from the stored file when the parent sent its path. */
 export async function requestBytes(req: ParseRequest): Promise<Uint8Array> {
@@ -35,8 +41,8 @@ export async function requestBytes(req: ParseRequest): Promise<Uint8Array> {
 }
 
 /** Page progress for the parent; a lost progress message only makes the bar less live. */
-function sendProgress(done: number, total: number): void {
-  const msg: ParseReply = { kind: 'progress', done, total };
+function sendProgress(done: number, total: number, recognising?: boolean): void {
+  const msg: ParseReply = { kind: 'progress', done, total, ...(recognising ? { recognising } : {}) };
   process.send?.(msg, (err: Error | null) => void err);
 }
 
@@ -100,6 +106,17 @@ export function serveParseRequests(parse: ChildParse = defaultChildParse): void 
   if (!process.send) throw new Error('the parse child must be started with an IPC channel (child_process.fork)');
   let sender: PageSender | null = null;
   let requested = false;
+  let answering = false;
+  // The parent is gone before the answer (it crashed, or was killed): end this child and any OCR
+  // program it started (it leads their process group, parse-child-process.ts), not parse on alone.
+  process.on('disconnect', () => {
+    if (answering) return;
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      process.exit(1);
+    }
+  });
   process.on('message', (msg: unknown) => {
     if (requested) {
       if (isMoreCredit(msg)) sender?.granted();
@@ -114,7 +131,10 @@ export function serveParseRequests(parse: ChildParse = defaultChildParse): void 
         : parse(msg, sendProgress, sender?.send);
     work
       .then((document): ParseReply => ({ kind: 'parsed', document }), replyFor)
-      .then((reply) => process.send!(reply, () => process.disconnect()))
+      .then((reply) => {
+        answering = true;
+        process.send!(reply, () => process.disconnect());
+      })
       .catch(() => process.exit(1));
   });
   const ready: ParseReply = { kind: 'ready' };

@@ -12,6 +12,8 @@ import { parseDocx } from './parse-docx.ts';
 import { parseEpub } from './parse-epub.ts';
 import { parseHtml } from './parse-html.ts';
 import { parseOdt } from './parse-odt.ts';
+import { DEFAULT_OCR_OPTIONS, type OcrOptions } from './ocr/ocr-options.ts';
+import { parseImage } from './ocr/parse-image.ts';
 import { parsePdf, warmPdfReader, type PagesSink } from './parse-pdf.ts';
 import { parsePptx } from './parse-pptx.ts';
 import { parseRtf } from './parse-rtf.ts';
@@ -23,22 +25,37 @@ export interface ParseOptions {
   pdfTimeoutMs?: number;
   /** Called as pages are read (PDF only): pages read so far, page count. */
   onPage?: PageProgress;
-  /** Hands pages over as they are read instead of returning them (PDF only; see parse-pdf.ts). */
+  /** Hands pages over as they are read instead of returning them (PDF and images; see parse-pdf.ts). */
   onPages?: PagesSink;
+  /** OCR of scanned pages and images; default DEFAULT_OCR_OPTIONS. */
+  ocr?: OcrOptions;
+  /** Address-space cap of each OCR program, MB. */
+  ocrMaxMemoryMb?: number;
+  /** Called before a page is recognised by OCR: that page, the page count ("recognising page i/n"). */
+  onRecognise?: PageProgress;
 }
 
-/** Pages read so far out of the page count. */
-export type PageProgress = (done: number, total: number) => void;
+/** Pages read so far out of the page count; `recognising`: page `done` is being read by OCR. */
+export type PageProgress = (done: number, total: number, stage?: 'recognising') => void;
 
 /** Parses `bytes` of a known type. @throws InvalidInputError for problems with the file itself. */
 export async function parseDocument(bytes: Uint8Array, type: MediaType, opts: ParseOptions = {}): Promise<ParsedDocument> {
+  const ocr = opts.ocr ?? DEFAULT_OCR_OPTIONS;
   switch (type) {
     case 'application/pdf':
       return parsePdf(bytes, {
+        ocr,
         ...(opts.pdfTimeoutMs === undefined ? {} : { timeoutMs: opts.pdfTimeoutMs }),
         ...(opts.onPage === undefined ? {} : { onPage: opts.onPage }),
         ...(opts.onPages === undefined ? {} : { onPages: opts.onPages }),
+        ...(opts.onRecognise === undefined ? {} : { onRecognise: opts.onRecognise }),
+        ...(opts.ocrMaxMemoryMb === undefined ? {} : { ocrMaxMemoryMb: opts.ocrMaxMemoryMb }),
       });
+    case 'image/png':
+    case 'image/jpeg':
+    case 'image/tiff':
+    case 'image/webp':
+      return parseImage(bytes, { ocr, maxMemoryMb: opts.ocrMaxMemoryMb, onRecognise: opts.onRecognise, onPages: opts.onPages });
     case DOCX_MEDIA_TYPE:
       return parseDocx(bytes);
     case 'text/html':

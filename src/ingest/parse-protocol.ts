@@ -5,7 +5,8 @@
  * ends it. The child first says `ready` once its code is loaded, so the parse timeout measures the
  * parse and not the start-up of a child on a busy machine. Anything else (exit without a reply, a
  * timeout) is judged by the parent. While a PDF is read the child also sends `progress` (pages read
- * so far out of the page count), so the documents page can show "parsing page i/n".
+ * so far out of the page count), so the documents page can show "parsing page i/n", and before
+ * each page it reads by OCR (`recognising`), so it can show "recognising page i/n".
  *
  * Streaming (request `stream: true`, PDF only): instead of keeping the pages, the child sends them
  * as it reads them, in `pages` messages (which also carry the progress), and its final `parsed`
@@ -25,6 +26,7 @@
 import type { MediaType } from '../contracts/ingest.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
 import type { ChunkSource } from './chunker.ts';
+import type { OcrOptions } from './ocr/ocr-options.ts';
 import type { ParsedDocument, ParsedPage } from './parsed-document.ts';
 
 /** `pages` messages the child may send before it waits for a `more` (10 pages each for PDFs). */
@@ -53,6 +55,10 @@ export interface ParseRequest {
   stream?: boolean;
   /** Chunk in the child and send `chunks` instead of pages (see above); implies streaming. */
   chunk?: ChunkSpec;
+  /** OCR settings (config OCR_*); absent: the defaults. */
+  ocr?: OcrOptions;
+  /** Address-space cap of each OCR program the child starts, MB (the parse's memory limit). */
+  ocrMaxMemoryMb?: number;
 }
 
 /** From the parent while streaming: one more `pages` message may be sent. */
@@ -62,7 +68,11 @@ export interface MoreCredit {
 
 export type ParseReply =
   | { kind: 'ready' }
-  | { kind: 'progress'; done: number; total: number }
+  /**
+   * `recognising`: page `done` of `total` is about to be read by OCR; the parent then adds
+   * `ocr.pageTimeoutMs` to the parse's time budget (ocr/ocr-options.ts) and shows "recognising page i/n".
+   */
+  | { kind: 'progress'; done: number; total: number; recognising?: boolean }
   | { kind: 'pages'; pages: ParsedPage[]; done: number; total: number }
   /** `done`/`total`: pages read so far and the page count (0/0 for formats without pages). */
   | { kind: 'chunks'; chunks: ChunkRecord[]; done: number; total: number; chunkTotal: number | null }

@@ -34,6 +34,15 @@ export class ParseTimer {
     this.runningSince = null;
   }
 
+  /** Adds `ms` to the budget (a page to recognise by OCR), running or paused. No-op after expiry / stop. */
+  extend(ms: number): void {
+    if (this.over) return;
+    const running = this.runningSince !== null;
+    this.pause();
+    this.remaining += ms;
+    if (running) this.resume();
+  }
+
   /** Stops for good: `onExpire` will not be called. */
   stop(): void {
     this.pause();

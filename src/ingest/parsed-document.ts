@@ -11,6 +11,8 @@ export interface ParsedPage {
    * `start` (Markdown and HTML headings, for instance); absent or empty when the format has none.
    */
   sections?: Section[];
+  /** The text was recognised by OCR from an image of the page (it may contain errors); absent otherwise. */
+  ocr?: boolean;
 }
 
 export interface Section {

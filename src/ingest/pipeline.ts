@@ -20,7 +20,7 @@
  * leaves the index as it was.
  *
  * Progress stages, in order: parsing (with pages read so far / page count for PDFs, as the parse
- * child reports them) -> chunking -> embedding (chunks embedded so far / chunks, before the first
+ * child reports them; `recognising` instead once a page is read by OCR, "recognising page i/n") -> chunking -> embedding (chunks embedded so far / chunks, before the first
  * batch and after every batch) -> saving -> indexed. The counts come from the work itself, so
  * "page 40/300" and "chunk 64/900" are what was done, not an estimate. While a PDF streams, the
  * stage stays `parsing` (the chunk count is not known yet) and the 0..1 progress follows the
@@ -181,12 +181,14 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
   let read = 0;
   let pageTotal = 0;
   let streamed = false;
+  /** The parse child said it reads pages by OCR: the stage is shown as "recognising page i/n" from then on. */
+  let recognising = false;
   const parsing = (): void => {
     // Streaming: pages read times the share of their chunks embedded, on the embedding's scale.
     const share = chunks.length === 0 ? 0 : vectors.length / chunks.length;
     const fraction = read / Math.max(1, pageTotal);
     const progress = streamed ? 0.05 + 0.85 * share * fraction : 0.05 + 0.1 * fraction;
-    report({ stage: 'parsing', progress, pages: pageTotal, chunks: null, done: read, total: pageTotal });
+    report({ stage: recognising ? 'recognising' : 'parsing', progress, pages: pageTotal, chunks: null, done: read, total: pageTotal });
   };
   let pages: number | null = null;
   const embedded = (): void => {
@@ -246,8 +248,9 @@ async function ingestOne(job: IngestJob, deps: IngestDeps): Promise<IngestResult
     parsed = await parse(
       input,
       type,
-      (done, total) => {
+      (done, total, stage) => {
         [read, pageTotal] = [done, total];
+        if (stage === 'recognising') recognising = true;
         parsing();
       },
       onPages,

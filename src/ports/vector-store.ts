@@ -18,6 +18,8 @@ export interface ChunkRecord {
    * index versions written before it existed lack it: absent means the same as null.
    */
   headingPath?: string | null;
+  /** The passage's page was read by OCR (a scan or an image), so its text may contain errors; absent otherwise. */
+  ocr?: boolean;
 }
 
 export interface SearchHit extends ChunkRecord {

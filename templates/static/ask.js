@@ -104,6 +104,13 @@ function renderSources(turn, sources) {
         collection.textContent = s.collectionName;
         head.append(' · ', collection);
       }
+      if (s.ocr === true) {
+        // The same note as templates/chat.ts (OCR_NOTE).
+        const ocr = document.createElement('span');
+        ocr.className = 'source-ocr';
+        ocr.textContent = 'text recognised by OCR; may contain errors';
+        head.append(' · ', ocr);
+      }
       const score = document.createElement('span');
       score.className = 'muted small';
       score.textContent = ` · relevance ${Number(s.score).toFixed(2)}`;

@@ -29,7 +29,7 @@ const $ = (id) => document.getElementById(id);
 const shownRows = () => Array.from(document.querySelectorAll('#document-list tr[data-id]'));
 
 function progressLabel(d) {
-  const unit = d.stage === 'parsing' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
+  const unit = d.stage === 'parsing' || d.stage === 'recognising' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
   const count = unit && typeof d.done === 'number' && typeof d.total === 'number' ? ` ${unit} ${d.done}/${d.total}` : '';
   return `${d.stage}${count} · ${Math.round(d.progress * 100)}%`;
 }

@@ -129,7 +129,7 @@ export function pickedFiles(fileList) {
 
 /** "embedding chunk 12/40 · 45%", as the document list says it (templates/documents.ts progressLabel). */
 export function stageLabel(d) {
-  const unit = d.stage === 'parsing' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
+  const unit = d.stage === 'parsing' || d.stage === 'recognising' ? 'page' : d.stage === 'embedding' ? 'chunk' : '';
   const count = unit && typeof d.done === 'number' && typeof d.total === 'number' ? ` ${unit} ${d.done}/${d.total}` : '';
   return `${d.stage}${count} · ${Math.round(d.progress * 100)}%`;
 }

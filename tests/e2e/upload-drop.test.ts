@@ -108,7 +108,7 @@ void test('files, a folder and a drop: skipped ones listed first, each file’s 
       'lighthouse.html': `<!doctype html><html><head><title>Lighthouse</title></head><body><p>${prose('lighthouse', 30_000)}</p></body></html>`,
     };
     for (const [name, text] of Object.entries(files)) await fsp.writeFile(path.join(dir, name), text);
-    await fsp.writeFile(path.join(dir, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
+    await fsp.writeFile(path.join(dir, 'clip.gif'), Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'));
 
     await page.goto(`${service.baseUrl}/documents`);
     assert.equal(await page.isVisible('#folder'), true, 'the folder picker shows once the script runs');
@@ -119,15 +119,15 @@ void test('files, a folder and a drop: skipped ones listed first, each file’s 
     await record(page);
 
     // 1. Several files at once through the file picker, one of them unsupported.
-    await page.setInputFiles('#file', [...Object.keys(files), 'photo.png'].map((n) => path.join(dir, n)));
+    await page.setInputFiles('#file', [...Object.keys(files), 'clip.gif'].map((n) => path.join(dir, n)));
     await page.click('#upload-form button[type=submit]');
     // The PNG is listed as skipped at once, before any file is through.
     const skipped = page.locator('.upload-item[data-state=skipped]');
     await skipped.waitFor();
-    assert.match(await skipped.innerText(), /photo\.png\s+skipped: not a supported type \(\.png\); Docent accepts PDF, Word \(\.docx\), HTML, plain text and Markdown/);
+    assert.match(await skipped.innerText(), /clip\.gif\s+skipped: not a supported type \(\.gif\); Docent accepts PDF, Word \(\.docx\), HTML, plain text, Markdown and images of text/);
     let rows = await settle(page, 4);
     for (const name of Object.keys(files)) assertReady(row(rows, name), 'from the file picker');
-    assert.deepEqual(row(rows, 'photo.png').states, ['skipped'], 'the PNG was never sent');
+    assert.deepEqual(row(rows, 'clip.gif').states, ['skipped'], 'the GIF was never sent');
     const harbour = row(rows, 'harbour.txt');
     assert.ok(harbour.sent.some((n) => n > 0 && n < harbour.total), `the bar showed part of harbour.txt sent: ${JSON.stringify(harbour.sent)}`);
     const maxUploading = await page.evaluate(() => (window as unknown as { maxUploading: number }).maxUploading);

@@ -70,3 +70,13 @@ test('prompt compaction: merging on by default, adaptive k and trimming off unti
   assert.equal(parseConfig({ PROMPT_INJECTION_GUARD: 'mark' }).prompt.injectionGuard, 'mark');
   assert.throws(() => parseConfig({ PROMPT_INJECTION_GUARD: 'on' }), (e: unknown) => e instanceof ConfigError && /PROMPT_INJECTION_GUARD/.test(e.message));
 });
+
+test('OCR: on with English by default; languages must be Tesseract codes joined with "+"; limits have ranges', () => {
+  assert.deepEqual({ ...parseConfig({}).ocr }, { enabled: true, languages: 'eng', maxPixels: 100_000_000, maxPages: 500, pageTimeoutMs: 60_000 });
+  const c = parseConfig({ OCR: 'off', OCR_LANGUAGES: 'eng+deu', OCR_MAX_PIXELS: '20000000', OCR_MAX_PAGES: '50', OCR_PAGE_TIMEOUT_MS: '5000' }).ocr;
+  assert.deepEqual({ ...c }, { enabled: false, languages: 'eng+deu', maxPixels: 20_000_000, maxPages: 50, pageTimeoutMs: 5000 });
+  assert.throws(() => parseConfig({ OCR_LANGUAGES: 'eng, deu' }), (e: unknown) => e instanceof ConfigError && /OCR_LANGUAGES: must be Tesseract language codes/.test(e.message));
+  assert.throws(() => parseConfig({ OCR_LANGUAGES: '../../etc' }), (e: unknown) => e instanceof ConfigError && /OCR_LANGUAGES/.test(e.message));
+  assert.throws(() => parseConfig({ OCR: 'yes' }), (e: unknown) => e instanceof ConfigError && /OCR/.test(e.message));
+  assert.throws(() => parseConfig({ OCR_MAX_PAGES: '0' }), (e: unknown) => e instanceof ConfigError && /OCR_MAX_PAGES/.test(e.message));
+});

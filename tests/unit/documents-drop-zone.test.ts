@@ -107,7 +107,8 @@ void test('checks before upload: type by extension or media type, the per-file l
   });
   assert.equal(helpers.skipReason({ name: 'Report.PDF', type: '', size: 10 }, rules), null);
   assert.equal(helpers.skipReason({ name: 'notes', type: 'text/markdown', size: 10 }, rules), null, 'a known media type passes without an extension');
-  assert.equal(helpers.skipReason({ name: 'photo.png', type: 'image/png', size: 10 }, rules), `not a supported type (.png); ${ACCEPTED_FORMATS}`);
+  assert.equal(helpers.skipReason({ name: 'photo.png', type: 'image/png', size: 10 }, rules), null, 'images are read by OCR');
+  assert.equal(helpers.skipReason({ name: 'clip.gif', type: 'image/gif', size: 10 }, rules), `not a supported type (.gif); ${ACCEPTED_FORMATS}`);
   assert.equal(helpers.skipReason({ name: 'Makefile', type: '', size: 10 }, rules), `not a supported type (no extension); ${ACCEPTED_FORMATS}`);
   assert.equal(helpers.skipReason({ name: 'big.txt', type: 'text/plain', size: 1001 }, rules), '1001 B is over the limit of 1000 B per file');
   assert.equal(helpers.skipReason({ name: 'big.txt', type: 'text/plain', size: 1000 }, rules), null, 'the limit itself is allowed');

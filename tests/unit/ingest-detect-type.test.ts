@@ -32,9 +32,20 @@ void test('UTF-8 text is plain text, or Markdown when named .md/.markdown', () =
   assert.equal(detectMediaType(Buffer.from('Grüße, naïve café ☕\n'), 'notes'), 'text/plain');
 });
 
-void test('PNG bytes are refused as a PNG even when named .txt', () => {
+void test('GIF bytes are refused as a GIF even when named .txt', () => {
+  const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00', 'latin1');
+  refused(gif, 'photo.txt', /looks like a GIF image; Docent accepts PDF, Word \(\.docx\), HTML, plain text, Markdown and images of text \(PNG, JPEG, TIFF, WebP\)/);
+});
+
+void test('PNG, JPEG, TIFF and WebP are recognised by their magic bytes, whatever their name (read by OCR)', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  refused(png, 'photo.txt', /looks like a PNG image; Docent accepts PDF, Word \(\.docx\), PowerPoint \(\.pptx\), Excel \(\.xlsx\), CSV, EPUB, OpenDocument text \(\.odt\), RTF, HTML, plain text and Markdown/);
+  assert.equal(detectMediaType(png, 'photo.txt'), 'image/png');
+  assert.equal(detectMediaType(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), 'scan'), 'image/jpeg');
+  assert.equal(detectMediaType(Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), 'fax.tif'), 'image/tiff');
+  assert.equal(detectMediaType(Buffer.from([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8]), 'fax.tif'), 'image/tiff');
+  assert.equal(detectMediaType(Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8X', 'latin1'), 'page.webp'), 'image/webp');
+  // RIFF that is not WebP (a WAV file) is not an image.
+  refused(Buffer.from('RIFF\x10\x00\x00\x00WAVEfmt \x00', 'latin1'), 'sound.wav', /looks like binary data/);
 });
 
 void test('a ZIP with word/ members but no word/document.xml is named as Word; a plain ZIP as a ZIP', () => {

@@ -48,7 +48,7 @@ void test('the real parse child reads an HTML page, a .docx, Markdown and a PDF'
   const pdf = await parseIsolated(makePdf(['first page', 'second page']), 'application/pdf');
   assert.deepEqual(pdf.pages.map((p) => p.page), [1, 2]);
   // The parser's own refusals travel back unchanged and stay non-retryable.
-  await assert.rejects(parseIsolated(makePdf(['']), 'application/pdf'), (e: unknown) => e instanceof InvalidInputError && /no extractable text \(is it a scan\?\)/.test(e.message));
+  await assert.rejects(parseIsolated(makePdf(['']), 'application/pdf'), (e: unknown) => e instanceof InvalidInputError && /no extractable text \(no page has a text layer or a scanned image\)/.test(e.message));
   await assert.rejects(parseIsolated(makePdf(['x'], { passwordProtected: true }), 'application/pdf'), (e: unknown) => e instanceof InvalidInputError && /password-protected/.test(e.message));
 });
 

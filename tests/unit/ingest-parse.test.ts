@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
+import { DEFAULT_OCR_OPTIONS } from '../../src/ingest/ocr/ocr-options.ts';
 import { parsePdf } from '../../src/ingest/parse-pdf.ts';
 import { parseText } from '../../src/ingest/parse-text.ts';
 import { makePdf } from '../support/make-pdf.ts';
@@ -46,8 +47,10 @@ void test('a corrupt PDF is refused with "could not be read"', async () => {
   await rejectsWith(parsePdf(Buffer.from('%PDF-1.7\nthis is not really a pdf\n')), /^the PDF could not be read/);
 });
 
-void test('a PDF without any text (a scan) is refused with the scan message', async () => {
-  await rejectsWith(parsePdf(makePdf(['', ''])), /^the PDF has no extractable text \(is it a scan\?\)$/);
+void test('a PDF without any text or image is refused; with OCR off, with the scan message', async () => {
+  await rejectsWith(parsePdf(makePdf(['', ''])), /^the PDF has no extractable text \(no page has a text layer or a scanned image\)$/);
+  const off = { ...DEFAULT_OCR_OPTIONS, enabled: false };
+  await rejectsWith(parsePdf(makePdf(['', '']), { ocr: off }), /^the PDF has no extractable text \(is it a scan\? OCR is turned off here: OCR=off\)$/);
 });
 
 void test('a password-protected PDF is refused with a clear message', async () => {

@@ -8,6 +8,7 @@
  * next batch's jobs are indexed meanwhile instead of waiting for the save.
  */
 import { QUEUES } from '../../contracts/names.ts';
+import { checkOcrSetup } from '../../ingest/ocr/tesseract.ts';
 import { createIngestHandler } from '../../ingest/job-handler.ts';
 import { SpareParser } from '../../ingest/spare-parse-child.ts';
 import { INGEST_QUEUES, serveMetrics, watchIndex, watchQueues } from '../observe.ts';
@@ -15,10 +16,13 @@ import type { Runtime } from '../runtime.ts';
 
 export async function startIngestWorker(rt: Runtime): Promise<void> {
   const log = rt.logger.child({ component: 'ingest-worker' });
+  // OCR (scans, images): a missing tesseract or language stops the start with what to install.
+  if (rt.config.ocr.enabled) await checkOcrSetup(rt.config.ocr.languages);
   // The spare parse child warms up while the model and index load; closed after the consumer.
   const parsers = new SpareParser({
     timeoutMs: rt.config.ingest.parseTimeoutMs,
     maxTotalMemoryMb: rt.config.ingest.parseMaxMemoryMb,
+    ocr: rt.config.ocr,
     logger: log.child({ component: 'parse-spare' }),
   });
   rt.closer.add('spare parse child', () => parsers.close());

@@ -85,7 +85,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     search: createCollectionRetriever(embedder, stores, { mode: cfg.retrieval.searchMode }),
     answers,
     chats,
-    passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb }) }),
+    passages: createPassageService({ documents, chats, uploadsDir: cfg.paths.uploads, parse: isolatedParser({ timeoutMs: cfg.ingest.parseTimeoutMs, maxTotalMemoryMb: cfg.ingest.parseMaxMemoryMb, ocr: cfg.ocr }) }),
     votes: createVoteService(events),
     embedder,
     analytics,

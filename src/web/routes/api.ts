@@ -74,9 +74,9 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res.json({
       // score: per SEARCH_MODE (README "Search modes"); similarity (cosine) and lexicalScore (BM25) when known.
-      results: hits.map(({ documentId, documentName, page, text, score, similarity, lexicalScore, chunkId, start, end, headingPath, collectionId }) => {
+      results: hits.map(({ documentId, documentName, page, text, score, similarity, lexicalScore, chunkId, start, end, headingPath, collectionId, ocr }) => {
         const collection = collectionId === undefined ? null : { id: collectionId, name: names.get(collectionId) ?? collectionId };
-        return { documentId, documentName, page, text, score, similarity: similarity ?? null, lexicalScore: lexicalScore ?? null, chunkId, start, end, headingPath: headingPath ?? null, collection };
+        return { documentId, documentName, page, text, score, similarity: similarity ?? null, lexicalScore: lexicalScore ?? null, chunkId, start, end, headingPath: headingPath ?? null, collection, ...(ocr ? { ocr: true } : {}) };
       }),
     });
   });
