@@ -34,7 +34,7 @@ void test('UTF-8 text is plain text, or Markdown when named .md/.markdown', () =
 
 void test('GIF bytes are refused as a GIF even when named .txt', () => {
   const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00', 'latin1');
-  refused(gif, 'photo.txt', /looks like a GIF image; Docent accepts PDF, Word \(\.docx\), HTML, plain text, Markdown and images of text \(PNG, JPEG, TIFF, WebP\)/);
+  refused(gif, 'photo.txt', /looks like a GIF image; Docent accepts PDF \(scans too\), Word \(\.docx\), PowerPoint \(\.pptx\), Excel \(\.xlsx\), CSV, EPUB, OpenDocument text \(\.odt\), RTF, HTML, plain text, Markdown and images of text \(PNG, JPEG, TIFF, WebP\)/);
 });
 
 void test('PNG, JPEG, TIFF and WebP are recognised by their magic bytes, whatever their name (read by OCR)', () => {
