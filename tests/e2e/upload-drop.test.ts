@@ -124,7 +124,7 @@ void test('files, a folder and a drop: skipped ones listed first, each file’s 
     // The PNG is listed as skipped at once, before any file is through.
     const skipped = page.locator('.upload-item[data-state=skipped]');
     await skipped.waitFor();
-    assert.match(await skipped.innerText(), /clip\.gif\s+skipped: not a supported type \(\.gif\); Docent accepts PDF, Word \(\.docx\), HTML, plain text, Markdown and images of text/);
+    assert.match(await skipped.innerText(), /clip\.gif\s+skipped: not a supported type \(\.gif\); Docent accepts PDF \(scans too\), Word \(\.docx\), PowerPoint \(\.pptx\), .*images of text/);
     let rows = await settle(page, 4);
     for (const name of Object.keys(files)) assertReady(row(rows, name), 'from the file picker');
     assert.deepEqual(row(rows, 'clip.gif').states, ['skipped'], 'the GIF was never sent');
