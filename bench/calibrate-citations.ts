@@ -1,0 +1,100 @@
+/**
+ * `npx tsx bench/calibrate-citations.ts [--count N]`: how the citation support rule's weight and
+ * threshold (src/answer/citation-support.ts) were chosen. From squad-dev's answerable questions
+ * (every n-th, default 300) it builds answer-like sentences, "<question without ?>: <gold answer>.",
+ * and pairs each with
+ *   - its gold paragraph (should be supported),
+ *   - another paragraph of the same article without the gold answer (a wrong passage on the right
+ *     topic: should not be),
+ *   - a paragraph of another article (should not be).
+ * Every pair is scored per passage sentence (lexical overlap, cosine of bge embeddings). The weight
+ * and threshold that maximise balanced accuracy (supported share of the gold pairs and unsupported
+ * share of the wrong pairs, weighed equally) are picked on the even-numbered questions and reported
+ * on the odd ones. Written to bench/results/citation-calibration.json.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { applyNativeThreadingDefaults } from '../src/config.ts';
+import { combinedScore, contentTerms, lexicalOverlap, passageSentences } from '../src/answer/citation-support.ts';
+import { matchesGold, sampleQuestions } from '../src/eval/answer-metrics.ts';
+import { loadSquadSet } from '../src/eval/squad-set.ts';
+import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
+import { testModels } from '../tests/support/test-models.ts';
+import { round, writeResult } from './stats.ts';
+
+applyNativeThreadingDefaults();
+const i = process.argv.indexOf('--count');
+const count = i < 0 ? 300 : Number(process.argv[i + 1]);
+const embedModel = path.resolve(process.env.EMBED_MODEL ?? testModels().embed);
+const set = await loadSquadSet(path.resolve('../shared/eval/squad-dev'));
+const texts = new Map<string, string>();
+for (const d of set.docs) texts.set(d, await fs.readFile(path.join(set.dir, 'docs', d), 'utf8'));
+const paragraphs = [...new Map(set.questions.map((q) => [`${q.doc}:${q.span[0]}`, { doc: q.doc, text: texts.get(q.doc)!.slice(q.span[0], q.span[1]) }])).values()];
+const questions = sampleQuestions(set.questions.filter((q) => !q.impossible && q.answers.length > 0), count);
+
+type Kind = 'gold' | 'sameArticle' | 'otherArticle';
+interface Pair { q: number; kind: Kind; sentence: string; passage: string }
+const pairs: Pair[] = [];
+for (const [n, q] of questions.entries()) {
+  const sentence = `${q.question.replace(/\?\s*$/, '')}: ${q.answers[0]}.`;
+  const gold = texts.get(q.doc)!.slice(q.span[0], q.span[1]);
+  const pick = (pool: typeof paragraphs) => pool[(n * 7919) % Math.max(1, pool.length)];
+  const same = pick(paragraphs.filter((p) => p.doc === q.doc && p.text !== gold && !matchesGold(p.text, q.answers)));
+  const other = pick(paragraphs.filter((p) => p.doc !== q.doc));
+  pairs.push({ q: n, kind: 'gold', sentence, passage: gold });
+  if (same) pairs.push({ q: n, kind: 'sameArticle', sentence, passage: same.text });
+  if (other) pairs.push({ q: n, kind: 'otherArticle', sentence, passage: other.text });
+}
+
+const embedder = await createOnnxEmbedder(embedModel, { threads: 1 });
+const dot = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * (b[k] ?? 0), 0);
+// Per pair: (lexical, cosine) of each passage sentence.
+const scored: Array<Pair & { parts: Array<[number, number]> }> = [];
+for (const p of pairs) {
+  const sentences = passageSentences(p.passage).map((s) => s.text);
+  const [v, ...ps] = await embedder.embedDocuments([p.sentence, ...sentences]);
+  const terms = contentTerms(p.sentence);
+  scored.push({ ...p, parts: sentences.map((s, k) => [lexicalOverlap(terms, contentTerms(s)), dot(v!, ps[k]!)]) });
+}
+await embedder.close();
+
+const best = (parts: Array<[number, number]>, w: number) => Math.max(0, ...parts.map(([l, c]) => combinedScore(l, c, w)));
+function evaluate(rows: typeof scored, w: number, t: number) {
+  const share = (kind: Kind, want: boolean) => {
+    const r = rows.filter((x) => x.kind === kind);
+    return r.filter((x) => best(x.parts, w) >= t === want).length / Math.max(1, r.length);
+  };
+  const goldSupported = share('gold', true);
+  const sameRejected = share('sameArticle', false);
+  const otherRejected = share('otherArticle', false);
+  return { goldSupported, sameRejected, otherRejected, balanced: (goldSupported + (sameRejected + otherRejected) / 2) / 2 };
+}
+const tune = scored.filter((r) => r.q % 2 === 0);
+const check = scored.filter((r) => r.q % 2 === 1);
+let chosen = { w: 0, t: 0, balanced: -1 };
+const grid: Array<{ w: number; t: number; balanced: number }> = [];
+for (let w = 0; w <= 1.0001; w += 0.1) {
+  let bestT = { t: 0, balanced: -1 };
+  for (let t = 0.2; t <= 0.95; t += 0.01) {
+    const b = evaluate(tune, w, t).balanced;
+    if (b > bestT.balanced) bestT = { t, balanced: b };
+  }
+  grid.push({ w: round(w, 1), t: round(bestT.t, 2), balanced: round(bestT.balanced) });
+  if (bestT.balanced > chosen.balanced) chosen = { w, t: bestT.t, balanced: bestT.balanced };
+}
+const rounded = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
+const result = {
+  benchmark: 'citation-calibration',
+  at: new Date().toISOString(),
+  embedder: path.basename(embedModel),
+  questions: questions.length,
+  pairs: { total: pairs.length, gold: pairs.filter((p) => p.kind === 'gold').length },
+  bestPerWeight: grid,
+  chosen: { lexicalWeight: round(chosen.w, 1), threshold: round(chosen.t, 2) },
+  tuneHalf: rounded(evaluate(tune, chosen.w, chosen.t)),
+  heldOutHalf: rounded(evaluate(check, chosen.w, chosen.t)),
+  lexicalOnlyHeldOut: rounded(evaluate(check, 1, grid.at(-1)!.t)),
+  embeddingOnlyHeldOut: rounded(evaluate(check, 0, grid[0]!.t)),
+};
+const file = await writeResult('citation-calibration', result);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
