@@ -6,7 +6,10 @@
  *   - its gold paragraph (should be supported),
  *   - another paragraph of the same article without the gold answer (a wrong passage on the right
  *     topic: should not be),
- *   - a paragraph of another article (should not be).
+ *   - a paragraph of another article (should not be),
+ * and the sentence with a wrong answer (the gold answer of a question on another paragraph of the
+ * same article) against the gold paragraph: the right passage, a claim it does not make (should
+ * not be supported).
  * Every pair is scored per passage sentence (lexical overlap, cosine of bge embeddings). The weight
  * and threshold that maximise balanced accuracy (supported share of the gold pairs and unsupported
  * share of the wrong pairs, weighed equally) are picked on the even-numbered questions and reported
@@ -32,7 +35,7 @@ for (const d of set.docs) texts.set(d, await fs.readFile(path.join(set.dir, 'doc
 const paragraphs = [...new Map(set.questions.map((q) => [`${q.doc}:${q.span[0]}`, { doc: q.doc, text: texts.get(q.doc)!.slice(q.span[0], q.span[1]) }])).values()];
 const questions = sampleQuestions(set.questions.filter((q) => !q.impossible && q.answers.length > 0), count);
 
-type Kind = 'gold' | 'sameArticle' | 'otherArticle';
+type Kind = 'gold' | 'sameArticle' | 'otherArticle' | 'wrongAnswer';
 interface Pair { q: number; kind: Kind; sentence: string; passage: string }
 const pairs: Pair[] = [];
 for (const [n, q] of questions.entries()) {
@@ -44,17 +47,26 @@ for (const [n, q] of questions.entries()) {
   pairs.push({ q: n, kind: 'gold', sentence, passage: gold });
   if (same) pairs.push({ q: n, kind: 'sameArticle', sentence, passage: same.text });
   if (other) pairs.push({ q: n, kind: 'otherArticle', sentence, passage: other.text });
+  const wrong = set.questions.filter((x) => x.doc === q.doc && !x.impossible && x.span[0] !== q.span[0] && x.answers[0] && !matchesGold(gold, x.answers));
+  const w = pick(wrong.map((x) => ({ doc: x.doc, text: x.answers[0]! })));
+  if (w) pairs.push({ q: n, kind: 'wrongAnswer', sentence: `${q.question.replace(/\?\s*$/, '')}: ${w.text}.`, passage: gold });
 }
 
 const embedder = await createOnnxEmbedder(embedModel, { threads: 1 });
 const dot = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * (b[k] ?? 0), 0);
 // Per pair: (lexical, cosine) of each passage sentence.
 const scored: Array<Pair & { parts: Array<[number, number]> }> = [];
+// Embedded once each, in batches: the distinct sentences and passage sentences.
+const distinct = [...new Set(pairs.flatMap((p) => [p.sentence, ...passageSentences(p.passage).map((s) => s.text)]))];
+const vectors = new Map<string, number[]>();
+for (let k = 0; k < distinct.length; k += 32) {
+  const batch = distinct.slice(k, k + 32);
+  (await embedder.embedDocuments(batch)).forEach((v, j) => vectors.set(batch[j]!, v));
+}
 for (const p of pairs) {
   const sentences = passageSentences(p.passage).map((s) => s.text);
-  const [v, ...ps] = await embedder.embedDocuments([p.sentence, ...sentences]);
   const terms = contentTerms(p.sentence);
-  scored.push({ ...p, parts: sentences.map((s, k) => [lexicalOverlap(terms, contentTerms(s)), dot(v!, ps[k]!)]) });
+  scored.push({ ...p, parts: sentences.map((s) => [lexicalOverlap(terms, contentTerms(s)), dot(vectors.get(p.sentence)!, vectors.get(s)!)]) });
 }
 await embedder.close();
 
@@ -67,7 +79,8 @@ function evaluate(rows: typeof scored, w: number, t: number) {
   const goldSupported = share('gold', true);
   const sameRejected = share('sameArticle', false);
   const otherRejected = share('otherArticle', false);
-  return { goldSupported, sameRejected, otherRejected, balanced: (goldSupported + (sameRejected + otherRejected) / 2) / 2 };
+  const wrongRejected = share('wrongAnswer', false);
+  return { goldSupported, sameRejected, otherRejected, wrongRejected, balanced: (goldSupported + (sameRejected + otherRejected + wrongRejected) / 3) / 2 };
 }
 const tune = scored.filter((r) => r.q % 2 === 0);
 const check = scored.filter((r) => r.q % 2 === 1);

@@ -16,9 +16,9 @@
  */
 
 /** Weight of the lexical overlap in the combined score (the cosine has 1 - this). */
-export const LEXICAL_WEIGHT = 0.5;
+export const LEXICAL_WEIGHT = 0.2;
 /** Combined score at or above which a cited passage supports the sentence. */
-export const SUPPORT_THRESHOLD = 0.6;
+export const SUPPORT_THRESHOLD = 0.7;
 export const NUMBER_WEIGHT = 3;
 export const NAME_WEIGHT = 2;
 

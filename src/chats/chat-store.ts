@@ -110,7 +110,8 @@ export interface ChatStore {
   /** The last finished turns before `beforeTurnId` (or all), oldest first, texts cut for the wire. */
   history(chatId: string, beforeTurnId?: string): HistoryTurn[];
   /** A source some answer cited, by document and chunk (for opening the passage). */
-  findSource(documentId: string, chunkId: string): Source | undefined;
+  /** The source as an answer cited it: that answer's when `answerId` names one that cited it, else the latest. */
+  findSource(documentId: string, chunkId: string, answerId?: string): Source | undefined;
   close(): void;
 }
 
@@ -286,7 +287,13 @@ export class SqliteChatStore implements ChatStore {
     return rows.reverse().map((r) => ({ question: clip(r.question), answer: clip(r.answer) }));
   }
 
-  findSource(documentId: string, chunkId: string): Source | undefined {
+  findSource(documentId: string, chunkId: string, answerId?: string): Source | undefined {
+    // The answer the link came from first: its citation check found the supporting sentence.
+    if (answerId !== undefined) {
+      const row = this.db.prepare('SELECT sources FROM turns WHERE answer_id = ?').get(answerId) as { sources: string } | undefined;
+      const found = row && (JSON.parse(row.sources) as Source[]).find((s) => s.documentId === documentId && s.chunkId === chunkId);
+      if (found) return found;
+    }
     // The LIKE narrows the rows to scan; the JSON decides.
     const rows = this.db
       .prepare("SELECT sources FROM turns WHERE sources LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT 20")

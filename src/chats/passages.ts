@@ -76,19 +76,22 @@ export function createPassageService(deps: Deps): PassageService {
   };
 
   return {
-    async passage(documentId, chunkId) {
+    async passage(documentId, chunkId, answerId) {
       const document = deps.documents.get(documentId);
       if (!document) throw new NotFoundError('That document is no longer in the library.');
-      const source = deps.chats.findSource(documentId, chunkId);
+      const source = deps.chats.findSource(documentId, chunkId, answerId);
       if (!source) throw new NotFoundError('That passage is not among the sources of any saved answer; open it from an answer.');
       const doc = await parsed(document);
       // The cited page first; then any page, in case the page numbering differs (a re-upload).
       const pages = [...doc.pages.filter((p) => p.page === source.page), ...doc.pages.filter((p) => p.page !== source.page)];
       for (const page of pages) {
         const span = locate(page.text, source);
-        if (span) return { document, source, located: true, ...around(page.text, span.start, span.end) };
+        if (span) {
+          const shown = around(page.text, span.start, span.end);
+          return { document, source, located: true, ...shown, ...supporting(source, shown.passage) };
+        }
       }
-      return { document, source, before: '', passage: source.text, after: '', located: false };
+      return { document, source, before: '', passage: source.text, after: '', located: false, ...supporting(source, source.text) };
     },
 
     async documentText(documentId) {
@@ -98,6 +101,15 @@ export function createPassageService(deps: Deps): PassageService {
       return { document, pages: doc.pages.map(({ page, text }) => ({ page, text })) };
     },
   };
+}
+
+/** The best supporting sentence's range in the passage shown (the source's range is in its own text). */
+export function supporting(source: Source, shown: string): { supporting?: { start: number; end: number } } {
+  if (!source.support || source.supported === null) return {};
+  const sentence = source.text.slice(source.support.start, source.support.end);
+  if (sentence.trim() === '') return {};
+  const at = shown.slice(source.support.start, source.support.end) === sentence ? source.support.start : shown.indexOf(sentence);
+  return at < 0 ? {} : { supporting: { start: at, end: at + sentence.length } };
 }
 
 /** Where the source lies in the page text: its offsets when they match, else a text search. */

@@ -41,3 +41,10 @@ export const sourceSchema = z.object({
   support: z.object({ start: z.number().int().min(0), end: z.number().int().min(0), score: z.number() }).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
+
+/** The citation check's fields of a source, when it was checked (the same names in every API). */
+export const citationCheck = (s: Source): Pick<Source, 'cited' | 'supported' | 'support'> => ({
+  ...(s.cited === undefined ? {} : { cited: s.cited }),
+  ...(s.supported === undefined ? {} : { supported: s.supported }),
+  ...(s.support === undefined ? {} : { support: s.support }),
+});

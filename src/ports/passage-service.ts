@@ -13,6 +13,11 @@ export interface PassageView {
   before: string;
   passage: string;
   after: string;
+  /**
+   * The sentence of `passage` that best supports the citation ([start, end) in `passage`), when
+   * the answer's citation check found one and it is in the text shown.
+   */
+  supporting?: { start: number; end: number } | undefined;
   /** False when the passage could not be located in the document's text (it is shown on its own). */
   located: boolean;
 }
@@ -24,8 +29,8 @@ export interface DocumentTextView {
 }
 
 export interface PassageService {
-  /** Throws NotFoundError when the document, its stored file or the cited passage is gone. */
-  passage(documentId: string, chunkId: string): Promise<PassageView>;
+  /** `answerId`: the answer whose citation is opened (its supporting sentence is marked). Throws NotFoundError when the document, its stored file or the cited passage is gone. */
+  passage(documentId: string, chunkId: string, answerId?: string): Promise<PassageView>;
   /** The document's extracted text; throws NotFoundError when the document or its stored file is gone. */
   documentText(documentId: string): Promise<DocumentTextView>;
 }

@@ -75,7 +75,65 @@ function ms(v) {
 
 const part = (turn, cls) => turn.querySelector(`.${cls}`);
 
-function renderSources(turn, sources) {
+// Citation checks (templates/chat.ts writes the same): the link title of an unsupported one.
+const UNSUPPORTED_TITLE = 'this source may not support the sentence';
+// The [n] markers as src/contracts/citations.ts reads them: [1], [1, 2], [1-3].
+const MARKER = /\[(\d{1,4}(?:\s*(?:[,;]|-|–)\s*\d{1,4})*)\]/g;
+
+function sourceHref(s, answerId) {
+  const answer = answerId ? `&answer=${encodeURIComponent(answerId)}` : '';
+  return `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}${answer}`;
+}
+
+function markerNumbers(inner) {
+  const out = [];
+  for (const part of inner.split(/\s*[,;]\s*/)) {
+    const range = /^(\d+)\s*[-–]\s*(\d+)$/.exec(part);
+    if (range && Number(range[2]) >= Number(range[1]) && Number(range[2]) - Number(range[1]) < 20) {
+      for (let i = Number(range[1]); i <= Number(range[2]); i++) out.push(i);
+    } else if (range) out.push(Number(range[1]), Number(range[2]));
+    else out.push(Number(part));
+  }
+  return out;
+}
+
+/** The answer with each [n] naming a source as a link to its passage (text nodes only, never HTML). */
+function renderAnswer(el, answer, sources, answerId) {
+  const byNumber = new Map(sources.map((s) => [s.n, s]));
+  const nodes = [];
+  let at = 0;
+  for (const m of answer.matchAll(MARKER)) {
+    const numbers = markerNumbers(m[1]);
+    if (!numbers.some((n) => byNumber.has(n))) continue;
+    nodes.push(answer.slice(at, m.index));
+    for (const n of numbers) {
+      const s = byNumber.get(n);
+      if (!s) {
+        nodes.push(`[${n}]`);
+        continue;
+      }
+      const a = document.createElement('a');
+      a.className = s.supported === false ? 'cite cite-unsupported' : 'cite';
+      a.href = sourceHref(s, answerId);
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.title = s.supported === false ? UNSUPPORTED_TITLE : `Source ${n}: ${s.documentName}`;
+      a.textContent = `[${n}]`;
+      nodes.push(a);
+    }
+    at = m.index + m[0].length;
+  }
+  nodes.push(answer.slice(at));
+  el.replaceChildren(...nodes);
+}
+
+function citationStatus(s) {
+  if (s.cited === undefined) return undefined;
+  if (!s.cited) return { cls: 'source-uncited', text: 'not cited' };
+  return s.supported === false ? { cls: 'source-unsupported', text: `cited · ${UNSUPPORTED_TITLE}` } : { cls: 'source-cited', text: 'cited' };
+}
+
+function renderSources(turn, sources, answerId) {
   const list = part(turn, 'sources');
   list.replaceChildren(
     ...sources.map((s) => {
@@ -84,7 +142,7 @@ function renderSources(turn, sources) {
       head.className = 'source-head';
       const link = document.createElement('a');
       link.className = 'source-link';
-      link.href = `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}`;
+      link.href = sourceHref(s, answerId);
       link.target = '_blank';
       link.rel = 'noopener';
       const name = document.createElement('strong');
@@ -108,6 +166,13 @@ function renderSources(turn, sources) {
       score.className = 'muted small';
       score.textContent = ` · relevance ${Number(s.score).toFixed(2)}`;
       head.append(score);
+      const status = citationStatus(s);
+      if (status) {
+        const label = document.createElement('span');
+        label.className = `source-status ${status.cls}`;
+        label.textContent = status.text;
+        head.append(' · ', label);
+      }
       const excerpt = document.createElement('blockquote');
       excerpt.textContent = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
       li.append(head);
@@ -180,8 +245,8 @@ function onEvent(turn, event, data, question) {
   } else if (event === 'done') {
     turn.dataset.answerId = data.answerId;
     rememberChat(data.chatId, question);
-    part(turn, 'answer-text').textContent = data.answer;
-    renderSources(turn, data.sources);
+    renderAnswer(part(turn, 'answer-text'), data.answer, data.sources, data.answerId);
+    renderSources(turn, data.sources, data.answerId);
     const t = data.timings;
     part(turn, 'answer-meta').textContent = `Answered by ${data.worker} · first token ${ms(t.firstTokenMs)} · retrieval ${ms(t.retrievalMs)} · generation ${ms(t.generationMs)} · total ${ms(t.totalMs)}`;
     part(turn, 'vote').hidden = false;

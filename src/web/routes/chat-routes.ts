@@ -9,7 +9,8 @@
  *   GET /                       -> the Ask page, a new chat
  *   GET /chats/:id              -> the Ask page continuing that chat
  *   GET /chats/list?before=     -> the next page of the chat list as <li> items ("Show more")
- *   GET /documents/:id/view?chunk=<chunkId> -> the passage highlighted in its document's text
+ *   GET /documents/:id/view?chunk=<chunkId>[&answer=<answerId>] -> the passage highlighted in its document's text,
+ *     with the sentence that best supports that answer's citation marked
  * Asking and regenerating live in ask-api.ts.
  */
 import { Router, type Response } from 'express';
@@ -79,7 +80,9 @@ export function chatRoutes(services: WebServices, config: Config): Router {
   router.get('/documents/:id/view', async (req, res) => {
     const chunk = req.query.chunk;
     if (typeof chunk !== 'string' || chunk === '' || chunk.length > 300) throw badRequest('chunk is required: the id of the passage to show.', 'chunk');
-    send(res, passagePage(await services.passages.passage(req.params.id, chunk)));
+    const answer = req.query.answer;
+    if (answer !== undefined && (typeof answer !== 'string' || answer === '' || answer.length > 200)) throw badRequest('answer, when given, is the id of the answer whose citation is opened.', 'answer');
+    send(res, passagePage(await services.passages.passage(req.params.id, chunk, answer)));
   });
 
   return router;
