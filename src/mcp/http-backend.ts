@@ -8,7 +8,7 @@
 import { ServiceClient } from '../cli/service-client.ts';
 import { citationCheck, type Source } from '../contracts/source.ts';
 import type { DocumentView } from '../ports/document-service.ts';
-import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpPassage, type McpSource } from './backend.ts';
+import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpSource } from './backend.ts';
 
 interface ApiHit {
   documentId: string;

@@ -59,7 +59,7 @@ void test('passage sentences carry their ranges', () => {
 });
 
 /** A stand-in embedder: texts about cats point one way, everything else another. */
-const embed = async (texts: string[]) => texts.map((t) => (/\bcat\b/i.test(t) ? [1, 0] : [0, 1]));
+const embed = (texts: string[]) => Promise.resolve(texts.map((t) => (/\bcat\b/i.test(t) ? [1, 0] : [0, 1])));
 const src = (n: number, text: string): Source => ({ ...FAKE_SOURCE, n, chunkId: `doc-1:${n}`, text });
 
 void test('the check marks cited, supported, uncited (null), and names numbers without a source', async () => {
@@ -77,7 +77,7 @@ void test('a source is supported only if it supports every sentence citing it', 
   const sources = [src(1, 'The keeper feeds the cat at 6 pm.')];
   const r = await checkCitations('The keeper feeds the cat at 6 pm [1]. Ships carry coal [1].', sources, embed);
   assert.deepEqual([r.sources[0]?.cited, r.sources[0]?.supported], [true, false]);
-  const none = await checkCitations('No citations at all.', sources, async () => assert.fail('nothing to embed'));
+  const none = await checkCitations('No citations at all.', sources, () => Promise.reject(new Error('nothing to embed')));
   assert.deepEqual([none.sources[0]?.cited, none.sources[0]?.supported], [false, null]);
 });
 
