@@ -106,6 +106,7 @@ try {
       answerMatch: round(s.answerMatch),
       refusalOnImpossible: round(s.refusalOnImpossible),
       refusalOnAnswerable: round(s.refusalOnAnswerable),
+      citedSources: c.citedSources,
       citationPrecision: share(c.citationPrecision),
       answersWithCitation: round(c.answersWithCitation),
       unsupportedCitations: share(c.unsupportedCitations),

@@ -88,6 +88,8 @@ export function scoreAnswers(rows: Array<{ q: SquadQuestion; answer: string }>):
 }
 
 export interface CitationScores {
+  /** Sources cited, over all answers (the denominator of the two shares of citations below). */
+  citedSources: number;
   /** Cited passages (by answers to answerable questions) that hold a gold answer, over all of them; null: none cited. */
   citationPrecision: number | null;
   /** Share of answers to answerable questions that cite at least one source. */
@@ -110,6 +112,7 @@ export function scoreCitations(rows: Array<{ q: SquadQuestion; answer: string; s
   const all = rows.flatMap(citedOf);
   const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
   return {
+    citedSources: all.length,
     citationPrecision: ratio(passages.filter(Boolean).length, passages.length),
     answersWithCitation: ans.length === 0 ? 0 : ansCited.filter((x) => x.cited.length > 0).length / ans.length,
     unsupportedCitations: ratio(all.filter((s) => s.supported === false).length, all.length),

@@ -46,6 +46,6 @@ void test('citations: precision of cited passages, answers citing anything, unsu
     { q: q(2, false, ['rome']), answer: 'Rome.', sources: [src(1, 'Rome.', null)] },
     { q: q(3, true), answer: 'Berlin [1].', sources: [src(1, 'Berlin is big.', false)] },
   ]);
-  assert.deepEqual(c, { citationPrecision: 0.5, answersWithCitation: 0.5, unsupportedCitations: 2 / 3, checked: 1 });
-  assert.deepEqual(scoreCitations([{ q: q(1, false, ['x']), answer: 'x', sources: [] }]), { citationPrecision: null, answersWithCitation: 0, unsupportedCitations: null, checked: null });
+  assert.deepEqual(c, { citedSources: 3, citationPrecision: 0.5, answersWithCitation: 0.5, unsupportedCitations: 2 / 3, checked: 1 });
+  assert.deepEqual(scoreCitations([{ q: q(1, false, ['x']), answer: 'x', sources: [] }]), { citedSources: 0, citationPrecision: null, answersWithCitation: 0, unsupportedCitations: null, checked: null });
 });
