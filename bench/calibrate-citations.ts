@@ -35,7 +35,7 @@ for (const d of set.docs) texts.set(d, await fs.readFile(path.join(set.dir, 'doc
 const paragraphs = [...new Map(set.questions.map((q) => [`${q.doc}:${q.span[0]}`, { doc: q.doc, text: texts.get(q.doc)!.slice(q.span[0], q.span[1]) }])).values()];
 const questions = sampleQuestions(set.questions.filter((q) => !q.impossible && q.answers.length > 0), count);
 
-type Kind = 'gold' | 'sameArticle' | 'otherArticle' | 'wrongAnswer';
+type Kind = 'gold' | 'sameArticle' | 'otherArticle' | 'wrongAnswer' | 'goldShort' | 'wrongShort';
 interface Pair { q: number; kind: Kind; sentence: string; passage: string }
 const pairs: Pair[] = [];
 for (const [n, q] of questions.entries()) {
@@ -50,12 +50,15 @@ for (const [n, q] of questions.entries()) {
   const wrong = set.questions.filter((x) => x.doc === q.doc && !x.impossible && x.span[0] !== q.span[0] && x.answers[0] && !matchesGold(gold, x.answers));
   const w = pick(wrong.map((x) => ({ doc: x.doc, text: x.answers[0]! })));
   if (w) pairs.push({ q: n, kind: 'wrongAnswer', sentence: `${q.question.replace(/\?\s*$/, '')}: ${w.text}.`, passage: gold });
+  // Terse answers, as small models give them ("France [1]."): the gold answer alone, and a wrong one.
+  pairs.push({ q: n, kind: 'goldShort', sentence: `${q.answers[0]}.`, passage: gold });
+  if (w) pairs.push({ q: n, kind: 'wrongShort', sentence: `${w.text}.`, passage: gold });
 }
 
 const embedder = await createOnnxEmbedder(embedModel, { threads: 1 });
 const dot = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * (b[k] ?? 0), 0);
-// Per pair: (lexical, cosine) of each passage sentence.
-const scored: Array<Pair & { parts: Array<[number, number]> }> = [];
+// Per pair: (lexical, cosine) of each passage sentence, and the sentence's number of content terms.
+const scored: Array<Pair & { parts: Array<[number, number]>; terms: number }> = [];
 // Embedded once each, in batches: the distinct sentences and passage sentences.
 const distinct = [...new Set(pairs.flatMap((p) => [p.sentence, ...passageSentences(p.passage).map((s) => s.text)]))];
 const vectors = new Map<string, number[]>();
@@ -66,7 +69,7 @@ for (let k = 0; k < distinct.length; k += 32) {
 for (const p of pairs) {
   const sentences = passageSentences(p.passage).map((s) => s.text);
   const terms = contentTerms(p.sentence);
-  scored.push({ ...p, parts: sentences.map((s) => [lexicalOverlap(terms, contentTerms(s)), dot(vectors.get(p.sentence)!, vectors.get(s)!)]) });
+  scored.push({ ...p, terms: terms.size, parts: sentences.map((s) => [lexicalOverlap(terms, contentTerms(s)), dot(vectors.get(p.sentence)!, vectors.get(s)!)]) });
 }
 await embedder.close();
 
@@ -95,6 +98,15 @@ for (let w = 0; w <= 1.0001; w += 0.1) {
   grid.push({ w: round(w, 1), t: round(bestT.t, 2), balanced: round(bestT.balanced) });
   if (bestT.balanced > chosen.balanced) chosen = { w, t: bestT.t, balanced: bestT.balanced };
 }
+/** Terse answers under the chosen rule, and with a short-sentence clause: at most `short` content terms, all in one passage sentence. */
+function terse(rows: typeof scored, w: number, t: number, short: number) {
+  const ok = (r: (typeof scored)[number]) => best(r.parts, w) >= t || (r.terms <= short && r.parts.some(([l]) => l >= 1));
+  const share = (kind: Kind, want: boolean) => {
+    const x = rows.filter((r) => r.kind === kind);
+    return x.filter((r) => ok(r) === want).length / Math.max(1, x.length);
+  };
+  return { goldShortSupported: share('goldShort', true), wrongShortRejected: share('wrongShort', false), goldSupported: share('gold', true), wrongAnswerRejected: share('wrongAnswer', false), sameArticleRejected: share('sameArticle', false), otherArticleRejected: share('otherArticle', false) };
+}
 const rounded = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
 const result = {
   benchmark: 'citation-calibration',
@@ -108,6 +120,8 @@ const result = {
   heldOutHalf: rounded(evaluate(check, chosen.w, chosen.t)),
   lexicalOnlyHeldOut: rounded(evaluate(check, 1, grid.at(-1)!.t)),
   embeddingOnlyHeldOut: rounded(evaluate(check, 0, grid[0]!.t)),
+  terseHeldOut: rounded(terse(check, chosen.w, chosen.t, 0)),
+  terseWithShortClauseHeldOut: Object.fromEntries([1, 2, 3, 4].map((k) => [`upTo${k}Terms`, rounded(terse(check, chosen.w, chosen.t, k))])),
 };
 const file = await writeResult('citation-calibration', result);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);

@@ -10,7 +10,7 @@
  */
 import { citedSentences } from '../contracts/citations.ts';
 import type { Source } from '../contracts/source.ts';
-import { combinedScore, contentTerms, lexicalOverlap, passageSentences, SUPPORT_THRESHOLD } from './citation-support.ts';
+import { combinedScore, contentTerms, lexicalOverlap, passageSentences, SHORT_TERMS, SUPPORT_THRESHOLD } from './citation-support.ts';
 
 /** Embeds texts as documents (unit vectors): the worker's Embedder.embedDocuments. */
 export type EmbedTexts = (texts: string[]) => Promise<number[][]>;
@@ -25,6 +25,8 @@ interface Best {
   score: number;
   start: number;
   end: number;
+  /** The rule of citation-support.ts: the score reaches the threshold, or a terse sentence is held whole. */
+  supported: boolean;
 }
 
 const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
@@ -36,12 +38,16 @@ export function bestSupport(
   passage: ReadonlyArray<{ text: string; start: number; end: number; vector: readonly number[] }>,
 ): Best {
   const terms = contentTerms(sentence);
-  let best: Best = { score: 0, start: 0, end: 0 };
+  let best: Best = { score: 0, start: 0, end: 0, supported: false };
+  let whole: Best | undefined;
   for (const p of passage) {
-    const score = combinedScore(lexicalOverlap(terms, contentTerms(p.text)), dot(sentenceVector, p.vector));
-    if (score > best.score) best = { score, start: p.start, end: p.end };
+    const lexical = lexicalOverlap(terms, contentTerms(p.text));
+    const score = combinedScore(lexical, dot(sentenceVector, p.vector));
+    if (score > best.score) best = { score, start: p.start, end: p.end, supported: score >= SUPPORT_THRESHOLD };
+    if (terms.size <= SHORT_TERMS && lexical >= 1 && (!whole || score > whole.score)) whole = { score, start: p.start, end: p.end, supported: true };
   }
-  return best;
+  // A terse sentence held whole by a passage sentence: that one is the support shown.
+  return best.supported || !whole ? best : whole;
 }
 
 export async function checkCitations(answer: string, sources: readonly Source[], embed: EmbedTexts): Promise<CitationCheck> {
@@ -64,12 +70,12 @@ export async function checkCitations(answer: string, sources: readonly Source[],
       const passage = embedded.get(n);
       if (!passage) continue;
       const best = bestSupport(s.text, vectors[i] ?? [], passage);
-      const ok = best.score >= SUPPORT_THRESHOLD;
+      const ok = best.supported;
       const before = results.get(n);
       results.set(n, {
         supported: (before?.supported ?? true) && ok,
-        // The range shown: the best sentence of the best-supported citation.
-        best: before && before.best.score >= best.score ? before.best : best,
+        // The range shown: the best sentence of the best-supported citation (supported ones first; scores are at most 1).
+        best: before && (before.best.supported ? 1 : 0) + before.best.score >= (best.supported ? 1 : 0) + best.score ? before.best : best,
       });
     }
   }

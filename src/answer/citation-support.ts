@@ -11,14 +11,18 @@
  *
  * Rule: the passage sentence scoring highest on LEXICAL_WEIGHT * overlap + (1 - LEXICAL_WEIGHT) *
  * cosine is the best supporting sentence; the citation is supported when that score reaches
- * SUPPORT_THRESHOLD. The weight and threshold were chosen by measurement on squad-dev
- * (bench/calibrate-citations.ts, figures in the README), not guessed.
+ * SUPPORT_THRESHOLD, or when the sentence is terse (at most SHORT_TERMS content terms, "France
+ * [1].") and one passage sentence holds all of its terms (its embedding says little). The weight,
+ * threshold and terse clause were chosen by measurement on squad-dev (bench/calibrate-citations.ts,
+ * figures in the README), not guessed.
  */
 
 /** Weight of the lexical overlap in the combined score (the cosine has 1 - this). */
 export const LEXICAL_WEIGHT = 0.2;
 /** Combined score at or above which a cited passage supports the sentence. */
 export const SUPPORT_THRESHOLD = 0.7;
+/** Content terms a terse sentence has at most; supported when one passage sentence holds them all. */
+export const SHORT_TERMS = 3;
 export const NUMBER_WEIGHT = 3;
 export const NAME_WEIGHT = 2;
 

@@ -2,7 +2,7 @@
  * The citation support rule with the real bge-small test embedder (`npm run models:test`): a
  * sentence citing the passage it comes from is supported, with that passage's right sentence as
  * the support range; the same sentence citing an unrelated passage is not; a paraphrase of the
- * right sentence is supported; a claim the passage does not make (the wrong leader) is not.
+ * right sentence and a terse answer ("France [1].") are supported; a claim the passage does not make (the wrong leader) is not.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -48,9 +48,11 @@ void test('the right passage supports its sentence, with that sentence as the ra
   assert.ok(wrong.sources[1]!.support!.score < n1.support!.score);
 });
 
-void test('a paraphrase is supported; a claim the right passage does not make is not', async () => {
+void test('a paraphrase and a terse answer are supported; a claim the right passage does not make is not', async () => {
   const paraphrase = await check('Normandy, a French region, was named after the Normans [1].');
   assert.equal(paraphrase.sources[0]?.supported, true, JSON.stringify(paraphrase.sources[0]?.support));
+  const terse = await check('France [1].');
+  assert.equal(terse.sources[0]?.supported, true, JSON.stringify(terse.sources[0]?.support));
   const claim = await check('The Normans were led by King Harold of England [1].');
   assert.equal(claim.sources[0]?.supported, false, JSON.stringify(claim.sources[0]?.support));
 });

@@ -81,6 +81,17 @@ void test('a source is supported only if it supports every sentence citing it', 
   assert.deepEqual([none.sources[0]?.cited, none.sources[0]?.supported], [false, null]);
 });
 
+void test('a terse sentence is supported when one passage sentence holds all its words, whatever the embedding says', async () => {
+  const sources = [src(1, 'Ships sail at dawn. Normandy is a region in France.')];
+  const orthogonal = (texts: string[]) => Promise.resolve(texts.map((_, i) => (i === 0 ? [1, 0] : [0, 1])));
+  const terse = await checkCitations('France [1].', sources, orthogonal);
+  assert.equal(terse.sources[0]?.supported, true);
+  assert.equal(sources[0]!.text.slice(terse.sources[0]!.support!.start, terse.sources[0]!.support!.end), 'Normandy is a region in France.');
+  assert.equal((await checkCitations('Spain [1].', sources, orthogonal)).sources[0]?.supported, false);
+  // Four content words are no longer terse: the combined score decides (and with cosine 0 it is low).
+  assert.equal((await checkCitations('Normandy region France sail [1].', sources, orthogonal)).sources[0]?.supported, false);
+});
+
 void test('contract: the check fields round-trip on done; a source without them still parses', () => {
   const checked: Source = { ...FAKE_SOURCE, cited: true, supported: false, support: { start: 4, end: 20, score: 0.41 } };
   const uncited: Source = { ...FAKE_SOURCE, n: 2, chunkId: 'doc-1:1', cited: false, supported: null };
