@@ -86,7 +86,7 @@ void test('a terse sentence is supported when one passage sentence holds all its
   const orthogonal = (texts: string[]) => Promise.resolve(texts.map((_, i) => (i === 0 ? [1, 0] : [0, 1])));
   const terse = await checkCitations('France [1].', sources, orthogonal);
   assert.equal(terse.sources[0]?.supported, true);
-  assert.equal(sources[0]!.text.slice(terse.sources[0]!.support!.start, terse.sources[0]!.support!.end), 'Normandy is a region in France.');
+  assert.equal(sources[0]!.text.slice(terse.sources[0].support!.start, terse.sources[0].support!.end), 'Normandy is a region in France.');
   assert.equal((await checkCitations('Spain [1].', sources, orthogonal)).sources[0]?.supported, false);
   // Four content words are no longer terse: the combined score decides (and with cosine 0 it is low).
   assert.equal((await checkCitations('Normandy region France sail [1].', sources, orthogonal)).sources[0]?.supported, false);
