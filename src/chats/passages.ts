@@ -11,7 +11,9 @@
  * however many views arrive), and at most PARSE_CONCURRENCY parses run at once with at most
  * PARSE_QUEUE waiting; past that a view is answered 503 + Retry-After. Where the passage is: the chunk's page and offsets come from the source as the
  * answer cited it (kept with the chat turn); when the offsets do not match the text (an older
- * worker sent none), the passage text is looked up in the page instead.
+ * worker sent none), the passage text is looked up in the page instead. Opened from an answer
+ * (`answerId`), the source is that answer's, and the sentence its citation check found to best
+ * support the citation is located in the passage shown (`supporting`).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
