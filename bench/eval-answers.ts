@@ -4,7 +4,9 @@
  * process (src/bin/start.ts: in-process bus, one answer worker) on that index, and asks a fixed
  * sample of questions (every n-th of questions.jsonl, answerable and impossible mixed as in the
  * file; default 200) through POST /api/ask. Scores: answer match on the answerable ones, refusal
- * rate on the impossible ones (src/eval/answer-metrics.ts). Written to
+ * rate on the impossible ones, and citations: precision (cited passages holding a gold answer), the
+ * share of answers citing anything and the share of citations the worker's check marked unsupported
+ * (src/eval/answer-metrics.ts). Written to
  * bench/results/answers-squad-dev.json, with the models named.
  *
  * Models: the small test models (tests/support/test-models.ts) unless CHAT_MODEL / EMBED_MODEL
@@ -19,7 +21,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyNativeThreadingDefaults } from '../src/config.ts';
-import { sampleQuestions, scoreAnswers } from '../src/eval/answer-metrics.ts';
+import { sampleQuestions, scoreAnswers, scoreCitations } from '../src/eval/answer-metrics.ts';
+import type { Source } from '../src/contracts/source.ts';
 import { loadSquadSet, type SquadQuestion } from '../src/eval/squad-set.ts';
 import type { RoleProcess } from '../tests/support/processes.ts';
 import { testModels } from '../tests/support/test-models.ts';
@@ -82,16 +85,18 @@ try {
   for (const variant of variants) {
     const service = await startService(tmp, variant, vsDir, { chat: chatModel, embed: embedModel }, VARIANTS[variant] ?? {});
     server = service.process;
-    const rows: Array<{ q: SquadQuestion; answer: string; promptTokens: number }> = [];
+    const rows: Array<{ q: SquadQuestion; answer: string; sources: Source[]; promptTokens: number }> = [];
     const t0 = performance.now();
     for (const [i, q] of questions.entries()) {
       const body = await service.ask(q.question, settings);
-      rows.push({ q, answer: body.answer, promptTokens: body.tokens?.prompt ?? 0 });
+      rows.push({ q, answer: body.answer, sources: body.sources, promptTokens: body.tokens?.prompt ?? 0 });
       if ((i + 1) % 20 === 0) say(`${variant}: asked ${i + 1}/${questions.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     await server.stop();
     server = undefined;
     const s = scoreAnswers(rows);
+    const c = scoreCitations(rows);
+    const share = (x: number | null) => (x === null ? null : round(x));
     const tokens = rows.map((r) => r.promptTokens);
     runs.push({
       variant,
@@ -101,9 +106,20 @@ try {
       answerMatch: round(s.answerMatch),
       refusalOnImpossible: round(s.refusalOnImpossible),
       refusalOnAnswerable: round(s.refusalOnAnswerable),
+      citedSources: c.citedSources,
+      citationPrecision: share(c.citationPrecision),
+      answersWithCitation: round(c.answersWithCitation),
+      unsupportedCitations: share(c.unsupportedCitations),
+      citationsChecked: share(c.checked),
       promptTokens: { mean: round(tokens.reduce((a, b) => a + b, 0) / Math.max(1, tokens.length), 1), median: median(tokens) },
       seconds: round((performance.now() - t0) / 1000, 1),
-      examples: rows.slice(0, 6).map((r) => ({ question: r.q.question, impossible: r.q.impossible, gold: r.q.answers.slice(0, 3), answer: r.answer })),
+      examples: rows.slice(0, 6).map((r) => ({
+        question: r.q.question,
+        impossible: r.q.impossible,
+        gold: r.q.answers.slice(0, 3),
+        answer: r.answer,
+        cited: r.sources.filter((x) => x.cited).map((x) => ({ n: x.n, supported: x.supported, score: x.support?.score })),
+      })),
     });
     say(`${variant}: ${JSON.stringify(runs.at(-1)).slice(0, 400)}`);
   }

@@ -6,6 +6,7 @@
  * markup of a streamed turn and of a reopened one is the same.
  */
 import { TITLE_CHARS, type ChatPage, type ChatSummary, type ChatTurn } from '../src/chats/chat-store.ts';
+import { citationMarkers } from '../src/contracts/citations.ts';
 import { OCR_NOTE, type Source } from '../src/contracts/source.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { regenFeedbackForm, regenFeedbackNote, regenWithButton } from './chat-regen.ts';
@@ -42,15 +43,53 @@ export function chatSidebar(page: ChatPage, currentId: string | undefined): Safe
 </aside>`;
 }
 
-/** Where a source opens: the passage highlighted in its document's text. */
-export function sourceHref(s: Source): string {
-  return `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}`;
+/** Where a source opens: the passage highlighted in its document's text (with the answer: its supporting sentence too). */
+export function sourceHref(s: Source, answerId?: string): string {
+  const answer = answerId ? `&answer=${encodeURIComponent(answerId)}` : '';
+  return `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}${answer}`;
 }
 
-function sourceItem(s: Source): SafeHtml {
+/** The title of a citation link whose source failed the citation check (ask.js writes the same). */
+export const UNSUPPORTED_TITLE = 'this source may not support the sentence';
+
+/**
+ * The answer text with each [n] that names a source as a link to its passage; a source the citation
+ * check found not to support its sentence gets class `cite-unsupported` and UNSUPPORTED_TITLE.
+ * Numbers that name no source stay plain text. Text and attributes are escaped.
+ */
+export function answerWithCitations(answer: string, sources: readonly Source[], answerId?: string): SafeHtml {
+  const byNumber = new Map(sources.map((s) => [s.n, s]));
+  const parts: SafeHtml[] = [];
+  let at = 0;
+  for (const m of citationMarkers(answer)) {
+    const known = m.numbers.filter((n) => byNumber.has(n));
+    if (known.length === 0) continue;
+    parts.push(html`${answer.slice(at, m.start)}`);
+    parts.push(html`${m.numbers.map((n) => citeLink(n, byNumber.get(n), answerId))}`);
+    at = m.end;
+  }
+  parts.push(html`${answer.slice(at)}`);
+  return html`${parts}`;
+}
+
+function citeLink(n: number, s: Source | undefined, answerId: string | undefined): SafeHtml {
+  if (!s) return html`[${n}]`;
+  const weak = s.supported === false;
+  return html`<a class="cite${weak ? ' cite-unsupported' : ''}" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener" title="${weak ? UNSUPPORTED_TITLE : `Source ${n}: ${s.documentName}`}">[${n}]</a>`;
+}
+
+/** Cited, supported or not, or not cited: the citation check's word on a source (absent: unchecked). */
+export function citationStatus(s: Source): { cls: string; text: string } | undefined {
+  if (s.cited === undefined) return undefined;
+  if (!s.cited) return { cls: 'source-uncited', text: 'not cited' };
+  return s.supported === false ? { cls: 'source-unsupported', text: `cited · ${UNSUPPORTED_TITLE}` } : { cls: 'source-cited', text: 'cited' };
+}
+
+function sourceItem(s: Source, answerId?: string): SafeHtml {
+  const status = citationStatus(s);
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
-  <div class="source-head"><a class="source-link" href="${sourceHref(s)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span></div>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span>${status ? html` · <span class="source-status ${status.cls}">${status.text}</span>` : ''}</div>
 ${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>` : ''}
   <blockquote>${excerpt}</blockquote>
 </li>`;
@@ -81,7 +120,7 @@ export function turnView(t?: ChatTurn): SafeHtml {
   <p class="turn-question"><span class="who">You</span> <span class="question-text">${t?.question ?? ''}</span></p>
   <p class="searched muted small"${t?.searchedFor ? '' : html` hidden`}>Searched for: <span class="searched-text">${t?.searchedFor ?? ''}</span></p>
   ${regenFeedbackNote(t?.feedback)}
-  <div class="answer-text${done || !t?.answer ? '' : ' answer-partial'}">${t?.answer ?? ''}</div>
+  <div class="answer-text${done || !t?.answer ? '' : ' answer-partial'}">${t?.answer ? answerWithCitations(t.answer, done ? t.sources : [], t.answerId) : ''}</div>
   ${t?.status === 'pending' ? html`<p class="turn-stopped muted">This answer was still being written when the page loaded; reload to see it.</p>` : ''}
   ${stopped ? html`<p class="turn-stopped muted">${t.error ?? 'Stopped before the answer was complete.'}</p>` : failed ? html`<div class="alert alert-error turn-error">${t.error ?? 'No answer.'}</div>` : ''}
   <p class="answer-meta muted">${t ? turnMeta(t) : ''}</p>
@@ -96,7 +135,7 @@ export function turnView(t?: ChatTurn): SafeHtml {
   ${regenFeedbackForm()}
   <details class="turn-sources"${t ? '' : ' open'}>
     <summary>Sources</summary>
-    <ol class="sources">${(t?.sources ?? []).map(sourceItem)}</ol>
+    <ol class="sources">${(t?.sources ?? []).map((s) => sourceItem(s, t?.answerId))}</ol>
   </details>
 </article>`;
 }

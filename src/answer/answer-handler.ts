@@ -11,7 +11,7 @@
  *
  * The steps live next door: answer-steps.ts (grounding, stage clock), answer-replies.ts (ordered
  * replies, token stream), prefill-speed.ts (the first-token estimate of the `reading` reply),
- * qa-event.ts (the analytics event).
+ * qa-event.ts (the analytics event), citation-check.ts (`cited` / `supported` on the `done` sources).
  *
  * Each delivery is one span, `answer.requests process`, continuing the trace of the web request
  * that asked (W3C trace context in the message headers); retrieval, prompt and generation are spans
@@ -20,17 +20,20 @@
  */
 import { answerRequestSchema, type AnswerRequest, type Timings } from '../contracts/answer.ts';
 import { QUEUES } from '../contracts/names.ts';
+import type { Source } from '../contracts/source.ts';
 import { errorMessage, InvalidInputError, isRetryable, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { NO_METRICS, type AnswerMetrics, type AnswerOutcome } from '../ports/metrics.ts';
 import { contextFrom, inSpan, messagingAttributes, SpanKind } from '../tracing/trace-context.ts';
 import type { ChatModel } from '../ports/chat-model.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { Delivery, DeliveryHandler, MessageBus } from '../ports/message-bus.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 import { StopSignal, type AnswerCancellations, type StopReason } from './answer-cancellations.ts';
 import { AnswerReplies } from './answer-replies.ts';
 import { groundQuestion, StageClock } from './answer-steps.ts';
+import { checkCitations } from './citation-check.ts';
 import type { InjectionGuardMode } from './injection-guard.ts';
 import { PrefillSpeed } from './prefill-speed.ts';
 import { publishQaEvent } from './qa-event.ts';
@@ -40,6 +43,8 @@ export interface AnswerHandlerDeps {
   events: EventLog;
   retriever: { search(query: string, k: number, collections?: readonly string[]): Promise<SearchHit[]> };
   chat: ChatModel;
+  /** Checks each [n] of a finished answer against its passage (citation-check.ts); absent: sources go out unchecked. */
+  embedder?: Pick<Embedder, 'embedDocuments'> | undefined;
   workerId: string;
   systemPrompt: string | undefined;
   /** Passages that read as instructions to the assistant: `drop` (default), `mark` or `off` (injection-guard.ts). */
@@ -140,11 +145,29 @@ async function answerGrounded(
   const { timings, finishedAt } = clock.finished(gen.firstTokenMs);
   const answer = gen.text.trim();
   const tokenCounts = { prompt: gen.promptTokens, completion: gen.completionTokens };
-  const done = { answer, sources, ...searchedFor, worker: deps.workerId, model: deps.chat.name, tokens: tokenCounts, timings };
+  const checked = await checkedSources(deps, answer, sources, log);
+  const done = { answer, sources: checked, ...searchedFor, worker: deps.workerId, model: deps.chat.name, tokens: tokenCounts, timings };
   await replies.send({ type: 'done', ...done });
   log.info({ timings, tokens: done.tokens }, 'answered');
   publishQaEvent(deps.events, req, done, finishedAt, log);
   return { timings, completionTokens: gen.completionTokens };
+}
+
+/** The sources with the citation check's findings; unchecked when there is no embedder or it failed. */
+async function checkedSources(deps: AnswerHandlerDeps, answer: string, sources: Source[], log: Logger): Promise<Source[]> {
+  const embedder = deps.embedder;
+  if (!embedder) return sources;
+  try {
+    const check = await checkCitations(answer, sources, (texts) => embedder.embedDocuments(texts));
+    if (check.unknown.length > 0) log.warn({ unknown: check.unknown }, 'the answer cites numbers that name no source');
+    const unsupported = check.sources.filter((s) => s.supported === false).map((s) => s.n);
+    if (unsupported.length > 0) log.info({ unsupported }, 'cited sources that may not support their sentences');
+    return check.sources;
+  } catch (err) {
+    // The answer is complete and worth having without the check.
+    log.warn({ err }, 'citation check failed; sources sent unchecked');
+    return sources;
+  }
 }
 
 /** Maps a failed answer to an error reply, or a throw that hands it back to the queue. */

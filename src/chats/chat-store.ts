@@ -173,8 +173,16 @@ export class SqliteChatStore implements ChatStore {
     return rows.reverse().map((r) => ({ question: clip(r.question), answer: clip(r.answer) }));
   }
 
-  findSource(documentId: string, chunkId: string, scope?: ChatScope): Source | undefined {
+  findSource(documentId: string, chunkId: string, scope?: ChatScope, answerId?: string): Source | undefined {
     const w = scopeWhere(scope);
+    // The answer the link came from first (one of the chats in scope): its citation check found the supporting sentence.
+    if (answerId !== undefined) {
+      const row = this.db
+        .prepare(`SELECT t.sources FROM turns t JOIN chats c ON c.id = t.chat_id WHERE t.answer_id = ? AND ${w.sql}`)
+        .get(answerId, ...w.params) as { sources: string } | undefined;
+      const found = row && (JSON.parse(row.sources) as Source[]).find((s) => s.documentId === documentId && s.chunkId === chunkId);
+      if (found) return found;
+    }
     // The LIKE narrows the rows to scan; the JSON decides.
     const rows = this.db
       .prepare(`SELECT t.sources FROM turns t JOIN chats c ON c.id = t.chat_id WHERE t.sources LIKE ? ESCAPE '\\' AND ${w.sql} ORDER BY t.updated_at DESC LIMIT 20`)

@@ -113,7 +113,8 @@ export interface ChatStore {
   /** The last finished turns before `beforeTurnId` (or all), oldest first, texts cut for the wire. */
   history(chatId: string, beforeTurnId?: string): HistoryTurn[];
   /** A source some answer (of the scope's chats) cited, by document and chunk (for opening the passage). */
-  findSource(documentId: string, chunkId: string, scope?: ChatScope): Source | undefined;
+  /** `answerId`: that answer's source first (the citation check's supporting sentence), when it cited it. */
+  findSource(documentId: string, chunkId: string, scope?: ChatScope, answerId?: string): Source | undefined;
   close(): void;
 }
 

@@ -11,7 +11,9 @@
  * however many views arrive), and at most PARSE_CONCURRENCY parses run at once with at most
  * PARSE_QUEUE waiting; past that a view is answered 503 + Retry-After. Where the passage is: the chunk's page and offsets come from the source as the
  * answer cited it (kept with the chat turn); when the offsets do not match the text (an older
- * worker sent none), the passage text is looked up in the page instead.
+ * worker sent none), the passage text is looked up in the page instead. Opened from an answer
+ * (`answerId`), the source is that answer's, and the sentence its citation check found to best
+ * support the citation is located in the passage shown (`supporting`).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -76,19 +78,22 @@ export function createPassageService(deps: Deps): PassageService {
   };
 
   return {
-    async passage(documentId, chunkId, scope) {
+    async passage(documentId, chunkId, scope, answerId) {
       const document = deps.documents.get(documentId);
       if (!document) throw new NotFoundError('That document is no longer in the library.');
-      const source = deps.chats.findSource(documentId, chunkId, scope);
+      const source = deps.chats.findSource(documentId, chunkId, scope, answerId);
       if (!source) throw new NotFoundError('That passage is not among the sources of any saved answer; open it from an answer.');
       const doc = await parsed(document);
       // The cited page first; then any page, in case the page numbering differs (a re-upload).
       const pages = [...doc.pages.filter((p) => p.page === source.page), ...doc.pages.filter((p) => p.page !== source.page)];
       for (const page of pages) {
         const span = locate(page.text, source);
-        if (span) return { document, source, located: true, ...around(page.text, span.start, span.end) };
+        if (span) {
+          const shown = around(page.text, span.start, span.end);
+          return { document, source, located: true, ...shown, ...supporting(source, shown.passage) };
+        }
       }
-      return { document, source, before: '', passage: source.text, after: '', located: false };
+      return { document, source, before: '', passage: source.text, after: '', located: false, ...supporting(source, source.text) };
     },
 
     async documentText(documentId) {
@@ -98,6 +103,15 @@ export function createPassageService(deps: Deps): PassageService {
       return { document, pages: doc.pages.map(({ page, text }) => ({ page, text })) };
     },
   };
+}
+
+/** The best supporting sentence's range in the passage shown (the source's range is in its own text). */
+export function supporting(source: Source, shown: string): { supporting?: { start: number; end: number } } {
+  if (!source.support || source.supported === null) return {};
+  const sentence = source.text.slice(source.support.start, source.support.end);
+  if (sentence.trim() === '') return {};
+  const at = shown.slice(source.support.start, source.support.end) === sentence ? source.support.start : shown.indexOf(sentence);
+  return at < 0 ? {} : { supporting: { start: at, end: at + sentence.length } };
 }
 
 /** Where the source lies in the page text: its offsets when they match, else a text search. */

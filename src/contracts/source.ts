@@ -27,8 +27,29 @@ export const sourceSchema = z.object({
   flagged: z.boolean().optional(),
   /** What was found, e.g. `override of instructions: "ignore your instructions"`; with `flagged` only. */
   flaggedReason: z.string().max(2000).optional(),
+  /**
+   * Citation check (src/answer/citation-check.ts), on the final `done` sources only; absent from
+   * the first `sources` reply and from older workers (not checked). `cited`: the answer cites it as
+   * [n]. `supported`: for a cited source, whether it supports every sentence citing it; null when
+   * not cited.
+   */
+  cited: z.boolean().optional(),
+  supported: z.boolean().nullable().optional(),
+  /**
+   * For a cited source: the [start, end) character range in `text` of the passage sentence that
+   * best supports the citing sentence, and its support score (0-1; supported at or above the
+   * worker's threshold).
+   */
+  support: z.object({ start: z.number().int().min(0), end: z.number().int().min(0), score: z.number() }).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 
 /** What the reader is told about a passage with `ocr` (sources, passage view; templates/static/ask.js writes the same). */
 export const OCR_NOTE = 'text recognised by OCR; may contain errors';
+
+/** The citation check's fields of a source, when it was checked (the same names in every API). */
+export const citationCheck = (s: Source): Pick<Source, 'cited' | 'supported' | 'support'> => ({
+  ...(s.cited === undefined ? {} : { cited: s.cited }),
+  ...(s.supported === undefined ? {} : { supported: s.supported }),
+  ...(s.support === undefined ? {} : { support: s.support }),
+});

@@ -3,8 +3,13 @@
  * gold answers, normalised as the SQuAD script does (lower case, no punctuation, no articles,
  * single spaces), occurs in the normalised answer; an answer is a refusal when it says the sources
  * do not hold the answer (the prompt's NOT_FOUND_ANSWER or the usual ways small models put it).
+ * Citations (scoreCitations): which sources an answer cites is read from its [n] markers
+ * (contracts/citations.ts), independently of the worker's own check; a cited passage is correct
+ * when it holds a gold answer (same normalisation as the answer match).
  */
 import { NOT_FOUND_ANSWER } from '../answer/prompt.ts';
+import { citationMarkers } from '../contracts/citations.ts';
+import type { Source } from '../contracts/source.ts';
 import type { SquadQuestion } from './squad-set.ts';
 
 export function normaliseAnswer(text: string): string {
@@ -79,5 +84,38 @@ export function scoreAnswers(rows: Array<{ q: SquadQuestion; answer: string }>):
     answerMatch: share(ans.filter((r) => matchesGold(r.answer, r.q.answers)).length, ans.length),
     refusalOnImpossible: share(imp.filter((r) => isRefusal(r.answer)).length, imp.length),
     refusalOnAnswerable: share(ans.filter((r) => isRefusal(r.answer)).length, ans.length),
+  };
+}
+
+export interface CitationScores {
+  /** Sources cited, over all answers (the denominator of the two shares of citations below). */
+  citedSources: number;
+  /** Cited passages (by answers to answerable questions) that hold a gold answer, over all of them; null: none cited. */
+  citationPrecision: number | null;
+  /** Share of answers to answerable questions that cite at least one source. */
+  answersWithCitation: number;
+  /** Share of all cited sources the worker's citation check marked unsupported; null: none cited. */
+  unsupportedCitations: number | null;
+  /** Share of cited sources that carry the check's `supported` (false: the worker did not check). */
+  checked: number | null;
+}
+
+/** Citation precision, answers citing something, and how many citations the worker's check doubted. */
+export function scoreCitations(rows: Array<{ q: SquadQuestion; answer: string; sources: readonly Source[] }>): CitationScores {
+  const citedOf = (r: { answer: string; sources: readonly Source[] }): Source[] => {
+    const numbers = new Set(citationMarkers(r.answer).flatMap((m) => m.numbers));
+    return r.sources.filter((s) => numbers.has(s.n));
+  };
+  const ans = rows.filter((r) => !r.q.impossible);
+  const ansCited = ans.map((r) => ({ r, cited: citedOf(r) }));
+  const passages = ansCited.flatMap(({ r, cited }) => cited.map((s) => matchesGold(s.text, r.q.answers)));
+  const all = rows.flatMap(citedOf);
+  const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+  return {
+    citedSources: all.length,
+    citationPrecision: ratio(passages.filter(Boolean).length, passages.length),
+    answersWithCitation: ans.length === 0 ? 0 : ansCited.filter((x) => x.cited.length > 0).length / ans.length,
+    unsupportedCitations: ratio(all.filter((s) => s.supported === false).length, all.length),
+    checked: ratio(all.filter((s) => typeof s.supported === 'boolean').length, all.length),
   };
 }

@@ -6,9 +6,9 @@
  * ("404: No collection named …").
  */
 import { ServiceClient } from '../cli/service-client.ts';
-import type { Source } from '../contracts/source.ts';
+import { citationCheck, type Source } from '../contracts/source.ts';
 import type { DocumentView } from '../ports/document-service.ts';
-import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpPassage } from './backend.ts';
+import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpSource } from './backend.ts';
 
 interface ApiHit {
   documentId: string;
@@ -21,7 +21,7 @@ interface ApiHit {
   collection: { id: string; name: string } | null;
 }
 
-const fromSource = (s: Source): McpPassage & { n: number } => ({
+const fromSource = (s: Source): McpSource => ({
   n: s.n,
   documentId: s.documentId,
   documentName: s.documentName,
@@ -31,6 +31,7 @@ const fromSource = (s: Source): McpPassage & { n: number } => ({
   score: s.score,
   text: s.text,
   chunkId: s.chunkId,
+  ...citationCheck(s),
 });
 
 /** Server-Sent Events of a response body, one {event, data} per block. */

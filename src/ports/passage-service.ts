@@ -14,6 +14,11 @@ export interface PassageView {
   before: string;
   passage: string;
   after: string;
+  /**
+   * The sentence of `passage` that best supports the citation ([start, end) in `passage`), when
+   * the answer's citation check found one and it is in the text shown.
+   */
+  supporting?: { start: number; end: number } | undefined;
   /** False when the passage could not be located in the document's text (it is shown on its own). */
   located: boolean;
 }
@@ -25,9 +30,12 @@ export interface DocumentTextView {
 }
 
 export interface PassageService {
-  /** Throws NotFoundError when the document, its stored file or the cited passage is gone. */
-  /** `scope`: only the answers of these chats count as citing it (undefined: every chat). */
-  passage(documentId: string, chunkId: string, scope?: ChatScope): Promise<PassageView>;
+  /**
+   * Throws NotFoundError when the document, its stored file or the cited passage is gone.
+   * `scope`: only the answers of these chats count as citing it (undefined: every chat).
+   * `answerId`: the answer whose citation is opened (its supporting sentence is marked).
+   */
+  passage(documentId: string, chunkId: string, scope?: ChatScope, answerId?: string): Promise<PassageView>;
   /** The document's extracted text; throws NotFoundError when the document or its stored file is gone. */
   documentText(documentId: string): Promise<DocumentTextView>;
 }

@@ -6,10 +6,12 @@
 // answer into the same turn via /api/answers/:answerId/regenerate ("Regenerate with…" adds a style
 // request, `feedback`: ./regen-feedback.js). Model output and document text
 // are untrusted: they are written with textContent only, never as HTML. The chat list and the
-// chat's heading (rename, delete, "Show more") are ./chat-list.js. Each question carries the
+// chat's heading (rename, delete, "Show more") are ./chat-list.js; the answer's [n] links and each
+// source's citation label are ./citations.js. Each question carries the
 // collections checked in the chooser (`collections`, ids; none: all), which the server keeps with
 // the chat.
 import { initChatList, listNewChat } from './chat-list.js';
+import { citationStatus, renderAnswer, sourceHref } from './citations.js';
 import { initRegenFeedback, showFeedback } from './regen-feedback.js';
 
 const $ = (id) => document.getElementById(id);
@@ -75,7 +77,7 @@ function ms(v) {
 
 const part = (turn, cls) => turn.querySelector(`.${cls}`);
 
-function renderSources(turn, sources) {
+function renderSources(turn, sources, answerId) {
   const list = part(turn, 'sources');
   list.replaceChildren(
     ...sources.map((s) => {
@@ -84,7 +86,7 @@ function renderSources(turn, sources) {
       head.className = 'source-head';
       const link = document.createElement('a');
       link.className = 'source-link';
-      link.href = `/documents/${encodeURIComponent(s.documentId)}/view?chunk=${encodeURIComponent(s.chunkId)}`;
+      link.href = sourceHref(s, answerId);
       link.target = '_blank';
       link.rel = 'noopener';
       const name = document.createElement('strong');
@@ -115,6 +117,13 @@ function renderSources(turn, sources) {
       score.className = 'muted small';
       score.textContent = ` · relevance ${Number(s.score).toFixed(2)}`;
       head.append(score);
+      const status = citationStatus(s);
+      if (status) {
+        const label = document.createElement('span');
+        label.className = `source-status ${status.cls}`;
+        label.textContent = status.text;
+        head.append(' · ', label);
+      }
       const excerpt = document.createElement('blockquote');
       excerpt.textContent = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
       li.append(head);
@@ -187,8 +196,8 @@ function onEvent(turn, event, data, question) {
   } else if (event === 'done') {
     turn.dataset.answerId = data.answerId;
     rememberChat(data.chatId, question);
-    part(turn, 'answer-text').textContent = data.answer;
-    renderSources(turn, data.sources);
+    renderAnswer(part(turn, 'answer-text'), data.answer, data.sources, data.answerId);
+    renderSources(turn, data.sources, data.answerId);
     const t = data.timings;
     part(turn, 'answer-meta').textContent = `Answered by ${data.worker} · first token ${ms(t.firstTokenMs)} · retrieval ${ms(t.retrievalMs)} · generation ${ms(t.generationMs)} · total ${ms(t.totalMs)}`;
     part(turn, 'vote').hidden = false;

@@ -1,2 +1,3 @@
-// Passage view: brings the highlighted passage into view (an inline script would break the CSP).
-document.getElementById('passage')?.scrollIntoView({ block: 'center' });
+// Passage view: brings the supporting sentence (else the highlighted passage) into view (an inline
+// script would break the CSP).
+(document.getElementById('support') ?? document.getElementById('passage'))?.scrollIntoView({ block: 'center' });

@@ -8,7 +8,7 @@ import { createMemoryEventLog } from '../../src/adapters/memory/event-log.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { createAnswerClient } from '../../src/asking/answer-client.ts';
 import { AnswerCancellations } from '../../src/answer/answer-cancellations.ts';
-import { createAnswerHandler } from '../../src/answer/answer-handler.ts';
+import { createAnswerHandler, type AnswerHandlerDeps } from '../../src/answer/answer-handler.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
 import { QUEUES, TOPICS } from '../../src/contracts/names.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
@@ -49,13 +49,13 @@ afterEach(async () => {
   closers = [];
 });
 
-async function setup(chat: ChatModel, opts: { timeoutMs?: number; maxLength?: number; noWorker?: boolean } = {}) {
+async function setup(chat: ChatModel, opts: { timeoutMs?: number; maxLength?: number; noWorker?: boolean; embedder?: AnswerHandlerDeps['embedder'] } = {}) {
   const bus: MessageBus = createMemoryMessageBus({ answerQueueMaxLength: opts.maxLength ?? 100 });
   const events: EventLog = createMemoryEventLog();
   closers.push(() => bus.close(), () => events.close());
   const log = logger('test');
   if (!opts.noWorker) {
-    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, workerId: 'w1', systemPrompt: undefined, cancellations: new AnswerCancellations(), logger: log });
+    const handler = createAnswerHandler({ bus, events, retriever: { search: () => Promise.resolve([HIT]) }, chat, embedder: opts.embedder, workerId: 'w1', systemPrompt: undefined, cancellations: new AnswerCancellations(), logger: log });
     await bus.consume(QUEUES.answerRequests, handler, { prefetch: 1, retry: retryPolicy({ maxAttempts: 2, backoff: { initialMs: 5, maxMs: 5 } }) });
   }
   const client = await createAnswerClient({ bus, timeoutMs: opts.timeoutMs ?? 5000, logger: log });
@@ -96,6 +96,25 @@ test('a question streams sources, tokens and done, and publishes the qa event', 
   const event = JSON.parse(qa[0]!.value) as { answerId: string; chatId: string };
   assert.equal(event.answerId, handle.answerId);
   assert.equal(qa[0]!.key, handle.chatId, 'qa events are keyed by chat');
+});
+
+test('with an embedder, done carries the citation check; the first sources reply does not', async () => {
+  // Stand-in vectors: the answer sentence and the passage point the same way (the rule with the real
+  // embedder: tests/model/citation-support.test.ts).
+  const embedder = { embedDocuments: (texts: string[]) => Promise.resolve(texts.map(() => [1, 0])) };
+  const { client } = await setup(scriptedChat(['Ilsabet keeps the light [1]. ', 'Nobody else [4].']), { embedder });
+  const replies = await collect((await client.ask({ question: 'Who keeps the light?', settings: DEFAULT_SETTINGS })).replies);
+  const first = replies[0];
+  assert.ok(first?.type === 'sources');
+  assert.equal(first.sources[0]?.cited, undefined);
+  const done = replies.at(-1);
+  assert.ok(done?.type === 'done');
+  assert.deepEqual(done.sources.map((s) => [s.cited, s.supported, s.support]), [[true, true, { start: 0, end: 24, score: 1 }]]);
+  // Without an embedder the sources go out unchecked, as before.
+  const plain = await setup(scriptedChat(['Ilsabet keeps the light [1].']));
+  const unchecked = (await collect((await plain.client.ask({ question: 'Q?', settings: DEFAULT_SETTINGS })).replies)).at(-1);
+  assert.ok(unchecked?.type === 'done');
+  assert.equal(unchecked.sources[0]?.cited, undefined);
 });
 
 test('a failing model ends the stream with an error, never a hang', async () => {

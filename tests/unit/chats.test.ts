@@ -236,7 +236,8 @@ void describe('chat API and pages', () => {
 
     const page = await (await fetch(`${srv.url}/chats/${first.chatId}`)).text();
     assert.match(page, /And on Sundays\?/);
-    assert.match(page, /href="\/documents\/doc-1\/view\?chunk=doc-1%3A0"/);
+    // The source opens in its passage view, for this answer (its supporting sentence marked).
+    assert.match(page, /href="\/documents\/doc-1\/view\?chunk=doc-1%3A0&amp;answer=[^"]+"/);
     assert.match(page, /data-preset="creative"/);
 
     // Regenerate: the first turn's question again, with no history before it, replacing its answer.

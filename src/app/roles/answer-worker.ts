@@ -36,6 +36,8 @@ export async function startAnswerWorker(rt: Runtime): Promise<void> {
     // Adaptive k, merged overlaps and trimmed passages (PROMPT_* settings), before the prompt.
     retriever: compactingRetriever(createCollectionRetriever(embedder, stores, { mode: rt.config.retrieval.searchMode }), rt.config.prompt),
     chat,
+    // The citation check of each finished answer embeds with the retriever's model.
+    embedder,
     workerId: rt.config.workerId,
     systemPrompt: rt.config.models.systemPrompt,
     injectionGuard: rt.config.prompt.injectionGuard,

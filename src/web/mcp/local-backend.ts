@@ -6,7 +6,7 @@
  */
 import { askInChat } from '../../asking/chat-answers.ts';
 import { signedInUser } from '../auth/current-user.ts';
-import type { Source } from '../../contracts/source.ts';
+import { citationCheck, type Source } from '../../contracts/source.ts';
 import { UnavailableError } from '../../errors.ts';
 import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../../mcp/backend.ts';
 import { docentSettings } from '../../mcp/backend.ts';
@@ -66,7 +66,7 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
           if (reply.type === 'sources') onProgress?.(`found ${reply.sources.length} passages`, 0);
           else if (reply.type === 'token') onProgress?.('writing the answer', ++tokens);
           else if (reply.type === 'done') {
-            return { answerId: handle.answerId, chatId: handle.chatId, answer: reply.answer, sources: reply.sources.map((s): McpSource => ({ n: s.n, ...passage(s) })) };
+            return { answerId: handle.answerId, chatId: handle.chatId, answer: reply.answer, sources: reply.sources.map((s): McpSource => ({ n: s.n, ...passage(s), ...citationCheck(s) })) };
           } else if (reply.type === 'error') throw new Error(reply.message);
         }
         throw new Error(signal?.aborted ? 'The question was cancelled.' : INCOMPLETE);

@@ -2,12 +2,15 @@
  * Docent's answer replies in OpenAI's chat completion shapes. The answer text keeps its [n]
  * citations; the passages they point to travel in the extension field `sources` (on the message of
  * a `chat.completion`, on the final chunk of a stream), each:
- *   {index: n, document, document_id, page, collection, collection_id, text, score}
+ *   {index: n, document, document_id, page, collection, collection_id, text, score,
+ *    cited?, supported?, support?: {start, end, score}}
+ * `cited` / `supported` / `support` are the answer worker's citation check (on the final sources
+ * only; absent when unchecked): see the README's "Citations" section.
  * `searched_for` (extension) is what retrieval searched for when a follow-up was made
  * self-contained from the earlier messages.
  */
 import type { AnswerDone } from '../../contracts/answer.ts';
-import type { Source } from '../../contracts/source.ts';
+import { citationCheck, type Source } from '../../contracts/source.ts';
 
 export interface OpenAiSource {
   index: number;
@@ -18,6 +21,9 @@ export interface OpenAiSource {
   collection_id: string | null;
   text: string;
   score: number;
+  cited?: boolean;
+  supported?: boolean | null;
+  support?: { start: number; end: number; score: number };
 }
 
 export interface Usage {
@@ -36,6 +42,7 @@ export const openAiSources = (sources: readonly Source[]): OpenAiSource[] =>
     collection_id: s.collectionId ?? null,
     text: s.text,
     score: s.score,
+    ...citationCheck(s),
   }));
 
 export const usageOf = (done: AnswerDone): Usage => ({

@@ -9,7 +9,8 @@
  *   GET /                       -> the Ask page, a new chat
  *   GET /chats/:id              -> the Ask page continuing that chat
  *   GET /chats/list?before=     -> the next page of the chat list as <li> items ("Show more")
- *   GET /documents/:id/view?chunk=<chunkId> -> the passage highlighted in its document's text
+ *   GET /documents/:id/view?chunk=<chunkId>[&answer=<answerId>] -> the passage highlighted in its document's text,
+ *     with the sentence that best supports that answer's citation marked
  * Asking and regenerating live in ask-api.ts. With sign-in on, every one of these sees only the
  * signed-in user's chats (../auth/chat-owner.ts): another's chat is the same 404 as a missing one,
  * and a passage opens only from the user's own answers.
@@ -84,7 +85,9 @@ export function chatRoutes(services: WebServices, config: Config, owners: ChatOw
   router.get('/documents/:id/view', async (req, res) => {
     const chunk = req.query.chunk;
     if (typeof chunk !== 'string' || chunk === '' || chunk.length > 300) throw badRequest('chunk is required: the id of the passage to show.', 'chunk');
-    send(res, passagePage(await services.passages.passage(req.params.id, chunk, owners.scope())));
+    const answer = req.query.answer;
+    if (answer !== undefined && (typeof answer !== 'string' || answer === '' || answer.length > 200)) throw badRequest('answer, when given, is the id of the answer whose citation is opened.', 'answer');
+    send(res, passagePage(await services.passages.passage(req.params.id, chunk, owners.scope(), answer)));
   });
 
   return router;
