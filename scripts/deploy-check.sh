@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Offline checks of the Helm chart (deploy/helm/docent), with the real tools built from the Go
+# module proxy (no other download):
+#   1. Helm v4.3.2 (`go install helm.sh/helm/v4/cmd/helm@v4.3.2`) and the manifest validator
+#      (deploy/helm/validate: strict decoding into the k8s.io/api v0.37.2 types, KEDA's ScaledObject
+#      and TriggerAuthentication against their vendored CRD schemas), both cached under
+#      $DOCENT_TOOLS_DIR (default ~/.cache/docent/go, which is also their GOPATH) and built again
+#      only when missing or changed;
+#   2. `helm lint` with the default and the production values (examples/production.yaml);
+#   3. `helm template` for the default values, the production values, and the default values on
+#      a cluster that serves KEDA; the validator over every rendered manifest, and which
+#      autoscaler each one got (exactly one of KEDA and the HPA);
+#   4. the cases that must fail: values that break a manifest, values the schema refuses, and
+#      fixtures with an unknown field, a wrong type, a bad ScaledObject and two autoscalers.
+# Needs Go 1.26 (`go` on PATH, or /usr/local/go/bin/go, or $GO). Run: npm run test:deploy
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+HELM_VERSION=v4.3.2
+CHART=deploy/helm/docent
+VALIDATE_SRC=deploy/helm/validate
+GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
+[[ -x "$GO" ]] || { echo "deploy-check: Go 1.26 is needed (go on PATH, /usr/local/go/bin/go, or GO=...)" >&2; exit 1; }
+TOOLS="${DOCENT_TOOLS_DIR:-$HOME/.cache/docent/go}"
+export GOPATH="$TOOLS" GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+export HELM_CACHE_HOME="$TOOLS/helm/cache" HELM_CONFIG_HOME="$TOOLS/helm/config" HELM_DATA_HOME="$TOOLS/helm/data"
+mkdir -p "$TOOLS/bin"
+
+started=$SECONDS
+say() { echo "[deploy-check $((SECONDS - started))s] $*"; }
+
+# --- tools ----------------------------------------------------------------------------------------
+helm="$TOOLS/bin/helm"
+if [[ ! -x "$helm" ]] || ! "$helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
+  say "building helm $HELM_VERSION (go install; once per machine)"
+  "$GO" install -trimpath -ldflags=-s "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+fi
+sum="$(cat "$VALIDATE_SRC"/*.go "$VALIDATE_SRC"/go.mod "$VALIDATE_SRC"/go.sum | sha256sum | cut -c1-16)"
+validate="$TOOLS/bin/docent-validate-$sum"
+if [[ ! -x "$validate" ]]; then
+  say "building the manifest validator"
+  (cd "$VALIDATE_SRC" && "$GO" build -trimpath -ldflags=-s -o "$validate" .)
+fi
+say "tools: $("$helm" version --short), validator $sum"
+
+# --- checks ---------------------------------------------------------------------------------------
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); say "ok   $*"; }
+fail() { failed=$((failed + 1)); say "FAIL $*"; }
+validate() { "$validate" -crds "$VALIDATE_SRC/crds" "$@"; }
+# kinds FILE: "Kind/name" per rendered document.
+kinds() { awk '/^kind: /{k=$2} /^  name: /{if (k) {print k "/" $2; k=""}}' "$1"; }
+
+# The chart as it is: lint and render, then validate what was rendered.
+for values in default production; do
+  args=()
+  [[ $values == production ]] && args=(-f "$CHART/examples/production.yaml")
+  if "$helm" lint --strict "$CHART" "${args[@]}" >"$out/lint-$values.log" 2>&1; then pass "helm lint ($values values)"
+  else cat "$out/lint-$values.log"; fail "helm lint ($values values)"; fi
+done
+render() { # render NAME [helm template args...]
+  local name="$1"; shift
+  "$helm" template docent "$CHART" --namespace docent "$@" >"$out/$name.yaml" 2>"$out/$name.err"
+}
+for c in "default" "production -f $CHART/examples/production.yaml" "keda-auto --api-versions keda.sh/v1alpha1/ScaledObject"; do
+  # shellcheck disable=SC2086
+  set -- $c
+  name="$1"; shift
+  if render "$name" "$@"; then pass "helm template ($name)"; else cat "$out/$name.err"; fail "helm template ($name)"; continue; fi
+  if validate "$out/$name.yaml"; then pass "manifests valid ($name: $(grep -c '^kind: ' "$out/$name.yaml") documents)"
+  else fail "manifests valid ($name)"; fi
+done
+
+# Exactly one autoscaler for the answer workers, the one the values ask for.
+expect_scaler() { # expect_scaler NAME WANTED
+  local got
+  got="$(kinds "$out/$1.yaml" | grep -E '^(HorizontalPodAutoscaler|ScaledObject)/' | tr '\n' ' ')"
+  if [[ "$got" == "$2 " ]]; then pass "$1: answer workers scaled by ${2%%/*} only"
+  else fail "$1: expected only $2, got: ${got:-none}"; fi
+}
+expect_scaler default HorizontalPodAutoscaler/docent-answer-worker
+expect_scaler production ScaledObject/docent-answer-worker
+expect_scaler keda-auto ScaledObject/docent-answer-worker
+if grep -q 'queueName: "prod.answer.requests"' "$out/production.yaml"; then pass "production: KEDA watches prod.answer.requests"
+else fail "production: KEDA's queueName is not prod.answer.requests"; fi
+if render none --set answerWorker.autoscaling.mode=none && ! kinds "$out/none.yaml" | grep -qE '^(HorizontalPodAutoscaler|ScaledObject)/' \
+  && grep -A8 'name: docent-answer-worker$' "$out/none.yaml" | grep -q 'replicas: 2'; then pass "mode none: fixed replicas, no autoscaler"
+else fail "mode none: expected 2 fixed replicas and no autoscaler"; fi
+
+# What must fail. must_fail DESCRIPTION COMMAND...: the command must exit non-zero.
+must_fail() {
+  local what="$1"; shift
+  if "$@" >"$out/neg.log" 2>&1; then cat "$out/neg.log"; fail "not refused: $what"
+  else pass "refused: $what ($(grep -m1 -E 'INVALID|Error|error' "$out/neg.log" | cut -c1-150))"; fi
+}
+# A misspelt probe field passes the values schema (a probe is any object) but not the validator.
+render bad-probe --set-json 'web.livenessProbe={"httpGet":{"path":"/healthz","port":"http"},"periodSecond":15}'
+must_fail "rendered manifest with an unknown field (web.livenessProbe.periodSecond)" validate "$out/bad-probe.yaml"
+render bad-affinity --set-json 'web.affinity={"nodeAffinity":"any"}'
+must_fail "rendered manifest with a wrong type (web.affinity.nodeAffinity)" validate "$out/bad-affinity.yaml"
+render bad-port --set web.livenessProbe.httpGet.port=metrics
+must_fail "rendered probe naming a port the container lacks" validate "$out/bad-port.yaml"
+must_fail "values the schema refuses (answerWorker.autoscaling.mode=always)" render bad-mode --set answerWorker.autoscaling.mode=always
+must_fail "values the schema refuses (unknown key web.replica)" render bad-key --set web.replica=3
+for f in unknown-field wrong-type scaledobject-unknown-field two-autoscalers; do
+  must_fail "fixture $f.yaml" validate "$VALIDATE_SRC/testdata/$f.yaml"
+done
+if validate "$VALIDATE_SRC/testdata/valid.yaml" >/dev/null; then pass "fixture valid.yaml accepted"; else fail "fixture valid.yaml refused"; fi
+
+say "$passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+((failed == 0))
