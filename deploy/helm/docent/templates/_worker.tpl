@@ -36,7 +36,7 @@ spec:
           {{- include "docent.command" .role | nindent 10 }}
           {{- with include "docent.metricsPort" (dict "ctx" $ctx "values" $v) }}
           ports:
-            {{- . | nindent 12 }}
+            {{- . | trim | nindent 12 }}
           {{- end }}
           env:
             {{- include "docent.env" (dict "ctx" $ctx "role" .role "values" $v) | nindent 12 }}
