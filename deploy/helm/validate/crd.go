@@ -38,7 +38,7 @@ func loadCRDs(dir string) (map[string]*crdSchema, error) {
 		var crd struct {
 			Kind string `json:"kind"`
 			Spec struct {
-				Group    string `json:"group"`
+				Group    string                `json:"group"`
 				Names    struct{ Kind string } `json:"names"`
 				Versions []struct {
 					Name   string `json:"name"`

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -197,7 +196,6 @@ func checkPod(path string, pod *corev1.PodSpec) []string {
 				ps = append(ps, fmt.Sprintf("%s.resources: %s request %s above its limit %s", cp, res, req.String(), limit.String()))
 			}
 		}
-		_ = resource.Quantity{}
 	}
 	return ps
 }
