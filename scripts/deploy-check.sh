@@ -40,6 +40,7 @@ sum="$(cat "$VALIDATE_SRC"/*.go "$VALIDATE_SRC"/go.mod "$VALIDATE_SRC"/go.sum | 
 validate="$TOOLS/bin/docent-validate-$sum"
 if [[ ! -x "$validate" ]]; then
   say "building the manifest validator"
+  rm -f "$TOOLS"/bin/docent-validate-*
   (cd "$VALIDATE_SRC" && "$GO" build -trimpath -ldflags=-s -o "$validate" .)
 fi
 say "tools: helm $HELM_VERSION, validator $sum"
