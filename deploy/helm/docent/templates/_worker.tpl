@@ -40,7 +40,7 @@ spec:
           {{- end }}
           env:
             {{- include "docent.env" (dict "ctx" $ctx "role" .role "values" $v) | nindent 12 }}
-          {{- include "docent.probes" (dict "values" $v) | nindent 10 }}
+          {{- with include "docent.probes" (dict "values" $v) }}{{ . | trim | nindent 10 }}{{ end }}
           resources:
             {{- toYaml $v.resources | nindent 12 }}
           securityContext:
