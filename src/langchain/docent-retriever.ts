@@ -1,7 +1,7 @@
 /**
  * A LangChain retriever over a running Docent's index: each query is one `GET /api/search` to the
  * service, and each passage comes back as a LangChain `Document` carrying Docent's source metadata
- * (document, page, passage id, character offsets, heading path, score). Talking to the service
+ * (document, page, passage id, character offsets, heading path, score, similarity). Talking to the service
  * rather than opening the vectorstore directory means the index is always the one the service
  * answers from, with its embedding model, and nothing else has to load the models.
  */
@@ -24,8 +24,10 @@ export interface DocentPassageMetadata {
   end: number | null;
   /** Headings above the passage, outermost first, joined with " > "; null when none. */
   headingPath: string | null;
-  /** Cosine similarity to the query, higher is closer. */
+  /** The service's ranking score under its SEARCH_MODE (README "Search modes"): fused 0-1 (hybrid), cosine (dense) or BM25 (lexical); higher is better. */
   score: number;
+  /** Cosine similarity of the passage to the query; null when the service did not compute it (lexical mode, older services). */
+  similarity: number | null;
 }
 
 export interface DocentRetrieverInput extends BaseRetrieverInput {
@@ -44,6 +46,7 @@ const searchResponseSchema = z.object({
       text: z.string(),
       score: z.number(),
       // Absent from services older than this client.
+      similarity: z.number().nullable().optional(),
       chunkId: z.string().optional(),
       start: z.number().optional(),
       end: z.number().optional(),
@@ -99,6 +102,7 @@ export class DocentRetriever extends BaseRetriever<DocentPassageMetadata> {
             end: r.end ?? null,
             headingPath: r.headingPath ?? null,
             score: r.score,
+            similarity: r.similarity ?? null,
           },
         }),
     );

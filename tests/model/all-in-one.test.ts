@@ -36,9 +36,10 @@ test('all-in-one: bad input gets a 4xx naming the problem, a scan ends failed wi
     const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
     return { status: res.status, body: (await res.json()) as { error?: string; documents?: Array<{ id: string }> } };
   };
-  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+  // A GIF: images Docent cannot read (PNG, JPEG, TIFF and WebP go to OCR).
+  const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00', 'latin1');
   const cases: Array<[Awaited<ReturnType<typeof upload>>, RegExp]> = [
-    [await upload(png, 'photo.pdf'), /PNG/],
+    [await upload(gif, 'photo.pdf'), /GIF/],
     [await upload('', 'empty.txt'), /empty/],
     [await upload(makePdf(['half a document']).subarray(0, 300), 'cut.pdf'), /damaged or incomplete/],
   ];

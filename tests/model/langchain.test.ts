@@ -91,6 +91,6 @@ void test("DocentEmbeddings gives the vectors of the service's index: the same c
   assert.equal(embeddings.dimensions, q.length);
   docs.forEach((doc, i) => {
     const cosine = q.reduce((s, x, j) => s + x * (vectors[i]?.[j] ?? NaN), 0);
-    assert.ok(Math.abs(cosine - doc.metadata.score) < 1e-3, `${doc.metadata.documentName}: ${cosine} here, ${doc.metadata.score} from the service`);
+    assert.ok(Math.abs(cosine - (doc.metadata.similarity ?? NaN)) < 1e-3, `${doc.metadata.documentName}: ${cosine} here, ${doc.metadata.similarity} from the service`);
   });
 });
