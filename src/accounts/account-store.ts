@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openAccountSchema } from './account-schema.ts';
+import { IdentityStore } from './oidc/identity-store.ts';
 import { RightsStore } from './rights-store.ts';
 
 export type Role = 'admin' | 'member';
@@ -47,12 +48,15 @@ export class AccountStore {
   private closed = false;
   /** Rights per collection, in the same file. */
   readonly rights: RightsStore;
+  /** Single sign-on identities and pending sign-ins, in the same file. */
+  readonly identities: IdentityStore;
 
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
     this.db = new Database(file);
     openAccountSchema(this.db);
     this.rights = new RightsStore(this.db);
+    this.identities = new IdentityStore(this.db);
   }
 
   hasUsers(): boolean {
