@@ -137,6 +137,7 @@ describe('single sign-on through a real OpenID provider', () => {
     assert.equal((await req(callback.href, { headers: { cookie: preAuth } })).status, 303);
     const replay = await req(callback.href, { headers: { cookie: preAuth } });
     assert.equal(replay.status, 400);
+    assert.match(await replay.text(), /expired or was started in another browser/, 'the pending sign-in is taken once');
     assert.equal(cookieOf(replay, 'docent_auth'), undefined);
   });
 

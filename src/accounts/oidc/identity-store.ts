@@ -7,7 +7,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { nameKey, secretHash, type Role, type User } from '../account-store.ts';
+import { nameKey, secretHash } from '../account-keys.ts';
+
+type Role = 'admin' | 'member';
+/** A user as ../account-store.ts has it (not imported from there: that module owns this one). */
+interface User {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  disabled: boolean;
+}
 
 export interface PendingSignIn {
   state: string;
