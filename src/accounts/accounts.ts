@@ -111,6 +111,7 @@ export class Accounts {
   /** Sets a new password and ends the user's sessions. */
   async resetPassword(name: string, password: string): Promise<User> {
     const user = this.user(name);
+    if (this.store.identities.isExternal(user.id)) throw new InvalidInputError(`"${user.name}" signs in through single sign-on and has no Docent password; their provider account is where a password changes.`);
     this.store.setPassword(user.id, await hashPassword(checkPassword(password), this.scrypt), this.now());
     return user;
   }

@@ -27,13 +27,14 @@ export function isLoopbackHost(host: string): boolean {
 export const FIRST_ADMIN_HINT = 'npm run users -- add NAME --admin';
 
 /** The mode for this start; throws AuthModeError (with what to do) for the refused case. */
-export function decideAuthMode(setting: 'auto' | 'off', hasUsers: boolean, host: string): AuthMode {
+export function decideAuthMode(setting: 'auto' | 'off', hasUsers: boolean, host: string, singleSignOn = false): AuthMode {
   if (setting === 'off') return 'off';
-  if (hasUsers) return 'sign-in';
+  // With single sign-on, whoever the provider vouches for becomes a user: sign-in from the start.
+  if (hasUsers || singleSignOn) return 'sign-in';
   if (isLoopbackHost(host)) return 'single-user';
   throw new AuthModeError(
     `HOST=${host} would let anyone on the network in: Docent has no users yet, so it runs without sign-in. ` +
-      `Add the first admin with \`${FIRST_ADMIN_HINT}\` and start again, or set AUTH=off to serve without sign-in on purpose.`,
+      `Add the first admin with \`${FIRST_ADMIN_HINT}\` (or configure single sign-on, OIDC_ISSUER) and start again, or set AUTH=off to serve without sign-in on purpose.`,
   );
 }
 

@@ -7,11 +7,16 @@
  * consent and an unreachable provider each show the sign-in page with what to do; a single sign-on
  * user has no password; the OIDC_* settings are checked at start.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { Accounts } from '../../src/accounts/accounts.ts';
+import { decideAuthMode } from '../../src/accounts/auth-mode.ts';
 import { OidcClient } from '../../src/accounts/oidc/oidc-client.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeServices, startTestServer, type TestServer } from '../support/fake-services.ts';
@@ -193,5 +198,34 @@ describe('OIDC settings', () => {
     const ok = parseConfig({ OIDC_ISSUER: 'https://id.example.com/realms/team', OIDC_CLIENT_ID: 'd' }).auth.oidc!;
     assert.deepEqual([ok.providerName, ok.defaultRole, ok.scopes, ok.clientSecret], ['id.example.com', 'member', 'openid profile email', undefined]);
     assert.equal(parseConfig({}).auth.oidc, undefined);
+  });
+});
+
+describe('single sign-on and the modes and tools around it', () => {
+  void test('with single sign-on configured, a non-loopback HOST starts with sign-in even before any user exists', () => {
+    assert.throws(() => decideAuthMode('auto', false, '0.0.0.0'), /OIDC_ISSUER/);
+    assert.equal(decideAuthMode('auto', false, '0.0.0.0', true), 'sign-in');
+    assert.equal(decideAuthMode('off', false, '0.0.0.0', true), 'off');
+  });
+
+  void test('`npm run users -- role` makes a single sign-on user the admin; reset-password is refused for them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-oidc-cli-'));
+    const a = new Accounts(new AccountStore(path.join(dir, 'accounts.db')), { sessionIdleMs: 3_600_000, sessionMaxMs: 86_400_000 });
+    try {
+      a.signInExternal('https://id.example.com', 'sub-1', () => ['carol'], 'member');
+      const run = (args: string[], input = '') =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/users.ts', ...args], { input, encoding: 'utf8', env: { ...process.env, DATA_DIR: dir } });
+      const role = run(['role', 'carol', 'admin']);
+      assert.equal(role.status, 0, role.stderr);
+      assert.match(role.stdout, /"carol" is now an admin/);
+      assert.equal(a.listUsers()[0]?.role, 'admin');
+      assert.equal(run(['role', 'carol', 'owner']).status, 2, 'usage');
+      const reset = run(['reset-password', 'carol'], 'a-new-password\n');
+      assert.equal(reset.status, 1);
+      assert.match(reset.stderr, /signs in through single sign-on and has no Docent password/);
+    } finally {
+      a.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

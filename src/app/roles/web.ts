@@ -37,9 +37,8 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const accounts = new Accounts(new AccountStore(path.join(cfg.paths.data, 'accounts.db')), cfg.auth);
   rt.closer.add('account store', () => accounts.close());
   // Before anything else starts: no users on a non-loopback HOST stops here with what to do.
-  // Single sign-on counts as "users configured": whoever the provider vouches for becomes one.
   const sso = cfg.auth.oidc;
-  const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers() || sso !== undefined, cfg.web.host);
+  const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers(), cfg.web.host, sso !== undefined);
   if (mode === 'off') log.warn(authModeMessage(mode));
   else log.info({ authMode: mode }, authModeMessage(mode));
   const oidc = sso && mode !== 'off' ? new OidcClient(sso, log) : undefined;
