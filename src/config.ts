@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { readOidcSettings, type OidcSettings } from './accounts/oidc/oidc-settings.ts';
 import type { OcrOptions } from './ingest/ocr/ocr-options.ts';
 import type { RetryPolicy } from './ports/message-bus.ts';
 
@@ -56,6 +57,16 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: int(5, 525_600).default(10_080),
   /** A signed-in session ends this many days after sign-in, however active (default 30). */
   SESSION_MAX_DAYS: int(1, 365).default(30),
+  /** Single sign-on through OpenID Connect (src/accounts/oidc-settings.ts; README, Single sign-on). */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_REDIRECT_URL: z.string().url().optional(),
+  OIDC_DEFAULT_ROLE: z.enum(['member', 'admin']).default('member'),
+  OIDC_SCOPES: z.string().default('openid profile email'),
+  OIDC_PROVIDER_NAME: z.string().min(1).max(60).optional(),
+  OIDC_ADMIN_GROUPS: z.string().optional(),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   /** Base URL of a separate analytics process; unset means the web reads the store in-process. */
   ANALYTICS_URL: z.string().url().optional(),
   /** Port of /metrics on an answer worker, ingest worker or analytics process; unset = not served (the web serves /metrics on PORT). */
@@ -178,7 +189,7 @@ export interface Config {
     tls: { cert: string; key: string } | undefined;
   };
   /** Accounts and sign-in (src/accounts/). */
-  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number };
+  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   /** Metrics and traces (src/metrics/, src/tracing/). */
@@ -251,6 +262,8 @@ export function parseConfig(env: Env): Config {
   if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
     throw new ConfigError(`invalid configuration:\n  ${e.TLS_CERT === undefined ? 'TLS_CERT' : 'TLS_KEY'}: set TLS_CERT and TLS_KEY together (or neither, for plain HTTP)`);
   }
+  const oidc = readOidcSettings(e);
+  if (oidc !== undefined && 'error' in oidc) throw new ConfigError(`invalid configuration:\n  ${oidc.error}`);
   const data = path.resolve(e.DATA_DIR);
   const brokers = e.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   const cfg: Config = {
@@ -264,7 +277,7 @@ export function parseConfig(env: Env): Config {
       sessionSecret: e.SESSION_SECRET,
       tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
     },
-    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000 },
+    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     observe: { metricsPort: e.METRICS_PORT, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },

@@ -12,12 +12,25 @@ import { chatDataSection } from './chat-data.ts';
 
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
-export function loginPage(next: string): SafeHtml {
+export interface LoginPageOptions {
+  /** The provider's name when single sign-on is on: a "Sign in with <name>" button. */
+  singleSignOn?: string | undefined;
+  /** Why the last sign-in failed (a single sign-on that came back refused or expired). */
+  error?: string | undefined;
+}
+
+export function loginPage(next: string, opts: LoginPageOptions = {}): SafeHtml {
+  const sso = opts.singleSignOn;
   return layout({
     title: 'Sign in',
     page: 'account',
     body: html`<section class="card login-card">
 <h1>Sign in</h1>
+${opts.error ? html`<div class="alert alert-error" role="alert">${opts.error}</div>` : ''}
+${sso
+  ? html`<p class="actions"><a class="button sso-button" href="/auth/oidc/start${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}">Sign in with ${sso}</a></p>
+<p class="muted small">Or with a Docent password:</p>`
+  : ''}
 <form class="login-form" method="post" action="/login" hx-post="/login" hx-target="#login-result" hx-swap="innerHTML">
   <input type="hidden" name="next" value="${next}">
   <label>Name <input name="name" autocomplete="username" required maxlength="64" autofocus></label>

@@ -13,6 +13,10 @@
  *   collection_rights  collection_id, grantee (a user id, or '*' for everyone), level read|write,
  *               granted_at; a user's rows go when the user does (trigger: '*' is no user, so no FK)
  *   account_meta  key, value (e.g. that the first-run default rights were given)
+ *   external_identities  issuer, subject (the provider's stable user id), user_id, created_at,
+ *               last_sign_in_at: the single sign-on accounts linked to a user (./oidc/)
+ *   oidc_pending  id_hash (of the pre-sign-in cookie), state, nonce, code_verifier, redirect_url,
+ *               next, created_at: sign-ins sent to the provider and not yet back (minutes at most)
  *
  * Columns added in later releases are added in place when an older store is opened (as the chat
  * store does), never by rewriting data.
@@ -42,5 +46,12 @@ export function openAccountSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS collection_rights_by_grantee ON collection_rights (grantee);
     CREATE TRIGGER IF NOT EXISTS collection_rights_of_removed_user AFTER DELETE ON users
       BEGIN DELETE FROM collection_rights WHERE grantee = OLD.id; END;
-    CREATE TABLE IF NOT EXISTS account_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    CREATE TABLE IF NOT EXISTS account_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS external_identities (
+      issuer TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      created_at INTEGER NOT NULL, last_sign_in_at INTEGER NOT NULL, PRIMARY KEY (issuer, subject));
+    CREATE INDEX IF NOT EXISTS external_identities_by_user ON external_identities (user_id);
+    CREATE TABLE IF NOT EXISTS oidc_pending (
+      id_hash TEXT PRIMARY KEY, state TEXT NOT NULL, nonce TEXT NOT NULL, code_verifier TEXT NOT NULL,
+      redirect_url TEXT NOT NULL, next TEXT NOT NULL, created_at INTEGER NOT NULL);`);
 }

@@ -3,9 +3,11 @@
  * (expiry, throttling, validation) live in ./accounts.ts. The web and `npm run users` open the same
  * file; WAL lets one write while the other reads.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { nameKey, secretHash } from './account-keys.ts';
 import { openAccountSchema } from './account-schema.ts';
+import { IdentityStore } from './oidc/identity-store.ts';
 import { RightsStore } from './rights-store.ts';
 
 export type Role = 'admin' | 'member';
@@ -36,23 +38,23 @@ interface UserRow {
 
 const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at, disabled: r.disabled === 1 });
 
-/** The key names are unique under: "Ada" and "ada" are one user. */
-export const nameKey = (name: string): string => name.normalize('NFC').toLowerCase();
-
-/** How secrets (session ids, API tokens) are kept: their SHA-256, never the secret itself. */
-export const secretHash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+/** Re-exported: callers keep importing the keys from the store. */
+export { nameKey, secretHash };
 
 export class AccountStore {
   private readonly db: Database.Database;
   private closed = false;
   /** Rights per collection, in the same file. */
   readonly rights: RightsStore;
+  /** Single sign-on identities and pending sign-ins, in the same file. */
+  readonly identities: IdentityStore;
 
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
     this.db = new Database(file);
     openAccountSchema(this.db);
     this.rights = new RightsStore(this.db);
+    this.identities = new IdentityStore(this.db);
   }
 
   hasUsers(): boolean {

@@ -26,7 +26,8 @@ export interface AccountsOptions {
   scrypt?: ScryptParams;
 }
 
-export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: false; retryAfterSeconds?: number };
+/** `external`: the name is a single sign-on user, who has no password here. */
+export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: false; retryAfterSeconds?: number; external?: boolean };
 
 const NAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 /** A last-seen time newer than this is not written again (one write a minute per session, not per request). */
@@ -110,6 +111,7 @@ export class Accounts {
   /** Sets a new password and ends the user's sessions. */
   async resetPassword(name: string, password: string): Promise<User> {
     const user = this.user(name);
+    if (this.store.identities.isExternal(user.id)) throw new InvalidInputError(`"${user.name}" signs in through single sign-on and has no Docent password; their provider account is where a password changes.`);
     this.store.setPassword(user.id, await hashPassword(checkPassword(password), this.scrypt), this.now());
     return user;
   }
@@ -127,13 +129,29 @@ export class Accounts {
     const matches = (await verifyPassword(password.slice(0, 1024), hash)) && found !== undefined && found.passwordHash !== null;
     if (!matches || found.user.disabled) {
       this.throttle.failed(account, address);
+      // Counted as a failure too, so the answer cannot be used to list single sign-on names quickly.
+      if (found !== undefined && found.passwordHash === null && this.store.identities.isExternal(found.user.id)) return { ok: false, external: true };
       return { ok: false };
     }
     this.throttle.succeeded(account, address);
     if (needsRehash(hash, this.scrypt)) this.store.rehashPassword(found.user.id, await hashPassword(password, this.scrypt));
+    return { ok: true, sessionId: this.startSession(found.user.id), user: found.user };
+  }
+
+  /**
+   * Signs in the user a provider vouched for (issuer, subject), creating them on their first
+   * sign-in under the first free name of `names` with `role`; undefined for a disabled user.
+   */
+  signInExternal(issuer: string, subject: string, names: () => Iterable<string>, role: Role): { sessionId: string; user: User; created: boolean } | undefined {
+    const { user, created } = this.store.identities.findOrCreate(issuer, subject, names, role, this.now());
+    if (user.disabled) return undefined;
+    return { sessionId: this.startSession(user.id), user, created };
+  }
+
+  private startSession(userId: string): string {
     const sessionId = randomBytes(32).toString('base64url');
-    this.store.insertSession(sessionId, found.user.id, this.now());
-    return { ok: true, sessionId, user: found.user };
+    this.store.insertSession(sessionId, userId, this.now());
+    return sessionId;
   }
 
   /** The signed-in user of a session; undefined (and the session ended) once it has expired. */
@@ -156,6 +174,7 @@ export class Accounts {
   /** Removes expired sessions (they are refused anyway; this keeps the table small). */
   sweepSessions(): number {
     const now = this.now();
+    this.store.identities.deletePendingBefore(now - 3_600_000);
     return this.store.deleteExpiredSessions(now - this.options.sessionIdleMs, now - this.options.sessionMaxMs);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Which mode the web runs in, decided at start (and logged):
- *   - users exist and AUTH=auto: sign-in required (every page and API route but /login, health, static);
+ *   - users exist (or single sign-on is configured: OIDC_ISSUER) and AUTH=auto: sign-in required (every page and API route but /login, health, static);
  *   - no users: single-user, as before accounts existed; only on a loopback HOST, because anyone who
  *     can reach the port has every right. A non-loopback HOST is refused unless AUTH=off says so;
  *   - AUTH=off: no sign-in whatever the store holds (a proxy in front does it, or a trusted network).
@@ -27,13 +27,14 @@ export function isLoopbackHost(host: string): boolean {
 export const FIRST_ADMIN_HINT = 'npm run users -- add NAME --admin';
 
 /** The mode for this start; throws AuthModeError (with what to do) for the refused case. */
-export function decideAuthMode(setting: 'auto' | 'off', hasUsers: boolean, host: string): AuthMode {
+export function decideAuthMode(setting: 'auto' | 'off', hasUsers: boolean, host: string, singleSignOn = false): AuthMode {
   if (setting === 'off') return 'off';
-  if (hasUsers) return 'sign-in';
+  // With single sign-on, whoever the provider vouches for becomes a user: sign-in from the start.
+  if (hasUsers || singleSignOn) return 'sign-in';
   if (isLoopbackHost(host)) return 'single-user';
   throw new AuthModeError(
     `HOST=${host} would let anyone on the network in: Docent has no users yet, so it runs without sign-in. ` +
-      `Add the first admin with \`${FIRST_ADMIN_HINT}\` and start again, or set AUTH=off to serve without sign-in on purpose.`,
+      `Add the first admin with \`${FIRST_ADMIN_HINT}\` (or configure single sign-on, OIDC_ISSUER) and start again, or set AUTH=off to serve without sign-in on purpose.`,
   );
 }
 
@@ -41,7 +42,7 @@ export function decideAuthMode(setting: 'auto' | 'off', hasUsers: boolean, host:
 export function authModeMessage(mode: AuthMode): string {
   switch (mode) {
     case 'sign-in':
-      return 'sign-in required: accounts exist (manage them with `npm run users`)';
+      return 'sign-in required: accounts exist or single sign-on is configured (manage accounts with `npm run users`)';
     case 'single-user':
       return `single-user mode: no accounts, no sign-in (loopback only); add the first admin with \`${FIRST_ADMIN_HINT}\``;
     case 'off':

@@ -6,6 +6,7 @@
  *   list                      name, role, created, disabled
  *   remove NAME               the user, their sessions and API tokens
  *   reset-password NAME       a new password; ends the user's sessions
+ *   role NAME admin|member    changes the role (e.g. a single sign-on user made the first admin)
  *   token NAME [--label L]    a new personal API token, printed once (for DOCENT_TOKEN)
  * Passwords are read without echo from a terminal (twice, to catch typos), or as the first line of
  * stdin when it is not a terminal (scripts: `printf '%s\n' "$PW" | npm run users -- add ada`).
@@ -28,6 +29,7 @@ export const USAGE = `usage: npm run users -- <command>
   list                     list the users
   remove NAME              remove a user with their sessions and API tokens
   reset-password NAME      set a new password; ends the user's sessions
+  role NAME admin|member   make a user an admin or a member (the last admin stays one)
   token NAME [--label L]   make a personal API token (printed once; use it as DOCENT_TOKEN)
 The password is read from stdin when it is not a terminal (first line).
 `;
@@ -47,9 +49,9 @@ export async function runUsersCli(argv: readonly string[], accounts: Accounts, i
   const args = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--label');
   const label = rest.includes('--label') ? rest[rest.indexOf('--label') + 1] : undefined;
   const name = args[0];
-  const known: Record<string, string[]> = { add: ['--admin'], list: [], remove: [], 'reset-password': [], token: ['--label'] };
+  const known: Record<string, string[]> = { add: ['--admin'], list: [], remove: [], 'reset-password': [], token: ['--label'], role: [] };
   const allowed = command === undefined ? undefined : known[command];
-  if (!allowed || flags.some((f) => !allowed.includes(f)) || (command !== 'list' && (name === undefined || args.length > 1)) || (command === 'list' && args.length > 0)) {
+  if (!allowed || flags.some((f) => !allowed.includes(f)) || (command !== 'list' && (name === undefined || args.length > (command === 'role' ? 2 : 1))) || (command === 'role' && args[1] !== 'admin' && args[1] !== 'member') || (command === 'list' && args.length > 0)) {
     io.err(USAGE);
     return 2;
   }
@@ -74,6 +76,11 @@ export async function runUsersCli(argv: readonly string[], accounts: Accounts, i
       case 'reset-password': {
         const user = await accounts.resetPassword(name!, await newPassword(io));
         io.out(`New password set for "${user.name}"; their sessions were ended (API tokens stay).\n`);
+        break;
+      }
+      case 'role': {
+        const user = accounts.setRole(name!, args[1] as 'admin' | 'member');
+        io.out(`"${user.name}" is now ${user.role === 'admin' ? 'an admin' : 'a member'}.\n`);
         break;
       }
       case 'token': {

@@ -9,6 +9,8 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PerClientLimit } from './client-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
+import { oidcRoutes } from './auth/oidc-routes.ts';
+import type { OidcClient } from '../accounts/oidc/oidc-client.ts';
 import { accessLookup } from './auth/access-lookup.ts';
 import { adminRoutes } from './auth/admin-routes.ts';
 import { authGate } from './auth/auth-gate.ts';
@@ -55,11 +57,13 @@ export interface WebAppOptions {
    * exist and AUTH is not off (./auth/auth-gate.ts); without it (tests of single-user mode) never.
    */
   accounts?: Accounts;
+  /** Single sign-on (OIDC_* settings): with it (and accounts), sign-in is required even before a user exists. */
+  oidc?: OidcClient | undefined;
   /** The process's metrics, served at GET /metrics (src/metrics/); none without it. */
   metrics?: PrometheusMetrics;
 }
 
-export function createWebApp({ services: raw, config, logger, sessionSecret, accounts, metrics }: WebAppOptions): express.Application {
+export function createWebApp({ services: raw, config, logger, sessionSecret, accounts, metrics, oidc }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
   // Before the host check: scrapers address the process by IP (src/metrics/metrics-route.ts).
@@ -77,7 +81,7 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   app.get('/api/session', (req, res) => {
     res.set('Cache-Control', 'no-store').json({ csrfToken: tokens.tokenFor(ensureSession(req, res)) });
   });
-  const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && accounts.hasUsers();
+  const signInRequired = (): boolean => accounts !== undefined && config.auth.mode !== 'off' && (oidc !== undefined || accounts.hasUsers());
   // Whose chats a request sees (private chats): the signed-in user's; all when sign-in is off.
   const owners = chatOwners(accounts ? () => accounts.listUsers() : undefined);
   // Whom the analytics filter by user lists (admins; names from the account store).
@@ -91,7 +95,8 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
-  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired }));
+  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired, singleSignOn: oidc?.settings.providerName }));
+  if (accounts && oidc) app.use(oidcRoutes({ accounts, oidc, logger }));
   if (accounts) app.use(adminRoutes({ accounts, collections: raw.collections, access: services.access!, tokens }));
   // One upload middleware for both upload routes: they count against one storage budget.
   const upload = uploadMiddleware(config, services.documents);

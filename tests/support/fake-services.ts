@@ -14,6 +14,7 @@ import type { Logger } from '../../src/log.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { Accounts } from '../../src/accounts/accounts.ts';
+import type { OidcClient } from '../../src/accounts/oidc/oidc-client.ts';
 import type { AnswerReply } from '../../src/contracts/answer.ts';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../../src/contracts/analytics-summary.ts';
 import type { Source } from '../../src/contracts/source.ts';
@@ -306,11 +307,12 @@ export async function startTestServer(
   logger: Logger = pino({ level: 'silent' }),
   accounts?: Accounts,
   metrics?: PrometheusMetrics,
+  oidc?: OidcClient,
 ): Promise<TestServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-web-'));
   const config = parseConfig({ DATA_DIR: dataDir, VECTORSTORE_DIR: path.join(dataDir, 'vs'), ...env });
   services.uploadsDir = config.paths.uploads;
-  const app = createWebApp({ services, config, logger, accounts, ...(metrics ? { metrics } : {}) });
+  const app = createWebApp({ services, config, logger, accounts, oidc, ...(metrics ? { metrics } : {}) });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -206,9 +206,9 @@ void describe('mode at start', () => {
 
   void test('AUTH, SESSION_IDLE_MINUTES and SESSION_MAX_DAYS are parsed, with defaults', () => {
     const d = parseConfig({});
-    assert.deepEqual(d.auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000 });
+    assert.deepEqual(d.auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000, oidc: undefined });
     const c = parseConfig({ AUTH: 'off', SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '2', DOCENT_TOKEN: 'dct_x' });
-    assert.deepEqual(c.auth, { mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000 });
+    assert.deepEqual(c.auth, { mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000, oidc: undefined });
     assert.equal(c.cli.token, 'dct_x');
     assert.throws(() => parseConfig({ AUTH: 'maybe' }), /AUTH/);
   });

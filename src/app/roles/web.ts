@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import { AccountStore } from '../../accounts/account-store.ts';
 import { Accounts } from '../../accounts/accounts.ts';
 import { authModeMessage, decideAuthMode } from '../../accounts/auth-mode.ts';
+import { OidcClient } from '../../accounts/oidc/oidc-client.ts';
 import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
 import { createAnswerClient } from '../../asking/answer-client.ts';
 import { createVoteService } from '../../asking/vote-service.ts';
@@ -36,9 +37,15 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const accounts = new Accounts(new AccountStore(path.join(cfg.paths.data, 'accounts.db')), cfg.auth);
   rt.closer.add('account store', () => accounts.close());
   // Before anything else starts: no users on a non-loopback HOST stops here with what to do.
-  const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers(), cfg.web.host);
+  const sso = cfg.auth.oidc;
+  const mode = decideAuthMode(cfg.auth.mode, accounts.hasUsers(), cfg.web.host, sso !== undefined);
   if (mode === 'off') log.warn(authModeMessage(mode));
   else log.info({ authMode: mode }, authModeMessage(mode));
+  const oidc = sso && mode !== 'off' ? new OidcClient(sso, log) : undefined;
+  if (sso && mode === 'off') log.warn('AUTH=off: the OIDC_* settings are ignored (no sign-in at all)');
+  // Discovery now, so a wrong OIDC_ISSUER shows in the start-up log; a failure does not stop the
+  // web (password sign-in works) and is retried at the next "Sign in with …".
+  if (oidc) await oidc.configuration().catch(() => undefined);
   // Expired sessions are refused when used; this keeps the table from growing with abandoned ones.
   accounts.sweepSessions();
   const sweep = setInterval(() => accounts.sweepSessions(), 3_600_000);
@@ -104,7 +111,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
   watchQueues(rt.metrics, bus, [...ANSWER_QUEUES, ...INGEST_QUEUES]);
   watchIndex(rt.metrics, stores);
-  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts, metrics: rt.metrics });
+  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts, metrics: rt.metrics, oidc });
   const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };

@@ -3,7 +3,8 @@
  *   GET    /login[?next=/path]   -> the sign-in page (straight on to `next` when already signed in)
  *   POST   /login {name, password, next}  -> a new session (cookie; any earlier one of this browser
  *          ended), then `next`: 303, or HX-Redirect for htmx. Wrong name or password: 401 with one
- *          message for both; throttled (src/accounts/login-throttle.ts): 429 + Retry-After.
+ *          message for both (a single sign-on user, who has no password, is told to use the
+ *          provider's button); throttled (src/accounts/login-throttle.ts): 429 + Retry-After.
  *   POST   /logout               -> the session ended, the cookie cleared, back to /login
  *   GET    /settings             -> the signed-in user's API tokens
  *   POST   /settings/tokens {label}   -> the token section with the new token shown once
@@ -40,9 +41,11 @@ export interface AccountRoutesOptions {
   accounts: Accounts;
   /** Whether sign-in is required now. */
   required: () => boolean;
+  /** The provider's name when single sign-on is on (./oidc-routes.ts). */
+  singleSignOn?: string | undefined;
 }
 
-export function accountRoutes({ accounts, required }: AccountRoutesOptions): Router {
+export function accountRoutes({ accounts, required, singleSignOn }: AccountRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const user = () => {
@@ -59,7 +62,7 @@ export function accountRoutes({ accounts, required }: AccountRoutesOptions): Rou
       return;
     }
     res.set('Cache-Control', 'no-store');
-    send(res, loginPage(next));
+    send(res, loginPage(next, { singleSignOn }));
   });
 
   router.post('/login', form, async (req, res) => {
@@ -71,6 +74,11 @@ export function accountRoutes({ accounts, required }: AccountRoutesOptions): Rou
     if (!result.ok) {
       if (result.retryAfterSeconds !== undefined) {
         throw new HttpError(429, `Too many failed sign-ins. Try again in ${result.retryAfterSeconds} seconds.`, { retryAfterSeconds: result.retryAfterSeconds });
+      }
+      if (result.external) {
+        throw new HttpError(401, singleSignOn
+          ? `This account has no Docent password: it signs in with ${singleSignOn}. Use "Sign in with ${singleSignOn}" above.`
+          : 'This account has no Docent password: it signs in through single sign-on, which is not configured now. Ask an admin.');
       }
       throw new HttpError(401, 'Wrong name or password.');
     }
