@@ -10,7 +10,9 @@ import { openAccountSchema } from './account-schema.ts';
 import { IdentityStore } from './oidc/identity-store.ts';
 import { RightsStore } from './rights-store.ts';
 
-export type Role = 'admin' | 'member';
+import type { Role } from './account-keys.ts';
+
+export type { Role };
 
 export interface User {
   id: string;

@@ -5,7 +5,7 @@
  * re-index and delete it). Write implies read. A user's level on a collection is the higher of their
  * own grant and everyone's; admins have every right on every collection, grants or not.
  */
-import type { Role } from './account-store.ts';
+import type { Role } from './account-keys.ts';
 
 export type Level = 'read' | 'write';
 export const LEVELS: readonly Level[] = ['read', 'write'];

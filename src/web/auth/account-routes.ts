@@ -18,7 +18,7 @@ import type { Accounts } from '../../accounts/accounts.ts';
 import { clientOf } from '../client-limits.ts';
 import type { SafeHtml } from '../html.ts';
 import { HttpError } from '../http-error.ts';
-import { authSessionOf, clearAuthCookie, setAuthCookie } from './auth-cookie.ts';
+import { authSessionOf, clearAuthCookie, setAuthCookie } from '../guards/auth-cookie.ts';
 import { signedInUser } from './current-user.ts';
 import { safeNext } from './safe-next.ts';
 

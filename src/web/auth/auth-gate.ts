@@ -10,7 +10,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Accounts, User } from '../../accounts/accounts.ts';
 import { HttpError } from '../http-error.ts';
-import { authSessionOf } from './auth-cookie.ts';
+import { authSessionOf } from '../guards/auth-cookie.ts';
 import { runAs } from './current-user.ts';
 import { safeNext } from './safe-next.ts';
 

@@ -19,7 +19,7 @@ import type { Accounts } from '../../accounts/accounts.ts';
 import { ProviderUnreachableError, type OidcClient } from '../../accounts/oidc/oidc-client.ts';
 import { OIDC_CALLBACK_PATH } from '../../accounts/oidc/oidc-settings.ts';
 import { baseName, nameCandidates, roleFor } from '../../accounts/oidc/oidc-users.ts';
-import { authSessionOf, setAuthCookie } from './auth-cookie.ts';
+import { authSessionOf, setAuthCookie } from '../guards/auth-cookie.ts';
 import { safeNext } from './safe-next.ts';
 
 export const OIDC_START_PATH = '/auth/oidc/start';

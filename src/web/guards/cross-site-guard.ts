@@ -21,7 +21,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../http-error.ts';
-import { authSessionOf } from '../auth/auth-cookie.ts';
+import { authSessionOf } from './auth-cookie.ts';
 import { sessionIdOf, TOKEN_HEADER, type SessionTokens } from './session-token.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,7 +1,7 @@
 /**
  * The sign-in cookie: `docent_auth`, a random 32-byte session id (base64url) in an HttpOnly,
  * SameSite=Lax cookie, Secure when the request came over HTTPS. Lax (not Strict, unlike the
- * request-token cookie of ../guards/session-token.ts) so a link to Docent from elsewhere opens
+ * request-token cookie of ./session-token.ts) so a link to Docent from elsewhere opens
  * signed in; Lax still keeps it off cross-site POSTs, and the cross-site guard refuses those anyway.
  * The server keeps only the id's hash (src/accounts/account-store.ts).
  */
