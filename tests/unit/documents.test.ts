@@ -59,8 +59,9 @@ test('the same content again is a duplicate and queues nothing', async () => {
 test('one bad file refuses the whole upload with a reason naming it, and nothing is queued', async () => {
   const { service, jobs, temp } = await setup();
   const good = await temp('plain text', 'ok.txt');
-  const png = await temp(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), 'photo.txt');
-  await assert.rejects(service.upload([good, png]), (e: unknown) => e instanceof InvalidInputError && /photo\.txt/.test(e.message) && /PNG/.test(e.message));
+  // A GIF: an image Docent cannot read (PNG, JPEG, TIFF and WebP go to OCR).
+  const gif = await temp(Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00', 'latin1'), 'photo.txt');
+  await assert.rejects(service.upload([good, gif]), (e: unknown) => e instanceof InvalidInputError && /photo\.txt/.test(e.message) && /GIF/.test(e.message));
   const empty = await temp('', 'empty.txt');
   await assert.rejects(service.upload([empty]), /empty/);
   await new Promise((r) => setTimeout(r, 20));
