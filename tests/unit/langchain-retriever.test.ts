@@ -15,7 +15,7 @@ let srv: TestServer;
 const services = new FakeServices();
 before(async () => {
   services.hits = [
-    { chunkId: 'doc-1:0', documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, text: 'The keeper feeds the cat at 6 pm.', start: 10, end: 43, score: 0.83 },
+    { chunkId: 'doc-1:0', documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, text: 'The keeper feeds the cat at 6 pm.', start: 10, end: 43, score: 0.83, similarity: 0.8 },
     { chunkId: 'doc-2:4', documentId: 'doc-2', documentName: 'guide.md', page: null, text: 'Lamps are lit at dusk.', start: 0, end: 22, headingPath: 'Duties > Evening', score: 0.61 },
   ];
   srv = await startTestServer({}, services);
@@ -34,12 +34,12 @@ void test('a LangChain retriever whose Documents carry the passage id, document,
       {
         id: 'doc-1:0',
         pageContent: 'The keeper feeds the cat at 6 pm.',
-        metadata: { source: 'handbook.pdf', documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, chunkId: 'doc-1:0', start: 10, end: 43, headingPath: null, score: 0.83 },
+        metadata: { source: 'handbook.pdf', documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, chunkId: 'doc-1:0', start: 10, end: 43, headingPath: null, score: 0.83, similarity: 0.8 },
       },
       {
         id: 'doc-2:4',
         pageContent: 'Lamps are lit at dusk.',
-        metadata: { source: 'guide.md', documentId: 'doc-2', documentName: 'guide.md', page: null, chunkId: 'doc-2:4', start: 0, end: 22, headingPath: 'Duties > Evening', score: 0.61 },
+        metadata: { source: 'guide.md', documentId: 'doc-2', documentName: 'guide.md', page: null, chunkId: 'doc-2:4', start: 0, end: 22, headingPath: 'Duties > Evening', score: 0.61, similarity: null },
       },
     ],
   );
