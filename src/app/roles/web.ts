@@ -17,6 +17,7 @@ import { startChatRetention } from '../../chats/chat-retention.ts';
 import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createCollectionService } from '../../documents/collection-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
+import { createWebPageService } from '../../sources/web-page-service.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
 import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import { createWebApp } from '../../web/app.ts';
@@ -79,8 +80,15 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     ? createHttpAnalyticsReader(cfg.analytics.url)
     : createLocalAnalyticsReader(await rt.analyticsStore());
 
+  const webPages = createWebPageService({
+    documents,
+    sources: registry.sources,
+    tempDir: path.join(cfg.paths.data, 'tmp'),
+    fetch: { maxBytes: cfg.web.maxUploadBytes, timeoutMs: cfg.sources.fetchTimeoutMs, allowPrivate: cfg.sources.allowPrivateUrls },
+  });
   const services: WebServices = {
     documents,
+    webPages,
     collections,
     search: createCollectionRetriever(embedder, stores, { mode: cfg.retrieval.searchMode }),
     answers,
