@@ -40,6 +40,8 @@ export interface FetchOptions {
   maxBytes: number;
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Which addresses are refused (tests narrow it); default address-policy.ts. Ignored with allowPrivate. */
+  blocked?: (ip: string) => boolean;
   /** Name resolution (tests); default dns.lookup with every address. */
   resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
 }
@@ -87,7 +89,7 @@ async function pickAddress(url: URL, opts: FetchOptions): Promise<{ address: str
     if (addresses.length === 0) throw new UrlFetchError(`The host name "${host}" could not be found: check the address.`, 'unresolved');
   }
   if (!opts.allowPrivate) {
-    const bad = addresses.find((a) => isPrivateAddress(a.address));
+    const bad = addresses.find((a) => (opts.blocked ?? isPrivateAddress)(a.address));
     if (bad) {
       throw new UrlFetchError(
         `${url.host} is on a private network (${bad.address}); Docent only fetches public pages. Set ALLOW_PRIVATE_URLS=true to allow it.`,

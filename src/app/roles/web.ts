@@ -18,6 +18,7 @@ import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createCollectionService } from '../../documents/collection-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
 import { createWebPageService } from '../../sources/web-page-service.ts';
+import { startInboxWatcher } from '../../sources/inbox-watcher.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
 import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import { createWebApp } from '../../web/app.ts';
@@ -86,6 +87,11 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     tempDir: path.join(cfg.paths.data, 'tmp'),
     fetch: { maxBytes: cfg.web.maxUploadBytes, timeoutMs: cfg.sources.fetchTimeoutMs, allowPrivate: cfg.sources.allowPrivateUrls },
   });
+  if (cfg.sources.watchInbox) {
+    // Here, not in the ingest worker: this process owns the document registry the inbox is recorded in.
+    const inbox = await startInboxWatcher({ dir: cfg.paths.inbox, documents, sources: registry.sources, tempDir: path.join(cfg.paths.data, 'tmp'), logger: log.child({ component: 'inbox' }) });
+    rt.closer.add('inbox watcher', () => inbox.close());
+  }
   const services: WebServices = {
     documents,
     webPages,
