@@ -118,6 +118,14 @@ test('private, loopback, link-local and mapped addresses are refused without ALL
   assert.equal((await refusal(`http://innocent.example:${port}/article`, rebinding)).reason, 'private_address');
 });
 
+test('the connection goes to the address that was checked, not to a second DNS answer', async () => {
+  // The system resolver cannot find this name: the fetch works only by connecting to the checked address.
+  const port = (server.address() as AddressInfo).port;
+  const pinned = { ...onlyOurs, resolve: () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]) };
+  const page = await fetchUrl(`http://docent-pinned.invalid:${port}/article`, pinned);
+  assert.equal(await fs.readFile(page.tempPath, 'utf8'), ARTICLE);
+});
+
 test('each redirect hop is checked: a redirect to a private address is refused', async () => {
   assert.ok((await fetchUrl(`${base}/article`, onlyOurs)).size > 0);
   const err = await refusal(`${base}/to-private`, onlyOurs);
