@@ -47,7 +47,7 @@ for (const [a, p] of V6) blocked.addSubnet(a, p, 'ipv6');
 
 /** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), -compatible (::a.b.c.d) or NAT64 (64:ff9b::) IPv6 address. */
 function embeddedV4(ip: string): string | undefined {
-  const m = /^(?:::ffff:|::|64:ff9b::)(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(expandTail(ip));
+  const m = /^(?:::ffff:|::|64:ff9b::)(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip.toLowerCase());
   if (m) {
     const hi = parseInt(m[1]!, 16);
     const lo = parseInt(m[2]!, 16);
@@ -56,9 +56,6 @@ function embeddedV4(ip: string): string | undefined {
   const dotted = /^(?:::ffff:|::|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   return dotted?.[1];
 }
-
-/** Lower case; a dotted tail (::ffff:1.2.3.4) kept as is for the caller's second pattern. */
-const expandTail = (ip: string): string => ip.toLowerCase();
 
 /** True when `ip` (an address, not a name) is not on the public internet. Not an IP at all: true. */
 export function isPrivateAddress(ip: string): boolean {

@@ -16,7 +16,7 @@ export function articleHtml(html: string, url: string): string | undefined {
   const base = document.createElement('base');
   base.setAttribute('href', url);
   document.head?.appendChild(base);
-  const article = new Readability(document as unknown as Document).parse();
+  const article = new Readability(document).parse();
   if (!article?.content || (article.textContent ?? '').trim() === '') return undefined;
   const title = escape((article.title ?? '').trim());
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${title ? `<h1>${title}</h1>` : ''}${article.content}</body></html>`;

@@ -18,7 +18,7 @@
  * can be lost, e.g. on network file systems). One scan runs at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type Dirent, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.ts';
@@ -51,7 +51,7 @@ interface Seen {
 }
 
 async function walk(dir: string, base = dir, out = new Map<string, Seen>()): Promise<Map<string, Seen>> {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {

@@ -15,7 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../errors.ts';
 import type { DocumentService } from '../ports/document-service.ts';
-import type { RefreshResult, WebPageResult, WebPageService } from '../ports/web-pages.ts';
+import type { RefreshResult, WebPageService } from '../ports/web-pages.ts';
 import type { SourceRegistry } from '../documents/source-registry.ts';
 import { extractArticle } from './article-extractor.ts';
 import { pageTitle } from './article-html.ts';
