@@ -156,6 +156,8 @@ export class DocumentRegistry {
       const row = this.get(e.documentId);
       if (!row) return undefined;
       this.remove(e.documentId);
+      // A web address no longer names it (the same bytes uploaded later are an upload, not that page).
+      this.sources.forgetUrls(e.documentId);
       return { ...row, status: 'deleted', stage: 'deleted', progress: 1, done: null, total: null, updatedAt: e.at };
     }
     const res = this.db

@@ -63,6 +63,11 @@ export class SourceRegistry {
     return r?.source;
   }
 
+  /** Drops the web addresses that name the document (it was deleted). */
+  forgetUrls(documentId: string): void {
+    this.db.prepare(`DELETE FROM document_sources WHERE kind = 'url' AND document_id = ?`).run(documentId);
+  }
+
   /** How many sources name the document. */
   countFor(documentId: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM document_sources WHERE document_id = ?').get(documentId) as { n: number }).n;

@@ -76,6 +76,8 @@ export function createWebPageService(deps: WebPageDeps): WebPageService {
 
   return {
     async add(url, opts) {
+      // A full ingest queue refuses before anything is fetched (503 + Retry-After, as for uploads).
+      deps.documents.assertAccepting?.();
       const file = await fetchPage(url);
       const [result] = await deps.documents.upload([file], opts);
       const r = result!;

@@ -75,7 +75,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     rt.closer.add('chat retention', stop);
   }
   const collections = createCollectionService({ registry, documents, bus, logger: log });
-  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name });
+  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name, sourceUrl: (id) => registry.sources.urlOf(id) });
   rt.closer.add('answer client', () => answers.close());
   const analytics = cfg.analytics.url
     ? createHttpAnalyticsReader(cfg.analytics.url)
