@@ -38,6 +38,8 @@ export interface WebPageDeps {
   fetch: Omit<FetchOptions, 'tempDir'>;
   /** Temp files (the upload temp dir, <DATA_DIR>/tmp). */
   tempDir: string;
+  /** Checks the fetched file against MAX_STORAGE_MB (throws to refuse it); default: no check. */
+  admit?: (tempPath: string, size: number) => Promise<void>;
   /** Bounds of the article extraction. */
   article?: { timeoutMs: number; maxMemoryMb: number };
 }
@@ -69,6 +71,12 @@ export function createWebPageService(deps: WebPageDeps): WebPageService {
       }
     }
     const size = (await fs.stat(tempPath)).size;
+    try {
+      await deps.admit?.(tempPath, size);
+    } catch (err) {
+      await fs.rm(tempPath, { force: true });
+      throw err;
+    }
     return { tempPath, originalName: nameFor(page, title), size };
   };
 

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startIngestStack } from '../support/ingest-stack.ts';
+import { assertStoredWithin, StorageQuota } from '../../src/web/storage-quota.ts';
 
 const page = (body: string) => `<html><head><title>River otters</title></head><body>
 <nav><a href="/">Home</a> | <a href="/shop">Shop</a> | <a href="/login">Sign in</a></nav>
@@ -42,10 +43,12 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function stack(allowPrivate: boolean) {
+async function stack(allowPrivate: boolean, storageBytes?: number) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-webpage-'));
   cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
-  return startIngestStack(dir, 'web-pages', { cleanup, webPages: { fetch: { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate } } });
+  const quota = storageBytes === undefined ? undefined : new StorageQuota({ maxBytes: storageBytes, dirs: [path.join(dir, 'uploads'), path.join(dir, 'tmp')] });
+  const admit = quota && (() => assertStoredWithin(quota));
+  return startIngestStack(dir, 'web-pages', { cleanup, webPages: { fetch: { maxBytes: 1024 * 1024, timeoutMs: 5000, allowPrivate }, ...(admit ? { admit } : {}) } });
 }
 
 const post = (s: { base: string }, p: string, body?: unknown) =>
@@ -108,4 +111,24 @@ test('refusals reach the caller with a message to act on', async () => {
   assert.equal(notFound.status, 502);
   assert.match(((await notFound.json()) as { error: string }).error, /^HTTP 404 from the site/);
   assert.equal((await post(open, '/api/documents/0000/refresh')).status, 404);
+});
+
+test('a page past MAX_STORAGE_MB is refused with 507 and nothing of it is kept', async () => {
+  const s = await stack(true, 100);
+  const res = await post(s, '/api/documents/url', { url: `${base}/otters` });
+  assert.equal(res.status, 507, await res.clone().text());
+  assert.match(((await res.json()) as { error: string }).error, /MAX_STORAGE_MB/);
+  const dir = path.dirname(s.uploadsDir);
+  assert.deepEqual(await fs.readdir(path.join(dir, 'tmp')).catch(() => []), []);
+});
+
+test('the Documents page form adds a page (urlencoded; htmx answers with the outcome)', async () => {
+  const s = await stack(true);
+  const res = await fetch(`${s.base}/documents/url`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'HX-Request': 'true' },
+    body: new URLSearchParams({ url: `${base}/otters` }).toString(),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.match(await res.text(), /Added:<\/strong> River otters\.html/);
 });

@@ -24,6 +24,7 @@ import { createCollectionRetriever } from '../../retrieval/collection-retriever.
 import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';
+import { assertStoredWithin, StorageQuota } from '../../web/storage-quota.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen, loadTls } from '../http-server.ts';
 import { ANSWER_QUEUES, INGEST_QUEUES, watchIndex, watchQueues } from '../observe.ts';
@@ -81,10 +82,13 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     ? createHttpAnalyticsReader(cfg.analytics.url)
     : createLocalAnalyticsReader(await rt.analyticsStore());
 
+  // A fetched page counts against MAX_STORAGE_MB like an upload (measured once it is on disk).
+  const pageQuota = new StorageQuota({ maxBytes: cfg.limits.storageBytes, dirs: [cfg.paths.uploads, path.join(cfg.paths.data, 'tmp')] });
   const webPages = createWebPageService({
     documents,
     sources: registry.sources,
     tempDir: path.join(cfg.paths.data, 'tmp'),
+    admit: () => assertStoredWithin(pageQuota),
     fetch: { maxBytes: cfg.web.maxUploadBytes, timeoutMs: cfg.sources.fetchTimeoutMs, allowPrivate: cfg.sources.allowPrivateUrls },
   });
   if (cfg.sources.watchInbox) {
