@@ -12,7 +12,6 @@
  * the queue ahead of it (the single ingest writer applies jobs in order).
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { NotFoundError } from '../errors.ts';
 import type { DocumentService } from '../ports/document-service.ts';
 import type { RefreshResult, WebPageService } from '../ports/web-pages.ts';
@@ -118,5 +117,3 @@ async function readHead(file: string): Promise<string> {
     await handle.close();
   }
 }
-
-export const webPagesTempDir = (dataDir: string): string => path.join(dataDir, 'tmp');
