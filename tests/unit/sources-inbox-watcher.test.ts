@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { parseConfig } from '../../src/config.ts';
 import { startInboxWatcher } from '../../src/sources/inbox-watcher.ts';
 import type { DocumentService } from '../../src/ports/document-service.ts';
 import { startIngestStack } from '../support/ingest-stack.ts';
@@ -128,4 +129,10 @@ test('a restart ingests only what changed while it was stopped', async () => {
   assert.equal((await s.get(sha(OTTERS)))?.status, 'ready');
   await settle(second);
   assert.equal(uploads(), 3, 'nothing is ingested twice');
+});
+
+test('the settings: WATCH_INBOX, ALLOW_PRIVATE_URLS and URL_FETCH_TIMEOUT_S, off and 30 s by default', () => {
+  assert.deepEqual(parseConfig({}).sources, { watchInbox: false, allowPrivateUrls: false, fetchTimeoutMs: 30_000 });
+  assert.deepEqual(parseConfig({ WATCH_INBOX: 'true', ALLOW_PRIVATE_URLS: 'true', URL_FETCH_TIMEOUT_S: '5' }).sources, { watchInbox: true, allowPrivateUrls: true, fetchTimeoutMs: 5000 });
+  assert.throws(() => parseConfig({ WATCH_INBOX: 'yes' }), /WATCH_INBOX/);
 });
