@@ -80,6 +80,12 @@ const schema = z.object({
   VECTORSTORE_DIR: z.string().default('vectorstore'),
   MODELS_DIR: z.string().default('models'),
   INGEST_INBOX: z.string().default('ingest'),
+  /** Watch INGEST_INBOX in the web process: new/changed files ingested, deleted ones removed (src/sources/inbox-watcher.ts). */
+  WATCH_INBOX: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Let "Add a web page" reach private, loopback and link-local addresses (src/sources/address-policy.ts). */
+  ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Seconds a web page fetch may take in all (redirects included). */
+  URL_FETCH_TIMEOUT_S: int(1, 600).default(30),
 
   AMQP_URL: z.string().url().optional(),
   /** Prefix for every queue and exchange name: keeps test runs and deployments apart on one broker. */
@@ -222,6 +228,8 @@ export interface Config {
   readonly chunking: { size: number; overlap: number; embedBatch: number };
   readonly retrieval: { indexType: RawConfig['INDEX_TYPE']; searchMode: RawConfig['SEARCH_MODE'] };
   readonly ingest: { parseTimeoutMs: number; parseMaxMemoryMb: number; batchMax: number; batchWindowMs: number };
+  /** Web pages and the watched inbox (src/sources/). */
+  readonly sources: { watchInbox: boolean; allowPrivateUrls: boolean; fetchTimeoutMs: number };
   /** OCR of scans and images (src/ingest/ocr/ocr-options.ts). */
   readonly ocr: OcrOptions;
   /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
@@ -315,6 +323,7 @@ export function parseConfig(env: Env): Config {
     chunking: { size: e.CHUNK_SIZE, overlap: e.CHUNK_OVERLAP, embedBatch: e.EMBED_BATCH },
     retrieval: { indexType: e.INDEX_TYPE, searchMode: e.SEARCH_MODE },
     ingest: { parseTimeoutMs: e.PARSE_TIMEOUT_MS, parseMaxMemoryMb: e.PARSE_MAX_MEMORY_MB, batchMax: e.INGEST_BATCH_MAX, batchWindowMs: e.INGEST_BATCH_WINDOW_MS },
+    sources: { watchInbox: e.WATCH_INBOX, allowPrivateUrls: e.ALLOW_PRIVATE_URLS, fetchTimeoutMs: e.URL_FETCH_TIMEOUT_S * 1000 },
     ocr: { enabled: e.OCR === 'on', languages: e.OCR_LANGUAGES, maxPixels: e.OCR_MAX_PIXELS, maxPages: e.OCR_MAX_PAGES, pageTimeoutMs: e.OCR_PAGE_TIMEOUT_MS },
     limits: {
       storageBytes: e.MAX_STORAGE_MB * 1024 * 1024,

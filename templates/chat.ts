@@ -85,11 +85,17 @@ export function citationStatus(s: Source): { cls: string; text: string } | undef
   return s.supported === false ? { cls: 'source-unsupported', text: `cited · ${UNSUPPORTED_TITLE}` } : { cls: 'source-cited', text: 'cited' };
 }
 
+/** A web page's address as a link (http(s) only: the address was checked when the page was added). */
+function webLink(s: Source): SafeHtml | string {
+  if (s.sourceUrl === undefined || !/^https?:\/\//i.test(s.sourceUrl)) return '';
+  return html` · <a class="source-url" href="${s.sourceUrl}" target="_blank" rel="noopener noreferrer nofollow">${s.sourceUrl}</a>`;
+}
+
 function sourceItem(s: Source, answerId?: string): SafeHtml {
   const status = citationStatus(s);
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
-  <div class="source-head"><a class="source-link" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span>${status ? html` · <span class="source-status ${status.cls}">${status.text}</span>` : ''}</div>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${webLink(s)}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span>${status ? html` · <span class="source-status ${status.cls}">${status.text}</span>` : ''}</div>
 ${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>` : ''}
   <blockquote>${excerpt}</blockquote>
 </li>`;

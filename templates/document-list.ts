@@ -54,7 +54,7 @@ export function documentRow(d: DocumentView, names: CollectionNames = new Map())
   const deletable = d.status !== 'deleting';
   return html`<tr data-id="${d.id}" data-status="${d.status}">
   <td class="select-cell"><input type="checkbox" class="row-select" value="${d.id}" aria-label="Select ${d.name}"></td>
-  <td class="name" title="${d.name}">${d.name}<div class="muted small">${d.mediaType} · ${formatSize(d.size)}</div></td>
+  <td class="name" title="${d.name}">${d.name}<div class="muted small">${d.mediaType} · ${formatSize(d.size)}</div>${d.sourceUrl ? sourceLink(d) : ''}</td>
   <td class="collections-cell small">${collectionNames(d, names)}</td>
   <td class="status-cell"><span class="badge badge-${d.status}">${d.status}</span>${busy && d.status !== 'deleting'
     ? html`<div class="progress-line"><progress max="100" value="${pct}">${pct}%</progress> <span class="muted small progress-label">${progressLabel(d)}</span></div>`
@@ -68,6 +68,12 @@ export function documentRow(d: DocumentView, names: CollectionNames = new Map())
       hx-confirm="Delete ${d.name}? Its passages will no longer be used in answers." aria-label="Delete ${d.name}">Delete</button>`
     : ''}</td>
 </tr>`;
+}
+
+/** A web page's address (opens the page) and its Refresh button (fetches it again). */
+function sourceLink(d: DocumentView): SafeHtml {
+  return html`<div class="small source-url"><a href="${d.sourceUrl ?? ''}" rel="noopener noreferrer nofollow" target="_blank">${d.sourceUrl ?? ''}</a>
+    <button type="button" class="refresh-button" hx-post="/documents/${d.id}/refresh" hx-target="closest tr" hx-swap="outerHTML" aria-label="Refresh ${d.name}">Refresh</button></div>`;
 }
 
 /** Rows of a page (GET /documents/rows: the rows "Load more" appends). */

@@ -16,6 +16,7 @@ import type { UploadResult } from '../src/ports/document-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { documentFilters, documentList, type DocumentListView } from './document-list.ts';
 import { layout } from './layout.ts';
+import { webPageForm } from './web-page-form.ts';
 
 /** What the upload post returns: a short confirmation swapped into the form's result area. */
 export function uploadResult(results: UploadResult[]): SafeHtml {
@@ -59,11 +60,13 @@ function uploadForm(maxUploadBytes: number, collections: CollectionView[]): Safe
 </form>`;
 }
 
-export function documentsPage(list: DocumentListView, maxUploadBytes: number): SafeHtml {
+/** `webPages`: show "Add a web page" (the service can fetch pages). */
+export function documentsPage(list: DocumentListView, maxUploadBytes: number, webPages = false): SafeHtml {
   const { collections } = list;
   const body = html`
 <h1>Documents</h1>
 ${uploadForm(maxUploadBytes, collections)}
+${webPages ? webPageForm(collections) : ''}
 <section class="card">
   <h2>Library</h2>
   ${documentFilters(list.query, collections)}

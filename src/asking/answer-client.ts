@@ -27,12 +27,16 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** The sources of a reply with their collection's name added (workers know only its id). */
-function namedSources(reply: AnswerReply, nameOf: ((id: string) => string | undefined) | undefined): AnswerReply {
-  if (!nameOf || (reply.type !== 'sources' && reply.type !== 'done')) return reply;
+/**
+ * The sources of a reply with their collection's name and, for a web page, its address added
+ * (workers know only ids).
+ */
+export function namedSources(reply: AnswerReply, nameOf: ((id: string) => string | undefined) | undefined, urlOf: ((documentId: string) => string | undefined) | undefined): AnswerReply {
+  if ((!nameOf && !urlOf) || (reply.type !== 'sources' && reply.type !== 'done')) return reply;
   const sources = reply.sources.map((s) => {
-    const name = s.collectionId === undefined ? undefined : nameOf(s.collectionId);
-    return name === undefined ? s : { ...s, collectionName: name };
+    const name = s.collectionId === undefined ? undefined : nameOf?.(s.collectionId);
+    const url = urlOf?.(s.documentId);
+    return { ...s, ...(name === undefined ? {} : { collectionName: name }), ...(url === undefined ? {} : { sourceUrl: url }) };
   });
   return { ...reply, sources };
 }
@@ -50,6 +54,8 @@ export async function createAnswerClient(deps: {
   logger: Logger;
   /** The name of a collection by id, added to every source (a deleted one keeps none). */
   collectionName?: (id: string) => string | undefined;
+  /** The web address a document was fetched from, added to its sources (shown as a link). */
+  sourceUrl?: (documentId: string) => string | undefined;
 }): Promise<AnswerClient> {
   const pending = new Map<string, Pending>();
   const log = deps.logger;
@@ -83,7 +89,7 @@ export async function createAnswerClient(deps: {
       log.warn({ answerId: correlationId, issues: parsed.error.issues }, 'malformed reply ignored');
       return;
     }
-    p.queue.push(namedSources(parsed.data, deps.collectionName));
+    p.queue.push(namedSources(parsed.data, deps.collectionName, deps.sourceUrl));
     if (parsed.data.type === 'done' || parsed.data.type === 'error') {
       forget(correlationId);
       p.queue.end();

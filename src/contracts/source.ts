@@ -20,6 +20,8 @@ export const sourceSchema = z.object({
   /** The collection the passage was found in (absent from older workers); the web adds its name. */
   collectionId: z.string().optional(),
   collectionName: z.string().optional(),
+  /** The web address of a document added as a web page (the web adds it); absent for uploads. */
+  sourceUrl: z.string().max(2000).optional(),
   /**
    * The passage reads as instructions to the assistant (src/answer/injection-detector.ts); absent:
    * not flagged. With the default guard a flagged passage was kept out of the prompt.

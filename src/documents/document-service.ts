@@ -175,6 +175,12 @@ export async function createDocumentService(deps: {
   const sweepFailed = async (): Promise<string[]> => (sweeper ? sweeper.sweep() : []);
   await sweepFailed();
 
+  /** A web page's document carries its address (source-registry.ts). */
+  const withUrl = (d: DocumentView): DocumentView => {
+    const url = deps.registry.sources.urlOf(d.id);
+    return url === undefined ? d : { ...d, sourceUrl: url };
+  };
+
   /** Files of an upload that would add a document to the ingest queue (not duplicates). */
   const countFresh = (checked: Checked[]): number => {
     const fresh = checked.filter((c) => {
@@ -258,15 +264,15 @@ export async function createDocumentService(deps: {
     },
     list: () => {
       const memberships = deps.registry.collections.all();
-      return deps.registry.list().map((d) => ({ ...d, collections: memberships.get(d.id) ?? [] }));
+      return deps.registry.list().map((d) => withUrl({ ...d, collections: memberships.get(d.id) ?? [] }));
     },
     page: (query) => {
       const page = deps.registry.page(query);
-      return { ...page, documents: page.documents.map((d) => ({ ...d, collections: deps.registry.collections.of(d.id) })) };
+      return { ...page, documents: page.documents.map((d) => withUrl({ ...d, collections: deps.registry.collections.of(d.id) })) };
     },
     get: (id) => {
       const d = deps.registry.get(id);
-      return d && { ...d, collections: deps.registry.collections.of(id) };
+      return d && withUrl({ ...d, collections: deps.registry.collections.of(id) });
     },
     onChange(listener: (doc: DocumentView) => void) {
       changes.on('change', listener);

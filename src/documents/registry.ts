@@ -12,6 +12,7 @@ import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
 import type { DocumentPageQuery, DocumentView } from '../ports/document-service.ts';
 import { CollectionRegistry, migrateCollections } from './collection-registry.ts';
 import { preparePages, selectPage } from './document-pages.ts';
+import { SourceRegistry } from './source-registry.ts';
 
 interface Row {
   id: string;
@@ -51,6 +52,8 @@ export class DocumentRegistry {
   private readonly db: Database.Database;
   /** Collections and memberships, in the same database (collection-registry.ts). */
   readonly collections: CollectionRegistry;
+  /** Web addresses and inbox files documents came from (source-registry.ts). */
+  readonly sources: SourceRegistry;
   private closed = false;
 
   /** `file` is a path or ':memory:'. */
@@ -67,6 +70,7 @@ export class DocumentRegistry {
     if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
     migrateCollections(this.db);
     this.collections = new CollectionRegistry(this.db);
+    this.sources = new SourceRegistry(this.db);
     preparePages(this.db);
   }
 
@@ -152,6 +156,8 @@ export class DocumentRegistry {
       const row = this.get(e.documentId);
       if (!row) return undefined;
       this.remove(e.documentId);
+      // A web address no longer names it (the same bytes uploaded later are an upload, not that page).
+      this.sources.forgetUrls(e.documentId);
       return { ...row, status: 'deleted', stage: 'deleted', progress: 1, done: null, total: null, updatedAt: e.at };
     }
     const res = this.db

@@ -22,6 +22,8 @@ export interface DocumentView {
   total?: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The web address it was fetched from ("Add a web page"); absent for uploads. */
+  sourceUrl?: string | undefined;
   /** Ids of the collections it belongs to (list and get). */
   collections?: string[];
 }

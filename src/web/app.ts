@@ -32,6 +32,7 @@ import { chatRoutes } from './routes/chat-routes.ts';
 import { jsonApi } from './routes/api.ts';
 import { collectionPages } from './routes/collection-pages.ts';
 import { collectionsApi } from './routes/collections.ts';
+import { webPageRoutes } from './routes/web-pages.ts';
 import { documentBulkApi } from './routes/document-bulk.ts';
 import { pages } from './routes/pages.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -109,6 +110,7 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   app.use(jsonApi(services, config, upload, owners, users));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));
+  app.use(webPageRoutes(services));
   app.use(analyticsRoutes(services, users));
   app.use(chatExportRoutes(services, owners));
   app.use(chatRoutes(services, config, owners));

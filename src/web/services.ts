@@ -13,10 +13,13 @@ import type { PassageService } from '../ports/passage-service.ts';
 import type { ReadinessCheck } from '../ports/readiness-check.ts';
 import type { SearchService } from '../ports/search-service.ts';
 import type { VoteService } from '../ports/vote-service.ts';
+import type { WebPageService } from '../ports/web-pages.ts';
 import type { AccessLookup } from './auth/access-checks.ts';
 
 export interface WebServices {
   documents: DocumentService;
+  /** "Add a web page" and Refresh; absent: those routes answer 404. */
+  webPages?: WebPageService | undefined;
   /** Named sets of documents, each searched on its own. */
   collections: CollectionService;
   search: SearchService;

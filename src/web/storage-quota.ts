@@ -75,6 +75,19 @@ export class StorageQuota {
   }
 }
 
+/**
+ * For a file already written into one of the quota's directories (a fetched web page): throws the
+ * 507 when the stored total, that file included, is past the bound.
+ */
+export async function assertStoredWithin(quota: StorageQuota): Promise<void> {
+  const ticket = await quota.open();
+  try {
+    if (ticket.wouldExceed(0)) throw ticket.refusal();
+  } finally {
+    ticket.release();
+  }
+}
+
 /** 507 Insufficient Storage, naming the setting and how much is used. */
 export function storageFull(usedBytes: number, maxBytes: number): HttpError {
   const used = Math.round(usedBytes / MB).toLocaleString('en-US');

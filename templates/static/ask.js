@@ -106,6 +106,16 @@ function renderSources(turn, sources, answerId) {
         collection.textContent = s.collectionName;
         head.append(' · ', collection);
       }
+      if (typeof s.sourceUrl === 'string' && /^https?:\/\//i.test(s.sourceUrl)) {
+        // A web page's address, as templates/chat.ts (webLink) renders it.
+        const web = document.createElement('a');
+        web.className = 'source-url';
+        web.href = s.sourceUrl;
+        web.target = '_blank';
+        web.rel = 'noopener noreferrer nofollow';
+        web.textContent = s.sourceUrl;
+        head.append(' · ', web);
+      }
       if (s.ocr === true) {
         // The same note as templates/chat.ts (OCR_NOTE).
         const ocr = document.createElement('span');

@@ -17,6 +17,7 @@ import { createIngestHandler } from '../../src/ingest/job-handler.ts';
 import { openFaissStore } from '../../src/retrieval/faiss-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { createFakeEmbedder } from './fake-embedder.ts';
+import { createWebPageService, type WebPageDeps } from '../../src/sources/web-page-service.ts';
 import { FakeServices } from './fake-services.ts';
 import { listen, uploadText } from './http-app.ts';
 import { retryPolicy } from './retry-policy.ts';
@@ -35,7 +36,11 @@ export interface ApiDoc {
 export type IngestStack = Awaited<ReturnType<typeof startIngestStack>>;
 
 /** Starts the stack; `stop()` closes it (call it, or pass `cleanup` to have it registered). */
-export async function startIngestStack(dir: string, modelId: string, opts: { worker?: boolean; cleanup?: Array<() => unknown> } = {}) {
+export async function startIngestStack(
+  dir: string,
+  modelId: string,
+  opts: { worker?: boolean; cleanup?: Array<() => unknown>; webPages?: Omit<WebPageDeps, 'documents' | 'sources' | 'tempDir'> } = {},
+) {
   const local: Array<() => unknown> = [];
   const embedder = createFakeEmbedder({ modelId, modelName: `fake ${modelId}` });
   const chunking = { size: 200, overlap: 20, embedBatch: 4 };
@@ -60,6 +65,7 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
   local.push(() => documents.close());
   const services = new FakeServices();
   Object.assign(services, { documents, search: createGuardedRetriever(embedder, reader) });
+  if (opts.webPages) Object.assign(services, { webPages: createWebPageService({ ...opts.webPages, documents, sources: registry.sources, tempDir: path.join(dir, 'tmp') }) });
   const app = createWebApp({ services, config: parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir }), logger: silent });
   const { base, close } = await listen(app);
   local.push(close);
@@ -92,5 +98,5 @@ export async function startIngestStack(dir: string, modelId: string, opts: { wor
     return ((await res.json()) as { results: Array<{ documentId: string }> }).results.map((h) => h.documentId);
   };
   const remove = async (id: string) => assert.equal((await fetch(`${base}/api/documents/${id}`, { method: 'DELETE' })).status, 202);
-  return { base, writer, vsDir, uploadsDir, upload, get, waitFor, settle, search, hitIds, remove, startWorker, stop };
+  return { base, registry, documents, writer, vsDir, uploadsDir, upload, get, waitFor, settle, search, hitIds, remove, startWorker, stop };
 }

@@ -18,11 +18,14 @@ import { startChatRetention } from '../../chats/chat-retention.ts';
 import { isolatedParser } from '../../ingest/isolated-parser.ts';
 import { createCollectionService } from '../../documents/collection-service.ts';
 import { createDocumentService } from '../../documents/document-service.ts';
+import { createWebPageService } from '../../sources/web-page-service.ts';
+import { startInboxWatcher } from '../../sources/inbox-watcher.ts';
 import { DocumentRegistry } from '../../documents/registry.ts';
 import { createCollectionRetriever } from '../../retrieval/collection-retriever.ts';
 import { createWebApp } from '../../web/app.ts';
 import { loadSessionSecret } from '../../web/guards/session-token.ts';
 import { removeStaleUploads } from '../../web/upload-storage.ts';
+import { assertStoredWithin, StorageQuota } from '../../web/storage-quota.ts';
 import type { WebServices } from '../../web/services.ts';
 import { listen, loadTls } from '../http-server.ts';
 import { ANSWER_QUEUES, INGEST_QUEUES, watchIndex, watchQueues } from '../observe.ts';
@@ -80,14 +83,29 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     rt.closer.add('chat retention', stop);
   }
   const collections = createCollectionService({ registry, documents, bus, logger: log });
-  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name });
+  const answers = await createAnswerClient({ bus, timeoutMs: cfg.answer.timeoutMs, logger: log, collectionName: (id) => registry.collections.find(id)?.name, sourceUrl: (id) => registry.sources.urlOf(id) });
   rt.closer.add('answer client', () => answers.close());
   const analytics = cfg.analytics.url
     ? createHttpAnalyticsReader(cfg.analytics.url)
     : createLocalAnalyticsReader(await rt.analyticsStore());
 
+  // A fetched page counts against MAX_STORAGE_MB like an upload (measured once it is on disk).
+  const pageQuota = new StorageQuota({ maxBytes: cfg.limits.storageBytes, dirs: [cfg.paths.uploads, path.join(cfg.paths.data, 'tmp')] });
+  const webPages = createWebPageService({
+    documents,
+    sources: registry.sources,
+    tempDir: path.join(cfg.paths.data, 'tmp'),
+    admit: () => assertStoredWithin(pageQuota),
+    fetch: { maxBytes: cfg.web.maxUploadBytes, timeoutMs: cfg.sources.fetchTimeoutMs, allowPrivate: cfg.sources.allowPrivateUrls },
+  });
+  if (cfg.sources.watchInbox) {
+    // Here, not in the ingest worker: this process owns the document registry the inbox is recorded in.
+    const inbox = await startInboxWatcher({ dir: cfg.paths.inbox, documents, sources: registry.sources, tempDir: path.join(cfg.paths.data, 'tmp'), logger: log.child({ component: 'inbox' }) });
+    rt.closer.add('inbox watcher', () => inbox.close());
+  }
   const services: WebServices = {
     documents,
+    webPages,
     collections,
     search: createCollectionRetriever(embedder, stores, { mode: cfg.retrieval.searchMode }),
     answers,

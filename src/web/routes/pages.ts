@@ -36,7 +36,7 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
     const q = parseDocumentQuery(query, services.collections);
     return { page: services.documents.page(q), query: q, collections: services.collections.list() };
   };
-  router.get('/documents', (req, res) => send(res, documentsPage(listView(req.query), maxUploadBytes)));
+  router.get('/documents', (req, res) => send(res, documentsPage(listView(req.query), maxUploadBytes, services.webPages !== undefined)));
   router.get('/documents/list', (req, res) => send(res, documentList(listView(req.query))));
   router.get('/documents/rows', (req, res) => {
     const { page, collections } = listView(req.query);
