@@ -118,7 +118,7 @@ describe('the qa event carries what the quality view needs', () => {
   });
 
   void test('the best similarity is the highest cosine among the hits; none computed is null', () => {
-    const hit = (similarity?: number): SearchHit => ({ documentId: 'd', documentName: 'd', page: null, text: 't', score: 0.1, chunkId: 'c', ...(similarity === undefined ? {} : { similarity }) });
+    const hit = (similarity?: number): SearchHit => ({ documentId: 'd', documentName: 'd', page: null, text: 't', score: 0.1, chunkId: 'c', start: 0, end: 1, ...(similarity === undefined ? {} : { similarity }) });
     assert.equal(bestSimilarity([hit(0.3), hit(0.71), hit(0.5)]), 0.71);
     assert.equal(bestSimilarity([hit(), hit()]), null);
     assert.equal(bestSimilarity([]), null);
