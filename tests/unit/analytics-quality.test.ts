@@ -280,6 +280,8 @@ describe('the web Quality page and API (admins)', () => {
     member = accounts.createToken(bob.id, 't').token;
     store = openAnalyticsStore(':memory:');
     fill(store);
+    // A hostile gap question (refused), beside the hostile down-voted one of fill().
+    store.recordQa(qa(8, { question: '<img src=x onerror=alert(2)> warranty?', answer: NOT_FOUND_ANSWER, refused: true }), neutral);
     const services = new FakeServices();
     services.analytics = createLocalAnalyticsReader(store);
     services.docs.push(
@@ -300,7 +302,7 @@ describe('the web Quality page and API (admins)', () => {
     const res = await fetch(`${srv.url}/api/analytics/quality?range=day`, bearer(admin));
     assert.equal(res.status, 200);
     const q = (await res.json()) as AnalyticsQuality;
-    assert.equal(q.gaps.questions, 4);
+    assert.equal(q.gaps.questions, 5);
     assert.deepEqual(q.mostCited.map((d) => d.documentId), ['policy', 'guide']);
     assert.deepEqual(q.neverCited, [{ documentId: 'old', documentName: 'Old <handbook>.pdf' }]);
     assert.deepEqual(q.downvoted.answers.map((a) => a.answerId), ['a-6', 'a-5']);
@@ -313,7 +315,9 @@ describe('the web Quality page and API (admins)', () => {
     const page = await res.text();
     assert.match(page, /Knowledge gaps/);
     assert.match(page, /How do I reset my password\?/);
-    assert.ok(!page.includes('<script>alert(1)</script>'), 'the hostile question is escaped');
+    assert.ok(!page.includes('<script>alert(1)</script>'), 'the hostile down-voted question is escaped');
+    assert.ok(!page.includes('<img src=x'), 'the hostile gap question is escaped');
+    assert.match(page, /&lt;img src=x onerror=alert\(2\)&gt; warranty\?/);
     assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt; holidays\?/);
     assert.match(page, /Ten days &lt;b&gt;\[1\]&lt;\/b&gt;/);
     assert.match(page, /Old &lt;handbook&gt;\.pdf/);
