@@ -6,6 +6,12 @@
  * password" meet; "refund policy" and "shipping policy" (1/3) do not). Groups are the connected
  * parts (single link, union-find). Only questions sharing a word are compared (an inverted index),
  * and identical word sets are merged first, so a burst of the same question costs one comparison.
+ * A word in more than MAX_POSTINGS distinct questions (a product name in every question) still
+ * counts in the overlap but no longer finds candidates: two questions alike enough to link share a
+ * rarer word too, and the work stays linear in the number of questions instead of quadratic.
+ * Why not embeddings: the analytics process loads no model; embedding costs about 16 ms a
+ * question on one core, grouping the 5000 newest gaps by wording about 140 ms in all
+ * (bench/gap-threshold.ts, README "Quality").
  */
 
 export interface GapQuestion {
@@ -25,6 +31,8 @@ export interface QuestionGroup {
 }
 
 export const DEFAULT_GROUP_THRESHOLD = 0.5;
+/** Questions one word may find as candidates (see the header). */
+export const MAX_POSTINGS = 200;
 
 const STOP = new Set(
   (
@@ -88,6 +96,7 @@ export function groupQuestions(questions: readonly GapQuestion[], threshold = DE
         postings.set(w, [i]);
         continue;
       }
+      if (list.length >= MAX_POSTINGS) continue;
       for (const j of list) {
         if (seen.has(j)) continue;
         seen.add(j);

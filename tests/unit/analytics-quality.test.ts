@@ -146,6 +146,34 @@ describe('grouping gap questions by wording', () => {
     assert.ok(!sets.some((s) => s.includes('what is the refund policy?') && s.includes('what is the shipping policy?')), 'refund and shipping share only "policy"');
     assert.equal(groups.length, 4);
   });
+
+  void test('grouping stays linear when one word is in every question (time at 4x questions / time at 1x)', () => {
+    let seed = 12345;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 0x1_0000_0000;
+    };
+    const vocab = Array.from({ length: 5000 }, (_, i) => `term${i}`);
+    const make = (n: number): GapQuestion[] =>
+      Array.from({ length: n }, (_, i) => q(`Does Acme ${Array.from({ length: 4 }, () => vocab[Math.floor(next() * vocab.length)]).join(' ')} work?`, n - i));
+    const small = make(1000);
+    const large = make(4000);
+    const best = (qs: GapQuestion[]): number => {
+      const times: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        const t = performance.now();
+        groupQuestions(qs);
+        times.push(performance.now() - t);
+      }
+      return Math.min(...times);
+    };
+    best(small); // warm up
+    const ratio = best(large) / best(small);
+    // Linear: about 4; comparing every pair sharing "acme" would be about 16.
+    assert.ok(ratio < 9, `4x the questions took ${ratio.toFixed(1)}x the time`);
+  });
 });
 
 describe('the store reads quality', () => {
