@@ -135,8 +135,9 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
     },
     async quality(range: AnalyticsRange, query: QualityQuery, collection?: string): Promise<AnalyticsQualityData> {
       const params = `${query.minSimilarity === undefined ? '' : `&minSimilarity=${query.minSimilarity}`}${query.page === undefined ? '' : `&page=${query.page}`}`;
-      const q = (await get(`/api/analytics/quality?range=${encodeURIComponent(range)}${params}${inCollection(collection)}`, analyticsQualityDataSchema, 'quality report'))!;
-      // An older service ignores the filter: it would not say it read the scope asked for.
+      const q = await get(`/api/analytics/quality?range=${encodeURIComponent(range)}${params}${inCollection(collection)}`, analyticsQualityDataSchema, 'quality report', true);
+      // A 404: a service from before the quality view.
+      if (!q) throw new AppError(`analytics service at ${base} has no quality report; update it to this version of Docent`, { code: 'analytics_contract' });
       if ((q.scope ?? undefined) !== collection) throw cannotFilter();
       return q;
     },
