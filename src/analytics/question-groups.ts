@@ -67,8 +67,8 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return shared / (a.size + b.size - shared);
 }
 
-/** Groups `questions` (newest first), largest group first (then the most recent). */
-export function groupQuestions(questions: readonly GapQuestion[], threshold = DEFAULT_GROUP_THRESHOLD): QuestionGroup[] {
+/** Groups `questions` (newest first), largest group first (then the most recent). `work.comparisons` counts the pairs compared. */
+export function groupQuestions(questions: readonly GapQuestion[], threshold = DEFAULT_GROUP_THRESHOLD, work?: { comparisons: number }): QuestionGroup[] {
   // One node per distinct word set (a question of stop words only: per distinct text).
   const nodes: Array<{ words: Set<string>; members: GapQuestion[] }> = [];
   const byKey = new Map<string, number>();
@@ -100,7 +100,9 @@ export function groupQuestions(questions: readonly GapQuestion[], threshold = DE
       for (const j of list) {
         if (seen.has(j)) continue;
         seen.add(j);
-        if (root(i) !== root(j) && jaccard(node.words, nodes[j]!.words) >= threshold) parent[root(i)] = root(j);
+        if (root(i) === root(j)) continue;
+        if (work) work.comparisons++;
+        if (jaccard(node.words, nodes[j]!.words) >= threshold) parent[root(i)] = root(j);
       }
       list.push(i);
     }
