@@ -67,8 +67,8 @@ function downvoted(q: QualityView, base: string): SafeHtml {
   const nav =
     pages <= 1
       ? ''
-      : html`<nav class="pager" aria-label="Down-voted pages">${d.page > 1 ? html`<a href="${base}&page=${d.page - 1}">← Newer</a>` : ''}
-  <span class="muted small">Page ${d.page} of ${pages}</span>${d.page < pages ? html`<a href="${base}&page=${d.page + 1}">Older →</a>` : ''}</nav>`;
+      : html`<nav class="pager" aria-label="Down-voted pages">${d.page > 1 ? html`<a href="${`${base}&page=${d.page - 1}`}">← Newer</a>` : ''}
+  <span class="muted small">Page ${d.page} of ${pages}</span>${d.page < pages ? html`<a href="${`${base}&page=${d.page + 1}`}">Older →</a>` : ''}</nav>`;
   const list =
     d.answers.length === 0
       ? html`<p class="empty">${d.total === 0 ? 'No down-voted answers in this period.' : 'No answers on this page.'}</p>`
