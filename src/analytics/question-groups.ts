@@ -9,8 +9,8 @@
  * A word in more than MAX_POSTINGS distinct questions (a product name in every question) still
  * counts in the overlap but no longer finds candidates: two questions alike enough to link share a
  * rarer word too, and the work stays linear in the number of questions instead of quadratic.
- * Why not embeddings: the analytics process loads no model; embedding costs about 16 ms a
- * question on one core, grouping the 5000 newest gaps by wording about 140 ms in all
+ * Why not embeddings: the analytics process loads no model; embedding costs 10-16 ms a
+ * question on one core, grouping the 5000 newest gaps by wording 120-140 ms in all
  * (bench/gap-threshold.ts, README "Quality").
  */
 
