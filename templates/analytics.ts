@@ -22,7 +22,7 @@ import { html, jsonAttr, type SafeHtml } from '../src/web/html.ts';
 import { thumbDown, thumbUp } from './icons.ts';
 import { layout } from './layout.ts';
 
-const RANGE_LABELS: Record<AnalyticsRange, string> = { hour: 'Last hour', day: 'Last day', week: 'Last week', all: 'All time' };
+export const RANGE_LABELS: Record<AnalyticsRange, string> = { hour: 'Last hour', day: 'Last day', week: 'Last week', all: 'All time' };
 
 const ms = (v: number | null): string => (v === null ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
 const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
@@ -201,9 +201,12 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
 </div>`;
 }
 
+/** What the filter forms keep and show as chosen. */
+export type FilterState = Pick<AnalyticsSummary, 'range' | 'collection' | 'user'>;
+
 /** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
-function collectionFilter(s: AnalyticsSummary, collections: readonly CollectionView[]): SafeHtml {
-  return html`<form class="collection-filter" method="get" action="/analytics">
+export function collectionFilter(s: FilterState, collections: readonly CollectionView[], action = '/analytics'): SafeHtml {
+  return html`<form class="collection-filter" method="get" action="${action}">
   <input type="hidden" name="range" value="${s.range}">
   <label for="analytics-collection" class="small">Collection</label>
   <select id="analytics-collection" name="collection">
@@ -215,8 +218,8 @@ function collectionFilter(s: AnalyticsSummary, collections: readonly CollectionV
 }
 
 /** The user select (admins): everyone, or the answers one user asked; keeps the range. */
-function userFilter(s: AnalyticsSummary, users: readonly AnalyticsUser[]): SafeHtml {
-  return html`<form class="collection-filter user-filter" method="get" action="/analytics">
+export function userFilter(s: FilterState, users: readonly AnalyticsUser[], action = '/analytics'): SafeHtml {
+  return html`<form class="collection-filter user-filter" method="get" action="${action}">
   <input type="hidden" name="range" value="${s.range}">
   <label for="analytics-user" class="small">User</label>
   <select id="analytics-user" name="user">
@@ -241,6 +244,7 @@ export function analyticsPage(s: AnalyticsSummary, collections: readonly Collect
   ${collectionFilter(s, collections)}
   ${users.length > 0 ? userFilter(s, users) : ''}
   <span class="muted small">Refreshes every 5 seconds.</span>
+  <a class="button small secondary" href="/analytics/quality?range=${s.range}${collectionParam(s)}">Quality: gaps, citations, down-votes</a>
 </nav>
 ${chosen ? html`<p class="muted small">Answers asked over ${chosen.name} or citing a passage from it, and the votes on them.</p>` : ''}
 ${user !== undefined ? html`<p class="muted small">Answers ${user} asked, and the votes on them.</p>` : ''}

@@ -5,16 +5,17 @@
  */
 import type { QaEvent } from '../contracts/analytics.ts';
 import type { SentimentScore } from './sentiment.ts';
+import { refusedOf } from './answer-citations.ts';
 import { tokensPerSecond } from './throughput.ts';
 
 export const INSERT_ANSWER_SQL = `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
          queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
          prompt_tokens, completion_tokens, tokens_per_second,
-         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel, user_id)
+         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel, user_id, refused, best_similarity)
        VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
          @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
          @promptTokens, @completionTokens, @tokensPerSecond,
-         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel, @userId)
+         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel, @userId, @refused, @bestSimilarity)
        ON CONFLICT DO NOTHING`;
 
 /**
@@ -47,5 +48,7 @@ export function answerRow(e: QaEvent, s: { question: SentimentScore; answer: Sen
     settings: JSON.stringify(e.settings),
     channel: e.channel ?? null,
     userId: e.userId ?? null,
+    refused: refusedOf(e) ? 1 : 0,
+    bestSimilarity: e.bestSimilarity ?? null,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The web's analytics reader when analytics runs as its own process (`ANALYTICS_URL` set):
  * GET <baseUrl>/api/analytics/summary?range=..., /api/analytics/answers/:id (404 = not stored),
- * /api/analytics/answers?range=&limit= and the streamed /api/analytics/answers.ndjson?range= (read
+ * /api/analytics/answers?range=&limit=, /api/analytics/quality?range=&minSimilarity=&page= and the streamed /api/analytics/answers.ndjson?range= (read
  * line by line as the caller pulls pages), each response (each line) validated with its schema.
  *
  * Failures: an unreachable or failing (5xx) or slow service is an UnavailableError whose message
@@ -22,6 +22,7 @@ import {
   type AnalyticsRange,
   type AnalyticsSummary,
 } from '../contracts/analytics-summary.ts';
+import { analyticsQualityDataSchema, type AnalyticsQualityData, type QualityQuery } from '../contracts/analytics-quality.ts';
 import { AppError, UnavailableError, errorMessage } from '../errors.ts';
 import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 
@@ -131,6 +132,14 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
       } finally {
         stop.abort();
       }
+    },
+    async quality(range: AnalyticsRange, query: QualityQuery, collection?: string): Promise<AnalyticsQualityData> {
+      const params = `${query.minSimilarity === undefined ? '' : `&minSimilarity=${query.minSimilarity}`}${query.page === undefined ? '' : `&page=${query.page}`}`;
+      const q = await get(`/api/analytics/quality?range=${encodeURIComponent(range)}${params}${inCollection(collection)}`, analyticsQualityDataSchema, 'quality report', true);
+      // A 404: a service from before the quality view.
+      if (!q) throw new AppError(`analytics service at ${base} has no quality report; update it to this version of Docent`, { code: 'analytics_contract' });
+      if ((q.scope ?? undefined) !== collection) throw cannotFilter();
+      return q;
     },
     async answers(range: AnalyticsRange, limit: number, collection?: string): Promise<AnalyticsAnswerRow[]> {
       const rows = await get(

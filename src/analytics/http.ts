@@ -8,12 +8,15 @@
  *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
  *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
  *                                                          AnalyticsAnswerRow JSON per line, streamed (./stream-out.ts)
+ *   GET /api/analytics/quality?range=...&minSimilarity=0..1&page=N -> AnalyticsQualityData (contracts/analytics-quality.ts):
+ *                                                          knowledge gaps, citations per document, down-voted answers (a page)
  *   GET /healthz                                        -> {status: 'ok'} or 503 when the store cannot be read
  * A bad range is a 400 `{error}` naming the allowed values; a store failure is a 500 `{error}`; a
  * Host not in ALLOWED_HOSTS is a 421 `{error}`.
  * The web reads this through ./http-reader.ts.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { parseQualityQuery } from '../contracts/analytics-quality.ts';
 import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { collectionIdSchema } from '../contracts/collection.ts';
 import { userScope } from '../contracts/analytics-scope.ts';
@@ -61,7 +64,7 @@ export interface AnalyticsHttpOptions {
   allowedHosts?: readonly string[];
 }
 
-export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers' | 'answerPages'>, opts: AnalyticsHttpOptions = {}): express.Application {
+export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | 'check' | 'answer' | 'answers' | 'answerPages' | 'quality'>, opts: AnalyticsHttpOptions = {}): express.Application {
   const log = logger('analytics-http');
   const app = express();
   app.disable('x-powered-by');
@@ -82,6 +85,22 @@ export function createAnalyticsHttpApp(store: Pick<AnalyticsStore, 'summary' | '
     const collection = collectionOf(req, res);
     if (collection === null) return;
     res.set('Cache-Control', 'no-store').json(store.summary(range, undefined, collection));
+  });
+
+  app.get('/api/analytics/quality', (req, res) => {
+    const range = req.query.range ?? DEFAULT_RANGE;
+    if (!isRange(range)) {
+      res.status(400).json({ error: `range must be one of ${ANALYTICS_RANGES.join(', ')}` });
+      return;
+    }
+    const parsed = parseQualityQuery(req.query);
+    if ('error' in parsed) {
+      res.status(400).json({ error: parsed.error });
+      return;
+    }
+    const collection = collectionOf(req, res);
+    if (collection === null) return;
+    res.set('Cache-Control', 'no-store').json(store.quality(range, parsed.query, undefined, collection));
   });
 
   app.get('/api/analytics/answers.ndjson', async (req, res) => {

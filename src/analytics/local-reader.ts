@@ -3,15 +3,17 @@
  * (The separate-process variant is ./http-reader.ts.)
  */
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
+import type { AnalyticsQualityData, QualityQuery } from '../contracts/analytics-quality.ts';
 import type { AnalyticsReader } from '../ports/analytics-reader.ts';
 import type { AnalyticsStore } from './store.ts';
 
-export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers' | 'answerPages'>): AnalyticsReader {
+export function createLocalAnalyticsReader(store: Pick<AnalyticsStore, 'summary' | 'answer' | 'answers' | 'answerPages' | 'quality'>): AnalyticsReader {
   return {
     exportAnswers: (range: AnalyticsRange, collection?: string): AsyncIterable<AnalyticsAnswerRow[]> => pagesOf(() => store.answerPages(range, undefined, undefined, collection)),
     summary: (range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> => settle(() => store.summary(range, undefined, collection)),
     answer: (answerId: string): Promise<AnalyticsAnswer | undefined> => settle(() => store.answer(answerId)),
     answers: (range: AnalyticsRange, limit: number, collection?: string): Promise<AnalyticsAnswerRow[]> => settle(() => store.answers(range, limit, undefined, collection)),
+    quality: (range: AnalyticsRange, query: QualityQuery, collection?: string): Promise<AnalyticsQualityData> => settle(() => store.quality(range, query, undefined, collection)),
   };
 }
 

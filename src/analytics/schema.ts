@@ -27,8 +27,15 @@
  *   "user X" is the scope `user:<id>` (contracts/analytics-scope.ts): a row in `answer_collections`
  *   with that id (asked = cited = 0) and buckets at level `<level>@user:<id>`, so a user's summary,
  *   recent answers and export read exactly like one collection's. Older files gain the column.
+ * - answers.refused, answers.best_similarity, answer_citations (version 6): the quality view
+ *   (./quality.ts). `refused` 1 when the answer says the documents do not hold it
+ *   (contracts/refusal.ts); `best_similarity` the best cosine similarity retrieval found, null when
+ *   unknown; `answer_citations` one row per document an answer cites, with the answer's time, so
+ *   "citations per document in a range" is an index range on `at`. Older files gain the columns and
+ *   the table, filled from the rows: `refused` read from the answer text, every source of a
+ *   non-refused answer counted as cited (older events did not say which were), similarity null.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
@@ -59,9 +66,20 @@ CREATE TABLE IF NOT EXISTS answers (
   sources              TEXT    NOT NULL DEFAULT '[]',
   settings             TEXT,
   channel              TEXT,
-  user_id              TEXT
+  user_id              TEXT,
+  refused              INTEGER NOT NULL DEFAULT 0,
+  best_similarity      REAL
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
+
+CREATE TABLE IF NOT EXISTS answer_citations (
+  answer_id     TEXT NOT NULL,
+  document_id   TEXT NOT NULL,
+  document_name TEXT NOT NULL,
+  at            REAL NOT NULL,
+  PRIMARY KEY (answer_id, document_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answer_citations_by_time ON answer_citations (at, document_id);
 
 CREATE TABLE IF NOT EXISTS answer_collections (
   answer_id     TEXT    NOT NULL,
@@ -139,3 +157,10 @@ export const MIGRATE_TO_V4_SQL = `ALTER TABLE answers ADD COLUMN channel TEXT;`;
 
 /** Versions 1-4 -> 5: the asking user's internal id (null for the answers already stored). */
 export const MIGRATE_TO_V5_SQL = `ALTER TABLE answers ADD COLUMN user_id TEXT;`;
+
+
+/** Versions 1-5 -> 6: the quality columns (filled by ./quality-backfill.ts; the table comes with SCHEMA_SQL). */
+export const MIGRATE_TO_V6_SQL = `
+ALTER TABLE answers ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE answers ADD COLUMN best_similarity REAL;
+`;

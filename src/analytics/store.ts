@@ -12,12 +12,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
+import { answerCitationsTable, backfillQuality, citedDocuments, refusedOf, type AnswerCitationsTable } from './answer-citations.ts';
 import { answerCollectionsTable, collectionsOfEvent, type AnswerCollectionsTable } from './answer-collections.ts';
 import { answerQueries, type AnswerQueries } from './answer-queries.ts';
 import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
 import { backfillBuckets } from './bucket-writer.ts';
-import { MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_TO_V6_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { qualityQueries } from './quality.ts';
+import type { AnalyticsQualityData, QualityQuery } from '../contracts/analytics-quality.ts';
 import { userScope } from '../contracts/analytics-scope.ts';
 import type { SentimentScore } from './sentiment.ts';
 import { summaryQueries } from './summary.ts';
@@ -79,6 +82,8 @@ export interface AnalyticsStore {
    * asked for: the streamed CSV export. Holds no statement open between pages.
    */
   answerPages(range: AnalyticsRange, pageSize?: number, now?: number, collection?: string): Generator<AnalyticsAnswerRow[], void, undefined>;
+  /** Knowledge gaps, citations per document and down-voted answers of a range (./quality.ts). */
+  quality(range: AnalyticsRange, query?: QualityQuery, now?: number, collection?: string): AnalyticsQualityData;
   /** Throws when the database cannot be read (health checks). */
   check(): void;
   /** Idempotent. */
@@ -122,8 +127,10 @@ function migrate(db: Database.Database): void {
     const columns = db.pragma('table_info(answers)') as Array<{ name: string }>;
     if (version >= 1 && version < 4 && !columns.some((c) => c.name === 'channel')) db.exec(MIGRATE_TO_V4_SQL);
     if (version >= 1 && version < 5 && !columns.some((c) => c.name === 'user_id')) db.exec(MIGRATE_TO_V5_SQL);
+    if (version >= 1 && version < 6 && !columns.some((c) => c.name === 'refused')) db.exec(MIGRATE_TO_V6_SQL);
     db.exec(SCHEMA_SQL);
     if (version === 1) backfillBuckets(db);
+    if (version >= 1 && version < 6) backfillQuality(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
@@ -146,6 +153,8 @@ class SqliteAnalyticsStore implements AnalyticsStore {
   private readonly buckets: BucketMaintenance;
   private readonly reads: AnswerQueries;
   private readonly collections: AnswerCollectionsTable;
+  private readonly citations: AnswerCitationsTable;
+  private readonly qualityReads: ReturnType<typeof qualityQueries>;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -172,6 +181,8 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     this.buckets = new BucketMaintenance(db);
     this.reads = answerQueries(db);
     this.collections = answerCollectionsTable(db);
+    this.citations = answerCitationsTable(db);
+    this.qualityReads = qualityQueries(db);
 
     this.qaTx = this.buckets.transaction((event: QaEvent, scored: QaSentiment, offset?: ConsumedOffset): boolean => {
       const stored = this.applyQa(event, scored);
@@ -213,6 +224,7 @@ class SqliteAnalyticsStore implements AnalyticsStore {
     const user = event.userId === undefined ? [] : [{ id: userScope(event.userId), asked: false, cited: false }];
     const scopes = [...collectionsOfEvent(event), ...user];
     this.collections.insert(event.answerId, event.at, scopes);
+    this.citations.insert(event.answerId, event.at, citedDocuments(event.sources, refusedOf(event)));
     this.buckets.answerStored(event, scored, scopes.map((c) => c.id));
     return true;
   }
@@ -281,6 +293,10 @@ class SqliteAnalyticsStore implements AnalyticsStore {
 
   answerPages(range: AnalyticsRange, pageSize = 1000, now: number = Date.now(), collection?: string): Generator<AnalyticsAnswerRow[], void, undefined> {
     return this.reads.pages(range, pageSize, now, collection);
+  }
+
+  quality(range: AnalyticsRange, query: QualityQuery = {}, now: number = Date.now(), collection?: string): AnalyticsQualityData {
+    return this.qualityReads(range, query, now, collection);
   }
 
   check(): void {

@@ -121,7 +121,7 @@ async function answerGrounded(
   prefill: PrefillSpeed,
   log: Logger,
 ): Promise<{ timings: Timings; completionTokens: number }> {
-  const { messages, sources, inPrompt, searchedFor } = await groundQuestion(deps, req, clock, abort.signal, log);
+  const { messages, sources, inPrompt, searchedFor, bestSimilarity } = await groundQuestion(deps, req, clock, abort.signal, log);
   await replies.send({ type: 'sources', attempt: delivery.attempt, worker: deps.workerId, sources, ...searchedFor });
 
   const undeliverable = (what: string) => (err: unknown): void => {
@@ -149,7 +149,7 @@ async function answerGrounded(
   const done = { answer, sources: checked, ...searchedFor, worker: deps.workerId, model: deps.chat.name, tokens: tokenCounts, timings };
   await replies.send({ type: 'done', ...done });
   log.info({ timings, tokens: done.tokens }, 'answered');
-  publishQaEvent(deps.events, req, done, finishedAt, log);
+  publishQaEvent(deps.events, req, done, finishedAt, log, { bestSimilarity });
   return { timings, completionTokens: gen.completionTokens };
 }
 

@@ -34,6 +34,8 @@ export interface Grounded {
   inPrompt: number;
   /** `{ searchedFor }` when a follow-up was rewritten before retrieval, else empty (spread into replies). */
   searchedFor: { searchedFor?: string };
+  /** Highest cosine similarity among the retrieved passages (before any was dropped); null: none or not computed. */
+  bestSimilarity: number | null;
 }
 
 /** Condenses a follow-up, retrieves passages for it and builds the prompt from those that fit. */
@@ -71,7 +73,15 @@ export async function groundQuestion(deps: GroundingDeps, req: AnswerRequest, cl
     inPrompt: prompt.used.length,
     sources: [...prompt.used, ...guarded.dropped].map((h, i) => toSource(h, i, guarded.reasons.get(h))),
     searchedFor: condensed.rewritten ? { searchedFor: condensed.query } : {},
+    bestSimilarity: bestSimilarity(hits),
   };
+}
+
+/** The best cosine similarity of the hits that carry one (dense and hybrid search); null when none does. */
+export function bestSimilarity(hits: readonly SearchHit[]): number | null {
+  let best: number | null = null;
+  for (const h of hits) if (h.similarity !== undefined && (best === null || h.similarity > best)) best = h.similarity;
+  return best;
 }
 
 /** A prompt passage as the asker sees it: `n` is its number in the prompt (cited as [n]). */

@@ -21,8 +21,10 @@
 import type { HistoryTurn } from '../contracts/answer.ts';
 import { replyRoom, type ChatMessage } from '../ports/chat-model.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
+import { NOT_FOUND_ANSWER } from '../contracts/refusal.ts';
 
-export const NOT_FOUND_ANSWER = 'I could not find the answer in your documents.';
+/** The refusal the prompt asks for (contracts/refusal.ts, where analytics recognises it too). */
+export { NOT_FOUND_ANSWER };
 
 export const DEFAULT_SYSTEM_PROMPT = [
   'You are Docent, an assistant that answers questions using only the numbered sources given to you.',

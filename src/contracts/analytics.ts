@@ -8,6 +8,12 @@
  * them) and each source's `collectionId` (the collection the cited passage was found in); `channel`
  * (where the question came from; absent: `web`); `userId` on `qa` (the asking user) and on `votes`
  * (the voter): an internal account id (./user-id.ts), absent when sign-in is off.
+ * For the quality view (analytics schema 6): `refused` (the answer says the documents do not hold
+ * it, ./refusal.ts), `bestSimilarity` (the highest cosine similarity of a retrieved passage to
+ * the question; null: nothing retrieved or no similarity computed, e.g. lexical search) and each
+ * source's `cited` (the answer cites it as [n]). Absent on older events: the store reads the
+ * refusal from the answer text and counts their sources as cited (older events listed the sources
+ * shown, with no way to tell which were cited).
  */
 import { z } from 'zod';
 import { settingsSchema } from './settings.ts';
@@ -33,8 +39,14 @@ export const qaEventSchema = z.object({
       collectionId: collectionIdSchema.optional(),
       /** The passage read as instructions to the assistant (answer/injection-guard.ts); absent: not flagged. */
       flagged: z.boolean().optional(),
+      /** The answer cites this source as [n]; absent: an older event (not recorded). */
+      cited: z.boolean().optional(),
     }),
   ),
+  /** The answer is a refusal (contracts/refusal.ts); absent: an older event. */
+  refused: z.boolean().optional(),
+  /** Highest cosine similarity of a retrieved passage to the question; null: none; absent: an older event. */
+  bestSimilarity: z.number().finite().nullable().optional(),
   /** The collections asked over; absent (events from before collections) or empty: every collection. */
   collections: z.array(collectionIdSchema).max(1000).optional(),
   /** Where the question came from (contracts/channel.ts); absent (older events): `web`. */

@@ -7,44 +7,13 @@
  * (contracts/citations.ts), independently of the worker's own check; a cited passage is correct
  * when it holds a gold answer (same normalisation as the answer match).
  */
-import { NOT_FOUND_ANSWER } from '../answer/prompt.ts';
+import { isRefusal, normaliseAnswer } from '../contracts/refusal.ts';
 import { citationMarkers } from '../contracts/citations.ts';
 import type { Source } from '../contracts/source.ts';
 import type { SquadQuestion } from './squad-set.ts';
 
-export function normaliseAnswer(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
-    .replace(/\b(a|an|the)\b/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-const REFUSALS = [
-  normaliseAnswer(NOT_FOUND_ANSWER),
-  'could not find',
-  'couldn t find',
-  'cannot find',
-  'can t find',
-  'not found in',
-  'no information',
-  'not mentioned',
-  'does not mention',
-  'do not contain',
-  'does not contain',
-  'don t contain',
-  'doesn t contain',
-  'not provided',
-  'no answer',
-  'not able to find',
-  'unable to find',
-];
-
-export function isRefusal(answer: string): boolean {
-  const a = normaliseAnswer(answer);
-  return REFUSALS.some((r) => a.includes(r));
-}
+// The detector is shared with the answer worker and analytics (contracts/refusal.ts).
+export { isRefusal, normaliseAnswer };
 
 export function matchesGold(answer: string, gold: string[]): boolean {
   const a = ` ${normaliseAnswer(answer)} `;

@@ -5,6 +5,7 @@
  * that collection or citing it (src/analytics/answer-collections.ts); it may also be a user scope
  * (`user:<internal id>`, contracts/analytics-scope.ts): the answers that user asked. Absent: every answer.
  */
+import type { AnalyticsQualityData, QualityQuery } from '../contracts/analytics-quality.ts';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 
 export interface AnalyticsReader {
@@ -18,4 +19,6 @@ export interface AnalyticsReader {
    * them (the streamed CSV export: nothing is held beyond a page). Breaking out of the loop stops it.
    */
   exportAnswers(range: AnalyticsRange, collection?: string): AsyncIterable<AnalyticsAnswerRow[]>;
+  /** Knowledge gaps, citations per document and down-voted answers (contracts/analytics-quality.ts). */
+  quality(range: AnalyticsRange, query: QualityQuery, collection?: string): Promise<AnalyticsQualityData>;
 }

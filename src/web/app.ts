@@ -24,6 +24,7 @@ import { ensureSession, SessionTokens } from './guards/session-token.ts';
 import { notFound } from './http-error.ts';
 import { mcpRoute } from './mcp/mcp-route.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { analyticsQualityRoutes } from './routes/analytics-quality.ts';
 import { OPENAI_BODY_LIMIT, openAiApi } from './openai/openai-api.ts';
 import { createQuestionGate } from './question-gate.ts';
 import { askApi } from './routes/ask-api.ts';
@@ -112,6 +113,7 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   app.use(documentBulkApi(services));
   app.use(webPageRoutes(services));
   app.use(analyticsRoutes(services, users));
+  app.use(analyticsQualityRoutes(services, users));
   app.use(chatExportRoutes(services, owners));
   app.use(chatRoutes(services, config, owners));
   app.use(pages(services, config, upload, users));

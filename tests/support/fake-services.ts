@@ -25,6 +25,9 @@ import type { PassageService } from '../../src/ports/passage-service.ts';
 import { parseDocument } from '../../src/ingest/parse-document.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
 import type { AnalyticsReader } from '../../src/ports/analytics-reader.ts';
+import type { AnalyticsQualityData, QualityQuery } from '../../src/contracts/analytics-quality.ts';
+import { createLocalAnalyticsReader } from '../../src/analytics/local-reader.ts';
+import { openAnalyticsStore, type AnalyticsStore } from '../../src/analytics/store.ts';
 import type { AskHandle, AskInput } from '../../src/ports/answer-service.ts';
 import type { DocumentPage, DocumentPageQuery, DocumentView, UploadedFile, UploadResult } from '../../src/ports/document-service.ts';
 import type { WebServices } from '../../src/web/services.ts';
@@ -120,6 +123,12 @@ export class FakeServices implements WebServices {
   summaryFor: (range: AnalyticsRange, collection?: string) => AnalyticsSummary = emptySummary;
   /** Answers the analytics reader holds (detail and CSV export). */
   analyticsAnswers: AnalyticsAnswer[] = [];
+  /** A real (in-memory) analytics store behind the quality reads; tests record qa and vote events into it. */
+  private qualityStoreOpened: AnalyticsStore | undefined;
+  get qualityStore(): AnalyticsStore {
+    this.qualityStoreOpened ??= openAnalyticsStore(':memory:');
+    return this.qualityStoreOpened;
+  }
   readinessChecks: Record<string, string> = { index: 'ok', chatModel: 'ok' };
   degradedChecks: Record<string, string> = { analyticsEvents: 'ok' };
   hits: SearchHit[] = [
@@ -275,6 +284,8 @@ export class FakeServices implements WebServices {
     // Pages of 2, so the streamed export is exercised across page boundaries.
     exportAnswers: (_range: AnalyticsRange, collection?: string): AsyncGenerator<AnalyticsAnswerRow[], void, undefined> =>
       pagesOfTwo(this.analyticsAnswers.filter((a) => collection === undefined || (a.collections ?? []).includes(collection))),
+    quality: (range: AnalyticsRange, query: QualityQuery, collection?: string): Promise<AnalyticsQualityData> =>
+      createLocalAnalyticsReader(this.qualityStore).quality(range, query, collection),
   };
 
   /** The fake embedder; counts one token per word (POST /v1/embeddings). */

@@ -51,7 +51,8 @@ void test('the answer worker records the collections asked over (none: all) and 
   const done = { answer: 'x', model: 'm', worker: 'w', timings: qa(1).timings, tokens: qa(1).tokens, sources: [{ ...src('manuals'), n: 1, text: 't', score: 1 }] } as unknown as Parameters<typeof qaEvent>[1];
   const e = qaEventSchema.parse(qaEvent(req, done, 5));
   assert.deepEqual(e.collections, ['hr', 'manuals']);
-  assert.deepEqual(e.sources, [src('manuals')]);
+  // `cited` (analytics schema 6): the answer 'x' cites nothing.
+  assert.deepEqual(e.sources, [{ ...src('manuals'), cited: false }]);
   const { collections: _, ...overAll } = req;
   assert.deepEqual(qaEvent(overAll, done, 5).collections, []);
   assert.deepEqual(collectionsOfEvent(e), [

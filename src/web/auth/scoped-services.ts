@@ -9,7 +9,7 @@
  *     request so the answer worker never searches beyond them; none readable: nothing to search
  *     (search answers no passages, a question is refused with a message saying whom to ask);
  *   - cited passages and document text: only of readable documents;
- *   - analytics (pages, summary, answer records, CSV export): admins only (403).
+ *   - analytics (pages, summary, answer records, quality, CSV export): admins only (403).
  * With sign-in off (no users, AUTH=off) `access` gives undefined and everything is as before.
  */
 import type { CollectionRights } from '../../accounts/collection-rights.ts';
@@ -42,6 +42,7 @@ function adminAnalytics(inner: AnalyticsReader, access: AccessLookup): Analytics
     summary: (range, collection) => Promise.resolve().then(check).then(() => inner.summary(range, collection)),
     answer: (id) => Promise.resolve().then(check).then(() => inner.answer(id)),
     answers: (range, limit, collection) => Promise.resolve().then(check).then(() => inner.answers(range, limit, collection)),
+    quality: (range, query, collection) => Promise.resolve().then(check).then(() => inner.quality(range, query, collection)),
     exportAnswers(range, collection) {
       check();
       return inner.exportAnswers(range, collection);
