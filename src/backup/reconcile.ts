@@ -23,7 +23,7 @@ export function reconcileRegistry(file: string, indexed: ReadonlySet<string>, no
   try {
     const rows = db.prepare(`SELECT id, status FROM documents WHERE status IN ('ready', 'queued', 'processing')`).all() as Array<{ id: string; status: string }>;
     const fail = db.prepare(`UPDATE documents SET status = 'failed', stage = 'failed', error = ?, updated_at = ? WHERE id = ?`);
-    const ready = db.prepare(`UPDATE documents SET status = 'ready', stage = 'ready', progress = 1, error = NULL, updated_at = ? WHERE id = ?`);
+    const ready = db.prepare(`UPDATE documents SET status = 'ready', stage = 'indexed', progress = 1, error = NULL, updated_at = ? WHERE id = ?`);
     const changed: Reconciled[] = [];
     db.transaction(() => {
       for (const r of rows) {
