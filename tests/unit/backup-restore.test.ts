@@ -149,7 +149,7 @@ test('backup under load, restore into fresh folders: same chats, same sources, a
     await load;
     assert.equal(b.code, 0, b.out);
     console.log(`# ${b.out.trim().split('\n').at(-1)}`);
-    const before = await Promise.all(asked.map(async (x) => (await fetch(`${base}/api/chats/${x.chatId}`)).json()));
+    const before = await Promise.all(asked.map(async (x) => (await fetch(`${base}/api/chats/${x.chatId}`)).json() as Promise<unknown>));
 
     // A running Docent's folders are refused, as is a folder that holds something.
     const intoLive = await cli('restore.ts', [backupDir], a);
@@ -193,7 +193,7 @@ test('backup under load, restore into fresh folders: same chats, same sources, a
     assert.deepEqual({ answers: s.answers, votes: s.votes }, { answers: backedUp, votes: { up: 2, down: 1 } });
 
     // Chats from before the backup are equal.
-    const after = await Promise.all(asked.map(async (x) => (await fetch(`${again.base}/api/chats/${x.chatId}`)).json()));
+    const after = await Promise.all(asked.map(async (x) => (await fetch(`${again.base}/api/chats/${x.chatId}`)).json() as Promise<unknown>));
     assert.deepEqual(after, before);
 
     // Every document the restored list calls ready is searchable; the others say why they are not.
