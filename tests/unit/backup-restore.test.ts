@@ -9,12 +9,12 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { freePort, ROOT, startRole, waitForHttp, type RoleProcess } from '../support/processes.ts';
+import { ask, chatsOf, runCli as cli, totals, upload, vote, waitReady, waitTotals, type Asked, type Dirs } from '../support/backup-helpers.ts';
+import { freePort, startRole, waitForHttp, type RoleProcess } from '../support/processes.ts';
 import { testModels } from '../support/test-models.ts';
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-backup-'));
@@ -24,10 +24,6 @@ after(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-interface Dirs {
-  DATA_DIR: string;
-  VECTORSTORE_DIR: string;
-}
 const dirsOf = (name: string): Dirs => ({ DATA_DIR: path.join(tmp, name, 'data'), VECTORSTORE_DIR: path.join(tmp, name, 'vectorstore') });
 
 async function startDocent(dirs: Dirs): Promise<{ base: string; proc: RoleProcess }> {
@@ -49,76 +45,16 @@ async function startDocent(dirs: Dirs): Promise<{ base: string; proc: RoleProces
   return { base, proc };
 }
 
-/** Runs `npm run backup|restore` (the same entrypoint) with the given folders. */
-function cli(bin: 'backup.ts' | 'restore.ts', args: string[], dirs: Dirs): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/bin', bin), ...args], { cwd: ROOT, env: { ...process.env, ...dirs }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
-
 const FACTS = [
   ['heron.txt', 'The Heron Street bakery opens at six and sells rye loaves baked by Maren Voss.'],
   ['quarry.txt', 'The old granite quarry near Tollbridge flooded in 1931 and is now a diving lake.'],
   ['comet.txt', 'The amateur astronomer Idris Pell discovered the comet Pell-Marlow from his garden shed.'],
 ];
-const LATE_FACTS = [
-  ['orchard.txt', 'The Wendel orchard grows forty kinds of pear, the oldest tree planted in 1802.'],
-  ['ferry.txt', 'The night ferry to Korsholm carries bicycles free of charge on weekdays.'],
-  ['bell.txt', 'The chapel bell of Ostmark was recast after a frost cracked it in the winter of 1888.'],
-];
+/** Uploaded one after another for as long as the backup runs. */
+const LATE_FACTS = ['Wendel orchard', 'Korsholm ferry', 'Ostmark chapel', 'Brannock mill', 'Sellick harbour', 'Tamsin observatory', 'Quillon library', 'Dovecote farm'].map(
+  (place, i) => [`late-${i}.txt`, `The ${place} keeps a ledger of ${i + 3} visiting ${['potters', 'cartographers', 'glaziers', 'weavers'][i % 4]} every spring.`],
+);
 const QUESTIONS = ['Who bakes the rye loaves at the Heron Street bakery?', 'What happened to the granite quarry near Tollbridge?', 'Who discovered the comet Pell-Marlow?'];
-
-async function upload(base: string, name: string, text: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([text]), name);
-  const res = await fetch(`${base}/api/documents`, { method: 'POST', body: form });
-  assert.equal(res.status, 202, await res.clone().text());
-  return ((await res.json()) as { documents: Array<{ id: string }> }).documents[0]!.id;
-}
-
-async function waitReady(base: string, id: string): Promise<void> {
-  const end = Date.now() + 120_000;
-  for (;;) {
-    const doc = (await (await fetch(`${base}/api/documents/${id}`)).json()) as { status: string };
-    if (doc.status === 'ready') return;
-    assert.notEqual(doc.status, 'failed');
-    assert.ok(Date.now() < end, `document ${id} did not become ready`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-interface Asked {
-  chatId: string;
-  answerId: string;
-  sources: string[];
-}
-/** k = 1: the documents uploaded under load may enter the restored index, and must not change the best passage. */
-async function ask(base: string, question: string): Promise<Asked> {
-  const res = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, settings: { temperature: 0, seed: 1, maxTokens: 12, k: 1 } }) });
-  assert.equal(res.status, 200, await res.clone().text());
-  const r = (await res.json()) as { chatId: string; answerId: string; sources: Array<{ documentId: string; chunkId: string }> };
-  return { chatId: r.chatId, answerId: r.answerId, sources: r.sources.map((s) => `${s.documentId}#${s.chunkId}`) };
-}
-
-interface Summary {
-  answers: number;
-  votes: { up: number; down: number };
-}
-const summary = async (base: string): Promise<Summary> => (await (await fetch(`${base}/api/analytics/summary?range=all`)).json()) as Summary;
-
-async function waitSummary(base: string, want: Summary): Promise<void> {
-  const end = Date.now() + 60_000;
-  let s = await summary(base);
-  while ((s.answers !== want.answers || s.votes.up !== want.votes.up || s.votes.down !== want.votes.down) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 200));
-    s = await summary(base);
-  }
-  assert.deepEqual({ answers: s.answers, votes: s.votes }, want);
-}
 
 test('backup under load, restore into fresh folders: same chats, same sources, analytics counted once', async () => {
   const a = dirsOf('a');
@@ -128,28 +64,34 @@ test('backup under load, restore into fresh folders: same chats, same sources, a
     for (const [name, text] of FACTS) await waitReady(base, await upload(base, name!, text!));
     const asked: Asked[] = [];
     for (const q of QUESTIONS) asked.push(await ask(base, q));
-    const votes = ['up', 'up', 'down'];
-    for (const [i, v] of votes.entries()) {
-      const res = await fetch(`${base}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answerId: asked[i]!.answerId, vote: v }) });
-      assert.equal(res.status, 202);
-    }
-    await waitSummary(base, { answers: 3, votes: { up: 2, down: 1 } });
+    const votes = ['up', 'up', 'down'] as const;
+    for (const [i, v] of votes.entries()) await vote(base, asked[i]!.answerId, v);
+    await waitTotals(base, { answers: 3, votes: { up: 2, down: 1 } });
 
     // Under load: uploads and questions (in new chats) while the backup runs.
     const backupDir = path.join(tmp, 'backup');
+    let backingUp = true;
+    let askedDuring = 0;
     const load = Promise.all([
       (async () => {
-        for (const [name, text] of LATE_FACTS) await upload(base, name!, text!);
+        for (const [name, text] of LATE_FACTS) {
+          if (!backingUp) break;
+          await upload(base, name!, text!);
+          await new Promise((r) => setTimeout(r, 150));
+        }
       })(),
       (async () => {
-        for (const q of QUESTIONS.slice(0, 2)) await ask(base, `${q} Answer briefly.`);
+        for (let i = 0; backingUp && i < 4; i++) {
+          askedDuring++;
+          await ask(base, `${QUESTIONS[i % QUESTIONS.length]!} Answer briefly.`);
+        }
       })(),
     ]);
-    const b = await cli('backup.ts', [backupDir], a);
+    const b = await cli('backup.ts', [backupDir], a).finally(() => (backingUp = false));
     await load;
     assert.equal(b.code, 0, b.out);
     console.log(`# ${b.out.trim().split('\n').at(-1)}`);
-    const before = await Promise.all(asked.map(async (x) => (await fetch(`${base}/api/chats/${x.chatId}`)).json() as Promise<unknown>));
+    const before = await chatsOf(base, asked.map((x) => x.chatId));
 
     // A running Docent's folders are refused, as is a folder that holds something.
     const intoLive = await cli('restore.ts', [backupDir], a);
@@ -187,13 +129,12 @@ test('backup under load, restore into fresh folders: same chats, same sources, a
     const backupDb = new Database(path.join(backupDir, 'data', 'analytics.db'), { readonly: true });
     const backedUp = (backupDb.prepare('SELECT COUNT(*) AS n FROM answers').get() as { n: number }).n;
     backupDb.close();
-    assert.ok(backedUp >= 3 && backedUp <= 5, `answers in the backup: ${backedUp}`);
+    assert.ok(backedUp >= 3 && backedUp <= 3 + askedDuring, `answers in the backup: ${backedUp}`);
     await new Promise((res) => setTimeout(res, 1500));
-    const s = await summary(again.base);
-    assert.deepEqual({ answers: s.answers, votes: s.votes }, { answers: backedUp, votes: { up: 2, down: 1 } });
+    assert.deepEqual(await totals(again.base), { answers: backedUp, votes: { up: 2, down: 1 } });
 
     // Chats from before the backup are equal.
-    const after = await Promise.all(asked.map(async (x) => (await fetch(`${again.base}/api/chats/${x.chatId}`)).json() as Promise<unknown>));
+    const after = await chatsOf(again.base, asked.map((x) => x.chatId));
     assert.deepEqual(after, before);
 
     // Every document the restored list calls ready is searchable; the others say why they are not.
@@ -201,7 +142,7 @@ test('backup under load, restore into fresh folders: same chats, same sources, a
     const allFacts = new Map([...FACTS, ...LATE_FACTS].map(([n, t]) => [n!, t!]));
     for (const d of docs) {
       if (d.status === 'ready') {
-        const res = (await (await fetch(`${again.base}/api/search?q=${encodeURIComponent(allFacts.get(d.name)!)}&k=5`)).json()) as { results: Array<{ documentId: string }> };
+        const res = (await (await fetch(`${again.base}/api/search?q=${encodeURIComponent(allFacts.get(d.name)!)}&k=20`)).json()) as { results: Array<{ documentId: string }> };
         assert.ok(res.results.some((x) => x.documentId === d.id), `${d.name} is ready and found`);
       } else {
         assert.equal(d.status, 'failed', `${d.name}: ${d.status}`);
