@@ -1,8 +1,11 @@
 /**
  * Copies the live index version of every collection (retrieval/faiss-files.ts layout): read the
  * collection's CURRENT, copy that version's folder, write CURRENT into the copy. Versions are never
- * modified once CURRENT names them, so no lock is needed; but the next save prunes the version it
- * replaced, so a copy that finds a file gone starts over with the version CURRENT names now.
+ * modified once CURRENT names them, so no lock is needed; but the save after a version prunes it,
+ * possibly while it is being copied (a file gone, or a listing already missing some). So a copy
+ * counts when CURRENT still names its version afterwards (it cannot have been pruned then), or when
+ * it holds every file a version needs (a file once opened is copied whole; a missing
+ * lexical.sqlite is rebuilt on load); otherwise it starts over with the version CURRENT names now.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -33,13 +36,23 @@ async function copyVersion(srcDir: string, destDir: string): Promise<string | nu
     const dest = path.join(destDir, version);
     try {
       await fs.cp(path.join(srcDir, version), dest, { recursive: true, errorOnExist: true, force: false });
-      await fs.writeFile(path.join(destDir, CURRENT_FILE), `${version}\n`);
-      return version;
+      if ((await readCurrent(srcDir)) === version || (await complete(dest))) {
+        await fs.writeFile(path.join(destDir, CURRENT_FILE), `${version}\n`);
+        return version;
+      }
+      await fs.rm(dest, { recursive: true, force: true });
     } catch (err) {
       await fs.rm(dest, { recursive: true, force: true });
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= ATTEMPTS) throw err;
     }
+    if (attempt >= ATTEMPTS) throw new Error(`the index in ${srcDir} changed during each of ${ATTEMPTS} copies; run the backup again`);
   }
+}
+
+/** The files a version cannot be loaded without. */
+async function complete(dir: string): Promise<boolean> {
+  const required = [FILES.index, FILES.chunks, FILES.vectors, FILES.manifest];
+  return (await Promise.all(required.map((f) => fs.access(path.join(dir, f)).then(() => true, () => false)))).every(Boolean);
 }
 
 export async function copyIndexes(root: string, destRoot: string): Promise<CopiedIndex> {
