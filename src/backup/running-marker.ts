@@ -18,10 +18,17 @@ export function markRunning(dirs: readonly string[], role: string): () => void {
   const files: string[] = [];
   for (const dir of new Set(dirs)) {
     const runDir = path.join(dir, RUNNING_DIR);
-    fs.mkdirSync(runDir, { recursive: true });
     const file = path.join(runDir, name);
-    fs.writeFileSync(file, `${JSON.stringify({ role, host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() })}\n`);
-    files.push(file);
+    try {
+      fs.mkdirSync(runDir, { recursive: true });
+      fs.writeFileSync(file, `${JSON.stringify({ role, host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() })}\n`);
+      files.push(file);
+    } catch (err) {
+      // A folder this process may only read (an answer worker's index mounted read-only) is one
+      // it cannot harm either; the process starts without a marker there.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
+    }
   }
   return () => {
     for (const f of files) fs.rmSync(f, { force: true });
