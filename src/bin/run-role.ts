@@ -8,6 +8,7 @@ import { createRootLogger } from '../log.ts';
 import { Runtime } from '../app/runtime.ts';
 import { configOrExit } from './config-or-exit.ts';
 import { startTracing } from '../tracing/tracing.ts';
+import { markRunning } from '../backup/running-marker.ts';
 
 export function runRole(role: string, start: (rt: Runtime) => Promise<void>): void {
   const config = configOrExit();
@@ -16,6 +17,9 @@ export function runRole(role: string, start: (rt: Runtime) => Promise<void>): vo
   const rt = new Runtime(config, log);
   // Added first, so closed last: the spans of the shutdown itself still go out.
   rt.closer.add('traces', () => tracing.shutdown());
+  // `npm run restore` refuses to write into folders a live process uses (src/backup/running-marker.ts).
+  const unmark = markRunning([config.paths.data, config.paths.vectorstore], role);
+  rt.closer.add('running markers', unmark);
   if (tracing.enabled) log.info({ endpoint: config.observe.otlpEndpoint }, 'exporting traces over OTLP/HTTP');
   let stopping = false;
 

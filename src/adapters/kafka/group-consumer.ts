@@ -13,7 +13,9 @@
  * transaction as the data) is the authority on where it got to; Kafka's commit, made after the
  * store's, can lag behind it after a crash. On every assignment each partition is sought to the
  * store's offset + 1, and records at or before it are dropped should any arrive before the seek
- * took effect.
+ * took effect. A partition the store holds no offset for is read from its beginning, whatever the
+ * group committed: the store applied nothing of it (a store restored from a backup taken before the
+ * partition's first record, or a new store file), and applying is idempotent by event id.
  */
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicName } from '../../contracts/names.ts';
@@ -21,6 +23,9 @@ import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LogRecord } from '../../ports/event-log.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
+
+/** kafkajs's seek offset for "the oldest record the partition retains". */
+const EARLIEST_OFFSET = '-2';
 
 /** Tries of a consumer start on retriable errors. */
 const START_ATTEMPTS = 6;
@@ -116,7 +121,11 @@ export class KafkaGroupConsumer {
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
         const last = applied(this.opts.unprefix(topic), partition);
-        if (last === undefined) continue;
+        if (last === undefined) {
+          this.opts.logger.info({ group: this.opts.groupId, topic, partition }, 'the store has no offset for this partition: reading it from the beginning');
+          consumer.seek({ topic, partition, offset: EARLIEST_OFFSET });
+          continue;
+        }
         const offset = (BigInt(last) + 1n).toString();
         this.opts.logger.info({ group: this.opts.groupId, topic, partition, offset }, 'resuming from the offset the store recorded');
         consumer.seek({ topic, partition, offset });
