@@ -7,7 +7,9 @@
  * customer's name ("What quantity did Ines Moreau order?"). A question is a hit at k when one of the
  * first k passages holds that row's line, whole. Reported: hit@1 and hit@5 overall and per way of
  * naming the row, for the parser's row grouping (TABLE_PASSAGE_CHARS: one row per passage for
- * this table) and, for comparison, groups of up to 400 and 1,000 characters. Written to bench/results/spreadsheet-retrieval.json.
+ * this table) and, for comparison, groups of up to 400 and 1,000 characters, in each search mode
+ * (dense, lexical, hybrid: SEARCH_MODE) on the same index; the top-level figures of a run are the
+ * configured mode's. Written to bench/results/spreadsheet-retrieval.json.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,6 +25,7 @@ import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
 import type { Embedder } from '../src/ports/embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../src/retrieval/retriever.ts';
+import type { SearchMode } from '../src/retrieval/search-modes.ts';
 import { makeXlsx, type CellSpec } from '../tests/support/make-xlsx.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { round } from './stats.ts';
@@ -82,7 +85,37 @@ const line = (o: Order): string =>
 const BY_ID = [(o: Order) => `What quantity was ordered in order ${o.id}?`, (o: Order) => `What is the status of order ${o.id}?`, (o: Order) => `Which product was bought in order ${o.id}?`];
 const BY_NAME = [(o: Order) => `What quantity did ${o.customer} order?`, (o: Order) => `Which region is ${o.customer}'s order from?`, (o: Order) => `When did ${o.customer} place the order?`];
 
-async function evaluate(embedder: Embedder, file: string, bytes: Buffer, all: Order[], chunking: { size: number; overlap: number; embedBatch: number }, passageChars: number | null) {
+type Tally = Record<'id' | 'name', { n: number; hit1: number; hit5: number }>;
+
+/** The same questions (same seed) through `retriever`: hits at 1 and 5 per way of naming the row. */
+async function ask(retriever: ReturnType<typeof createRetriever>, all: Order[]): Promise<Tally> {
+  const rnd = random(7);
+  const tally: Tally = { id: { n: 0, hit1: 0, hit5: 0 }, name: { n: 0, hit1: 0, hit5: 0 } };
+  for (let q = 0; q < QUESTIONS; q++) {
+    const order = all[Math.floor(rnd() * all.length)]!;
+    const kind = q % 2 === 0 ? 'id' : 'name';
+    const question = (kind === 'id' ? BY_ID : BY_NAME)[q % 3]!;
+    const hits = await retriever.search(question(order), 5);
+    const rank = hits.findIndex((h) => h.text.split('\n').includes(line(order)));
+    const t = tally[kind];
+    t.n++;
+    if (rank === 0) t.hit1++;
+    if (rank >= 0) t.hit5++;
+  }
+  return tally;
+}
+
+function score(tally: Tally) {
+  const n = tally.id.n + tally.name.n;
+  return {
+    hitAt1: round((tally.id.hit1 + tally.name.hit1) / n),
+    hitAt5: round((tally.id.hit5 + tally.name.hit5) / n),
+    byOrderId: { questions: tally.id.n, hitAt1: round(tally.id.hit1 / tally.id.n), hitAt5: round(tally.id.hit5 / tally.id.n) },
+    byCustomerName: { questions: tally.name.n, hitAt1: round(tally.name.hit1 / tally.name.n), hitAt5: round(tally.name.hit5 / tally.name.n) },
+  };
+}
+
+async function evaluate(embedder: Embedder, file: string, bytes: Buffer, all: Order[], chunking: { size: number; overlap: number; embedBatch: number }, passageChars: number | null, configured: SearchMode) {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'docent-sheet-bench-'));
   const store = await openFaissStore({ dir, manifest: { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap } });
   try {
@@ -92,29 +125,15 @@ async function evaluate(embedder: Embedder, file: string, bytes: Buffer, all: Or
     const parser = passageChars === null ? undefined : async () => parseXlsx(bytes, { passageChars });
     const r = await ingestDocument(job, { embedder, store, chunking, ...(parser ? { parser } : {}) });
     const ingestSeconds = (performance.now() - t0) / 1000;
-    const retriever = createRetriever(embedder, store);
-    const rnd = random(7);
-    const tally = { id: { n: 0, hit1: 0, hit5: 0 }, name: { n: 0, hit1: 0, hit5: 0 } };
-    for (let q = 0; q < QUESTIONS; q++) {
-      const order = all[Math.floor(rnd() * all.length)]!;
-      const kind = q % 2 === 0 ? 'id' : 'name';
-      const ask = (kind === 'id' ? BY_ID : BY_NAME)[q % 3]!;
-      const hits = await retriever.search(ask(order), 5);
-      const rank = hits.findIndex((h) => h.text.split('\n').includes(line(order)));
-      const t = tally[kind];
-      t.n++;
-      if (rank === 0) t.hit1++;
-      if (rank >= 0) t.hit5++;
-    }
-    const n = tally.id.n + tally.name.n;
+    const modes: Partial<Record<SearchMode, ReturnType<typeof score>>> = {};
+    for (const mode of ['dense', 'lexical', 'hybrid'] as const) modes[mode] = score(await ask(createRetriever(embedder, store, { mode }), all));
     return {
       passageChars: passageChars ?? TABLE_PASSAGE_CHARS,
       production: passageChars === null,
       chunks: r.chunks,
-      hitAt1: round((tally.id.hit1 + tally.name.hit1) / n),
-      hitAt5: round((tally.id.hit5 + tally.name.hit5) / n),
-      byOrderId: { questions: tally.id.n, hitAt1: round(tally.id.hit1 / tally.id.n), hitAt5: round(tally.id.hit5 / tally.id.n) },
-      byCustomerName: { questions: tally.name.n, hitAt1: round(tally.name.hit1 / tally.name.n), hitAt5: round(tally.name.hit5 / tally.name.n) },
+      mode: configured,
+      ...modes[configured],
+      modes,
       ingestSeconds: round(ingestSeconds, 1),
     };
   } finally {
@@ -137,7 +156,7 @@ export async function benchSpreadsheetRetrieval(): Promise<Record<string, unknow
   try {
     const runs = [];
     for (const size of [null, 400, 1000]) {
-      runs.push(await evaluate(embedder, file, bytes, all, chunking, size));
+      runs.push(await evaluate(embedder, file, bytes, all, chunking, size, config.retrieval.searchMode));
       process.stderr.write(`${JSON.stringify(runs.at(-1))}\n`);
     }
     return {
