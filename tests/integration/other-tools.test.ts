@@ -16,7 +16,7 @@ import OpenAI from 'openai';
 import { brokerUrls } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { callTool, connectHttp, textOf } from '../support/mcp-clients.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
+import { waitForOutput, startRolesApart, type RoleProcess } from '../support/processes.ts';
 
 const GUIDE = 'Harbour guide.\n\nThe lighthouse of Qorvath harbour is kept by Ilsabet Marrow. Mooring at the east quay costs four crowns a night.';
 const procs: RoleProcess[] = [];
@@ -31,18 +31,7 @@ function fail(err: unknown): never {
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-tools-'));
-  const webPort = await freePort();
-  base = `http://127.0.0.1:${webPort}`;
-  const common = { AMQP_URL: brokerUrls().amqpUrl, AMQP_PREFIX: prefix, KAFKA_BROKERS: '', ...testRoleEnv(path.join(tmp, 'vectorstore')) };
-  const ingest = startRole('ingest-worker', 'ingest-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'ingest') });
-  answer = startRole('answer-worker', 'answer-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'answer'), WORKER_ID: 'answer-a' });
-  const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
-  procs.push(ingest, answer, web);
-  await Promise.all([
-    waitForOutput(ingest, 'ingest worker ready', 120_000),
-    waitForOutput(answer, 'answer worker ready', 120_000),
-    waitForHttp(`${base}/readyz`, 120_000, procs),
-  ]);
+  ({ base, answer } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs }));
   const form = new FormData();
   form.append('file', new Blob([GUIDE], { type: 'text/plain' }), 'harbour-guide.txt');
   const up = await fetch(`${base}/api/documents`, { method: 'POST', body: form });

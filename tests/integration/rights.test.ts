@@ -17,7 +17,7 @@ import { AccountStore } from '../../src/accounts/account-store.ts';
 import { Accounts } from '../../src/accounts/accounts.ts';
 import { brokerUrls } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
+import { startRolesApart, type RoleProcess } from '../support/processes.ts';
 
 const K = 4;
 const procs: RoleProcess[] = [];
@@ -70,18 +70,7 @@ let admin: string;
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-rights-'));
-  const webPort = await freePort();
-  base = `http://127.0.0.1:${webPort}`;
-  const common = { AMQP_URL: brokerUrls().amqpUrl, AMQP_PREFIX: prefix, KAFKA_BROKERS: '', ...testRoleEnv(path.join(tmp, 'vectorstore')) };
-  const ingest = startRole('ingest-worker', 'ingest-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'ingest') });
-  const answer = startRole('answer-worker', 'answer-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'answer'), WORKER_ID: 'answer-a' });
-  const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
-  procs.push(ingest, answer, web);
-  await Promise.all([
-    waitForOutput(ingest, 'ingest worker ready', 120_000),
-    waitForOutput(answer, 'answer worker ready', 120_000),
-    waitForHttp(`${base}/readyz`, 120_000, procs),
-  ]);
+  ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs }));
   // Still single-user: the library is filled without signing in.
   alpha = (await api<{ id: string }>('POST', '/api/collections', { name: 'Alpha' })).id;
   beta = (await api<{ id: string }>('POST', '/api/collections', { name: 'Beta' })).id;
