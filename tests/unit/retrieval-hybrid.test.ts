@@ -89,6 +89,15 @@ void test('adaptive k works on the cosine in every mode that has one, and keeps 
   // Hybrid: fused scores close together, cosines far apart: the gap is taken on the cosine.
   const hybrid = [h('a', 0.9, { similarity: 0.8 }), h('b', 0.88, { similarity: 0.5 }), h('c', 0.85, { similarity: 0.75 })];
   assert.deepEqual(dropFarBelowBest(hybrid, 0.1).map((x) => x.chunkId), ['a', 'c']);
+  // Hybrid, a passage far below on the cosine that BM25 found at least half as relevant as the
+  // best lexical hit stays (both signals must agree to drop); one BM25 found weakly goes.
+  const mixed = [
+    h('a', 0.9, { similarity: 0.8, lexicalScore: 4 }),
+    h('b', 0.7, { similarity: 0.5, lexicalScore: 10 }),
+    h('c', 0.6, { similarity: 0.55, lexicalScore: 4.9 }),
+    h('d', 0.5, { similarity: 0.75 }),
+  ];
+  assert.deepEqual(dropFarBelowBest(mixed, 0.1).map((x) => x.chunkId), ['a', 'b', 'd']);
   // Lexical: BM25 scores far apart, no cosine: nothing dropped.
   const lexical = [h('a', 12, { lexicalScore: 12 }), h('b', 2, { lexicalScore: 2 })];
   assert.equal(dropFarBelowBest(lexical, 0.1).length, 2);
