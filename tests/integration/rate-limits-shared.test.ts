@@ -102,7 +102,7 @@ void test('questions spread over two web processes spend one allowance: the 4th 
     assert.equal(fourth.status, 429, fourth.body);
     const wait = Number(fourth.retryAfter);
     assert.ok(wait > 0 && wait <= 60, `Retry-After ${fourth.retryAfter}`);
-    assert.match(JSON.parse(fourth.body).error as string, /^Too many questions: at most 3 per minute for your account\. Try again in \d+ seconds?\.$/);
+    assert.match((JSON.parse(fourth.body) as { error: string }).error, /^Too many questions: at most 3 per minute for your account\. Try again in \d+ seconds?\.$/);
     assert.equal((await ask(webA)).status, 429, 'and on web A');
   } catch (err) {
     fail(err);
