@@ -5,6 +5,7 @@
  * A bad value stops the process with a message naming the variable (see {@link ConfigError}).
  * The README's configuration table lists every variable; keep the two in step.
  */
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A rate limit: a count, or `off` (= 0, no limit). */
+const limitOrOff = z.union([z.literal('off').transform(() => 0), int(0, 10_000_000)]);
 
 /** The default models' names inside MODELS_DIR; `npm start` fetches them there when missing. */
 export const DEFAULT_MODEL_FILES = {
@@ -147,6 +150,13 @@ const schema = z.object({
   MAX_PENDING_QUESTIONS_PER_CLIENT: int(1, 100_000).default(10),
   /** Open event streams (GET /api/documents/events) per client (remote address); past it, 429. */
   MAX_EVENT_STREAMS_PER_CLIENT: int(1, 10_000).default(8),
+  /** Questions per minute per signed-in user / per address, and files uploaded (or pages imported) per hour; past it, 429 + Retry-After (src/web/rate-limits.ts). 0 or `off`: no limit. */
+  RATE_LIMIT_ASK_PER_MINUTE: limitOrOff.default(30),
+  RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: limitOrOff.default(120),
+  RATE_LIMIT_UPLOADS_PER_HOUR: limitOrOff.default(200),
+  RATE_LIMIT_UPLOADS_PER_HOUR_PER_ADDRESS: limitOrOff.default(1000),
+  /** Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: a hop count or addresses/CIDRs/`loopback` (Express's 'trust proxy'); `off` (default) believes none. */
+  TRUST_PROXY: z.string().default('off'),
   /** Hours a failed document (its row and stored file) is kept before it is removed. */
   FAILED_UPLOAD_RETENTION_HOURS: int(1, 87_600).default(24),
   /** Days after its last question or answer a chat is deleted (src/chats/chat-retention.ts); `off` keeps chats. */
@@ -193,6 +203,8 @@ export interface Config {
     sessionSecret: string | undefined;
     /** Certificate and key files (absolute paths) when the web serves HTTPS itself; undefined for HTTP. */
     tls: { cert: string; key: string } | undefined;
+    /** TRUST_PROXY as Express's 'trust proxy' takes it: false (off), a hop count, or a list of addresses/CIDRs/names. */
+    trustProxy: false | number | string[];
   };
   /** Accounts and sign-in (src/accounts/). */
   readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined };
@@ -247,6 +259,8 @@ export interface Config {
     /** CHAT_RETENTION_DAYS in milliseconds; null (default): chats are kept. */
     chatRetentionMs: number | null;
   };
+  /** Rates per user and per address, counted across web processes (src/web/rate-limits.ts); 0 = no limit. */
+  readonly rateLimits: { askPerMinute: number; askPerMinutePerAddress: number; uploadsPerHour: number; uploadsPerHourPerAddress: number };
   readonly answer: { timeoutMs: number };
   readonly shutdownTimeoutMs: number;
   readonly cli: { serviceUrl: string; token: string | undefined };
@@ -284,6 +298,7 @@ export function parseConfig(env: Env): Config {
       allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
       sessionSecret: e.SESSION_SECRET,
       tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
     auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
@@ -333,6 +348,12 @@ export function parseConfig(env: Env): Config {
       failedUploadRetentionMs: e.FAILED_UPLOAD_RETENTION_HOURS * 3_600_000,
       chatRetentionMs: e.CHAT_RETENTION_DAYS === 'off' ? null : e.CHAT_RETENTION_DAYS * 86_400_000,
     },
+    rateLimits: {
+      askPerMinute: e.RATE_LIMIT_ASK_PER_MINUTE,
+      askPerMinutePerAddress: e.RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS,
+      uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
+      uploadsPerHourPerAddress: e.RATE_LIMIT_UPLOADS_PER_HOUR_PER_ADDRESS,
+    },
     answer: { timeoutMs: e.ANSWER_TIMEOUT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''), token: e.DOCENT_TOKEN },
@@ -375,6 +396,28 @@ function parseAllowedOrigins(raw: string | undefined): string[] {
     }
     return url.origin;
   });
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: `off`/`false` = none; a number = that many proxy hops; else addresses, CIDRs or
+ * Express's names (loopback, linklocal, uniquelocal), comma-separated. `true` (any sender) is
+ * refused: anyone could then choose the address their limits are counted under.
+ */
+function parseTrustProxy(raw: string): false | number | string[] {
+  const v = raw.trim().toLowerCase();
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) return Math.min(Number(v), 100);
+  const bad = (why: string): ConfigError => new ConfigError(`invalid configuration:\n  TRUST_PROXY: ${why}`);
+  if (v === 'true') throw bad('"true" would believe X-Forwarded-For from anyone; give the number of proxies in front of Docent (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8)');
+  const list = v.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of list) {
+    const [addr, bits, extra] = p.split('/');
+    const ok = PROXY_NAMES.has(p) || (extra === undefined && addr !== undefined && net.isIP(addr) !== 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (net.isIPv4(addr) ? 32 : 128))));
+    if (!ok) throw bad(`"${p}" is not a hop count, an address, a CIDR or one of loopback, linklocal, uniquelocal`);
+  }
+  return list;
 }
 
 let loaded: Config | undefined;

@@ -11,6 +11,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { AccountStore, ApiTokenView, Role, User } from './account-store.ts';
 import { CollectionRights } from './collection-rights.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import type { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams, DEFAULT_SCRYPT } from './password-hash.ts';
 
 export type { ApiTokenView, Role, User };
@@ -24,6 +25,8 @@ export interface AccountsOptions {
   now?: () => number;
   /** Hash parameters for new passwords. Default N = 2^15, r = 8, p = 1. */
   scrypt?: ScryptParams;
+  /** Where failed sign-ins are counted (the web's, shared through DATA_DIR). Default: in this process alone. */
+  rateLimits?: RateLimitStore;
 }
 
 /** `external`: the name is a single sign-on user, who has no password here. */
@@ -59,7 +62,7 @@ export class Accounts {
   ) {
     this.now = options.now ?? Date.now;
     this.scrypt = options.scrypt ?? DEFAULT_SCRYPT;
-    this.throttle = new LoginThrottle(this.now);
+    this.throttle = new LoginThrottle(this.now, options.rateLimits);
     this.rights = new CollectionRights(store, this.now);
     this.rights.seedDefaults();
   }

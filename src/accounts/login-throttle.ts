@@ -9,75 +9,54 @@
  * keys. So a lock is never permanent, and a stranger who fails from another address spends the
  * shared account allowance (50) long before the owner's own address (account + address) is locked.
  *
- * The counts live in this process (a restart forgets them); sharing them between web processes is
- * the shared rate-limit step of the accounts issue.
+ * The counts live in the shared rate-limit store (../rate-limits/rate-limit-store.ts, DATA_DIR/
+ * rate-limits.db in the web), so a brute force spread over several web processes that share
+ * DATA_DIR is throttled as one; a restart forgets nothing. Checking and counting are two steps (the
+ * password is checked in between), so guesses already in flight when a lock starts still count.
  */
 
-interface Entry {
-  failures: number;
-  lastFailureAt: number;
-}
+import { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 
 const KINDS = { pair: 5, address: 20, account: 50 } as const;
 const FIRST_LOCK_MS = 30_000;
 const MAX_LOCK_MS = 15 * 60_000;
 const FORGET_MS = 24 * 3_600_000;
-const MAX_ENTRIES = 100_000;
 
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
-
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `store`: the shared counts; default one of this process alone (the users CLI, tests). */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly store: RateLimitStore = new RateLimitStore(':memory:'),
+  ) {}
 
   private keys(account: string, address: string): Array<[string, number]> {
     return [
-      [`p\u0000${account}\u0000${address}`, KINDS.pair],
-      [`d\u0000${address}`, KINDS.address],
-      [`a\u0000${account}`, KINDS.account],
+      [`login-pair\u0000${account}\u0000${address}`, KINDS.pair],
+      [`login-address\u0000${address}`, KINDS.address],
+      [`login-account\u0000${account}`, KINDS.account],
     ];
-  }
-
-  private lockedUntil(key: string, allowance: number): number {
-    const e = this.entries.get(key);
-    if (!e) return 0;
-    if (this.now() - e.lastFailureAt > FORGET_MS) {
-      this.entries.delete(key);
-      return 0;
-    }
-    if (e.failures < allowance) return 0;
-    return e.lastFailureAt + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (e.failures - allowance));
   }
 
   /** Milliseconds until `account` may try again from `address`; 0 = now. */
   retryAfterMs(account: string, address: string): number {
-    const until = Math.max(...this.keys(account, address).map(([k, n]) => this.lockedUntil(k, n)));
-    return Math.max(0, until - this.now());
+    const now = this.now();
+    const keys = this.keys(account, address);
+    const counts = this.store.failureCounts(keys.map(([k]) => k), now);
+    let until = 0;
+    for (const [key, allowance] of keys) {
+      const e = counts.get(key);
+      if (!e || e.failures < allowance) continue;
+      until = Math.max(until, e.lastAt + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (e.failures - allowance)));
+    }
+    return Math.max(0, until - now);
   }
 
   failed(account: string, address: string): void {
-    const now = this.now();
-    if (this.entries.size >= MAX_ENTRIES) this.prune(now);
-    for (const [key] of this.keys(account, address)) {
-      const e = this.entries.get(key);
-      if (!e || now - e.lastFailureAt > FORGET_MS) this.entries.set(key, { failures: 1, lastFailureAt: now });
-      else {
-        e.failures++;
-        e.lastFailureAt = now;
-      }
-    }
+    this.store.addFailure(this.keys(account, address).map(([k]) => k), this.now(), FORGET_MS);
   }
 
   succeeded(account: string, address: string): void {
     const [pair, , acct] = this.keys(account, address);
-    this.entries.delete(pair![0]);
-    this.entries.delete(acct![0]);
-  }
-
-  /** Drops the entries not locked now, oldest first, when the map is full (a flood of addresses). */
-  private prune(now: number): void {
-    for (const [key, e] of this.entries) {
-      if (now - e.lastFailureAt > MAX_LOCK_MS || this.entries.size >= MAX_ENTRIES) this.entries.delete(key);
-      if (this.entries.size < MAX_ENTRIES / 2) break;
-    }
+    this.store.clearFailures([pair![0], acct![0]]);
   }
 }

@@ -8,6 +8,8 @@ import type { Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { PerClientLimit } from './client-limits.ts';
+import { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
+import { WebRateLimits } from './rate-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
 import { oidcRoutes } from './auth/oidc-routes.ts';
 import type { OidcClient } from '../accounts/oidc/oidc-client.ts';
@@ -63,11 +65,20 @@ export interface WebAppOptions {
   oidc?: OidcClient | undefined;
   /** The process's metrics, served at GET /metrics (src/metrics/); none without it. */
   metrics?: PrometheusMetrics;
+  /**
+   * Where the rates of questions and uploads are counted (./rate-limits.ts): the web role passes
+   * the one in DATA_DIR, shared with the other web processes. Default: this app's alone.
+   */
+  rateLimits?: RateLimitStore;
+  /** The clock of the rate limits (tests move it). Default Date.now. */
+  now?: () => number;
 }
 
-export function createWebApp({ services: raw, config, logger, sessionSecret, accounts, metrics, oidc }: WebAppOptions): express.Application {
+export function createWebApp({ services: raw, config, logger, sessionSecret, accounts, metrics, oidc, rateLimits, now }: WebAppOptions): express.Application {
   const app = express();
   app.disable('x-powered-by');
+  // TRUST_PROXY: req.ip (every per-address limit) and req.secure (Secure cookies) follow the proxy's X-Forwarded-* headers.
+  if (config.web.trustProxy !== false) app.set('trust proxy', config.web.trustProxy);
   // Before the host check: scrapers address the process by IP (src/metrics/metrics-route.ts).
   if (metrics) app.use(metricsRoute(metrics));
   // Before anything is served: a request under a foreign host name (DNS rebinding) gets nothing.
@@ -101,13 +112,16 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   if (accounts && oidc) app.use(oidcRoutes({ accounts, oidc, logger }));
   if (accounts) app.use(adminRoutes({ accounts, collections: raw.collections, access: services.access!, tokens }));
   // One upload middleware for both upload routes: they count against one storage budget.
-  const upload = uploadMiddleware(config, services.documents);
+  // Questions and uploads per user and address, counted across web processes (./rate-limits.ts).
+  const rates = new WebRateLimits(rateLimits ?? new RateLimitStore(':memory:'), config.rateLimits, now);
+  const upload = rates.limitUploads(uploadMiddleware(config, services.documents));
+  app.post(['/api/documents/url', '/documents/url', '/api/documents/:id/refresh', '/documents/:id/refresh'], rates.middleware('upload'));
   // One count of questions in flight per client, whichever way it asks (/api/ask, /v1, the MCP tools).
   const questions = new PerClientLimit(config.limits.pendingQuestionsPerClient);
-  const gate = createQuestionGate(config, questions);
+  const gate = createQuestionGate(config, questions, rates);
   app.use(askApi(services, config, logger, gate, owners));
   app.use(openAiApi(services, config, logger, gate));
-  app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient }));
+  app.use(mcpRoute({ services, logger, maxQuestionChars: config.web.maxQuestionChars, questions, maxQuestions: config.limits.pendingQuestionsPerClient, rates }));
   app.use(jsonApi(services, config, upload, owners, users));
   app.use(collectionsApi(services));
   app.use(documentBulkApi(services));

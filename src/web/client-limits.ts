@@ -1,8 +1,8 @@
 /**
  * Per-client bounds on what stays open in the web: questions being answered
  * (MAX_PENDING_QUESTIONS_PER_CLIENT) and event streams (MAX_EVENT_STREAMS_PER_CLIENT). A client is
- * its remote address (Docent has no accounts yet; behind a reverse proxy every user shares the
- * proxy's address, so raise the limits there). A place is taken when the request starts and given
+ * its address (`clientOf`: behind a reverse proxy set TRUST_PROXY, or every user shares the
+ * proxy's address). A place is taken when the request starts and given
  * back exactly once, when the answer finishes or fails, the stream ends, or the client goes away.
  */
 import type { Request, Response } from 'express';
@@ -34,7 +34,11 @@ export class PerClientLimit {
   }
 }
 
-export const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's, or with TRUST_PROXY (Express's 'trust proxy') the one
+ * the trusted proxies forwarded (X-Forwarded-For). Every per-address limit counts under it.
+ */
+export const clientOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /**
  * Takes a place for the request's client, given back when the response closes (finished or the

@@ -1,7 +1,8 @@
 /**
  * The one way a web route asks a question (POST /api/ask and the OpenAI-compatible
  * /v1/chat/completions share it): takes the client's place among its questions in flight
- * (MAX_PENDING_QUESTIONS_PER_CLIENT, one count across both APIs, else 429 + Retry-After), starts
+ * (MAX_PENDING_QUESTIONS_PER_CLIENT, one count across both APIs, else 429 + Retry-After), counts
+ * it against the questions per minute (RATE_LIMIT_ASK_*, else 429 + Retry-After), starts
  * the answer with an AbortSignal that fires when the client disconnects (the service then cancels
  * the answer on the worker), hands the answer to the route's `respond`, and gives the place back
  * when the answer ends or the client goes away.
@@ -12,6 +13,7 @@ import type { AnswerDone } from '../contracts/answer.ts';
 import type { AskHandle } from '../ports/answer-service.ts';
 import { HttpError } from './http-error.ts';
 import { PerClientLimit, takePlace } from './client-limits.ts';
+import type { WebRateLimits } from './rate-limits.ts';
 
 export type StartAnswer = (signal: AbortSignal) => Promise<AskHandle>;
 export type RespondWith = (handle: AskHandle, signal: AbortSignal) => Promise<void>;
@@ -20,8 +22,12 @@ export interface QuestionGate {
   run(req: Request, res: Response, start: StartAnswer, respond: RespondWith): Promise<void>;
 }
 
-/** `questions`: the per-client count, when other routes (the MCP tools) count against it too. */
-export function createQuestionGate(config: Config, questions = new PerClientLimit(config.limits.pendingQuestionsPerClient)): QuestionGate {
+/**
+ * `questions`: the per-client count, when other routes (the MCP tools) count against it too;
+ * `rates`: questions per minute per user and address (./rate-limits.ts), counted once the question
+ * has a place; none: not counted.
+ */
+export function createQuestionGate(config: Config, questions = new PerClientLimit(config.limits.pendingQuestionsPerClient), rates?: WebRateLimits): QuestionGate {
   const max = config.limits.pendingQuestionsPerClient;
   return {
     async run(req, res, start, respond) {
@@ -32,6 +38,7 @@ export function createQuestionGate(config: Config, questions = new PerClientLimi
         `You have ${max} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${max}); wait for one to finish, then ask again.`,
       );
       try {
+        rates?.takeFor('ask', req);
         const abort = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) abort.abort(new Error('client disconnected'));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import { AccountStore } from '../../accounts/account-store.ts';
 import { Accounts } from '../../accounts/accounts.ts';
+import { RateLimitStore } from '../../rate-limits/rate-limit-store.ts';
 import { authModeMessage, decideAuthMode } from '../../accounts/auth-mode.ts';
 import { OidcClient } from '../../accounts/oidc/oidc-client.ts';
 import { createHttpAnalyticsReader, createLocalAnalyticsReader } from '../../analytics/http-reader.ts';
@@ -37,7 +38,10 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   // Read before the models load, so a missing or bad certificate stops start-up at once.
   const tls = cfg.web.tls ? await loadTls(cfg.web.tls) : undefined;
   await fs.mkdir(cfg.paths.data, { recursive: true });
-  const accounts = new Accounts(new AccountStore(path.join(cfg.paths.data, 'accounts.db')), cfg.auth);
+  // Failed sign-ins and the rates of questions and uploads, counted with every web process sharing DATA_DIR.
+  const rateLimits = new RateLimitStore(path.join(cfg.paths.data, 'rate-limits.db'));
+  rt.closer.add('rate-limit store', () => rateLimits.close());
+  const accounts = new Accounts(new AccountStore(path.join(cfg.paths.data, 'accounts.db')), { ...cfg.auth, rateLimits });
   rt.closer.add('account store', () => accounts.close());
   // Before anything else starts: no users on a non-loopback HOST stops here with what to do.
   const sso = cfg.auth.oidc;
@@ -129,7 +133,7 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
   watchQueues(rt.metrics, bus, [...ANSWER_QUEUES, ...INGEST_QUEUES]);
   watchIndex(rt.metrics, stores);
-  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts, metrics: rt.metrics, oidc });
+  const app = createWebApp({ services, config: cfg, logger: log, sessionSecret, accounts, metrics: rt.metrics, oidc, rateLimits });
   const server = await listen(app, cfg.web.host, cfg.web.port, rt.closer, log, tls);
   const addr = server.address();
   return { port: typeof addr === 'object' && addr ? addr.port : cfg.web.port };

@@ -12,6 +12,7 @@ import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../
 import { docentSettings } from '../../mcp/backend.ts';
 import type { SearchHit } from '../../ports/vector-store.ts';
 import type { PerClientLimit } from '../client-limits.ts';
+import type { WebRateLimits } from '../rate-limits.ts';
 import { readDocumentText } from '../document-text.ts';
 import type { WebServices } from '../services.ts';
 import { parseAskBody } from '../validate.ts';
@@ -25,9 +26,11 @@ export interface LocalBackendOptions {
   questions: PerClientLimit;
   maxQuestions: number;
   client: string;
+  /** Questions per minute per user and address (../rate-limits.ts); a refusal is the tool's error. */
+  rates?: WebRateLimits | undefined;
 }
 
-export function createLocalBackend({ services, maxQuestionChars, questions, maxQuestions, client }: LocalBackendOptions): DocentBackend {
+export function createLocalBackend({ services, maxQuestionChars, questions, maxQuestions, client, rates }: LocalBackendOptions): DocentBackend {
   const collectionRef = (id: string | undefined, name?: string): McpCollectionRef | null => {
     if (id === undefined) return null;
     return { id, name: name ?? services.collections.list().find((c) => c.id === id)?.name ?? id };
@@ -56,6 +59,8 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
       const release = questions.tryTake(client);
       if (!release) throw new Error(`You have ${maxQuestions} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${maxQuestions}); wait for one to finish, then ask again.`);
       try {
+        const refused = rates?.take('ask', signedInUser()?.id, client);
+        if (refused) throw new Error(refused.message);
         const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen, channel: 'mcp', userId: signedInUser()?.id ?? null }, signal).catch((err: unknown) => {
           if (err instanceof UnavailableError) throw new Error(`${err.message} (try again in ${err.retryAfterSeconds} s)`, { cause: err });
           throw err;

@@ -20,6 +20,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from '../../log.ts';
 import { createDocentMcpServer } from '../../mcp/mcp-server.ts';
 import { clientOf, type PerClientLimit } from '../client-limits.ts';
+import type { WebRateLimits } from '../rate-limits.ts';
 import type { WebServices } from '../services.ts';
 import { createLocalBackend } from './local-backend.ts';
 
@@ -30,6 +31,8 @@ export interface McpRouteOptions {
   /** Questions in flight per client, shared with POST /api/ask. */
   questions: PerClientLimit;
   maxQuestions: number;
+  /** Questions per minute per user and address, shared with the other ways of asking. */
+  rates?: WebRateLimits | undefined;
 }
 
 type JsonRpcId = string | number;
@@ -67,7 +70,7 @@ export function mcpRoute(opts: McpRouteOptions): Router {
     const keys = messages.filter((m) => typeof m.method === 'string' && isId(m.id)).map((m) => keyOf(client, m.id as JsonRpcId));
     for (const k of keys) inFlight.set(k, abort);
 
-    const backend = createLocalBackend({ services: opts.services, maxQuestionChars: opts.maxQuestionChars, questions: opts.questions, maxQuestions: opts.maxQuestions, client });
+    const backend = createLocalBackend({ services: opts.services, maxQuestionChars: opts.maxQuestionChars, questions: opts.questions, maxQuestions: opts.maxQuestions, client, rates: opts.rates });
     const server = createDocentMcpServer(backend, { signalFor: (s) => AbortSignal.any([s, abort.signal]) });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
