@@ -32,7 +32,7 @@ import { decodeCeiling } from './decode-ceiling.ts';
 import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
 import { createRetriever } from '../src/retrieval/retriever.ts';
-import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../tests/support/processes.ts';
+import { QUESTION_LIMITS_OFF, freePort, startRole, waitForHttp, waitForOutput, type RoleProcess } from '../tests/support/processes.ts';
 import { sseEvents } from '../tests/support/sse.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { median, round } from './stats.ts';
@@ -136,6 +136,7 @@ export async function benchAnswer(chatModel?: string): Promise<Record<string, un
       ...(process.env.LLM_KV_CACHE_TYPE ? { LLM_KV_CACHE_TYPE: process.env.LLM_KV_CACHE_TYPE } : {}),
       ...(process.env.LLM_BATCH_SIZE ? { LLM_BATCH_SIZE: process.env.LLM_BATCH_SIZE } : {}),
       LOG_LEVEL: 'warn',
+      ...QUESTION_LIMITS_OFF,
     };
     // AMQP_URL='' runs the service all-in-one (in-process queue) where no RabbitMQ is reachable.
     const worker = inProcess

@@ -12,7 +12,7 @@ import { INGEST_CONTRACT_VERSION, type IngestJob } from '../src/contracts/ingest
 import { ingestDocument } from '../src/ingest/pipeline.ts';
 import { createOnnxEmbedder } from '../src/llm/onnx-embedder.ts';
 import { openFaissStore } from '../src/retrieval/faiss-store.ts';
-import { freePort, startRole, waitForHttp, type RoleProcess } from '../tests/support/processes.ts';
+import { QUESTION_LIMITS_OFF, freePort, startRole, waitForHttp, type RoleProcess } from '../tests/support/processes.ts';
 
 /** Ingests `docs` (file names in `docsDir`, plain text) into a new index at `vsDir`; returns the chunk count and the embedder's name. */
 export async function buildIndex(docsDir: string, docs: readonly string[], vsDir: string, embedModel: string): Promise<{ chunks: number; embedder: string }> {
@@ -59,6 +59,7 @@ export async function startService(tmp: string, name: string, vsDir: string, mod
     KAFKA_BROKERS: '',
     LOG_LEVEL: 'warn',
     ANSWER_TIMEOUT_MS: '600000',
+    ...QUESTION_LIMITS_OFF,
     ...env,
   });
   try {

@@ -36,7 +36,7 @@ export class ServiceClient {
 
   /**
    * Sends the request; the response when it is 2xx, else an Error "status: message" with the
-   * service's own message (BusyError for 503 with Retry-After). An abort `signal` rejects as fetch does.
+   * service's own message (BusyError for 503 or 429 with Retry-After). An abort `signal` rejects as fetch does.
    */
   async open(pathname: string, init?: RequestInit): Promise<Response> {
     let res: Response;
@@ -57,7 +57,8 @@ export class ServiceClient {
       // not JSON: keep the text
     }
     const retryAfter = Number(res.headers.get('retry-after'));
-    if (res.status === 503 && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
+    // 503: the ingest queue is full; 429: past a rate limit (README "Rate limits"). Both say when to come back.
+    if ((res.status === 503 || res.status === 429) && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
     if (res.status === 401) throw new Error(`${res.status}: ${message}${this.token === undefined ? ' (set DOCENT_TOKEN to a personal API token)' : ''}`);
     throw new Error(`${res.status}: ${message}`);
   }
@@ -68,8 +69,9 @@ export class ServiceClient {
   }
 
   /**
-   * Uploads one file (into `collection`, an id or name, when given). While the service's ingest queue is full (503, MAX_PENDING_DOCUMENTS) it
-   * waits as long as Retry-After says and tries again, for up to about an hour.
+   * Uploads one file (into `collection`, an id or name, when given). While the service's ingest queue is full (503, MAX_PENDING_DOCUMENTS)
+   * or the upload rate limit is reached (429, RATE_LIMIT_UPLOADS_PER_HOUR), it waits as long as Retry-After says (saying so on
+   * stderr) and tries again, for up to about an hour.
    */
   async upload(file: string, collection?: string): Promise<ApiDocument> {
     const query = collection === undefined ? '' : `?collection=${encodeURIComponent(collection)}`;
@@ -82,6 +84,7 @@ export class ServiceClient {
       } catch (err) {
         const retryAfter = err instanceof BusyError ? err.retryAfterSeconds : undefined;
         if (retryAfter === undefined || waited > 3600) throw err;
+        process.stderr.write(`${path.basename(file)}: ${(err as Error).message}; waiting ${retryAfter} s\n`);
         await new Promise((r) => setTimeout(r, retryAfter * 1000));
         waited += retryAfter;
       }

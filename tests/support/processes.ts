@@ -17,6 +17,12 @@ export interface RoleProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * For benchmarks and evaluations that ask many questions from one address as fast as the service
+ * answers: the per-address and per-user question limits (README "Rate limits") would refuse them.
+ */
+export const QUESTION_LIMITS_OFF = { RATE_LIMIT_ASK_PER_MINUTE: 'off', RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: 'off' } as const;
+
 export function startRole(name: string, bin: string, env: Record<string, string>): RoleProcess {
   // The flags the service's npm scripts give (package.json): a 2 MB young generation.
   const child = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', path.join(ROOT, 'src/bin', bin)], {
