@@ -18,7 +18,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { adminPage, adminPanel, type AdminView } from '../../../templates/admin.ts';
 import type { Accounts } from '../../accounts/accounts.ts';
 import { checkLevel } from '../../accounts/collection-rights.ts';
-import { inviteLink } from '../../accounts/invites.ts';
+import { InviteRefusedError, inviteLink } from '../../accounts/invites.ts';
 import type { SignUpMode } from '../../accounts/sign-up.ts';
 import { AppError, ForbiddenError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import type { CollectionService } from '../../ports/collection-service.ts';
@@ -44,7 +44,7 @@ const field = (body: unknown, name: string): string => {
   return typeof v === 'string' ? v : '';
 };
 
-const statusOf = (err: AppError): number => (err instanceof NotFoundError ? 404 : err instanceof ForbiddenError ? 403 : 400);
+const statusOf = (err: AppError): number => (err instanceof InviteRefusedError ? err.status : err instanceof NotFoundError ? 404 : err instanceof ForbiddenError ? 403 : 400);
 
 export function adminRoutes({ accounts, collections, access, tokens, signUp = 'off' }: AdminRoutesOptions): Router {
   const router = Router();
