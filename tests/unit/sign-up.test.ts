@@ -113,7 +113,7 @@ describe('SIGNUP=invite', () => {
     assert.match(home, /class="account-name"[^>]*>carol</);
     assert.equal(s.accounts.store.findByName('carol')?.user.role, 'member');
     // Only what everyone may: General (everyone:write by default), not an admin's collection.
-    await s.srv.services.collections.create({ name: 'Board' });
+    s.srv.services.collections.create({ name: 'Board' });
     const theirs = (await (await get(s, '/api/collections', cookie)).json()) as { collections: Array<{ name: string }> };
     assert.deepEqual(theirs.collections.map((c) => c.name), ['General']);
 
