@@ -23,7 +23,7 @@ export interface DocumentListView {
   page: DocumentPage;
   query: DocumentPageQuery;
   collections: CollectionView[];
-  /** The collections the user may write (upload and move pickers); default: all of `collections`. */
+  /** The collections the user may write (upload and move pickers); unset (sign-in off): all of `collections`. */
   writable?: CollectionView[];
 }
 

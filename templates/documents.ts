@@ -68,7 +68,7 @@ export function documentsPage(list: DocumentListView, maxUploadBytes: number, we
   const { collections, writable = collections } = list;
   const body = html`
 <h1>Documents</h1>
-${uploadForm(maxUploadBytes, writable, writable.length === 0 && collections.length > 0)}
+${uploadForm(maxUploadBytes, writable, list.writable !== undefined && writable.length === 0)}
 ${webPages ? webPageForm(writable) : ''}
 <section class="card">
   <h2>Library</h2>

@@ -9,6 +9,9 @@
  * keys. So a lock is never permanent, and a stranger who fails from another address spends the
  * shared account allowance (50) long before the owner's own address (account + address) is locked.
  *
+ * Sign-up attempts (src/accounts/sign-up.ts) are counted here too, under an account key of their
+ * own per address, so they share the per-address allowance with failed sign-ins.
+ *
  * The counts live in this process (a restart forgets them); sharing them between web processes is
  * the shared rate-limit step of the accounts issue.
  */

@@ -244,6 +244,9 @@ describe('admins only', () => {
     const bobs = (await (await api('/api/collections', member)).json()) as { collections: Array<{ id: string }> };
     for (const c of bobs.collections) accounts.rights.revoke(c.id, 'bob');
     assert.deepEqual(((await (await api('/api/collections', member)).json()) as { collections: unknown[] }).collections, []);
+    const docsPage = await (await fetch(`${srv.url}/documents`, { headers: { cookie: memberCookie } })).text();
+    assert.doesNotMatch(docsPage, /id="upload-collection"/);
+    assert.match(docsPage, /No collection is open to you for uploads: ask an admin for write access/);
     const asked = fake.asked.length;
     const res = await api('/api/ask', member, json({ question: 'Anything?' }));
     assert.equal(res.status, 403);
