@@ -60,6 +60,10 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: int(5, 525_600).default(10_080),
   /** A signed-in session ends this many days after sign-in, however active (default 30). */
   SESSION_MAX_DAYS: int(1, 365).default(30),
+  /** Self sign-up: `off`, `invite` (single-use links from an admin) or `open` (anyone; README, Sign-up). */
+  SIGNUP: z.enum(['off', 'invite', 'open']).default('off'),
+  /** An invite link works this many hours after it is made (default 3 days). */
+  INVITE_TTL_HOURS: int(1, 8760).default(72),
   /** Single sign-on through OpenID Connect (src/accounts/oidc-settings.ts; README, Single sign-on). */
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -207,7 +211,7 @@ export interface Config {
     trustProxy: false | number | string[];
   };
   /** Accounts and sign-in (src/accounts/). */
-  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined };
+  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined; signup: RawConfig['SIGNUP']; inviteTtlMs: number };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   /** Metrics and traces (src/metrics/, src/tracing/). */
@@ -300,7 +304,7 @@ export function parseConfig(env: Env): Config {
       tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
-    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc },
+    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc, signup: e.SIGNUP, inviteTtlMs: e.INVITE_TTL_HOURS * 3_600_000 },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     observe: { metricsPort: e.METRICS_PORT, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },

@@ -17,6 +17,14 @@ export interface LoginPageOptions {
   singleSignOn?: string | undefined;
   /** Why the last sign-in failed (a single sign-on that came back refused or expired). */
   error?: string | undefined;
+  /** Self sign-up (SIGNUP): `open` links to /signup, `invite` says to ask for a link. */
+  signUp?: 'off' | 'invite' | 'open' | undefined;
+}
+
+function noAccount(signUp: LoginPageOptions['signUp']): SafeHtml {
+  if (signUp === 'open') return html`<p class="signup-link">No account? <a href="/signup">Create one</a>.</p>`;
+  if (signUp === 'invite') return html`<p class="muted small">No account? Ask an admin for an invite link.</p>`;
+  return html`<p class="muted small">No account? Ask an admin; they add users with <code>npm run users -- add NAME</code>.</p>`;
 }
 
 export function loginPage(next: string, opts: LoginPageOptions = {}): SafeHtml {
@@ -38,7 +46,7 @@ ${sso
   <div class="actions"><button type="submit">Sign in</button></div>
 </form>
 <div id="login-result" aria-live="polite"></div>
-<p class="muted small">No account? Ask an admin; they add users with <code>npm run users -- add NAME</code>.</p>
+${noAccount(opts.signUp)}
 </section>`,
   });
 }

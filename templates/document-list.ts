@@ -18,11 +18,13 @@ const BUSY = new Set(['queued', 'processing', 'deleting']);
 /** Collection id -> name, for naming a document's collections. */
 export type CollectionNames = ReadonlyMap<string, string>;
 
-/** What the list shows: one page, the query that chose it and the collections (names, move picker). */
+/** What the list shows: one page, the query that chose it and the collections (names, filter). */
 export interface DocumentListView {
   page: DocumentPage;
   query: DocumentPageQuery;
   collections: CollectionView[];
+  /** The collections the user may write (upload and move pickers); unset (sign-in off): all of `collections`. */
+  writable?: CollectionView[];
 }
 
 function formatSize(bytes: number): string {
@@ -127,7 +129,7 @@ function newestFirst(q: DocumentPageQuery): boolean {
 }
 
 /** The list fragment (also served alone at GET /documents/list); reloads itself on `documents-changed`. */
-export function documentList({ page, query, collections }: DocumentListView): SafeHtml {
+export function documentList({ page, query, collections, writable = collections }: DocumentListView): SafeHtml {
   const names = new Map(collections.map((c) => [c.id, c.name]));
   const search = toSearch(query);
   const busy = page.documents.some((d) => BUSY.has(d.status));
@@ -137,7 +139,7 @@ export function documentList({ page, query, collections }: DocumentListView): Sa
       ? filtered
         ? html`<p class="empty">No documents match these filters.</p>`
         : html`<p class="empty">No documents yet. Upload a PDF, text or Markdown file above; answers are drawn from what you upload.</p>`
-      : html`${bulkBar(collections)}
+      : html`${bulkBar(writable)}
 <p class="muted small" id="document-count" data-total="${page.total}">Showing <span id="shown-count">${page.documents.length}</span> of ${page.total} document${page.total === 1 ? '' : 's'}</p>
 <table class="table">
   <thead><tr><th class="select-cell" aria-label="Select"></th>${sortHeader(html`${sortLink('Document', 'name', query)} <span class="muted small">· ${sortLink('size', 'size', query)}</span>`, ['name', 'size'], query)}<th>Collections</th>${sortHeader(sortLink('Status', 'status', query), ['status'], query)}<th class="num">Pages</th><th class="num">Chunks</th>${sortHeader(sortLink('Uploaded', 'added', query), ['added'], query)}<th>Problem</th><th aria-label="Actions"></th></tr></thead>

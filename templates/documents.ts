@@ -24,7 +24,10 @@ export function uploadResult(results: UploadResult[]): SafeHtml {
   <ul>${results.map((r) => html`<li>${r.name} — ${r.duplicate ? 'already uploaded, nothing new to ingest' : r.status}</li>`)}</ul></div>`;
 }
 
-/** The upload form's collection picker: General (first in the list) is chosen unless the page says otherwise. */
+/**
+ * The upload form's collection picker: only collections the user may write (an upload anywhere
+ * else is refused). General (first in the list) is chosen unless the page says otherwise.
+ */
 function collectionPicker(collections: CollectionView[]): SafeHtml {
   return html`<label for="upload-collection" class="small">Into collection</label>
     <select id="upload-collection" name="collection">${collections.map((c) => html`<option value="${c.id}">${c.name}</option>`)}</select>`;
@@ -41,7 +44,7 @@ const ACCEPT = [...ACCEPTED_EXTENSIONS, ...ACCEPTED_MEDIA_TYPES].join(',');
  * request with a progress bar each, then followed through ingestion. The folder picker has no name
  * (a plain post leaves it out) and shows only once the script runs.
  */
-function uploadForm(maxUploadBytes: number, collections: CollectionView[]): SafeHtml {
+function uploadForm(maxUploadBytes: number, collections: CollectionView[], closed: boolean): SafeHtml {
   const mb = Math.round((maxUploadBytes / (1024 * 1024)) * 10) / 10;
   return html`<form id="upload-form" class="card drop-zone" method="post" action="/documents" enctype="multipart/form-data"
   hx-post="/documents" hx-encoding="multipart/form-data" hx-target="#upload-result" hx-swap="innerHTML"
@@ -50,7 +53,7 @@ function uploadForm(maxUploadBytes: number, collections: CollectionView[]): Safe
   <label for="file">Add documents</label>
   <p class="muted small">PDF, Word (.docx), HTML, plain text or Markdown, up to ${mb} MB each. You can pick several files<span class="drop-hint" hidden>, pick a folder, or drop files and folders anywhere on this box</span>.</p>
   <div class="actions">
-    ${collections.length > 0 ? collectionPicker(collections) : ''}
+    ${collections.length > 0 ? collectionPicker(collections) : closed ? html`<span class="muted small no-upload-target">No collection is open to you for uploads: ask an admin for write access to one.</span>` : ''}
     <input id="file" name="file" type="file" multiple accept="${ACCEPT}">
     <span class="folder-picker" hidden><label for="folder" class="small">or a folder</label> <input id="folder" type="file" webkitdirectory multiple></span>
     <button type="submit">Upload</button>
@@ -62,11 +65,11 @@ function uploadForm(maxUploadBytes: number, collections: CollectionView[]): Safe
 
 /** `webPages`: show "Add a web page" (the service can fetch pages). */
 export function documentsPage(list: DocumentListView, maxUploadBytes: number, webPages = false): SafeHtml {
-  const { collections } = list;
+  const { collections, writable = collections } = list;
   const body = html`
 <h1>Documents</h1>
-${uploadForm(maxUploadBytes, collections)}
-${webPages ? webPageForm(collections) : ''}
+${uploadForm(maxUploadBytes, writable, list.writable !== undefined && writable.length === 0)}
+${webPages ? webPageForm(writable) : ''}
 <section class="card">
   <h2>Library</h2>
   ${documentFilters(list.query, collections)}

@@ -17,6 +17,9 @@
  *               last_sign_in_at: the single sign-on accounts linked to a user (./oidc/)
  *   oidc_pending  id_hash (of the pre-sign-in cookie), state, nonce, code_verifier, redirect_url,
  *               next, created_at: sign-ins sent to the provider and not yet back (minutes at most)
+ *   invites     id, token_hash, label, created_by (a user id; NULL once they are removed),
+ *               created_at, expires_at, used_at, used_by (the member it made), revoked_at:
+ *               single-use sign-up links (SIGNUP=invite; ./invites.ts)
  *
  * Columns added in later releases are added in place when an older store is opened (as the chat
  * store does), never by rewriting data.
@@ -53,5 +56,10 @@ export function openAccountSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS external_identities_by_user ON external_identities (user_id);
     CREATE TABLE IF NOT EXISTS oidc_pending (
       id_hash TEXT PRIMARY KEY, state TEXT NOT NULL, nonce TEXT NOT NULL, code_verifier TEXT NOT NULL,
-      redirect_url TEXT NOT NULL, next TEXT NOT NULL, created_at INTEGER NOT NULL);`);
+      redirect_url TEXT NOT NULL, next TEXT NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS invites (
+      id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL,
+      created_by TEXT REFERENCES users(id) ON DELETE SET NULL, created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL, used_at INTEGER, used_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+      revoked_at INTEGER);`);
 }

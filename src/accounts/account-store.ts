@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { nameKey, secretHash } from './account-keys.ts';
 import { openAccountSchema } from './account-schema.ts';
+import { InviteStore } from './invite-store.ts';
 import { IdentityStore } from './oidc/identity-store.ts';
 import { RightsStore } from './rights-store.ts';
 
@@ -50,6 +51,8 @@ export class AccountStore {
   readonly rights: RightsStore;
   /** Single sign-on identities and pending sign-ins, in the same file. */
   readonly identities: IdentityStore;
+  /** Sign-up invites, in the same file. */
+  readonly invites: InviteStore;
 
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
@@ -57,6 +60,7 @@ export class AccountStore {
     openAccountSchema(this.db);
     this.rights = new RightsStore(this.db);
     this.identities = new IdentityStore(this.db);
+    this.invites = new InviteStore(this.db);
   }
 
   hasUsers(): boolean {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { AccountStore, ApiTokenView, Role, User } from './account-store.ts';
 import { CollectionRights } from './collection-rights.ts';
+import { Invites } from './invites.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import type { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams, DEFAULT_SCRYPT } from './password-hash.ts';
@@ -27,6 +28,8 @@ export interface AccountsOptions {
   scrypt?: ScryptParams;
   /** Where failed sign-ins are counted (the web's, shared through DATA_DIR). Default: in this process alone. */
   rateLimits?: RateLimitStore;
+  /** How long a sign-up invite can be used (config INVITE_TTL_HOURS). Default 72 hours. */
+  inviteTtlMs?: number;
 }
 
 /** `external`: the name is a single sign-on user, who has no password here. */
@@ -53,7 +56,10 @@ export class Accounts {
   readonly throttle: LoginThrottle;
   /** Rights per collection (./collection-rights.ts); their first-run defaults are given here, once per store. */
   readonly rights: CollectionRights;
-  private readonly now: () => number;
+  /** Sign-up invites (./invites.ts). */
+  readonly invites: Invites;
+  /** The clock of the accounts (tests move it). */
+  readonly now: () => number;
   private readonly scrypt: ScryptParams;
 
   constructor(
@@ -65,6 +71,7 @@ export class Accounts {
     this.throttle = new LoginThrottle(this.now, options.rateLimits);
     this.rights = new CollectionRights(store, this.now);
     this.rights.seedDefaults();
+    this.invites = new Invites(store, options.inviteTtlMs ?? 72 * 3_600_000, this.now);
   }
 
   hasUsers(): boolean {
@@ -88,8 +95,7 @@ export class Accounts {
 
   async addUser(name: string, role: Role, password: string): Promise<User> {
     const clean = checkName(name);
-    const hash = await hashPassword(checkPassword(password), this.scrypt);
-    const user = this.store.insertUser(clean, role, hash, this.now());
+    const user = this.store.insertUser(clean, role, await this.newPasswordHash(password), this.now());
     if (!user) throw new InvalidInputError(`The name "${clean}" is taken (names are the same in any case). Pick another.`);
     return user;
   }
@@ -151,7 +157,13 @@ export class Accounts {
     return { sessionId: this.startSession(user.id), user, created };
   }
 
-  private startSession(userId: string): string {
+  /** The hash of a new password, checked against the password rules first. */
+  async newPasswordHash(password: string): Promise<string> {
+    return hashPassword(checkPassword(password), this.scrypt);
+  }
+
+  /** A new session for the user (its id goes into the sign-in cookie). */
+  startSession(userId: string): string {
     const sessionId = randomBytes(32).toString('base64url');
     this.store.insertSession(sessionId, userId, this.now());
     return sessionId;
@@ -178,6 +190,7 @@ export class Accounts {
   sweepSessions(): number {
     const now = this.now();
     this.store.identities.deletePendingBefore(now - 3_600_000);
+    this.store.invites.deleteEndedBefore(now - 30 * 86_400_000);
     return this.store.deleteExpiredSessions(now - this.options.sessionIdleMs, now - this.options.sessionMaxMs);
   }
 

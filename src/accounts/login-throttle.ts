@@ -9,6 +9,9 @@
  * keys. So a lock is never permanent, and a stranger who fails from another address spends the
  * shared account allowance (50) long before the owner's own address (account + address) is locked.
  *
+ * Sign-up attempts (src/accounts/sign-up.ts) are counted here too, under an account key of their
+ * own per address, so they share the per-address allowance with failed sign-ins.
+ *
  * The counts live in the shared rate-limit store (../rate-limits/rate-limit-store.ts, DATA_DIR/
  * rate-limits.db in the web), so a brute force spread over several web processes that share
  * DATA_DIR is throttled as one; a restart forgets nothing. Checking and counting are two steps (the

@@ -8,12 +8,21 @@
  *   reset-password NAME       a new password; ends the user's sessions
  *   role NAME admin|member    changes the role (e.g. a single sign-on user made the first admin)
  *   token NAME [--label L]    a new personal API token, printed once (for DOCENT_TOKEN)
+ *   invite [--label L]        a sign-up invite link (SIGNUP=invite), printed once, under DOCENT_URL
  * Passwords are read without echo from a terminal (twice, to catch typos), or as the first line of
  * stdin when it is not a terminal (scripts: `printf '%s\n' "$PW" | npm run users -- add ada`).
  * Exit codes: 0 done, 1 refused (the message says why), 2 usage.
  */
 import { AppError } from '../errors.ts';
 import type { Accounts } from './accounts.ts';
+import { inviteLink } from './invites.ts';
+
+export interface UsersCliOptions {
+  /** The base of invite links (config DOCENT_URL: the address people open Docent at). */
+  serviceUrl: string;
+  /** Config SIGNUP: an invite made while it is not `invite` gets a warning. */
+  signUp: 'off' | 'invite' | 'open';
+}
 
 export interface UsersCliIo {
   /** Reads a password: `prompt` is shown on a terminal; from a pipe, the next line of stdin. */
@@ -31,6 +40,7 @@ export const USAGE = `usage: npm run users -- <command>
   reset-password NAME      set a new password; ends the user's sessions
   role NAME admin|member   make a user an admin or a member (the last admin stays one)
   token NAME [--label L]   make a personal API token (printed once; use it as DOCENT_TOKEN)
+  invite [--label L]       make a single-use sign-up link (SIGNUP=invite; printed once)
 The password is read from stdin when it is not a terminal (first line).
 `;
 
@@ -43,15 +53,15 @@ async function newPassword(io: UsersCliIo): Promise<string> {
 }
 
 /** Runs one command; the exit code. */
-export async function runUsersCli(argv: readonly string[], accounts: Accounts, io: UsersCliIo): Promise<number> {
+export async function runUsersCli(argv: readonly string[], accounts: Accounts, io: UsersCliIo, opts: UsersCliOptions = { serviceUrl: 'http://127.0.0.1:3000', signUp: 'off' }): Promise<number> {
   const [command, ...rest] = argv;
   const flags = rest.filter((a) => a.startsWith('--'));
   const args = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--label');
   const label = rest.includes('--label') ? rest[rest.indexOf('--label') + 1] : undefined;
   const name = args[0];
-  const known: Record<string, string[]> = { add: ['--admin'], list: [], remove: [], 'reset-password': [], token: ['--label'], role: [] };
+  const known: Record<string, string[]> = { add: ['--admin'], list: [], remove: [], 'reset-password': [], token: ['--label'], role: [], invite: ['--label'] };
   const allowed = command === undefined ? undefined : known[command];
-  if (!allowed || flags.some((f) => !allowed.includes(f)) || (command !== 'list' && (name === undefined || args.length > (command === 'role' ? 2 : 1))) || (command === 'role' && args[1] !== 'admin' && args[1] !== 'member') || (command === 'list' && args.length > 0)) {
+  if (!allowed || flags.some((f) => !allowed.includes(f)) || (command === 'invite' && args.length > 0) || (command !== 'list' && command !== 'invite' && (name === undefined || args.length > (command === 'role' ? 2 : 1))) || (command === 'role' && args[1] !== 'admin' && args[1] !== 'member') || (command === 'list' && args.length > 0)) {
     io.err(USAGE);
     return 2;
   }
@@ -87,6 +97,13 @@ export async function runUsersCli(argv: readonly string[], accounts: Accounts, i
         const { token, user } = accounts.createTokenFor(name!, label ?? 'command line');
         io.err(`A new API token for "${user.name}" (shown once; revoke it on the Settings page):\n`);
         io.out(`${token}\n`);
+        break;
+      }
+      case 'invite': {
+        const { token, invite } = accounts.invites.create(label ?? '', null);
+        if (opts.signUp !== 'invite') io.err(`Note: SIGNUP is ${opts.signUp} here; the link works only while the web runs with SIGNUP=invite.\n`);
+        io.err(`A sign-up link (shown once; works once, until ${new Date(invite.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC):\n`);
+        io.out(`${inviteLink(opts.serviceUrl, token)}\n`);
         break;
       }
     }

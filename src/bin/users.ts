@@ -1,4 +1,4 @@
-/** Entrypoint: `npm run users -- add|list|remove|reset-password|token …` (src/accounts/users-cli.ts). */
+/** Entrypoint: `npm run users -- add|list|remove|reset-password|role|token|invite …` (src/accounts/users-cli.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { AccountStore } from '../accounts/account-store.ts';
@@ -17,5 +17,5 @@ const code = await runUsersCli(process.argv.slice(2), accounts, {
   readPassword: (prompt) => (nextLine ? nextLine() : askHidden(prompt, process.stdin, process.stderr)),
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
-}).finally(() => accounts.close());
+}, { serviceUrl: config.cli.serviceUrl, signUp: config.auth.signup }).finally(() => accounts.close());
 process.exit(code);

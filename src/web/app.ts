@@ -12,6 +12,8 @@ import { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 import { WebRateLimits } from './rate-limits.ts';
 import { accountRoutes } from './auth/account-routes.ts';
 import { oidcRoutes } from './auth/oidc-routes.ts';
+import { signUpRoutes } from './auth/signup-routes.ts';
+import { SignUps } from '../accounts/sign-up.ts';
 import type { OidcClient } from '../accounts/oidc/oidc-client.ts';
 import { accessLookup } from './auth/access-lookup.ts';
 import { adminRoutes } from './auth/admin-routes.ts';
@@ -108,9 +110,11 @@ export function createWebApp({ services: raw, config, logger, sessionSecret, acc
   const jsonLimit = Math.max(100_000, config.web.maxQuestionChars * 8);
   app.use('/v1', express.json({ limit: OPENAI_BODY_LIMIT }));
   app.use(express.json({ limit: jsonLimit }));
-  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired, singleSignOn: oidc?.settings.providerName }));
+  const signUps = accounts ? new SignUps(accounts, config.auth.signup) : undefined;
+  if (accounts) app.use(accountRoutes({ accounts, required: signInRequired, singleSignOn: oidc?.settings.providerName, signUp: () => (signUps?.enabled ? signUps.mode : 'off') }));
+  if (accounts && signUps) app.use(signUpRoutes({ accounts, signUps, required: signInRequired }));
   if (accounts && oidc) app.use(oidcRoutes({ accounts, oidc, logger }));
-  if (accounts) app.use(adminRoutes({ accounts, collections: raw.collections, access: services.access!, tokens }));
+  if (accounts) app.use(adminRoutes({ accounts, collections: raw.collections, access: services.access!, tokens, signUp: config.auth.signup }));
   // One upload middleware for both upload routes: they count against one storage budget.
   // Questions and uploads per user and address, counted across web processes (./rate-limits.ts).
   const rates = new WebRateLimits(rateLimits ?? new RateLimitStore(':memory:'), config.rateLimits, now);

@@ -28,7 +28,8 @@ export interface E2eService {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback port (e.g. to give the service a known address before it starts). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -64,7 +65,8 @@ export async function startE2eService(env: Record<string, string> = {}, opts: E2
     dirs.push(dir);
     return dir;
   };
-  const port = await freePort();
+  // A PORT given by the test (e.g. one a redirect URL was registered for) is used as is.
+  const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
   const data = await tmpDir('docent-e2e-data-');
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,

@@ -204,12 +204,14 @@ void describe('mode at start', () => {
     assert.equal(isLoopbackHost('example.com'), false);
   });
 
-  void test('AUTH, SESSION_IDLE_MINUTES and SESSION_MAX_DAYS are parsed, with defaults', () => {
+  void test('AUTH, SESSION_IDLE_MINUTES, SESSION_MAX_DAYS, SIGNUP and INVITE_TTL_HOURS are parsed, with defaults', () => {
     const d = parseConfig({});
-    assert.deepEqual(d.auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000, oidc: undefined });
-    const c = parseConfig({ AUTH: 'off', SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '2', DOCENT_TOKEN: 'dct_x' });
-    assert.deepEqual(c.auth, { mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000, oidc: undefined });
+    assert.deepEqual(d.auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000, oidc: undefined, signup: 'off', inviteTtlMs: 72 * 3_600_000 });
+    const c = parseConfig({ AUTH: 'off', SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '2', DOCENT_TOKEN: 'dct_x', SIGNUP: 'invite', INVITE_TTL_HOURS: '24' });
+    assert.deepEqual(c.auth, { mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000, oidc: undefined, signup: 'invite', inviteTtlMs: 24 * 3_600_000 });
     assert.equal(c.cli.token, 'dct_x');
     assert.throws(() => parseConfig({ AUTH: 'maybe' }), /AUTH/);
+    assert.throws(() => parseConfig({ SIGNUP: 'everyone' }), /SIGNUP/);
+    assert.throws(() => parseConfig({ INVITE_TTL_HOURS: '0' }), /INVITE_TTL_HOURS/);
   });
 });

@@ -3,7 +3,8 @@
  * service): a member sees, asks over and searches only the collections they may read (an
  * unreadable one is the same 404 as an unknown one, documents in it too); uploads, deletes,
  * renames and re-indexing need write; analytics and the Admin page are for admins (403); the
- * answer request carries only readable collections; an admin's grant on the Admin page (a plain
+ * answer request carries only readable collections; the upload and move menus offer only writable
+ * collections (the filter and the Ask chooser the readable ones); an admin's grant on the Admin page (a plain
  * form, no JavaScript) then lets the member in. Sign-in off: see web-accounts.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
@@ -185,6 +186,27 @@ describe('writing', () => {
   });
 });
 
+describe('pickers', () => {
+  const options = (page: string, select: RegExp): string[] => {
+    const m = select.exec(page);
+    assert.ok(m, `the picker ${String(select)} is on the page`);
+    return [...m[1]!.matchAll(/<option value="[^"]*">([^<]*)<\/option>/g)].map((o) => o[1]!);
+  };
+
+  void test('the upload and move menus list only collections the member may write; the filter and the Ask chooser the readable ones', async () => {
+    // bob: General write (everyone), Bobs write (he made it), Team read, Secret nothing.
+    const docs = await (await fetch(`${srv.url}/documents`, { headers: { cookie: memberCookie } })).text();
+    assert.deepEqual(options(docs, /<select id="upload-collection" name="collection">(.*?)<\/select>/s).sort(), ['Bobs', 'General']);
+    assert.deepEqual(options(docs, /<select id="bulk-move-to">(.*?)<\/select>/s).sort(), ['Bobs', 'General']);
+    assert.deepEqual(options(docs, /<select name="collection" aria-label="Collection">(.*?)<\/select>/s).filter((n) => n !== 'Every collection').sort(), ['Bobs', 'General', 'Team']);
+    const ask = await (await fetch(`${srv.url}/`, { headers: { cookie: memberCookie } })).text();
+    assert.deepEqual([...ask.matchAll(/name="collections" value="[^"]*" data-name="([^"]*)"/g)].map((m) => m[1]).sort(), ['Bobs', 'General', 'Team']);
+    // The admin may write everywhere.
+    const adminDocs = await (await fetch(`${srv.url}/documents`, { headers: { cookie: adminCookie } })).text();
+    assert.deepEqual(options(adminDocs, /<select id="upload-collection" name="collection">(.*?)<\/select>/s).sort(), ['Bobs', 'General', 'Secret', 'Team']);
+  });
+});
+
 describe('admins only', () => {
   void test('analytics pages, their API and export, and the Admin page are 403 for a member', async () => {
     for (const p of ['/analytics', '/analytics/panel', '/admin']) {
@@ -222,6 +244,9 @@ describe('admins only', () => {
     const bobs = (await (await api('/api/collections', member)).json()) as { collections: Array<{ id: string }> };
     for (const c of bobs.collections) accounts.rights.revoke(c.id, 'bob');
     assert.deepEqual(((await (await api('/api/collections', member)).json()) as { collections: unknown[] }).collections, []);
+    const docsPage = await (await fetch(`${srv.url}/documents`, { headers: { cookie: memberCookie } })).text();
+    assert.doesNotMatch(docsPage, /id="upload-collection"/);
+    assert.match(docsPage, /No collection is open to you for uploads: ask an admin for write access/);
     const asked = fake.asked.length;
     const res = await api('/api/ask', member, json({ question: 'Anything?' }));
     assert.equal(res.status, 403);

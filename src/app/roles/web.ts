@@ -50,6 +50,10 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
   else log.info({ authMode: mode }, authModeMessage(mode));
   const oidc = sso && mode !== 'off' ? new OidcClient(sso, log) : undefined;
   if (sso && mode === 'off') log.warn('AUTH=off: the OIDC_* settings are ignored (no sign-in at all)');
+  if (cfg.auth.signup !== 'off') {
+    if (mode === 'off') log.warn(`AUTH=off: SIGNUP=${cfg.auth.signup} is ignored (no accounts in use)`);
+    else log.info({ signup: cfg.auth.signup }, cfg.auth.signup === 'open' ? 'sign-up is open: anyone who reaches /signup can create a member account' : 'sign-up by invite: admins make single-use links on the Admin page');
+  }
   // Discovery now, so a wrong OIDC_ISSUER shows in the start-up log; a failure does not stop the
   // web (password sign-in works) and is retried at the next "Sign in with …".
   if (oidc) await oidc.configuration().catch(() => undefined);

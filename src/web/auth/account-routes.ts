@@ -43,9 +43,11 @@ export interface AccountRoutesOptions {
   required: () => boolean;
   /** The provider's name when single sign-on is on (./oidc-routes.ts). */
   singleSignOn?: string | undefined;
+  /** The sign-up mode in force now (the sign-in page links to /signup when `open`). */
+  signUp?: () => 'off' | 'invite' | 'open';
 }
 
-export function accountRoutes({ accounts, required, singleSignOn }: AccountRoutesOptions): Router {
+export function accountRoutes({ accounts, required, singleSignOn, signUp = () => 'off' }: AccountRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
   const user = () => {
@@ -62,7 +64,7 @@ export function accountRoutes({ accounts, required, singleSignOn }: AccountRoute
       return;
     }
     res.set('Cache-Control', 'no-store');
-    send(res, loginPage(next, { singleSignOn }));
+    send(res, loginPage(next, { singleSignOn, signUp: signUp() }));
   });
 
   router.post('/login', form, async (req, res) => {

@@ -8,6 +8,8 @@
  *   POST /admin/users/remove {name}            -> the user, their sessions, tokens and rights gone
  *   POST /admin/rights {collection, who, level} -> `who` (a user's name or "everyone") gets read|write
  *   POST /admin/rights/revoke {collection, who} -> that grant gone
+ *   POST /admin/invites {label?}               -> a sign-up invite link (SIGNUP=invite), shown once
+ *   POST /admin/invites/revoke {id}            -> an unused invite can no longer be used
  * Each answers the panel (htmx) or the whole page (plain form) with what was done, or with the
  * refusal (400/404 with the message, the form still there). A member gets 403, and with sign-in
  * off the page does not exist (404): everyone has every right then.
@@ -16,6 +18,8 @@ import express, { Router, type Request, type Response } from 'express';
 import { adminPage, adminPanel, type AdminView } from '../../../templates/admin.ts';
 import type { Accounts } from '../../accounts/accounts.ts';
 import { checkLevel } from '../../accounts/collection-rights.ts';
+import { InviteRefusedError, inviteLink } from '../../accounts/invites.ts';
+import type { SignUpMode } from '../../accounts/sign-up.ts';
 import { AppError, ForbiddenError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import type { CollectionService } from '../../ports/collection-service.ts';
 import { formTokenCheck } from '../guards/cross-site-guard.ts';
@@ -31,6 +35,8 @@ export interface AdminRoutesOptions {
   collections: CollectionService;
   access: AccessLookup;
   tokens: SessionTokens;
+  /** Config SIGNUP: the invites section shows with `invite`. */
+  signUp?: SignUpMode;
 }
 
 const field = (body: unknown, name: string): string => {
@@ -38,9 +44,9 @@ const field = (body: unknown, name: string): string => {
   return typeof v === 'string' ? v : '';
 };
 
-const statusOf = (err: AppError): number => (err instanceof NotFoundError ? 404 : err instanceof ForbiddenError ? 403 : 400);
+const statusOf = (err: AppError): number => (err instanceof InviteRefusedError ? err.status : err instanceof NotFoundError ? 404 : err instanceof ForbiddenError ? 403 : 400);
 
-export function adminRoutes({ accounts, collections, access, tokens }: AdminRoutesOptions): Router {
+export function adminRoutes({ accounts, collections, access, tokens, signUp = 'off' }: AdminRoutesOptions): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
 
@@ -58,6 +64,8 @@ export function adminRoutes({ accounts, collections, access, tokens }: AdminRout
       collections: collections.list(),
       grants: accounts.rights.list().map((g) => ({ collectionId: g.collectionId, level: g.level, who: accounts.rights.granteeName(g.grantee, users) })),
       me: signedInUser()?.name ?? '',
+      signUp,
+      invites: accounts.invites.list(),
       csrfToken: tokens.tokenFor(ensureSession(req, res)),
       result,
     };
@@ -70,10 +78,12 @@ export function adminRoutes({ accounts, collections, access, tokens }: AdminRout
   router.get('/admin', (req, res) => render(req, res));
 
   /** Runs one change; a refusal a person can fix is shown with the form again, not as an error page. */
-  const action = (path: string, run: (body: unknown) => Promise<string> | string): void => {
+  type Done = string | { message: string; link: string };
+  const action = (path: string, run: (body: unknown, req: Request) => Promise<Done> | Done): void => {
     router.post(path, form, formTokenCheck(tokens), async (req, res) => {
       try {
-        render(req, res, { ok: true, message: await run(req.body) });
+        const done = await run(req.body, req);
+        render(req, res, typeof done === 'string' ? { ok: true, message: done } : { ok: true, ...done });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         res.status(statusOf(err));
@@ -111,6 +121,17 @@ export function adminRoutes({ accounts, collections, access, tokens }: AdminRout
     const c = collections.get(field(b, 'collection'));
     accounts.rights.revoke(c.id, field(b, 'who'));
     return `Revoked the right of ${field(b, 'who').trim()} on "${c.name}".`;
+  });
+
+  action('/admin/invites', (b, req) => {
+    if (signUp !== 'invite') throw new InvalidInputError(`Invites work only with SIGNUP=invite (it is ${signUp} now): set it in the environment and restart Docent.`);
+    const { token, invite } = accounts.invites.create(field(b, 'label'), signedInUser()?.id ?? null);
+    const link = inviteLink(`${req.protocol}://${req.get('host') ?? 'localhost'}`, token);
+    return { message: `Invite link${invite.label ? ` for ${invite.label}` : ''}: copy it now, it is not shown again. It works once, until ${new Date(invite.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC.`, link };
+  });
+  action('/admin/invites/revoke', (b) => {
+    const invite = accounts.invites.revoke(field(b, 'id'));
+    return `Revoked the invite${invite.label ? ` for ${invite.label}` : ''}: its link no longer works.`;
   });
 
   return router;

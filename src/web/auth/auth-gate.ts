@@ -1,6 +1,6 @@
 /**
  * The sign-in gate, in front of every route once sign-in is on (src/accounts/auth-mode.ts):
- *   - open to all: /login, /auth/oidc/start and /callback (single sign-on), /healthz, /readyz, /api/session (the page's request token), /static/*;
+ *   - open to all: /login, /signup (404 unless SIGNUP allows it), /auth/oidc/start and /callback (single sign-on), /healthz, /readyz, /api/session (the page's request token), /static/*;
  *   - API routes (/api/*, /v1/*, /mcp) take the sign-in cookie or `Authorization: Bearer <token>`
  *     (a personal API token from /settings); without either they answer 401 JSON saying how to sign in;
  *   - pages take the cookie only; a plain GET without it is sent to /login?next=<the page> (303);
@@ -14,7 +14,7 @@ import { authSessionOf } from '../guards/auth-cookie.ts';
 import { runAs } from './current-user.ts';
 import { safeNext } from './safe-next.ts';
 
-const OPEN = new Set(['/login', '/healthz', '/readyz', '/api/session', '/favicon.ico', '/auth/oidc/start', '/auth/oidc/callback']);
+const OPEN = new Set(['/login', '/signup', '/healthz', '/readyz', '/api/session', '/favicon.ico', '/auth/oidc/start', '/auth/oidc/callback']);
 
 export const isApiPath = (p: string): boolean => p.startsWith('/api/') || p.startsWith('/v1/') || p === '/mcp' || p.startsWith('/mcp/');
 

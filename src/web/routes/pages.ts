@@ -34,7 +34,10 @@ export function pages(services: WebServices, config: Config, upload: RequestHand
   const names = () => new Map(services.collections.list().map((c) => [c.id, c.name]));
   const listView = (query: Record<string, unknown>): DocumentListView => {
     const q = parseDocumentQuery(query, services.collections);
-    return { page: services.documents.page(q), query: q, collections: services.collections.list() };
+    const collections = services.collections.list();
+    // Upload and move targets: only where the user may write (the rest would be refused).
+    const access = services.access?.();
+    return { page: services.documents.page(q), query: q, collections, ...(access ? { writable: collections.filter((c) => access.may('write', c.id)) } : {}) };
   };
   router.get('/documents', (req, res) => send(res, documentsPage(listView(req.query), maxUploadBytes, services.webPages !== undefined)));
   router.get('/documents/list', (req, res) => send(res, documentList(listView(req.query))));
