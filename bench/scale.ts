@@ -24,7 +24,8 @@ const WORKERS = [1, 2, 3];
 /** Up and back down, so a burst of load from elsewhere does not decide a count alone. */
 const SEQUENCE = [1, 2, 3, 2, 1];
 
-async function askOnce(base: string, question: string): Promise<void> {
+/** Asks one question (no stream); returns the id of the worker that answered. */
+async function askOnce(base: string, question: string): Promise<string> {
   const res = await fetch(`${base}/api/ask`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -32,19 +33,22 @@ async function askOnce(base: string, question: string): Promise<void> {
   });
   const body = await res.text();
   if (res.status !== 200) throw new Error(`ask answered ${res.status}: ${body}`);
+  return (JSON.parse(body) as { worker: string }).worker;
 }
 
-/** Asks `n` distinct questions, `parallel` at once; returns the wall time in ms. */
-async function askRound(base: string, tag: string, n: number, parallel: number): Promise<number> {
+/** Asks `n` distinct questions, `parallel` at once; the wall time in ms and answers per worker. */
+async function askRound(base: string, tag: string, n: number, parallel: number): Promise<{ ms: number; byWorker: Record<string, number> }> {
   let next = 0;
+  const byWorker: Record<string, number> = {};
   const t0 = performance.now();
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (next < n) {
       const i = next++;
-      await askOnce(base, `Round ${tag}, question ${i + 1}: when does the ferry from pier ${(i % 12) + 1} leave, and who keeps it?`);
+      const worker = await askOnce(base, `Round ${tag}, question ${i + 1}: when does the ferry from pier ${(i % 12) + 1} leave, and who keeps it?`);
+      byWorker[worker] = (byWorker[worker] ?? 0) + 1;
     }
   }));
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, byWorker };
 }
 
 export async function benchScale(): Promise<Record<string, unknown>> {
@@ -52,6 +56,7 @@ export async function benchScale(): Promise<Record<string, unknown>> {
   const prefix = `b${randomBytes(4).toString('hex')}.`;
   const procs: RoleProcess[] = [];
   const { amqpUrl } = brokerUrls();
+  const loadAtStart = os.loadavg().map((l) => round(l, 2));
   try {
     const { base } = await startRolesApart({ tmp, amqpUrl, prefix, procs });
     const form = new FormData();
@@ -67,7 +72,7 @@ export async function benchScale(): Promise<Record<string, unknown>> {
     const common: Record<string, string> = { AMQP_URL: amqpUrl, AMQP_PREFIX: prefix, KAFKA_BROKERS: '', ...testRoleEnv(path.join(tmp, 'vectorstore')) };
     // Warm-up on the first worker: its first answers load caches the measured rounds should not pay for.
     await askRound(base, 'warm-up', 3, 2);
-    const rounds: Array<{ workers: number; questions: number; ms: number; questionsPerMinute: number }> = [];
+    const rounds: Array<{ workers: number; questions: number; ms: number; questionsPerMinute: number; answeredBy: Record<string, number> }> = [];
     const answerers = (): RoleProcess[] => procs.filter((p) => p.name.startsWith('answer') && p.child.exitCode === null && p.child.signalCode === null);
     let started = 1;
     for (const workers of SEQUENCE) {
@@ -80,8 +85,8 @@ export async function benchScale(): Promise<Record<string, unknown>> {
       // Going down: the newest worker drains (SIGTERM) and leaves.
       while (answerers().length > workers) await answerers().at(-1)!.stop();
       // Two questions in flight per worker keep each busy while the next request travels.
-      const ms = await askRound(base, `${rounds.length + 1}-${randomBytes(3).toString('hex')}`, QUESTIONS, workers * 2);
-      rounds.push({ workers, questions: QUESTIONS, ms: Math.round(ms), questionsPerMinute: round((QUESTIONS * 60_000) / ms, 1) });
+      const { ms, byWorker } = await askRound(base, `${rounds.length + 1}-${randomBytes(3).toString('hex')}`, QUESTIONS, workers * 2);
+      rounds.push({ workers, questions: QUESTIONS, ms: Math.round(ms), questionsPerMinute: round((QUESTIONS * 60_000) / ms, 1), answeredBy: byWorker });
       process.stderr.write(`scale: ${workers} worker(s): ${QUESTIONS} questions in ${Math.round(ms)} ms\n`);
     }
     // Each count is measured on the way up and on the way down; the better round counts (noise
@@ -90,6 +95,7 @@ export async function benchScale(): Promise<Record<string, unknown>> {
     const one = best(1);
     return {
       cores: os.cpus().length,
+      loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
       llmThreadsPerWorker: Number(common.LLM_THREADS),
       maxTokens: MAX_TOKENS,
