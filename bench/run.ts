@@ -9,6 +9,7 @@ import { benchAnswer } from './answer.ts';
 import { benchHostile } from './hostile.ts';
 import { benchIngest } from './ingest.ts';
 import { benchLlm } from './llm.ts';
+import { benchScale } from './scale.ts';
 import { benchSearch } from './search.ts';
 import { benchSearchCollections } from './search-collections.ts';
 import { benchSpreadsheetRetrieval } from './spreadsheet-retrieval.ts';
@@ -24,6 +25,8 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   answer: () => benchAnswer(),
   hostile: benchHostile,
   'spreadsheet-retrieval': benchSpreadsheetRetrieval,
+  // Not in the default run: real RabbitMQ and four to six processes.
+  scale: benchScale,
   // Not in the default run: it writes a 0.6 GB model file first (once).
   'answer-1b-shape': async () => benchAnswer(syntheticModel()),
 };

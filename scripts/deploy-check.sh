@@ -8,8 +8,9 @@
 #      only when missing or changed;
 #   2. `helm lint` with the default and the production values (examples/production.yaml);
 #   3. `helm template` for the default values, the production values, and the default values on
-#      a cluster that serves KEDA; the validator over every rendered manifest, and which
-#      autoscaler each one got (exactly one of KEDA and the HPA);
+#      a cluster that serves KEDA; the validator over every rendered manifest, which autoscaler
+#      each one got (exactly one of KEDA and the HPA), and the NetworkPolicies (none by default,
+#      one per role in production);
 #   4. the cases that must fail: values that break a manifest, values the schema refuses, and
 #      fixtures with an unknown field, a wrong type, a bad ScaledObject and two autoscalers.
 # Needs Go 1.26 (`go` on PATH, or /usr/local/go/bin/go, or $GO). Run: npm run test:deploy
@@ -100,6 +101,18 @@ else fail "mode none: expected 2 fixed replicas and no autoscaler"; fi
 if ! doc "$out/production.yaml" Deployment docent-answer-worker | grep -q '^  replicas:'; then pass "production: the autoscaled Deployment sets no replicas"
 else fail "production: the autoscaled Deployment sets replicas"; fi
 
+# NetworkPolicies: none unless asked for; with production's values one per role, the workers
+# accepting no connection at all and the web only from the Ingress controller's namespace.
+if ! kinds "$out/default.yaml" | grep -q '^NetworkPolicy/'; then pass "default: no NetworkPolicy"
+else fail "default: a NetworkPolicy rendered though networkPolicy.enabled is false"; fi
+got="$(kinds "$out/production.yaml" | grep '^NetworkPolicy/' | sort | tr '\n' ' ')"
+if [[ "$got" == "NetworkPolicy/docent-analytics NetworkPolicy/docent-answer-worker NetworkPolicy/docent-ingest-worker NetworkPolicy/docent-web " ]]; then pass "production: one NetworkPolicy per role"
+else fail "production: expected one NetworkPolicy per role, got: ${got:-none}"; fi
+if doc "$out/production.yaml" NetworkPolicy docent-answer-worker | grep -qx '  ingress: \[\]' \
+  && doc "$out/production.yaml" NetworkPolicy docent-ingest-worker | grep -qx '  ingress: \[\]' \
+  && doc "$out/production.yaml" NetworkPolicy docent-web | grep -q 'kubernetes.io/metadata.name: ingress-nginx'; then pass "production: workers accept no connection, the web only from ingress-nginx"
+else fail "production: the workers' or the web's ingress rules are not as expected"; fi
+
 # What must fail, and for its own reason. must_fail DESCRIPTION PATTERN COMMAND...: the command must
 # exit non-zero and say PATTERN (an extended regular expression).
 must_fail() {
@@ -117,6 +130,9 @@ render bad-affinity --set-json 'web.affinity={"nodeAffinity":"any"}'
 must_fail "rendered manifest with a wrong type (web.affinity.nodeAffinity)" 'cannot unmarshal string .*nodeAffinity' validate "$out/bad-affinity.yaml"
 render bad-port --set web.livenessProbe.httpGet.port=metrics
 must_fail "rendered probe naming a port the container lacks" 'livenessProbe: no port named "metrics"' validate "$out/bad-port.yaml"
+render bad-peer --set networkPolicy.enabled=true --set-json 'networkPolicy.web.from=[{"podSelector":"ingress"}]'
+must_fail "rendered NetworkPolicy with a wrong type (networkPolicy.web.from[0].podSelector)" 'cannot unmarshal string .*podSelector' validate "$out/bad-peer.yaml"
+must_fail "values the schema refuses (unknown key networkPolicy.enable)" "additional properties 'enable' not allowed" render_refused --set networkPolicy.enable=true
 must_fail "values the schema refuses (answerWorker.autoscaling.mode=always)" "/answerWorker/autoscaling/mode" \
   render_refused --set answerWorker.autoscaling.mode=always
 must_fail "values the schema refuses (unknown key web.replica)" "additional properties 'replica' not allowed" render_refused --set web.replica=3
