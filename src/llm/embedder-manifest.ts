@@ -89,7 +89,7 @@ export function readEmbedderDir(dir: string): EmbedderFiles {
 function inferManifest(dir: string): EmbedderManifest {
   const name = path.basename(path.resolve(dir));
   const bge = /bge/i.test(name);
-  const e5 = /(^|[^a-z])e5([^a-z]|$)/i.test(name);
+  const e5 = /(^|[^a-z0-9])e5([^a-z0-9]|$)/i.test(name);
   return embedderManifestSchema.parse({
     name,
     pooling: bge ? 'cls' : 'mean',
