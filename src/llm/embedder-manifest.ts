@@ -4,10 +4,12 @@
  *
  *   <dir>/model.onnx            the encoder (outputs last_hidden_state [batch, tokens, dims])
  *   <dir>/tokenizer.json        its Hugging Face tokenizer
- *   <dir>/docent-embedder.json  how to use it: {name, pooling, dimensions, queryPrefix, maxTokens, licence}
+ *   <dir>/docent-embedder.json  how to use it: {name, pooling, dimensions, queryPrefix, documentPrefix,
+ *                               maxTokens, licence}
  *
  * A directory placed by hand without docent-embedder.json still works: the settings are inferred
- * from the directory name (bge -> CLS pooling + bge query instruction, otherwise mean pooling).
+ * from the directory name (bge -> CLS pooling + bge query instruction; e5 -> mean pooling + "query: " /
+ * "passage: "; otherwise mean pooling, no prefixes).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,10 @@ export const EMBEDDER_MANIFEST_FILE = 'docent-embedder.json';
 /** The query instruction BAAI recommends for bge v1.5 when short queries retrieve passages. */
 export const BGE_QUERY_PREFIX = 'Represent this sentence for searching relevant passages: ';
 
+/** The prefixes multilingual-e5 is trained with: queries and passages each say which they are. */
+export const E5_QUERY_PREFIX = 'query: ';
+export const E5_PASSAGE_PREFIX = 'passage: ';
+
 export const embedderManifestSchema = z.object({
   name: z.string().min(1),
   pooling: z.enum(['cls', 'mean']),
@@ -26,6 +32,8 @@ export const embedderManifestSchema = z.object({
   dimensions: z.number().int().positive().optional(),
   /** Prepended to queries (not documents) by embedQuery. */
   queryPrefix: z.string().default(''),
+  /** Prepended to documents (chunks) by embedDocuments; e5 models need "passage: ". */
+  documentPrefix: z.string().default(''),
   /** Longer inputs are truncated to this many tokens, special tokens included. */
   maxTokens: z.number().int().min(8).default(512),
   licence: z.string().optional(),
@@ -81,7 +89,13 @@ export function readEmbedderDir(dir: string): EmbedderFiles {
 function inferManifest(dir: string): EmbedderManifest {
   const name = path.basename(path.resolve(dir));
   const bge = /bge/i.test(name);
-  return embedderManifestSchema.parse({ name, pooling: bge ? 'cls' : 'mean', queryPrefix: bge ? BGE_QUERY_PREFIX : '' });
+  const e5 = /(^|[^a-z0-9])e5([^a-z0-9]|$)/i.test(name);
+  return embedderManifestSchema.parse({
+    name,
+    pooling: bge ? 'cls' : 'mean',
+    queryPrefix: bge ? BGE_QUERY_PREFIX : e5 ? E5_QUERY_PREFIX : '',
+    documentPrefix: e5 ? E5_PASSAGE_PREFIX : '',
+  });
 }
 
 /** Writes docent-embedder.json (used by the model download). */

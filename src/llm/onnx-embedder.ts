@@ -56,7 +56,13 @@ class OnnxEmbedder implements Embedder {
     return this.manifest.name;
   }
 
-  async embedDocuments(texts: string[]): Promise<number[][]> {
+  embedDocuments(texts: string[]): Promise<number[][]> {
+    const prefix = this.manifest.documentPrefix;
+    return this.embedTexts(prefix === '' ? texts : texts.map((t) => prefix + t));
+  }
+
+  /** Embeds texts as given (prefixes already applied). */
+  private async embedTexts(texts: string[]): Promise<number[][]> {
     if (texts.length === 0) return [];
     // Texts of similar length share a batch (less padding); ordered by characters, so each text is
     // tokenised only just before its own inference: tokenising 32 passages at once held the event
@@ -76,7 +82,7 @@ class OnnxEmbedder implements Embedder {
   }
 
   async embedQuery(text: string): Promise<number[]> {
-    const [v] = await this.embedDocuments([this.manifest.queryPrefix + text]);
+    const [v] = await this.embedTexts([this.manifest.queryPrefix + text]);
     return v ?? [];
   }
 

@@ -88,6 +88,7 @@ export function defaultEmbedModel(embedDir: string): ModelSpec {
       pooling: 'cls',
       dimensions: 384,
       queryPrefix: BGE_QUERY_PREFIX,
+      documentPrefix: '',
       maxTokens: 512,
       licence: 'MIT',
       source: `hf:${repo}`,

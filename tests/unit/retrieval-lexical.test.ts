@@ -124,3 +124,27 @@ void test('similarities: the cosine of a query to chunks the store holds, others
   assert.ok(Math.abs(sims.get(d.chunks[1]!.chunkId)! - 1) < 1e-5);
   assert.ok(sims.get(d.chunks[0]!.chunkId)! < 0.9);
 });
+
+void test('German, Spanish and French words match with or without their accents; ß and œ are letters of their own, compounds one word', () => {
+  const idx = LexicalIndex.build([
+    ...doc('a', ['Herr Müller wohnt in der Hauptstraße.']).chunks,
+    ...doc('b', ['El corazón de la ciudad.']).chunks,
+    ...doc('c', ["L'élève lit une œuvre de Molière."]).chunks,
+    ...doc('d', ['Die Bartholomäusnacht war der Höhepunkt der Verfolgung.']).chunks,
+    ...doc('e', ['Mehrstufige Kreiselpumpen im Kessel.']).chunks,
+  ]);
+  try {
+    const top = (q: string) => idx.search(q, 5)[0]?.chunkId.slice(0, 1);
+    for (const [q, want] of [['Muller', 'a'], ['MÜLLER', 'a'], ['corazon', 'b'], ['eleve', 'c'], ['Moliere', 'c'], ['Bartholomausnacht', 'd'], ['Hauptstraße', 'a']]) {
+      assert.equal(top(q!), want, q);
+    }
+    // unicode61 folds diacritics only: "ss" for ß and "oe" for œ are other words.
+    assert.equal(top('Hauptstrasse'), undefined);
+    assert.equal(top('oeuvre'), undefined);
+    // Words, not parts of words: a German compound is one word.
+    assert.equal(top('Kreiselpumpen'), 'e');
+    assert.equal(top('Pumpe'), undefined);
+  } finally {
+    idx.close();
+  }
+});
