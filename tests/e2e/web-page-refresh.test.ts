@@ -80,18 +80,24 @@ test('a web page added through the form is listed and searchable; after Refresh 
     // The article changes on its server; Refresh fetches it again and replaces its passages.
     served = article(NEW);
     await row.locator('.refresh-button').click();
-    const again = page.locator(`#document-rows tr[data-id="${id}"]`);
+    // The new content is a new document (ids are content hashes) that replaces the old one.
+    const again = page.locator(`#document-rows tr[data-id]:not([data-id="${id}"])`, { has: page.locator(`.source-url a[href="${url}"]`) });
     await page.getByText('changed: its passages are being replaced').waitFor({ timeout: STEP_TIMEOUT_MS });
     assert.equal(fetches, 2, 'Refresh fetched the page again');
     await again.and(page.locator('[data-status="ready"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
-    assert.equal(await page.locator('#document-rows tr[data-id]', { has: page.locator(`.source-url a[href="${url}"]`) }).count(), 1, 'still one document: refreshed, not added again');
+    await page.locator(`#document-rows tr[data-id="${id}"]`).waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    assert.equal(await row.count(), 1, 'still one document: replaced, not added beside the old one');
+    const listed = (await (await page.request.get(`${s.baseUrl}/api/documents`)).json()) as { documents: Array<{ id: string; sourceUrl?: string }> };
+    assert.deepEqual(listed.documents.filter((d) => d.sourceUrl === url).map((d) => d.id), [await again.getAttribute('data-id')]);
 
     const after = await search('When does the Tessaly Gull ferry leave?');
     assert.ok(holds(after, 'Tessaly Gull ferry now leaves at half past eight'), JSON.stringify(after));
     const old = await search('When does the Marrowind ferry leave the quay?');
     assert.ok(!old.some((h) => h.text.includes('Marrowind')), `the old text is still found: ${JSON.stringify(old)}`);
   } catch (err) {
-    throw new Error(`${String(err)}\n--- service output\n${s.tail()}`, { cause: err });
+    const docs = await (await fetch(`${s.baseUrl}/api/documents`)).text();
+    const rows = await page.locator('#document-rows').innerHTML().catch(() => '');
+    throw new Error(`${String(err)}\n--- documents\n${docs}\n--- rows\n${rows}\n--- service output\n${s.tail()}`, { cause: err });
   } finally {
     await page.close();
   }
