@@ -88,9 +88,12 @@ const ids = new Map<string, string>();
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-formats-'));
+  const t0 = performance.now();
   ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs }));
+  const t1 = performance.now();
   for (const c of CASES) ids.set(c.name, await upload(c.name, await c.bytes()));
   for (const c of CASES) await settled(ids.get(c.name)!);
+  process.stderr.write(`roles ready in ${((t1 - t0) / 1000).toFixed(0)} s; ${CASES.length} files made, uploaded and indexed in ${((performance.now() - t1) / 1000).toFixed(0)} s\n`);
 });
 
 after(async () => {
