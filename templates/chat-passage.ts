@@ -3,6 +3,7 @@
  * passage marked with <mark>, and inside it the sentence that best supports the citation (when the
  * link came from an answer whose citation check found one) in a nested <mark class="support">. Document text is untrusted: every piece goes through html`` escaping.
  */
+import { placeLine } from '../src/contracts/location.ts';
 import { OCR_NOTE } from '../src/contracts/source.ts';
 import type { PassageView } from '../src/ports/passage-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
@@ -17,7 +18,7 @@ function markSupporting(v: PassageView): SafeHtml | string {
 }
 
 export function passagePage(v: PassageView): SafeHtml {
-  const where = [v.source.page === null ? null : `page ${v.source.page}`, v.source.headingPath ?? null].filter((x) => x !== null).join(' · ');
+  const where = placeLine(v.source);
   const body = html`
 <h1>${v.document.name}</h1>
 <p class="muted">${where === '' ? 'Cited passage' : `Cited passage · ${where}`} · <a href="/documents">All documents</a></p>

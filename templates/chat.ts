@@ -7,6 +7,7 @@
  */
 import { TITLE_CHARS, type ChatPage, type ChatSummary, type ChatTurn } from '../src/chats/chat-store.ts';
 import { citationMarkers } from '../src/contracts/citations.ts';
+import { placeOf } from '../src/contracts/location.ts';
 import { OCR_NOTE, type Source } from '../src/contracts/source.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
 import { regenFeedbackForm, regenFeedbackNote, regenWithButton } from './chat-regen.ts';
@@ -91,11 +92,17 @@ function webLink(s: Source): SafeHtml | string {
   return html` · <a class="source-url" href="${s.sourceUrl}" target="_blank" rel="noopener noreferrer nofollow">${s.sourceUrl}</a>`;
 }
 
+/** The passage's unit (page, slide, sheet rows, chapter) and the headings inside it; ask.js writes the same. */
+function placeHtml(s: Source): SafeHtml {
+  const { location, headingPath } = placeOf(s);
+  return html`${location === null ? '' : html` · <span class="source-location">${location}</span>`}${headingPath ? html` · <span class="heading-path">${headingPath}</span>` : ''}`;
+}
+
 function sourceItem(s: Source, answerId?: string): SafeHtml {
   const status = citationStatus(s);
   const excerpt = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
   return html`<li>
-  <div class="source-head"><a class="source-link" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${s.page === null ? '' : ` · page ${s.page}`}${s.headingPath ? html` · <span class="heading-path">${s.headingPath}</span>` : ''}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${webLink(s)}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span>${status ? html` · <span class="source-status ${status.cls}">${status.text}</span>` : ''}</div>
+  <div class="source-head"><a class="source-link" href="${sourceHref(s, answerId)}" target="_blank" rel="noopener"><strong>${s.documentName}</strong></a>${placeHtml(s)}${s.collectionName ? html` · <span class="source-collection">${s.collectionName}</span>` : ''}${webLink(s)}${s.ocr ? html` · <span class="source-ocr" title="${OCR_NOTE}">${OCR_NOTE}</span>` : ''}<span class="muted small"> · relevance ${s.score.toFixed(2)}</span>${status ? html` · <span class="source-status ${status.cls}">${status.text}</span>` : ''}</div>
 ${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>` : ''}
   <blockquote>${excerpt}</blockquote>
 </li>`;

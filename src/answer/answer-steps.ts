@@ -5,6 +5,7 @@
  * the context, number the sources), and clock its stages for the timings the
  * `done` reply and the `qa` event carry. Retrieval and prompt building are trace spans of their own.
  */
+import { placeOf } from '../contracts/location.ts';
 import type { AnswerRequest, Timings } from '../contracts/answer.ts';
 import type { Source } from '../contracts/source.ts';
 import type { Logger } from '../log.ts';
@@ -91,6 +92,7 @@ function toSource(h: SearchHit, i: number, flaggedReason: string | undefined): S
     documentId: h.documentId,
     documentName: h.documentName,
     page: h.page,
+    location: placeOf(h).location,
     text: h.text,
     score: h.score,
     chunkId: h.chunkId,

@@ -19,6 +19,7 @@
  * obeyed; a passage the guard marks carries a warning in its header.
  */
 import type { HistoryTurn } from '../contracts/answer.ts';
+import { placeLine } from '../contracts/location.ts';
 import { replyRoom, type ChatMessage } from '../ports/chat-model.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
 import { NOT_FOUND_ANSWER } from '../contracts/refusal.ts';
@@ -120,9 +121,8 @@ function formatSource(n: number, hit: SearchHit): string {
 }
 
 function sourceHeader(n: number, hit: SearchHit): string {
-  let where = hit.page === null ? hit.documentName : `${hit.documentName}, page ${hit.page}`;
-  if (hit.headingPath) where += `, ${hit.headingPath}`;
-  return `[${n}] (${where})`;
+  const place = placeLine(hit, ', ');
+  return `[${n}] (${place === '' ? hit.documentName : `${hit.documentName}, ${place}`})`;
 }
 
 /** A source in its quoted block; one the guard marked says so in its header. */

@@ -10,6 +10,7 @@
  * with ISO 8601 times. Markdown: one `#` section per chat, `##` per question, the answer as
  * written, then its sources with each passage quoted.
  */
+import { placeOf } from '../contracts/location.ts';
 import type { Source } from '../contracts/source.ts';
 import type { ChatTurn, ChatView } from './chat-types.ts';
 
@@ -67,7 +68,8 @@ const line = (text: string): string => text.replace(/\s+/g, ' ').trim();
 const quote = (text: string): string => text.trim().split('\n').map((l) => `> ${l}`.trimEnd()).join('\n');
 
 function sourceMarkdown(s: Source): string {
-  const where = [s.page === null ? undefined : `page ${s.page}`, s.headingPath ? `section "${line(s.headingPath)}"` : undefined].filter(Boolean).join(', ');
+  const { location, headingPath } = placeOf(s);
+  const where = [location ?? undefined, headingPath ? `section "${line(headingPath)}"` : undefined].filter(Boolean).join(', ');
   return `${s.n}. **${line(s.documentName)}**${where ? ` (${where})` : ''}\n\n${quote(s.text).replace(/^/gm, '   ')}\n`;
 }
 

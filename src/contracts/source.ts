@@ -10,6 +10,12 @@ export const sourceSchema = z.object({
   text: z.string(),
   score: z.number(),
   chunkId: z.string(),
+  /**
+   * Where the passage lies in the unit its format counts in: "page 4", "slide 3", "Sheet1, rows
+   * 12-40", `chapter "Storms"` (src/contracts/location.ts); null when the format has none (plain
+   * text, Word, web pages); absent from older workers (then `page`, if any, is the unit).
+   */
+  location: z.string().max(2000).nullable().optional(),
   /** Markdown/HTML headings above the passage, outermost first, joined with " > "; absent or null when none. */
   headingPath: z.string().nullable().optional(),
   /** The passage's text was recognised by OCR from a scan or image and may contain errors; absent: not. */

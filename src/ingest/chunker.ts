@@ -1,7 +1,7 @@
 /**
  * Splits parsed pages into overlapping chunks with LangChain's RecursiveCharacterTextSplitter
  * (paragraphs, then lines, then words, then characters), page by page so a chunk never spans two
- * pages and its citation names one page.
+ * pages and its citation names one page (nor two chapters of an e-book, whose one page holds them all).
  *
  * The splitter returns strings only. Each chunk is a trimmed, contiguous substring of its page
  * (separators are kept), so its offsets are recovered by locating the chunks in order (see
@@ -9,7 +9,8 @@
  * non-whitespace character of a page lies inside some chunk.
  *
  * Each chunk carries the heading path in force where it starts (Markdown/HTML headings), so a
- * citation can say which section it comes from.
+ * citation can say which section it comes from, and its location in the format's own unit (page,
+ * slide, sheet rows, chapter: src/contracts/location.ts), so the citation names the right one.
  *
  * Chunk ids are `<documentId>:<index>`: stable for the same content and chunker settings, which is
  * what makes re-ingesting a document replace its chunks rather than add new ones.
@@ -17,7 +18,7 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { MediaType } from '../contracts/ingest.ts';
 import type { ChunkRecord } from '../ports/vector-store.ts';
-import { headingPathAt, type ParsedDocument, type ParsedPage } from './parsed-document.ts';
+import { sectionAt, type ParsedDocument, type ParsedPage, type Section } from './parsed-document.ts';
 
 export interface ChunkingOptions {
   /** Most characters in a chunk (config CHUNK_SIZE, default 1000). */
@@ -131,6 +132,22 @@ export function worthIndexing(text: string): boolean {
 }
 
 /**
+ * The [from, to) stretches of a page that lie in one location each: the whole page, unless its
+ * sections change the location (an e-book's chapters), so no chunk starts in one chapter and runs
+ * into the next, where its citation would name the first for text of the second.
+ */
+function unitSpans(text: string, sections: readonly Section[] | undefined): Array<[number, number]> {
+  const cuts = [0];
+  let unit: string | undefined;
+  for (const s of sections ?? []) {
+    if (s.location === unit) continue;
+    unit = s.location;
+    if (s.start > cuts.at(-1)! && s.start < text.length) cuts.push(s.start);
+  }
+  return cuts.map((from, i) => [from, cuts[i + 1] ?? text.length]);
+}
+
+/**
  * Chunks pages as they come, numbering chunks across the whole document: feeding a document's pages
  * in order, in any number of calls, gives exactly what chunkDocument gives for the whole document.
  */
@@ -139,24 +156,31 @@ export function createChunker(source: ChunkSource, opts: ChunkingOptions): (page
   let next = 0;
   return async (pages) => {
     const chunks: ChunkRecord[] = [];
-    for (const { page, text, sections, ocr } of pages) {
-      const pieces = await splitter.splitText(text);
-      const spans = locatePieces(text, pieces, opts.overlap);
-      pieces.forEach((piece, i) => {
-        const span = spans[i]!;
-        if (!worthIndexing(piece)) return;
-        chunks.push({
-          chunkId: `${source.documentId}:${next++}`,
-          documentId: source.documentId,
-          documentName: source.documentName,
-          page,
-          text: piece,
-          start: span.start,
-          end: span.end,
-          headingPath: headingPathAt(sections, span.start),
-          ...(ocr ? { ocr } : {}),
+    for (const { page, text, sections, ocr, location } of pages) {
+      for (const [from, to] of unitSpans(text, sections)) {
+        const part = text.slice(from, to);
+        const pieces = await splitter.splitText(part);
+        const spans = locatePieces(part, pieces, opts.overlap);
+        pieces.forEach((piece, i) => {
+          const start = from + spans[i]!.start;
+          if (!worthIndexing(piece)) return;
+          const section = sectionAt(sections, start);
+          // A page number needs no location of its own: "page N" is what a citation of it says (placeOf).
+          const unit = section?.location ?? location ?? null;
+          chunks.push({
+            chunkId: `${source.documentId}:${next++}`,
+            documentId: source.documentId,
+            documentName: source.documentName,
+            page,
+            text: piece,
+            start,
+            end: from + spans[i]!.end,
+            headingPath: section === null || section.path === '' ? null : section.path,
+            ...(unit === null ? {} : { location: unit }),
+            ...(ocr ? { ocr } : {}),
+          });
         });
-      });
+      }
     }
     return chunks;
   };

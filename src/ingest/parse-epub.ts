@@ -2,11 +2,13 @@
  * EPUB parser: the chapters in the book's reading order (the OPF spine), each an XHTML document read
  * by the HTML parser (parse-html.ts: visible text, headings as sections), joined into one text.
  * Every chapter starts a section named by the book's table of contents (the EPUB 3 nav document,
- * else the EPUB 2 toc.ncx); a chapter's own headings sit under it ("Chapter 2 > The harbour").
+ * else the EPUB 2 toc.ncx); a chapter's own headings sit under it ("Chapter 2 > The harbour"), and
+ * a citation names the chapter (`chapter "Chapter 2"`, src/contracts/location.ts).
  * Chapters without text (a cover picture) are left out; the book's dc:title is the title.
  * Pictures, styles, scripts and fonts are not read. Container, OPF and chapters are found through
  * META-INF/container.xml, as reading systems do.
  */
+import { chapterLocation } from '../contracts/location.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseHtml } from './parse-html.ts';
 import { capHeading, hasText, type ParsedDocument, type Section } from './parsed-document.ts';
@@ -156,12 +158,16 @@ export async function parseEpub(bytes: Uint8Array): Promise<ParsedDocument> {
     if (!page || !hasText(page.text)) continue;
     const start = at + (texts.length > 0 ? 2 : 0);
     const title = titles.get(part);
-    if (title !== undefined) sections.push({ start, path: title });
+    // A chapter the table of contents names is the citation's unit for all of its text.
+    const unit = title === undefined ? {} : { location: chapterLocation(title) };
+    if (title !== undefined) sections.push({ start, path: title, ...unit });
+    // An untitled chapter (no entry in the contents) after a titled one is not part of it.
+    else if (sections.length > 0) sections.push({ start, path: '' });
     for (const s of page.sections ?? []) {
       const inner = title === undefined || s.path === title || s.path.startsWith(`${title} > `) ? s.path : `${title} > ${s.path}`;
       // A chapter's opening heading that repeats its title adds nothing to the section above.
       if (title !== undefined && s.start === 0 && s.path === title) continue;
-      sections.push({ start: start + s.start, path: inner });
+      sections.push({ start: start + s.start, path: inner, ...unit });
     }
     texts.push(page.text);
     at = start + page.text.length;

@@ -1,11 +1,12 @@
 /**
  * PowerPoint (.pptx) parser: slide by slide in the presentation's order (`ppt/presentation.xml`
  * lists them; file names do not order them), each slide one page numbered from 1, so a citation
- * names the slide ("page 3 · Slide 3: Results"). A slide's text is its title, then the text of
+ * names the slide ("slide 3 · Results": the slide as its location, its title as the section). A slide's text is its title, then the text of
  * its other shapes and tables paragraph by paragraph, then its speaker notes after a line
  * "Speaker notes:". Slide numbers, dates, footers and pictures are left out; slides without text
  * are left out too (they still count in pageCount).
  */
+import { slideLocation } from '../contracts/location.ts';
 import { InvalidInputError } from '../errors.ts';
 import { capHeading, hasText, type ParsedDocument, type ParsedPage } from './parsed-document.ts';
 import { localName, openZipPackage, readXml, relationships, type ZipPackage } from './zip-package.ts';
@@ -94,7 +95,8 @@ export async function parsePptx(bytes: Uint8Array): Promise<ParsedDocument> {
     if (blocks.length === 0) continue;
     const n = i + 1;
     const title = slide.title.replace(/\s+/g, ' ').trim();
-    pages.push({ page: n, text: blocks.join('\n\n'), sections: [{ start: 0, path: capHeading(title === '' ? `Slide ${n}` : `Slide ${n}: ${title}`) }] });
+    // The slide is the citation's unit; its title is the section within it.
+    pages.push({ page: n, text: blocks.join('\n\n'), location: slideLocation(n), ...(title === '' ? {} : { sections: [{ start: 0, path: capHeading(title) }] }) });
   }
   if (pages.length === 0) throw new InvalidInputError('the PowerPoint presentation has no text on its slides or in its notes', { code: 'no_text' });
   return { pages, pageCount: slides.length };

@@ -1,7 +1,7 @@
 /**
  * Excel (.xlsx) parser: sheet by sheet in the workbook's order, every row kept with its header
  * (table-passages.ts), so a passage reads "Region: North, Q3 revenue: 1.2M" and its citation names
- * the sheet and rows ("Sheet1 rows 2-14"). Cell values: shared and inline strings, formula results,
+ * the sheet and rows ("Sheet1, rows 2-14"). Cell values: shared and inline strings, formula results,
  * numbers, booleans, dates as ISO dates (xlsx-values.ts); empty cells and error values are left out.
  * Charts, pictures, comments and formatting are not read.
  *

@@ -13,6 +13,11 @@ export interface ParsedPage {
   sections?: Section[];
   /** The text was recognised by OCR from an image of the page (it may contain errors); absent otherwise. */
   ocr?: boolean;
+  /**
+   * The unit a citation of this page names ("slide 3", "Sheet1, rows 12-40"; src/contracts/location.ts);
+   * absent: "page N" when `page` is set (PDF), else none.
+   */
+  location?: string;
 }
 
 export interface Section {
@@ -20,6 +25,8 @@ export interface Section {
   start: number;
   /** Headings from the outermost down, joined with " > ", e.g. "Install > Linux". */
   path: string;
+  /** The unit a citation names from here on (an e-book's chapter), over the page's own; absent: the page's. */
+  location?: string;
 }
 
 /**
@@ -28,6 +35,11 @@ export interface Section {
  * linear rather than scanning every section for every chunk.
  */
 export function headingPathAt(sections: readonly Section[] | undefined, offset: number): string | null {
+  return sectionAt(sections, offset)?.path ?? null;
+}
+
+/** The last section starting at or before `offset`, else null (binary search, as headingPathAt). */
+export function sectionAt(sections: readonly Section[] | undefined, offset: number): Section | null {
   if (!sections) return null;
   let lo = 0; // sections[0..lo) start at or before offset
   let hi = sections.length;
@@ -36,7 +48,7 @@ export function headingPathAt(sections: readonly Section[] | undefined, offset: 
     if (sections[mid]!.start <= offset) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? null : sections[lo - 1]!.path;
+  return lo === 0 ? null : sections[lo - 1]!;
 }
 
 /**

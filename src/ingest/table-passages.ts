@@ -5,8 +5,8 @@
  * and reads on its own. A column without a header is named by its letter (C).
  *
  * Consecutive rows are grouped into pages of at most TABLE_PASSAGE_CHARS characters (a row longer
- * than that is a page of its own), each page numbered across the document and sectioned with the
- * sheet and rows it holds ("Sheet1 rows 2-14"), so the chunker, which never crosses a page, never
+ * than that is a page of its own), each page numbered across the document and located by the
+ * sheet and rows it holds ("Sheet1, rows 2-14"; src/contracts/location.ts), so the chunker, which never crosses a page, never
  * puts two groups in one chunk and a citation names exactly the rows it quotes. The groups are small
  * so one row's words weigh enough in its passage's embedding for a question about one cell to find
  * it: on a 1,000-row table of orders, one row per passage found the row of a single-cell question
@@ -16,6 +16,7 @@
  * a long narrow table down. Rows end in a line break, which the chunker splits on before anything
  * else if a CHUNK_SIZE below the group size asks for it.
  */
+import { rowsLocation } from '../contracts/location.ts';
 import { capHeading, type ParsedPage } from './parsed-document.ts';
 
 /** Most characters in one group of rows (one page). */
@@ -85,10 +86,9 @@ export class TablePassages {
 
   private flush(): void {
     if (this.lines.length === 0) return;
-    const rows = this.first === this.last ? `row ${this.first}` : `rows ${this.first}-${this.last}`;
-    const path = this.sheet === null ? rows : `${capHeading(this.sheet)} ${rows}`;
+    const location = rowsLocation(this.sheet === null ? null : capHeading(this.sheet), this.first, this.last);
     const page = (this.pages.at(-1)?.page ?? 0) + 1;
-    this.pages.push({ page, text: this.lines.join('\n'), sections: [{ start: 0, path }] });
+    this.pages.push({ page, text: this.lines.join('\n'), location });
     this.lines = [];
     this.chars = 0;
   }

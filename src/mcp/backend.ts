@@ -18,6 +18,8 @@ export interface McpPassage {
   documentName: string;
   /** 1-based page for paged formats, null otherwise. */
   page: number | null;
+  /** Where the passage lies in its format's unit: "page 4", "slide 3", "Sheet1, rows 12-40", `chapter "Storms"`; null when none. */
+  location: string | null;
   /** Headings above the passage, outermost first, joined with " > "; null when none. */
   headingPath: string | null;
   collection: McpCollectionRef | null;

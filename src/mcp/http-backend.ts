@@ -6,6 +6,7 @@
  * ("404: No collection named …").
  */
 import { ServiceClient } from '../cli/service-client.ts';
+import { placeOf } from '../contracts/location.ts';
 import { citationCheck, type Source } from '../contracts/source.ts';
 import type { DocumentView } from '../ports/document-service.ts';
 import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpSource } from './backend.ts';
@@ -17,6 +18,8 @@ interface ApiHit {
   text: string;
   score: number;
   chunkId: string;
+  /** Absent from servers older than locations. */
+  location?: string | null;
   headingPath: string | null;
   collection: { id: string; name: string } | null;
 }
@@ -26,6 +29,7 @@ const fromSource = (s: Source): McpSource => ({
   documentId: s.documentId,
   documentName: s.documentName,
   page: s.page,
+  location: placeOf(s).location,
   headingPath: s.headingPath ?? null,
   collection: s.collectionId === undefined ? null : { id: s.collectionId, name: s.collectionName ?? s.collectionId },
   score: s.score,
@@ -71,7 +75,7 @@ export function createHttpBackend(baseUrl: string, token?: string): DocentBacken
   return {
     async search({ query, k, collections }, signal) {
       const { results } = await api.call<{ results: ApiHit[] }>(`/api/search?q=${encodeURIComponent(query)}&k=${k}${collectionsQuery(collections)}`, { signal: signal ?? null });
-      return results.map(({ documentId, documentName, page, headingPath, collection, score, text, chunkId }) => ({ documentId, documentName, page, headingPath, collection, score, text, chunkId }));
+      return results.map(({ documentId, documentName, page, location, headingPath, collection, score, text, chunkId }) => ({ documentId, documentName, page, location: placeOf({ page, location }).location, headingPath, collection, score, text, chunkId }));
     },
 
     async ask({ question, collections, settings }, signal, onProgress) {

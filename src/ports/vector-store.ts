@@ -18,6 +18,13 @@ export interface ChunkRecord {
    * index versions written before it existed lack it: absent means the same as null.
    */
   headingPath?: string | null;
+  /**
+   * The unit a citation names when it is not the page: "slide 3", "Sheet1, rows 12-40",
+   * `chapter "Storms"` (src/contracts/location.ts). Absent for paged formats (PDF: the citation says
+   * "page N" from `page`), formats without a unit (plain text, Word, web pages), and versions
+   * written before it existed.
+   */
+  location?: string | null;
   /** The passage's page was read by OCR (a scan or an image), so its text may contain errors; absent otherwise. */
   ocr?: boolean;
 }

@@ -135,7 +135,8 @@ export class LexicalIndex {
     this.db.transaction(() => {
       for (const c of chunks) {
         const id = this.st.insertChunk.run(c.chunkId, c.documentId).lastInsertRowid;
-        this.st.insertText.run(id, titleOf(c.documentName), c.headingPath ?? '', c.text);
+        // The location joins the headings, so "slide 3" or a sheet's name can be searched for.
+        this.st.insertText.run(id, titleOf(c.documentName), [c.location, c.headingPath].filter(Boolean).join(' · '), c.text);
       }
     })();
   }

@@ -11,7 +11,7 @@
 // collections checked in the chooser (`collections`, ids; none: all), which the server keeps with
 // the chat.
 import { initChatList, listNewChat } from './chat-list.js';
-import { citationStatus, renderAnswer, sourceHref } from './citations.js';
+import { citationStatus, placeOf, renderAnswer, sourceHref } from './citations.js';
 import { initRegenFeedback, showFeedback } from './regen-feedback.js';
 
 const $ = (id) => document.getElementById(id);
@@ -93,11 +93,17 @@ function renderSources(turn, sources, answerId) {
       name.textContent = s.documentName;
       link.append(name);
       head.append(link);
-      if (s.page !== null && s.page !== undefined) head.append(` · page ${s.page}`);
-      if (s.headingPath) {
+      const place = placeOf(s);
+      if (place.location) {
+        const loc = document.createElement('span');
+        loc.className = 'source-location';
+        loc.textContent = place.location;
+        head.append(' · ', loc);
+      }
+      if (place.headingPath) {
         const hp = document.createElement('span');
         hp.className = 'heading-path';
-        hp.textContent = s.headingPath;
+        hp.textContent = place.headingPath;
         head.append(' · ', hp);
       }
       if (s.collectionName) {

@@ -55,6 +55,17 @@ export function renderAnswer(el, answer, sources, answerId) {
   el.replaceChildren(...nodes);
 }
 
+// The passage's unit and the headings inside it, as src/contracts/location.ts (placeOf) gives them.
+export function placeOf(s) {
+  const location = typeof s.location === 'string' ? s.location : typeof s.page === 'number' ? `page ${s.page}` : null;
+  let headingPath = typeof s.headingPath === 'string' && s.headingPath !== '' ? s.headingPath : null;
+  if (location !== null && headingPath !== null) {
+    const [first, ...rest] = headingPath.split(' > ');
+    if (location === `chapter "${first}"`) headingPath = rest.length > 0 ? rest.join(' > ') : null;
+  }
+  return { location, headingPath };
+}
+
 export function citationStatus(s) {
   if (s.cited === undefined) return undefined;
   if (!s.cited) return { cls: 'source-uncited', text: 'not cited' };

@@ -75,7 +75,7 @@ void test('/v1 message.sources carry the check', async () => {
 
 void test('ask.js (through citations.js) builds the citation links with textContent and the same title', async () => {
   const ask = await fs.readFile(path.resolve(import.meta.dirname, '../../templates/static/ask.js'), 'utf8');
-  assert.match(ask, /import \{ citationStatus, renderAnswer, sourceHref \} from '\.\/citations\.js';/);
+  assert.match(ask, /import \{ citationStatus, placeOf, renderAnswer, sourceHref \} from '\.\/citations\.js';/);
   assert.match(ask, /renderAnswer\(part\(turn, 'answer-text'\), data\.answer, data\.sources, data\.answerId\);/);
   const js = await fs.readFile(path.resolve(import.meta.dirname, '../../templates/static/citations.js'), 'utf8');
   const block = js.slice(js.indexOf('function renderAnswer'), js.indexOf('function citationStatus'));

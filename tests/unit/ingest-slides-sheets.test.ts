@@ -14,6 +14,7 @@ import { makePptx } from '../support/make-pptx.ts';
 import { makeXlsx } from '../support/make-xlsx.ts';
 
 const sectionPaths = (doc: { pages: Array<{ sections?: Array<{ path: string }> }> }) => doc.pages.map((p) => p.sections?.[0]?.path);
+const locations = (doc: { pages: Array<{ location?: string }> }) => doc.pages.map((p) => p.location);
 const invalid = (pattern: RegExp) => (e: unknown) => e instanceof InvalidInputError && pattern.test(e.message);
 
 void test('a .pptx is read slide by slide in presentation order, notes included, each slide a page named after it', async () => {
@@ -30,13 +31,15 @@ void test('a .pptx is read slide by slide in presentation order, notes included,
   const doc = await parsePptx(pptx);
   assert.equal(doc.pageCount, 4);
   assert.deepEqual(doc.pages.map((p) => p.page), [1, 2, 4], 'the slide without text is left out, numbers kept');
-  assert.deepEqual(sectionPaths(doc), ['Slide 1: Harbour project', 'Slide 2: Budget', 'Slide 4: Timeline']);
+  assert.deepEqual(locations(doc), ['slide 1', 'slide 2', 'slide 4']);
+  assert.deepEqual(sectionPaths(doc), ['Harbour project', 'Budget', 'Timeline'], 'the title is the section within the slide');
   assert.equal(doc.pages[1]!.text, 'Budget\n\nDredging: 1.2M\nLighting: 0.3M\n\nSpeaker notes:\nMention the grant from the port authority');
   assert.equal(doc.pages[2]!.text, 'Timeline\n\nPhase\nEnds\nSurvey\nJune');
   assert.doesNotMatch(doc.pages.map((p) => p.text).join('\n'), /^\d$/m, 'slide numbers are left out');
   const chunks = await chunkDocument({ documentId: 'd', documentName: 'deck.pptx', mediaType: PPTX_MEDIA_TYPE }, doc, { size: 1000, overlap: 100 });
   assert.equal(chunks.find((c) => c.text.includes('grant'))!.page, 2);
-  assert.equal(chunks.find((c) => c.text.includes('grant'))!.headingPath, 'Slide 2: Budget');
+  assert.equal(chunks.find((c) => c.text.includes('grant'))!.headingPath, 'Budget');
+  assert.equal(chunks.find((c) => c.text.includes('grant'))!.location, 'slide 2');
 });
 
 void test('a presentation with no text anywhere is refused with a reason', async () => {
@@ -60,7 +63,8 @@ void test('a .xlsx is read sheet by sheet, each row with its header, values of e
   ]);
   assert.equal(detectMediaType(xlsx, 'sheet.bin'), XLSX_MEDIA_TYPE);
   const doc = await parseXlsx(xlsx);
-  assert.deepEqual(sectionPaths(doc), ['Revenue rows 2-3', 'Revenue row 5', 'Staff row 2']);
+  assert.deepEqual(locations(doc), ['Revenue, rows 2-3', 'Revenue, row 5', 'Staff, row 2']);
+  assert.deepEqual(sectionPaths(doc), [undefined, undefined, undefined], 'no section: the sheet and rows are the location');
   assert.deepEqual(doc.pages.map((p) => p.page), [1, 2, 3]);
   assert.equal(doc.pageCount, null, 'passages are numbered, but a workbook has no pages to count');
   assert.equal(
@@ -83,7 +87,7 @@ void test('short rows are grouped into pages of up to TABLE_PASSAGE_CHARS charac
     assert.ok(page.text.length <= TABLE_PASSAGE_CHARS, `${page.text.length} characters`);
     assert.ok(page.text.split('\n').length >= 2, 'short rows share a page');
     const lines = page.text.split('\n');
-    assert.equal(page.sections![0]!.path, `Towns rows ${next}-${next + lines.length - 1}`);
+    assert.equal(page.location, `Towns, rows ${next}-${next + lines.length - 1}`);
     lines.forEach((line, k) => assert.equal(line, `Id: ${next + k - 1}, City: Town number ${next + k - 1}, Population: ${1000 + next + k - 2}`));
     next += lines.length;
   }
@@ -114,7 +118,7 @@ void test('CSV: RFC 4180 quoting, a BOM, CRLF, and the delimiter sniffed (comma,
   assert.equal(detectMediaType(csv, 'sales.txt'), 'text/plain', 'CSV is told from text by its name only');
   const doc = parseCsv(csv);
   assert.equal(doc.pages[0]!.text, 'Region: North, Q3 revenue: 1.2M, Comment: Best, so far\nRegion: South "Coast", Q3 revenue: 0.8M, Comment: two lines\nRegion: West, Comment: none');
-  assert.equal(doc.pages[0]!.sections![0]!.path, 'rows 2-5');
+  assert.equal(doc.pages[0]!.location, 'rows 2-5');
   assert.equal(sniffDelimiter('a;b;c\n1,5;2,5;3\n4;5;6\n'), ';');
   assert.equal(sniffDelimiter('a\tb\n1\t2\n'), '\t');
   assert.equal(sniffDelimiter('name,comment\nx,"a; b; c"\n'), ',');

@@ -22,6 +22,7 @@ interface Hit {
   text: string;
   page: number | null;
   headingPath: string | null;
+  location: string | null;
   documentName: string;
 }
 
@@ -51,12 +52,13 @@ void test('a question about one spreadsheet cell retrieves that row, cited by sh
   const top = hits.find((h) => h.text.includes('solrami'));
   assert.ok(top, `not in the first ${hits.length}: ${hits.map((h) => h.text.slice(0, 20)).join(' | ')}`);
   assert.match(top.text, /^Part: solrami, Warehouse: Narvik, Stock: 356, Checked: 2024-03-19$/m);
-  const [, first, last] = /^Inventory rows? (\d+)(?:-(\d+))?$/.exec(top.headingPath ?? '') ?? [];
-  assert.ok(Number(first) <= 160 && Number(last ?? first) >= 160, `cited as ${top.headingPath}`);
+  const [, first, last] = /^Inventory, rows? (\d+)(?:-(\d+))?$/.exec(top.location ?? '') ?? [];
+  assert.ok(Number(first) <= 160 && Number(last ?? first) >= 160, `cited as ${top.location}`);
 
   const deck = await stack.upload(await makePptx([{ title: 'Welcome', body: ['Agenda'] }, { title: 'Stock levels', body: ['Overview'], notes: ['Remind everyone that the Narvik audit is overdue'] }]), 'review.pptx');
   assert.equal((await stack.settle(deck)).status, 'ready');
   const noteHit = (await ask('Narvik audit overdue')).find((h) => h.documentName === 'review.pptx')!;
   assert.equal(noteHit.page, 2);
-  assert.equal(noteHit.headingPath, 'Slide 2: Stock levels');
+  assert.equal(noteHit.location, 'slide 2');
+  assert.equal(noteHit.headingPath, 'Stock levels');
 });

@@ -52,7 +52,7 @@ void describe('tools', () => {
     const { passages } = r.structuredContent as { passages: Array<Record<string, unknown>> };
     assert.equal(passages.length, 1);
     assert.deepEqual(passages[0], {
-      documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, headingPath: null, collection: null, score: 0.83,
+      documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, location: 'page 2', headingPath: null, collection: null, score: 0.83,
       text: 'The lighthouse keeper feeds the cat at 6 pm.', chunkId: 'doc-1:0',
     });
     assert.deepEqual(srv.services.searchedIn.at(-1), [manualsId], 'the collection name was resolved to its id');

@@ -103,7 +103,7 @@ void describe('GET /api/search', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       results: [
-        { documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, text: 'The lighthouse keeper feeds the cat at 6 pm.', score: 0.83 },
+        { documentId: 'doc-1', documentName: 'handbook.pdf', page: 2, location: 'page 2', text: 'The lighthouse keeper feeds the cat at 6 pm.', score: 0.83 },
       ].map((r) => ({ ...r, similarity: null, lexicalScore: null, chunkId: 'doc-1:0', start: 0, end: 44, headingPath: null, collection: null })),
     });
   });

@@ -84,7 +84,7 @@ void describe('POST /v1/chat/completions', () => {
     assert.equal(choice?.message.content, 'At 6 pm [1].');
     assert.equal(choice?.finish_reason, 'stop');
     assert.deepEqual(choice?.message.sources, [
-      { index: 1, document: FAKE_SOURCE.documentName, document_id: FAKE_SOURCE.documentId, page: FAKE_SOURCE.page, collection: null, collection_id: null, text: FAKE_SOURCE.text, score: FAKE_SOURCE.score },
+      { index: 1, document: FAKE_SOURCE.documentName, document_id: FAKE_SOURCE.documentId, page: FAKE_SOURCE.page, location: 'page 2', collection: null, collection_id: null, text: FAKE_SOURCE.text, score: FAKE_SOURCE.score },
     ]);
     assert.deepEqual(body.usage, { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 });
     const asked = srv.services.asked[before]!;

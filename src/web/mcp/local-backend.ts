@@ -6,6 +6,7 @@
  */
 import { askInChat } from '../../asking/chat-answers.ts';
 import { signedInUser } from '../auth/current-user.ts';
+import { placeOf } from '../../contracts/location.ts';
 import { citationCheck, type Source } from '../../contracts/source.ts';
 import { UnavailableError } from '../../errors.ts';
 import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../../mcp/backend.ts';
@@ -39,6 +40,7 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
     documentId: h.documentId,
     documentName: h.documentName,
     page: h.page,
+    location: placeOf(h).location,
     headingPath: h.headingPath ?? null,
     collection: collectionRef(h.collectionId, 'collectionName' in h ? h.collectionName : undefined),
     score: h.score,

@@ -10,6 +10,7 @@
  * self-contained from the earlier messages.
  */
 import type { AnswerDone } from '../../contracts/answer.ts';
+import { placeOf } from '../../contracts/location.ts';
 import { citationCheck, type Source } from '../../contracts/source.ts';
 
 export interface OpenAiSource {
@@ -17,6 +18,8 @@ export interface OpenAiSource {
   document: string;
   document_id: string;
   page: number | null;
+  /** The unit the passage lies in: "page 4", "slide 3", "Sheet1, rows 12-40", `chapter "Storms"`; null when none. */
+  location: string | null;
   collection: string | null;
   collection_id: string | null;
   text: string;
@@ -38,6 +41,7 @@ export const openAiSources = (sources: readonly Source[]): OpenAiSource[] =>
     document: s.documentName,
     document_id: s.documentId,
     page: s.page,
+    location: placeOf(s).location,
     collection: s.collectionName ?? null,
     collection_id: s.collectionId ?? null,
     text: s.text,

@@ -5,6 +5,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.ts';
+import { placeOf } from '../../contracts/location.ts';
 import { PerClientLimit, takePlace } from '../client-limits.ts';
 import { parseEventIds, streamDocumentEvents } from '../document-events.ts';
 import { parseDocumentQuery } from '../document-query.ts';
@@ -74,9 +75,9 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res.json({
       // score: per SEARCH_MODE (README "Search modes"); similarity (cosine) and lexicalScore (BM25) when known.
-      results: hits.map(({ documentId, documentName, page, text, score, similarity, lexicalScore, chunkId, start, end, headingPath, collectionId, ocr }) => {
+      results: hits.map(({ documentId, documentName, page, text, score, similarity, lexicalScore, chunkId, start, end, headingPath, collectionId, ocr, location }) => {
         const collection = collectionId === undefined ? null : { id: collectionId, name: names.get(collectionId) ?? collectionId };
-        return { documentId, documentName, page, text, score, similarity: similarity ?? null, lexicalScore: lexicalScore ?? null, chunkId, start, end, headingPath: headingPath ?? null, collection, ...(ocr ? { ocr: true } : {}) };
+        return { documentId, documentName, page, location: placeOf({ page, location }).location, text, score, similarity: similarity ?? null, lexicalScore: lexicalScore ?? null, chunkId, start, end, headingPath: headingPath ?? null, collection, ...(ocr ? { ocr: true } : {}) };
       }),
     });
   });
