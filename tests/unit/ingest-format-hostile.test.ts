@@ -53,7 +53,7 @@ void test('a gigantic stated dimension sizes nothing; a cell beyond the grid is 
   const huge = await makeXlsx([{ name: 'S', dimension: 'A1:XFD1048576', sheetData: '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>corner</t></is></c></row>' }]);
   const doc = await parseIsolated(huge, XLSX_MEDIA_TYPE);
   assert.equal(doc.pages.map((p) => p.text).join('|'), 'corner');
-  assert.equal(doc.pages[0]!.sections![0]!.path, 'S row 1048576');
+  assert.equal(doc.pages[0]!.location, 'S, row 1048576');
   const beyond = await makeXlsx([{ name: 'S', sheetData: '<row r="2000000"><c r="A2000000"><v>1</v></c></row>' }]);
   await assert.rejects(parseXlsx(beyond), refused('unreadable', /row number 2000000 in "S" is beyond Excel's grid; is the file damaged\?/));
 });
