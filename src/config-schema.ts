@@ -117,10 +117,10 @@ export const schema = z.object({
   SYSTEM_PROMPT: z.string().optional(),
   /** Prompt compaction (src/answer/compact-passages.ts): overlapping chunks of a document sent as one passage. */
   PROMPT_MERGE_OVERLAPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  /** Adaptive k: passages whose similarity is more than this below the best one's are left out; `off` keeps all k. */
-  PROMPT_MAX_SCORE_GAP: z.union([z.literal('off'), z.coerce.number().min(0).max(2)]).default('off'),
+  /** Adaptive k: passages whose similarity is more than this below the best one's are left out (unless the word search found them relevant); `off` keeps all k. */
+  PROMPT_MAX_SCORE_GAP: z.union([z.literal('off'), z.coerce.number().min(0).max(2)]).default(0.1),
   /** Each passage shown to the model trimmed to the sentences that bear on the question. */
-  PROMPT_TRIM_SENTENCES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  PROMPT_TRIM_SENTENCES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Passages that read as instructions to the assistant (src/answer/injection-guard.ts): kept out of the prompt, marked, or not looked for. */
   PROMPT_INJECTION_GUARD: z.enum(['drop', 'mark', 'off']).default('drop'),
 

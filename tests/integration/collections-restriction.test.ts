@@ -15,6 +15,8 @@ import { brokerUrls } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { startRolesApart, type RoleProcess } from '../support/processes.ts';
 
+/** Adaptive k off: all k passages reach the answer, so their count shows that none came from elsewhere. */
+const ALL_K = { PROMPT_MAX_SCORE_GAP: 'off' };
 const K = 4;
 const procs: RoleProcess[] = [];
 let base: string;
@@ -64,7 +66,7 @@ let beta: string;
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-collections-'));
-  ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs }));
+  ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs, answerEnv: ALL_K }));
   alpha = (await api<{ id: string }>('POST', '/api/collections', { name: 'Alpha', description: 'the real keepers' })).id;
   beta = (await api<{ id: string }>('POST', '/api/collections', { name: 'Beta', description: 'near-duplicates' })).id;
   const ids: string[] = [];

@@ -19,6 +19,8 @@ import { brokerUrls } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix } from '../support/brokers.ts';
 import { startRolesApart, type RoleProcess } from '../support/processes.ts';
 
+/** Adaptive k off: all k passages reach the answer, so their count shows that none came from elsewhere. */
+const ALL_K = { PROMPT_MAX_SCORE_GAP: 'off' };
 const K = 4;
 const procs: RoleProcess[] = [];
 let base: string;
@@ -70,7 +72,7 @@ let admin: string;
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-rights-'));
-  ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs }));
+  ({ base } = await startRolesApart({ tmp, amqpUrl: brokerUrls().amqpUrl, prefix, procs, answerEnv: ALL_K }));
   // Still single-user: the library is filled without signing in.
   alpha = (await api<{ id: string }>('POST', '/api/collections', { name: 'Alpha' })).id;
   beta = (await api<{ id: string }>('POST', '/api/collections', { name: 'Beta' })).id;

@@ -108,15 +108,16 @@ export function testRoleEnv(vectorstoreDir: string): Record<string, string> {
 /**
  * The ingest worker, one answer worker (`answer-a`) and the web as separate processes on RabbitMQ
  * under `prefix` (no Kafka), their state under `tmp`; pushed onto `procs` (for stopping and for
- * failure output) and resolved once all three are ready. Returns the web's base URL and the roles.
+ * failure output) and resolved once all three are ready; `answerEnv` is added to the answer
+ * worker's settings. Returns the web's base URL and the roles.
  */
-export async function startRolesApart(opts: { tmp: string; amqpUrl: string; prefix: string; procs: RoleProcess[] }): Promise<{ base: string; ingest: RoleProcess; answer: RoleProcess; web: RoleProcess }> {
+export async function startRolesApart(opts: { tmp: string; amqpUrl: string; prefix: string; procs: RoleProcess[]; answerEnv?: Record<string, string> }): Promise<{ base: string; ingest: RoleProcess; answer: RoleProcess; web: RoleProcess }> {
   const { tmp, procs } = opts;
   const webPort = await freePort();
   const base = `http://127.0.0.1:${webPort}`;
   const common = { AMQP_URL: opts.amqpUrl, AMQP_PREFIX: opts.prefix, KAFKA_BROKERS: '', ...testRoleEnv(path.join(tmp, 'vectorstore')) };
   const ingest = startRole('ingest-worker', 'ingest-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'ingest') });
-  const answer = startRole('answer-worker', 'answer-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'answer'), WORKER_ID: 'answer-a' });
+  const answer = startRole('answer-worker', 'answer-worker.ts', { ...common, DATA_DIR: path.join(tmp, 'answer'), WORKER_ID: 'answer-a', ...opts.answerEnv });
   const web = startRole('web', 'web.ts', { ...common, DATA_DIR: path.join(tmp, 'web'), PORT: String(webPort) });
   procs.push(ingest, answer, web);
   await Promise.all([waitForOutput(ingest, 'ingest worker ready', 120_000), waitForOutput(answer, 'answer worker ready', 120_000), waitForHttp(`${base}/readyz`, 120_000, procs)]);

@@ -59,8 +59,8 @@ test('one retry policy for the work queues: 3 attempts, 500 ms doubling to 10 s,
   assert.throws(() => parseConfig({ RETRY_BACKOFF_MS: '5000', RETRY_BACKOFF_MAX_MS: '1000' }), (e: unknown) => e instanceof ConfigError && /RETRY_BACKOFF_MAX_MS/.test(e.message));
 });
 
-test('prompt compaction: merging on by default, adaptive k and trimming off until they are shown to lose no answers; each switchable; a bad gap names the variable', () => {
-  assert.deepEqual({ ...parseConfig({}).prompt }, { mergeOverlaps: true, maxScoreGap: null, trimSentences: false, injectionGuard: 'drop' });
+test('prompt compaction: merging, adaptive k (gap 0.1) and trimming on by default; each switchable; a bad gap names the variable', () => {
+  assert.deepEqual({ ...parseConfig({}).prompt }, { mergeOverlaps: true, maxScoreGap: 0.1, trimSentences: true, injectionGuard: 'drop' });
   const on = parseConfig({ PROMPT_MAX_SCORE_GAP: '0.1', PROMPT_TRIM_SENTENCES: 'true' }).prompt;
   assert.deepEqual({ ...on }, { mergeOverlaps: true, maxScoreGap: 0.1, trimSentences: true, injectionGuard: 'drop' });
   const off = parseConfig({ PROMPT_MERGE_OVERLAPS: 'false', PROMPT_MAX_SCORE_GAP: 'off', PROMPT_TRIM_SENTENCES: 'false' }).prompt;
