@@ -232,11 +232,20 @@ test('one process of each role SIGKILLed under load: documents, answers and anal
     assert.deepEqual([...rows].sort(), want.sort(), 'the index holds exactly the chunks of the documents');
     assert.equal(manifest.chunks, rows.length);
     assert.deepEqual(manifest.documents.map((d) => d.documentId).sort(), [...docIds].sort());
+    // Indexed once, reaching every answer worker: each one still running loads that version.
+    for (const w of answerers.filter(alive)) {
+      const loaded = (): boolean => w.output().split('\n').some((l) => l.includes('index version loaded') && l.includes(`"version":"${version}"`));
+      await waitFor(`${w.name} loaded index version ${version}`, loaded, 60_000);
+    }
 
     // Questions: one complete answer each, one turn in its own chat.
     assert.equal(done.size, QUESTIONS.length);
     const answerIds = new Set([...done.values()].map((d) => d.answerId));
     assert.equal(answerIds.size, QUESTIONS.length, 'distinct answer ids');
+    // Spread over the answer workers: every one still running answered some (the killed one was
+    // streaming when it died); each answer names its worker.
+    const answeredBy = new Set([...done.values()].map((d) => d.worker));
+    for (const w of answerers.filter(alive)) assert.ok(answeredBy.has(w.name), `${w.name} answered none of ${QUESTIONS.length} questions (${[...answeredBy].join(', ')})`);
     for (const [question, d] of done) {
       const chat = (await (await fetch(`${web(0)}/api/chats/${d.chatId}`)).json()) as { turns: Array<{ answerId: string; question: string; answer: string | null; status: string }> };
       assert.equal(chat.turns.length, 1, `one turn in the chat of "${question}"`);
