@@ -4,8 +4,12 @@
  * 44 lines a page, paragraphs kept apart by a blank line), drawn as a PDF (tests/support/make-pdf.ts),
  * rendered to grayscale page images and put back as an image-only PDF, as a scanner writes it
  * (tests/support/make-scan.ts); the scan is ingested through the real pipeline, its pages read by
- * OCR (pdftoppm + tesseract). The same articles' text files are ingested into a second index. Both
- * are asked the articles' answerable questions in the hybrid (product default) and dense modes.
+ * OCR (pdftoppm + tesseract). The page font draws printable ASCII only, so the articles are printed
+ * as `printable` makes them (accents dropped, dashes and quotes as ASCII, æ as ae, ...). Two text
+ * indexes are the controls: the printed text (the same characters the scan shows: what separates
+ * it from the scan is OCR and the page layout) and the original files. All three are asked the
+ * articles' answerable questions in the hybrid (product default) and dense modes; the goal compares
+ * the scans with the printed text.
  *
  * A hit is matched by answer text, not character offsets (a scan's offsets are those of its OCR
  * text): a passage in the first k whose text, lower-cased with punctuation and whitespace runs
@@ -42,10 +46,30 @@ import { round, writeResult } from './stats.ts';
 const LINE_CHARS = 80;
 const LINES_PER_PAGE = 44;
 
+/** Letters NFKD does not take apart, as ASCII. */
+const LETTERS: Record<string, string> = { æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ß: 'ss', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', þ: 'th', Þ: 'Th', ı: 'i' };
+
+/**
+ * The text as the page font can draw it (printable ASCII): accents dropped (é -> e), dashes and
+ * quotes as their ASCII forms, letters such as æ spelled out; anything else left out. Applied to
+ * the printed control text and to the gold answers alike.
+ */
+export function printable(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/[\u2018\u2019\u201a\u2032]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u2033]/g, '"')
+    .replace(/\u2026/g, '...')
+    .replace(/[^\n\x20-\x7e]/g, (c) => LETTERS[c] ?? (/\s/.test(c) ? ' ' : ''))
+    .replace(/[^\x20-\x7e\n]/g, '');
+}
+
 /** The article as page texts: paragraphs wrapped to LINE_CHARS, a blank line between them (printable ASCII: the PDF font's range). */
 export function pagesOf(text: string): string[] {
   const lines: string[] = [];
-  for (const para of text.replace(/[^\x20-\x7e\n]/g, '').split(/\n\s*\n/)) {
+  for (const para of printable(text).split(/\n\s*\n/)) {
     const words = para.split(/\s+/).filter(Boolean);
     if (words.length === 0) continue;
     if (lines.length > 0) lines.push('');
@@ -128,10 +152,18 @@ async function ingest(store: VectorStore, name: string, file: string, mediaType:
 }
 
 const text = await openStore('text', embedder);
+const printed = await openStore('printed', embedder);
 const scanned = await openStore('scanned', embedder);
 try {
   let textChunks = 0;
-  for (const doc of docs) textChunks += (await ingest(text, doc, path.join(set.dir, 'docs', doc), 'text/plain')).chunks;
+  let printedChunks = 0;
+  for (const doc of docs) {
+    const original = path.join(set.dir, 'docs', doc);
+    textChunks += (await ingest(text, doc, original, 'text/plain')).chunks;
+    const printedFile = path.join(tmp, `${doc}.printed.txt`);
+    await fs.writeFile(printedFile, printable(await fs.readFile(original, 'utf8')));
+    printedChunks += (await ingest(printed, doc, printedFile, 'text/plain')).chunks;
+  }
   const t0 = performance.now();
   let scanChunks = 0;
   let scanPages = 0;
@@ -154,14 +186,17 @@ try {
   const chosen = new Set(docs);
   const questions = set.questions.filter((q: SquadQuestion) => !q.impossible && chosen.has(q.doc)).filter((_, i) => i % every === 0);
   const modes: Record<string, ModeOptions> = { hybrid: { mode: 'hybrid', fusion: FUSION }, dense: { mode: 'dense' } };
-  const ranks: Record<string, Record<string, Array<number | null>>> = { text: { hybrid: [], dense: [] }, scanned: { hybrid: [], dense: [] } };
+  const ranks: Record<string, Record<string, Array<number | null>>> = { text: { hybrid: [], dense: [] }, printed: { hybrid: [], dense: [] }, scanned: { hybrid: [], dense: [] } };
+  let answersChangedByPrinting = 0;
   for (const [i, q] of questions.entries()) {
     const vector = await embedder.embedQuery(q.question);
-    for (const [indexName, store] of [['text', text], ['scanned', scanned]] as const) {
+    const printedAnswers = q.answers.map(printable);
+    if (printedAnswers.some((a, j) => a !== q.answers[j])) answersChangedByPrinting++;
+    for (const [indexName, store] of [['text', text], ['printed', printed], ['scanned', scanned]] as const) {
       for (const [mode, options] of Object.entries(modes)) {
         const hits = await searchStores([{ id: '', store }], q.question, () => Promise.resolve(vector), 10, options);
         // Only the question's own article counts (another article may quote the same answer).
-        ranks[indexName]![mode]!.push(answerRank(hits.filter((h) => h.documentName === q.doc), q.answers));
+        ranks[indexName]![mode]!.push(answerRank(hits.filter((h) => h.documentName === q.doc), indexName === 'text' ? q.answers : printedAnswers));
       }
     }
     if ((i + 1) % 250 === 0) log(`asked ${i + 1}/${questions.length}`);
@@ -181,7 +216,9 @@ try {
     questions: questions.length,
     sample: every > 1 ? `every ${every}th answerable question of those articles` : 'the answerable questions of those articles',
     scan: { dpi, ocrDpi: 300, pages: scanPages, lineChars: LINE_CHARS, linesPerPage: LINES_PER_PAGE, ocrSeconds: round(ocrSeconds, 1), parallel },
+    answersChangedByPrinting,
     text: { chunks: textChunks, ...Object.fromEntries(Object.entries(ranks.text!).map(([m, rs]) => [m, score(rs)])) },
+    printed: { chunks: printedChunks, ...Object.fromEntries(Object.entries(ranks.printed!).map(([m, rs]) => [m, score(rs)])) },
     scanned: { chunks: scanChunks, ...Object.fromEntries(Object.entries(ranks.scanned!).map(([m, rs]) => [m, score(rs)])) },
     seconds: round((performance.now() - started) / 1000, 1),
   };
@@ -189,6 +226,7 @@ try {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n-> ${file}\n`);
 } finally {
   await text.close();
+  await printed.close();
   await scanned.close();
   await embedder.close();
   await fs.rm(tmp, { recursive: true, force: true });
