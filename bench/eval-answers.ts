@@ -26,7 +26,7 @@ import type { Source } from '../src/contracts/source.ts';
 import { loadSquadSet, type SquadQuestion } from '../src/eval/squad-set.ts';
 import type { RoleProcess } from '../tests/support/processes.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { buildIndex, startService } from './eval-service.ts';
+import { buildIndex, startService, stopOnSignal } from './eval-service.ts';
 import { round, writeResult } from './stats.ts';
 
 /** Prompt-compaction variants: the PROMPT_* settings each one gives the service. */
@@ -76,6 +76,7 @@ const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-eval-answers-'));
 const vsDir = path.join(tmp, 'vectorstore');
 const started = performance.now();
 let server: RoleProcess | undefined;
+stopOnSignal(() => server, tmp);
 try {
   // The index: every document through the ingest pipeline, saved where the service will read it.
   const { chunks, embedder: embedderName } = await buildIndex(path.join(setDir, 'docs'), set.docs, vsDir, embedModel);

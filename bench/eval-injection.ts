@@ -23,7 +23,7 @@ import { chunkDocument } from '../src/ingest/chunker.ts';
 import { parseText } from '../src/ingest/parse-text.ts';
 import type { RoleProcess } from '../tests/support/processes.ts';
 import { testModels } from '../tests/support/test-models.ts';
-import { buildIndex, startService } from './eval-service.ts';
+import { buildIndex, startService, stopOnSignal } from './eval-service.ts';
 import { INJECTION_CASES } from './injection-docs.ts';
 import { round, writeResult } from './stats.ts';
 
@@ -91,6 +91,7 @@ const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-eval-injection-'));
 const docsDir = path.join(tmp, 'docs');
 const vsDir = path.join(tmp, 'vectorstore');
 let server: RoleProcess | undefined;
+stopOnSignal(() => server, tmp);
 try {
   await fs.mkdir(docsDir);
   for (const c of INJECTION_CASES) await fs.writeFile(path.join(docsDir, c.name), c.text);

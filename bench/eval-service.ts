@@ -78,3 +78,20 @@ export async function startService(tmp: string, name: string, vsDir: string, mod
     },
   };
 }
+
+/**
+ * On Ctrl-C or SIGTERM: stops the service the evaluation started (`current()`), removes `tmp`, and
+ * exits, so an interrupted run leaves no Docent process holding its port and models.
+ */
+export function stopOnSignal(current: () => RoleProcess | undefined, tmp: string): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`${signal}: stopping the service and removing ${tmp}\n`);
+    void (async () => {
+      await current()?.stop().catch(() => undefined);
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
