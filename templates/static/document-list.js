@@ -11,7 +11,7 @@
 // page rendered (`?ids=`, not the whole library); each `document` event updates its row in place
 // (status badge, progress bar and label, pages, chunks, problem) or removes it (status `deleted`);
 // events about rows not shown are ignored, except a new upload, which is put at the top when the
-// list shows the newest first. A row that finished is fetched again from the server
+// list shows the newest first (fetched again if it changed while being fetched). A row that finished is fetched again from the server
 // (GET /documents/:id/row). A reconnection reloads the list (events may have been missed).
 // Text is set with textContent only.
 
@@ -77,15 +77,28 @@ async function replaceRow(id) {
   updateSelection();
 }
 
-/** A new upload goes to the top of a list of the newest documents, unfiltered; other lists do not show it. */
+/**
+ * A new upload goes to the top of a list of the newest documents, unfiltered; other lists do not show it.
+ * Events about it that come while its row is being fetched find no row; when one did (`missed`) and
+ * the fetched row is still busy, the row is fetched again, so a small document that became ready
+ * during the fetch is not left showing "processing" (no later event would come to correct it).
+ */
 const arriving = new Set();
+const missed = new Set();
+const REFETCHES = 10;
 async function insertNew(id) {
   const list = $('document-list');
   if (list?.dataset.newestFirst !== 'true' || arriving.has(id)) return;
   if (!$('document-rows')) return reloadList(); // the empty library: the fragment brings the table
   arriving.add(id);
-  const fresh = await fetchRow(id);
+  let fresh;
+  for (let i = 0; i < REFETCHES; i++) {
+    missed.delete(id);
+    fresh = await fetchRow(id);
+    if (!fresh || !missed.has(id) || !BUSY.has(fresh.getAttribute('data-status') ?? '')) break;
+  }
   arriving.delete(id);
+  missed.delete(id);
   if (!fresh || findRow(id) || !$('document-rows')) return;
   $('document-rows').prepend(fresh);
   adopt(fresh);
@@ -156,6 +169,7 @@ function follow() {
   source.addEventListener('document', (event) => {
     const d = JSON.parse(event.data);
     const tr = findRow(d.id);
+    if (!tr && arriving.has(d.id)) missed.add(d.id);
     if (d.status === 'deleted') {
       if (!tr) return;
       tr.remove();
