@@ -42,6 +42,7 @@ import { searchStores, type ModeOptions } from '../src/retrieval/search-modes.ts
 import { scannedPdf } from '../tests/support/make-scan.ts';
 import { testModels } from '../tests/support/test-models.ts';
 import { round, writeResult } from './stats.ts';
+import { wrapLines } from './wrap-lines.ts';
 
 const LINE_CHARS = 80;
 const LINES_PER_PAGE = 44;
@@ -73,14 +74,7 @@ export function pagesOf(text: string): string[] {
     const words = para.split(/\s+/).filter(Boolean);
     if (words.length === 0) continue;
     if (lines.length > 0) lines.push('');
-    let line = '';
-    for (const w of words) {
-      if (line !== '' && line.length + 1 + w.length > LINE_CHARS) {
-        lines.push(line);
-        line = w;
-      } else line = line === '' ? w : `${line} ${w}`;
-    }
-    if (line !== '') lines.push(line);
+    lines.push(...wrapLines(words, LINE_CHARS));
   }
   const pages: string[] = [];
   for (let i = 0; i < lines.length; i += LINES_PER_PAGE) pages.push(lines.slice(i, i + LINES_PER_PAGE).join('\n'));

@@ -19,6 +19,7 @@ import { parsePdf, warmPdfReader } from '../src/ingest/parse-pdf.ts';
 import { makePdf } from '../tests/support/make-pdf.ts';
 import { scannedPdf } from '../tests/support/make-scan.ts';
 import { round } from './stats.ts';
+import { wrapLines } from './wrap-lines.ts';
 
 const LINES_PER_PAGE = 44;
 const LINE_CHARS = 80;
@@ -32,14 +33,7 @@ async function truthPages(squadDir: string, count: number): Promise<string[]> {
     const text = (await fs.readFile(path.join(squadDir, f), 'utf8')).replace(/[^\x20-\x7e\n]/g, '');
     words.push(...text.split(/\s+/).filter(Boolean));
   }
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line !== '' && line.length + 1 + w.length > LINE_CHARS) {
-      lines.push(line);
-      line = w;
-    } else line = line === '' ? w : `${line} ${w}`;
-  }
+  const lines = wrapLines(words, LINE_CHARS);
   const pages: string[] = [];
   for (let p = 0; p < count; p++) pages.push(lines.slice(p * LINES_PER_PAGE, (p + 1) * LINES_PER_PAGE).join('\n'));
   return pages;
