@@ -20,7 +20,7 @@ import type { ChatModel } from '../ports/chat-model.ts';
 import type { Embedder } from '../ports/embedder.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { MessageBus } from '../ports/message-bus.ts';
-import type { VectorStore } from '../ports/vector-store.ts';
+import type { IndexManifest, VectorStore } from '../ports/vector-store.ts';
 import { openFaissStore } from '../retrieval/faiss-store.ts';
 import { Closer } from './closer.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
@@ -125,44 +125,48 @@ export class Runtime {
     });
   }
 
-  /** A FAISS store in `dir` for the configured embedder and chunker: the live index, or a re-index's fresh copy. */
-  async openStoreAt(dir: string): Promise<VectorStore> {
+  /** What the configured embedder and chunker produce: a stored index built otherwise is refused. */
+  async storeManifest(): Promise<IndexManifest> {
     const embedder = await this.embedder();
-    return openFaissStore({
-      dir,
-      manifest: {
-        embedModelId: embedder.modelId,
-        embedModelName: embedder.modelName,
-        dimensions: embedder.dimensions,
-        chunkSize: this.config.chunking.size,
-        chunkOverlap: this.config.chunking.overlap,
-      },
-      indexType: this.config.retrieval.indexType,
-    });
+    const { size, overlap } = this.config.chunking;
+    return { embedModelId: embedder.modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: size, chunkOverlap: overlap };
+  }
+
+  /**
+   * A FAISS store in `dir` for the configured embedder and chunker: the live index, or a re-index's
+   * fresh copy; `version` loads that version instead of the live one (a stale reader, guarded-store.ts).
+   */
+  async openStoreAt(dir: string, version?: string): Promise<VectorStore> {
+    return openFaissStore({ dir, manifest: await this.storeManifest(), indexType: this.config.retrieval.indexType, ...(version ? { version } : {}) });
   }
 
   /**
    * The collections' vector indexes (one per collection, retrieval/collection-stores.ts); they
    * reload when another process announces a new version. An index built by another embedding model
    * does not stop the process: that collection's store waits for a re-index
-   * (src/retrieval/guarded-store.ts) and says so in the log and in `reindexNeeded`.
+   * (src/retrieval/guarded-store.ts) and says so in the log and in `reindexNeeded`; or, when the
+   * process has (or finds) a version of its own model, serves that one read-only meanwhile
+   * (src/retrieval/stale-index.ts) and says so in `stale`.
    */
   stores(): Promise<CollectionStores> {
     return this.once('stores', async () => {
       const { bus } = await this.messaging();
       await fs.mkdir(this.config.paths.vectorstore, { recursive: true });
-      const stores = new CollectionStores({ root: this.config.paths.vectorstore, open: (dir) => openGuardedStore(() => this.openStoreAt(dir)) });
+      const manifest = await this.storeManifest();
+      const log = this.logger.child({ component: 'index' });
+      const open = (dir: string) => openGuardedStore(() => this.openStoreAt(dir), { dir, manifest, openVersion: (v) => this.openStoreAt(dir, v), log });
+      const stores = new CollectionStores({ root: this.config.paths.vectorstore, open });
       this.closer.add('vector stores', () => stores.close());
       await stores.openAll();
-      const log = this.logger.child({ component: 'index' });
       const sub = await bus.subscribe(EXCHANGES.indexUpdates, async (body) => {
         const parsed = indexUpdateSchema.safeParse(body);
         // A collection this process has not opened yet is opened (at its new version) when searched.
         if (await stores.reload()) log.info({ collectionId: parsed.success ? parsed.data.collectionId : undefined, chunks: stores.size }, 'index version loaded');
       });
       this.closer.add('index updates', () => sub.cancel());
-      if (stores.reindexNeeded !== null) log.error({ reindexNeeded: stores.reindexNeeded }, 'index needs a re-index: search is unavailable until it is rebuilt');
-      else log.info({ chunks: stores.size }, 'indexes opened');
+      const { blocked, stale } = stores.health();
+      if (blocked !== null) log.error({ reindexNeeded: blocked }, 'index needs a re-index: search is unavailable until it is rebuilt');
+      else log.info({ chunks: stores.size, ...(stale !== null ? { stale } : {}) }, stale !== null ? 'indexes opened, some serving an older version' : 'indexes opened');
       return stores;
     });
   }

@@ -27,6 +27,8 @@ export interface IndexStat {
   readonly vectors: number;
   /** When the live version was saved (ms since the epoch); null before the first save. */
   readonly versionSavedAt: number | null;
+  /** Served from an older version than the live one, built by another model (retrieval/stale-index.ts). */
+  readonly stale?: boolean;
 }
 
 export interface PrometheusMetricsOptions {
@@ -96,6 +98,16 @@ export class PrometheusMetrics implements Metrics {
       collect: function (this: Gauge<'collection'>) {
         this.reset();
         for (const s of indexNow()) if (s.versionSavedAt !== null) this.set({ collection: s.collection }, s.versionSavedAt / 1000);
+      },
+    });
+    new Gauge({
+      name: 'docent_index_stale',
+      help: '1 while a collection is served from an older index version because the live one was built by another embedding model (restart on that model).',
+      labelNames: ['collection'],
+      registers,
+      collect: function (this: Gauge<'collection'>) {
+        this.reset();
+        for (const s of indexNow()) this.set({ collection: s.collection }, s.stale ? 1 : 0);
       },
     });
   }

@@ -63,12 +63,30 @@ export interface IndexManifest {
   chunkOverlap: number;
 }
 
+/**
+ * A reader serving the version it loaded after a version built by another embedding model became
+ * live (src/retrieval/stale-index.ts): searches still work, filtered to the live version's documents.
+ */
+export interface StaleIndex {
+  /** The version served (built with this process's model). */
+  readonly served: string;
+  /** The live version (CURRENT), built with another model. */
+  readonly live: string;
+  /** The live version's embedding model: its name, id and dimensions. */
+  readonly liveModel: string;
+  /** What an operator is told (log, /readyz): what is served, until when, and what is not found. */
+  readonly message: string;
+}
+
 export interface VectorStore {
   /**
    * Why the stored index cannot be used until it is re-indexed (it was built by another embedding
-   * model; the guarded store of src/app says so); absent or null when it can.
+   * model; the guarded store of src/retrieval says so); absent or null when it can. Also set while
+   * `stale`: nothing can be written then, and uploads wait.
    */
   readonly reindexNeeded?: string | null;
+  /** Set while searches are served from an older version than the live one (see StaleIndex); absent or null otherwise. */
+  readonly stale?: StaleIndex | null;
   readonly size: number;
   /** The live version's name, or null when nothing was saved yet. */
   readonly version: string | null;

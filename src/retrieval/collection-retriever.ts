@@ -3,7 +3,8 @@
  * none are chosen) in the configured search mode (config SEARCH_MODE, search-modes.ts), best
  * first, each naming its collection. Used by the answer worker and by the web's search. While a
  * collection's index needs a re-index (built by another embedding model), a search fails with the
- * reason rather than answering "nothing found".
+ * reason rather than answering "nothing found"; one served from an older version after a swap
+ * (stale-index.ts) is searched, filtered to the live version's documents.
  */
 import type { Embedder } from '../ports/embedder.ts';
 import type { SearchHit } from '../ports/vector-store.ts';
@@ -18,9 +19,12 @@ export interface CollectionRetriever {
 export function createCollectionRetriever(embedder: Embedder, stores: CollectionStores, opts: ModeOptions = { mode: 'dense' }): CollectionRetriever {
   return {
     async search(query, k, collections) {
-      const chosen = await stores.storesOf(collections);
-      const why = chosen.map((c) => c.store.reindexNeeded).find((r) => r);
-      if (why) throw new ReindexNeededError(why);
+      let chosen = await stores.storesOf(collections);
+      const unreadable = chosen.filter((c) => c.store.reindexNeeded && !c.store.stale);
+      // Behind a swap, a collection this model cannot read holds only what came after it: left out
+      // while another chosen one can be searched (collection-stores.ts health).
+      if (unreadable.length > 0 && (!stores.servingStale || unreadable.length === chosen.length)) throw new ReindexNeededError(unreadable[0]!.store.reindexNeeded!);
+      chosen = chosen.filter((c) => !unreadable.includes(c));
       const held = chosen.reduce((n, c) => n + c.store.size, 0);
       // Nothing to find: skip the embedding call, which costs most of the time.
       if (Math.min(Math.floor(k), held) < 1 || query.trim() === '') return [];

@@ -94,6 +94,30 @@ export class CollectionStores {
     return null;
   }
 
+  /** Whether some opened collection is served from an older version after a swap (stale-index.ts). */
+  get servingStale(): boolean {
+    return [...this.opened.values()].some((s) => s.stale);
+  }
+
+  /**
+   * For readiness and logs. `blocked`: why searches fail (a collection's index is another model's
+   * and nothing is served in its place), null when they are served. While some collection is
+   * served stale, the process is behind a swap: a collection it cannot read holds only what came
+   * after the swap (searches leave it out, collection-retriever.ts), so it blocks nothing and
+   * `stale` names it with the stale ones.
+   */
+  health(): { blocked: string | null; stale: string | null } {
+    const stale: string[] = [];
+    const unreadable: string[] = [];
+    for (const [id, s] of this.opened) {
+      if (s.stale) stale.push(`${id}: ${s.stale.message}`);
+      else if (s.reindexNeeded) unreadable.push(id);
+    }
+    if (stale.length === 0) return { blocked: this.reindexNeeded, stale: null };
+    const extra = unreadable.length > 0 ? [`no version of this model to serve (searches leave them out): ${unreadable.join(', ')}`] : [];
+    return { blocked: null, stale: [...stale, ...extra].join('; ') };
+  }
+
   /** Chunks in the opened collections' indexes. */
   get size(): number {
     let n = 0;
@@ -105,10 +129,10 @@ export class CollectionStores {
    * Each opened collection's vectors and when its live version was saved (the version directory's
    * name `v-<epoch ms>-<n>`, retrieval/faiss-files.ts), for the metrics.
    */
-  stats(): Array<{ collection: string; vectors: number; versionSavedAt: number | null }> {
+  stats(): Array<{ collection: string; vectors: number; versionSavedAt: number | null; stale: boolean }> {
     return [...this.opened].map(([collection, s]) => {
       const ms = /^v-(\d+)-/.exec(s.version ?? '')?.[1];
-      return { collection, vectors: s.size, versionSavedAt: ms === undefined ? null : Number(ms) };
+      return { collection, vectors: s.size, versionSavedAt: ms === undefined ? null : Number(ms), stale: Boolean(s.stale) };
     });
   }
 

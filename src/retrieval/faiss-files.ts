@@ -150,6 +150,30 @@ export async function pruneVersions(dir: string, keep: ReadonlySet<string>): Pro
   return removed;
 }
 
+const damagedVersion = (vdir: string, why: string, cause?: unknown) => new AppError(`index version ${vdir} is damaged: ${why}`, { code: 'index_damaged', cause });
+
+/** A version's manifest.json alone (what built it, which documents it holds), without its vectors. */
+export async function readManifest(dir: string, name: string): Promise<StoredManifest> {
+  const vdir = path.join(dir, name);
+  try {
+    return storedManifestSchema.parse(JSON.parse(await fs.readFile(path.join(vdir, FILES.manifest), 'utf8')));
+  } catch (err) {
+    throw damagedVersion(vdir, 'manifest.json is missing or invalid', err);
+  }
+}
+
+/** The version directories in `dir`, oldest first (by the save time and counter in their names). */
+export async function listVersions(dir: string): Promise<string[]> {
+  const key = (v: string) => v.split('-').slice(1).map(Number);
+  return (await fs.readdir(dir))
+    .filter((e) => VERSION_RE.test(e))
+    .sort((a, b) => {
+      const [am, an] = key(a);
+      const [bm, bn] = key(b);
+      return am! - bm! || an! - bn!;
+    });
+}
+
 export interface VersionFiles {
   manifest: StoredManifest;
   chunks: ChunkRecord[];
@@ -162,14 +186,7 @@ export interface VersionFiles {
 /** Reads a version's manifest, chunks and vectors and checks that their counts agree. */
 export async function readVersion(dir: string, name: string): Promise<VersionFiles> {
   const vdir = path.join(dir, name);
-  const damaged = (why: string, cause?: unknown) =>
-    new AppError(`index version ${vdir} is damaged: ${why}`, { code: 'index_damaged', cause });
-  let manifest: StoredManifest;
-  try {
-    manifest = storedManifestSchema.parse(JSON.parse(await fs.readFile(path.join(vdir, FILES.manifest), 'utf8')));
-  } catch (err) {
-    throw damaged('manifest.json is missing or invalid', err);
-  }
+  const manifest = await readManifest(dir, name);
   const lines = (await fs.readFile(path.join(vdir, FILES.chunks), 'utf8')).split('\n').filter((l) => l !== '');
   const chunks = lines.map((l) => JSON.parse(l) as ChunkRecord);
   const raw = await fs.readFile(path.join(vdir, FILES.vectors));
@@ -177,7 +194,7 @@ export async function readVersion(dir: string, name: string): Promise<VersionFil
   // Copied into its own ArrayBuffer: a Buffer's byte offset need not be a multiple of 4.
   const vectors = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   if (chunks.length !== manifest.chunks || vectors.length !== manifest.chunks * manifest.dimensions) {
-    throw damaged(`manifest says ${manifest.chunks} chunks, found ${chunks.length} chunks and ${vectors.length / manifest.dimensions} vectors`);
+    throw damagedVersion(vdir, `manifest says ${manifest.chunks} chunks, found ${chunks.length} chunks and ${vectors.length / manifest.dimensions} vectors`);
   }
   const lexicalPath = path.join(vdir, FILES.lexical);
   const hasLexical = await fs.access(lexicalPath).then(() => true, () => false);

@@ -21,8 +21,7 @@
  * is skipped, as for FAISS rows), removed in the step that swaps in the index without it, written
  * into each version and loaded with it. So both searches always see the same passages.
  *
- * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in
- * index-manifest.ts.
+ * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in index-manifest.ts.
  */
 import fs from 'node:fs/promises';
 import { AppError } from '../errors.ts';
@@ -45,6 +44,8 @@ export interface FaissStoreOptions {
   indexType?: IndexType;
   /** Called between the steps of each save (faiss-files.ts SaveStep); crash tests stop the writer there. */
   onSaveStep?: SaveStepHook;
+  /** Loads this version instead of the one CURRENT names (a reader serving an older one: stale-index.ts). */
+  version?: string;
 }
 
 /** Rows per faiss-node add call between two yields: a few ms of work each (header). */
@@ -394,15 +395,14 @@ function countDocs(rows: ChunkRecord[]): State['docs'] {
 }
 
 /**
- * Opens (or creates) the store in `opts.dir`, loading the version CURRENT names.
- * @throws AppError `index_model_mismatch` when that version was built with another embedding
- *   model or dimension; the message names the re-index command.
+ * Opens (or creates) the store in `opts.dir`, loading the version CURRENT (or `opts.version`) names.
+ * @throws AppError `index_model_mismatch` when it was built with another model or dimension.
  */
 export async function openFaissStore(opts: FaissStoreOptions): Promise<VectorStore> {
   const faiss = loadFaiss();
   await fs.mkdir(opts.dir, { recursive: true });
   const store = new FaissStore(faiss, opts);
-  const current = await readCurrent(opts.dir);
+  const current = opts.version ?? (await readCurrent(opts.dir));
   if (current !== null) await store.load(current);
   return store;
 }

@@ -32,8 +32,14 @@ export const storedManifestSchema = z.object({
 });
 export type StoredManifest = z.infer<typeof storedManifestSchema>;
 
-function describe(m: IndexManifest): string {
+/** An embedding model as messages name it: name, id and dimensions. */
+export function describeModel(m: Pick<IndexManifest, 'embedModelName' | 'embedModelId' | 'dimensions'>): string {
   return `${m.embedModelName} (id ${m.embedModelId}, ${m.dimensions} dimensions)`;
+}
+
+/** Whether vectors stored as `stored` describes can be searched with the model `expected` describes. */
+export function sameModel(stored: Pick<IndexManifest, 'embedModelId' | 'dimensions'>, expected: Pick<IndexManifest, 'embedModelId' | 'dimensions'>): boolean {
+  return stored.embedModelId === expected.embedModelId && stored.dimensions === expected.dimensions;
 }
 
 /**
@@ -42,10 +48,10 @@ function describe(m: IndexManifest): string {
  * only newly ingested documents are chunked with the new settings.
  */
 export function assertCompatible(stored: IndexManifest, expected: IndexManifest, dir: string): void {
-  if (stored.embedModelId === expected.embedModelId && stored.dimensions === expected.dimensions) return;
+  if (sameModel(stored, expected)) return;
   throw new AppError(
-    `the index in ${dir} was built with the embedding model ${describe(stored)}, but the configured model is ` +
-      `${describe(expected)}; searching it would return wrong passages. Run \`${REINDEX_COMMAND}\` to rebuild ` +
+    `the index in ${dir} was built with the embedding model ${describeModel(stored)}, but the configured model is ` +
+      `${describeModel(expected)}; searching it would return wrong passages. Run \`${REINDEX_COMMAND}\` to rebuild ` +
       'the index: it re-ingests every document with the configured model.',
     { code: 'index_model_mismatch', retryable: false },
   );

@@ -47,7 +47,9 @@ export async function startIngestWorker(rt: Runtime): Promise<void> {
   const prefetch = 2 * rt.config.ingest.batchMax;
   const sub = await bus.consume(QUEUES.ingestJobs, handler, { prefetch, singleActive: true, retry: rt.config.retry });
   rt.closer.add('ingest consumer', () => sub.cancel());
-  if (stores.reindexNeeded !== null) {
+  if (stores.servingStale) {
+    log.warn({ stale: stores.health().stale }, 'ingest worker ready, but the live index was built by another embedding model: uploads wait until this worker runs that model');
+  } else if (stores.reindexNeeded !== null) {
     log.warn({ reindexNeeded: stores.reindexNeeded }, 'ingest worker ready, but the index needs a re-index: uploads fail until `npm run ingest -- --reindex` has run');
   } else log.info({ prefetch }, 'ingest worker ready (single active consumer)');
 }

@@ -124,14 +124,14 @@ export async function startWeb(rt: Runtime): Promise<{ port: number }> {
     analytics,
     // The embedder and the index were loaded before the server listens; what can change later is
     // the broker connection and whether the index needs a re-index. Analytics being down never
-    // fails a request (events wait in a buffer), so it is reported without gating readiness.
+    // fails a request (events wait in a buffer), so it is reported without gating readiness; nor
+    // does serving an older index version after a swap to another model (stale-index.ts).
     readiness: {
-      check: () =>
-        Promise.resolve({
-          messaging: bus.health(),
-          index: stores.reindexNeeded !== null ? `re-index needed: ${stores.reindexNeeded}` : 'ok',
-        }),
-      degraded: () => ({ analyticsEvents: events.health() }),
+      check: () => {
+        const { blocked } = stores.health();
+        return Promise.resolve({ messaging: bus.health(), index: blocked !== null ? `re-index needed: ${blocked}` : 'ok' });
+      },
+      degraded: () => ({ analyticsEvents: events.health(), index: stores.health().stale ?? 'ok' }),
     },
   };
   const sessionSecret = await loadSessionSecret(cfg.web.sessionSecret, cfg.paths.data);
