@@ -27,8 +27,8 @@ export interface IndexStat {
   readonly vectors: number;
   /** When the live version was saved (ms since the epoch); null before the first save. */
   readonly versionSavedAt: number | null;
-  /** Served from an older version than the live one, built by another model (retrieval/stale-index.ts). */
-  readonly stale?: boolean;
+  /** Since when (ms since the epoch) an older version is served, the live one being another model's (retrieval/stale-index.ts); null or absent when the live one is. */
+  readonly staleSince?: number | null;
 }
 
 export interface PrometheusMetricsOptions {
@@ -101,13 +101,14 @@ export class PrometheusMetrics implements Metrics {
       },
     });
     new Gauge({
-      name: 'docent_index_stale',
-      help: '1 while a collection is served from an older index version because the live one was built by another embedding model (restart on that model).',
+      name: 'docent_index_stale_seconds',
+      help: 'How long a collection has been served from an older index version because the live one was built by another embedding model (restart on that model); 0 when the live one is served.',
       labelNames: ['collection'],
       registers,
       collect: function (this: Gauge<'collection'>) {
         this.reset();
-        for (const s of indexNow()) this.set({ collection: s.collection }, s.stale ? 1 : 0);
+        const now = Date.now();
+        for (const s of indexNow()) this.set({ collection: s.collection }, s.staleSince ? (now - s.staleSince) / 1000 : 0);
       },
     });
   }

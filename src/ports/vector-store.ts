@@ -74,6 +74,8 @@ export interface StaleIndex {
   readonly live: string;
   /** The live version's embedding model: its name, id and dimensions. */
   readonly liveModel: string;
+  /** Since when (ms since the epoch) this process serves an older version. */
+  readonly since: number;
   /** What an operator is told (log, /readyz): what is served, until when, and what is not found. */
   readonly message: string;
 }

@@ -129,10 +129,10 @@ export class CollectionStores {
    * Each opened collection's vectors and when its live version was saved (the version directory's
    * name `v-<epoch ms>-<n>`, retrieval/faiss-files.ts), for the metrics.
    */
-  stats(): Array<{ collection: string; vectors: number; versionSavedAt: number | null; stale: boolean }> {
+  stats(): Array<{ collection: string; vectors: number; versionSavedAt: number | null; staleSince: number | null }> {
     return [...this.opened].map(([collection, s]) => {
       const ms = /^v-(\d+)-/.exec(s.version ?? '')?.[1];
-      return { collection, vectors: s.size, versionSavedAt: ms === undefined ? null : Number(ms), stale: Boolean(s.stale) };
+      return { collection, vectors: s.size, versionSavedAt: ms === undefined ? null : Number(ms), staleSince: s.stale?.since ?? null };
     });
   }
 

@@ -130,6 +130,7 @@ export class StaleView {
   /** Rows of the served version whose documents the live version no longer lists. */
   private hidden = 0;
   private info!: StaleIndex;
+  private readonly since = Date.now();
 
   /**
    * @param inner the store holding the served version.
@@ -160,6 +161,7 @@ export class StaleView {
       served,
       live: live.name,
       liveModel: describeModel(m),
+      since: this.since,
       message:
         `index ${live.name} was built with the embedding model ${describeModel(m)}; this process has ${describeModel(this.own)}: ` +
         `serving the loaded version ${served} until it is restarted with EMBED_MODEL set to ${m.embedModelName}; ` +

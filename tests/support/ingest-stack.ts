@@ -3,6 +3,9 @@
  * in-process bus, the real FAISS store in `<dir>/vectorstore`, the stand-in embedder with a chosen
  * model id (so a "model change" is a different id over the same data). The worker can be held
  * back (`worker: false`, then `startWorker()`) so jobs pile up in the queue in a known order.
+ * `readerModelId` gives the web's search another model than the ingest worker's, as on a cluster
+ * in the middle of a model rotation. Both stores may serve an older version after a swap, as the
+ * roles' stores do (src/app/runtime.ts).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -39,24 +42,30 @@ export type IngestStack = Awaited<ReturnType<typeof startIngestStack>>;
 export async function startIngestStack(
   dir: string,
   modelId: string,
-  opts: { worker?: boolean; cleanup?: Array<() => unknown>; webPages?: Omit<WebPageDeps, 'documents' | 'sources' | 'tempDir'> } = {},
+  opts: { worker?: boolean; cleanup?: Array<() => unknown>; webPages?: Omit<WebPageDeps, 'documents' | 'sources' | 'tempDir'>; readerModelId?: string } = {},
 ) {
   const local: Array<() => unknown> = [];
-  const embedder = createFakeEmbedder({ modelId, modelName: `fake ${modelId}` });
   const chunking = { size: 200, overlap: 20, embedBatch: 4 };
-  const manifest = { embedModelId: modelId, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap };
+  const model = (id: string) => {
+    const embedder = createFakeEmbedder({ modelId: id, modelName: `fake ${id}` });
+    const manifest = { embedModelId: id, embedModelName: embedder.modelName, dimensions: embedder.dimensions, chunkSize: chunking.size, chunkOverlap: chunking.overlap };
+    const open = (d: string, version?: string) => openFaissStore({ dir: d, manifest, ...(version ? { version } : {}) });
+    const guarded = (d: string) => openGuardedStore(() => open(d), { dir: d, manifest, openVersion: (v) => open(d, v), log: silent });
+    return { embedder, open, guarded };
+  };
+  const { embedder, open, guarded } = model(modelId);
+  const web = opts.readerModelId === undefined ? { embedder, guarded } : model(opts.readerModelId);
   const vsDir = path.join(dir, 'vectorstore');
   const uploadsDir = path.join(dir, 'uploads');
-  const open = (d: string) => openFaissStore({ dir: d, manifest });
   const bus = createMemoryMessageBus({ logger: silent });
   local.push(() => bus.close());
-  const writer = await openGuardedStore(() => open(vsDir));
-  const reader = await openGuardedStore(() => open(vsDir));
+  const writer = await guarded(vsDir);
+  const reader = await web.guarded(vsDir);
   local.push(() => writer.close(), () => reader.close());
   await bus.subscribe(EXCHANGES.indexUpdates, async () => {
     await reader.reload();
   });
-  const handler = createIngestHandler({ bus, embedder, stores: storesOver(vsDir, writer, (d) => openGuardedStore(() => open(d))), chunking, logger: silent, reindex: { openStore: open } });
+  const handler = createIngestHandler({ bus, embedder, stores: storesOver(vsDir, writer, guarded), chunking, logger: silent, reindex: { openStore: (d) => open(d) } });
   const startWorker = () => bus.consume(QUEUES.ingestJobs, handler, { prefetch: 1, singleActive: true, retry: retryPolicy({ maxAttempts: 2 }) });
   if (opts.worker !== false) await startWorker();
   const registry = new DocumentRegistry(path.join(dir, 'documents.db'));
@@ -64,7 +73,7 @@ export async function startIngestStack(
   const documents = await createDocumentService({ bus, registry, uploadsDir, logger: silent, beforeReady: () => reader.reload(), beforeDeleted: () => reader.reload() });
   local.push(() => documents.close());
   const services = new FakeServices();
-  Object.assign(services, { documents, search: createGuardedRetriever(embedder, reader) });
+  Object.assign(services, { documents, search: createGuardedRetriever(web.embedder, reader) });
   if (opts.webPages) Object.assign(services, { webPages: createWebPageService({ ...opts.webPages, documents, sources: registry.sources, tempDir: path.join(dir, 'tmp') }) });
   const app = createWebApp({ services, config: parseConfig({ DATA_DIR: path.join(dir, 'data'), VECTORSTORE_DIR: vsDir }), logger: silent });
   const { base, close } = await listen(app);
@@ -98,5 +107,5 @@ export async function startIngestStack(
     return ((await res.json()) as { results: Array<{ documentId: string }> }).results.map((h) => h.documentId);
   };
   const remove = async (id: string) => assert.equal((await fetch(`${base}/api/documents/${id}`, { method: 'DELETE' })).status, 202);
-  return { base, registry, documents, writer, vsDir, uploadsDir, upload, get, waitFor, settle, search, hitIds, remove, startWorker, stop };
+  return { base, registry, documents, writer, reader, vsDir, uploadsDir, upload, get, waitFor, settle, search, hitIds, remove, startWorker, stop };
 }
