@@ -11,8 +11,11 @@
  * The last column, `collections`, names the collections each answer was asked over or cited (the
  * analytics filter's meaning: ./answer-collections.ts), separated by "; ", by name when the caller
  * knows it (a deleted collection shows its id); empty for answers asked over all collections that
- * cited none, and for answers recorded before collections. It is last so the earlier columns keep
- * their places in spreadsheets built on older exports.
+ * cited none, and for answers recorded before collections. Then `channel`, where the question came
+ * from (web, api, openai, mcp: contracts/channel.ts; `web` for answers recorded before channels, as
+ * the analytics page shows them), and `user`, the account that asked, by name when the caller knows
+ * it (a deleted account shows its id), empty when nobody was signed in. New columns go last so the
+ * earlier ones keep their places in spreadsheets built on older exports.
  */
 import type { AnalyticsAnswerRow } from '../contracts/analytics-summary.ts';
 
@@ -29,11 +32,19 @@ export function csvCell(value: string | number | null): string {
 export const CSV_HEADER = [
   'time (UTC)', 'answer id', 'question', 'answer', 'vote', 'question sentiment', 'answer sentiment',
   'total ms', 'queue wait ms', 'retrieval ms', 'first token ms', 'generation ms', 'tokens per second', 'worker', 'model',
-  'collections',
+  'collections', 'channel', 'user',
 ] as const;
 
-/** A collection's name by id; default the id itself. */
-export type CollectionNamer = (id: string) => string;
+/** A name by id (a collection's, a user's); default the id itself. */
+export type Namer = (id: string) => string;
+
+/** How the export names collections and users; each defaults to the id. */
+export interface CsvNames {
+  collection?: Namer;
+  user?: Namer;
+}
+
+const asIs: Namer = (id) => id;
 
 const round = (v: number | null, digits: number): number | null => (v === null ? null : Number(v.toFixed(digits)));
 
@@ -41,7 +52,9 @@ const round = (v: number | null, digits: number): number | null => (v === null ?
 export const csvStart = (): string => `\uFEFF${CSV_HEADER.map(csvCell).join(',')}\r\n`;
 
 /** The lines of some rows, each ended by CRLF (a page of a streamed export). */
-export function csvRows(rows: readonly AnalyticsAnswerRow[], nameOf: CollectionNamer = (id) => id): string {
+export function csvRows(rows: readonly AnalyticsAnswerRow[], names: CsvNames = {}): string {
+  const collection = names.collection ?? asIs;
+  const user = names.user ?? asIs;
   let out = '';
   for (const r of rows) {
     const t = r.timings;
@@ -50,19 +63,21 @@ export function csvRows(rows: readonly AnalyticsAnswerRow[], nameOf: CollectionN
       round(r.questionSentiment, 4), round(r.answerSentiment, 4),
       round(t.totalMs, 1), round(t.queueWaitMs, 1), round(t.retrievalMs, 1), round(t.firstTokenMs, 1), round(t.generationMs, 1),
       round(r.tokensPerSecond, 2), r.worker, r.model,
-      (r.collections ?? []).map(nameOf).join('; '),
+      (r.collections ?? []).map(collection).join('; '),
+      r.channel ?? 'web',
+      r.userId ? user(r.userId) : null,
     ].map(csvCell).join(',')}\r\n`;
   }
   return out;
 }
 
 /** A whole (small) export in one string. */
-export function answersCsv(rows: readonly AnalyticsAnswerRow[], nameOf?: CollectionNamer): string {
-  return csvStart() + csvRows(rows, nameOf);
+export function answersCsv(rows: readonly AnalyticsAnswerRow[], names?: CsvNames): string {
+  return csvStart() + csvRows(rows, names);
 }
 
 /** A streamed export: the header, then one chunk per page as the pages are pulled. */
-export async function* csvChunks(pages: AsyncIterable<readonly AnalyticsAnswerRow[]>, nameOf?: CollectionNamer): AsyncGenerator<string, void, undefined> {
+export async function* csvChunks(pages: AsyncIterable<readonly AnalyticsAnswerRow[]>, names?: CsvNames): AsyncGenerator<string, void, undefined> {
   yield csvStart();
-  for await (const page of pages) yield csvRows(page, nameOf);
+  for await (const page of pages) yield csvRows(page, names);
 }

@@ -17,13 +17,14 @@ export interface ApiDocument {
   total?: number | null;
 }
 
-/** The service is busy and said when to try again. */
-class BusyError extends Error {
+/** The service is busy (503) or past a rate limit (429) and said when to try again; `detail` is its own message. */
+export class BusyError extends Error {
   constructor(
-    message: string,
+    readonly status: number,
+    readonly detail: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(message);
+    super(`${status}: ${detail}`);
   }
 }
 
@@ -58,7 +59,7 @@ export class ServiceClient {
     }
     const retryAfter = Number(res.headers.get('retry-after'));
     // 503: the ingest queue is full; 429: past a rate limit (README "Rate limits"). Both say when to come back.
-    if ((res.status === 503 || res.status === 429) && retryAfter > 0) throw new BusyError(`${res.status}: ${message}`, retryAfter);
+    if ((res.status === 503 || res.status === 429) && retryAfter > 0) throw new BusyError(res.status, message, retryAfter);
     if (res.status === 401) throw new Error(`${res.status}: ${message}${this.token === undefined ? ' (set DOCENT_TOKEN to a personal API token)' : ''}`);
     throw new Error(`${res.status}: ${message}`);
   }

@@ -106,6 +106,8 @@ export const analyticsAnswerRowSchema = z.object({
   collections: z.array(z.string()).optional(),
   /** The asking user's internal id; null when sign-in was off (absent from older analytics services). */
   userId: z.string().nullable().optional(),
+  /** Where the question came from (contracts/channel.ts); null or absent: recorded before channels (web). */
+  channel: z.string().nullable().optional(),
 });
 export type AnalyticsAnswerRow = z.infer<typeof analyticsAnswerRowSchema>;
 

@@ -16,7 +16,8 @@
  * the document (every collection's index, its upload, then `deleted`), as before collections; with
  * it, the document only leaves that collection's index and stays otherwise. A `copy` job copies a
  * document's chunks and vectors from one collection's index into another's (no re-embedding), and
- * with `move` removes them from the first.
+ * with `move` removes them from the first. A `drop-collection` job, sent after the delete jobs of a
+ * deleted collection's documents, removes that collection's index directory (it is never General's).
  */
 import { z } from 'zod';
 import { collectionIdSchema, GENERAL_COLLECTION_ID } from './collection.ts';
@@ -47,7 +48,7 @@ export const SUPPORTED_MEDIA_TYPES = [
 ] as const;
 export type MediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
-export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex', 'copy'] as const;
+export const INGEST_JOB_KINDS = ['ingest', 'delete', 'reindex', 'copy', 'drop-collection'] as const;
 
 export const ingestJobSchema = z.object({
   v: z.literal(INGEST_CONTRACT_VERSION),
@@ -121,8 +122,17 @@ export const copyJobSchema = z.object({
 });
 export type CopyJob = z.infer<typeof copyJobSchema>;
 
+export const dropCollectionJobSchema = z.object({
+  v: z.literal(INGEST_CONTRACT_VERSION),
+  id: z.string().min(1),
+  kind: z.literal('drop-collection'),
+  /** The deleted collection whose index directory goes; General's (VECTORSTORE_DIR itself) never does. */
+  collectionId: collectionIdSchema.refine((id) => id !== GENERAL_COLLECTION_ID, 'General cannot be deleted'),
+});
+export type DropCollectionJob = z.infer<typeof dropCollectionJobSchema>;
+
 /** A parsed `ingest.jobs` message: an ingest job always has its collection (defaulted). */
-export type IngestQueueMessage = z.infer<typeof ingestJobSchema> | DeleteJob | ReindexJob | CopyJob;
+export type IngestQueueMessage = z.infer<typeof ingestJobSchema> | DeleteJob | ReindexJob | CopyJob | DropCollectionJob;
 
 /**
  * Validates an `ingest.jobs` message of either kind; the issues name the fields of the kind the
@@ -133,6 +143,7 @@ export function parseIngestQueueMessage(body: unknown): z.SafeParseReturnType<un
   if (kind === 'delete') return deleteJobSchema.safeParse(body);
   if (kind === 'reindex') return reindexJobSchema.safeParse(body);
   if (kind === 'copy') return copyJobSchema.safeParse(body);
+  if (kind === 'drop-collection') return dropCollectionJobSchema.safeParse(body);
   if (kind === undefined || kind === 'ingest') return ingestJobSchema.safeParse(body);
   return z.object({ kind: z.enum(INGEST_JOB_KINDS) }).safeParse(body) as z.SafeParseReturnType<unknown, IngestQueueMessage>;
 }

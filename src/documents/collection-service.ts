@@ -5,14 +5,16 @@
  * writer applies them after any ingest still ahead of them:
  *   - deleting a collection: a document that belongs elsewhere too gets a delete job for this
  *     collection's index only; one that belongs nowhere else is deleted as DELETE /api/documents/:id
- *     does (every index, its upload, its row). General cannot be deleted: uploads that name no
- *     collection go there.
+ *     does (every index, its upload, its row). A `drop-collection` job after those removes the
+ *     collection's index directory; it is sent before the collection leaves the registry, so a
+ *     delete that failed half way and is tried again sends it again. General cannot be deleted:
+ *     uploads that name no collection go there.
  *   - moving a document: a `copy` job with `move` takes its vectors from the source collection's
  *     index into the target's, then drops them from the source (no re-embedding).
  */
 import { randomUUID } from 'node:crypto';
 import { GENERAL_COLLECTION_ID } from '../contracts/collection.ts';
-import { INGEST_CONTRACT_VERSION, type CopyJob, type DeleteJob } from '../contracts/ingest.ts';
+import { INGEST_CONTRACT_VERSION, type CopyJob, type DeleteJob, type DropCollectionJob } from '../contracts/ingest.ts';
 import { QUEUES } from '../contracts/names.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -30,7 +32,7 @@ export function createCollectionService(deps: { registry: DocumentRegistry; docu
     if (!c) throw new NotFoundError(`No collection "${String(idOrName)}". List them with GET /api/collections.`);
     return c;
   };
-  const send = (job: CopyJob | DeleteJob): Promise<void> => deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
+  const send = (job: CopyJob | DeleteJob | DropCollectionJob): Promise<void> => deps.bus.send(QUEUES.ingestJobs, job, { messageId: job.id, headers: traceHeaders() });
 
   return {
     list: () => collections.list(),
@@ -74,6 +76,8 @@ export function createCollectionService(deps: { registry: DocumentRegistry; docu
           documentsDeleted++;
         }
       }
+      // After the documents' jobs on the one queue: the index directory goes once they are applied.
+      await send({ v: INGEST_CONTRACT_VERSION, id: randomUUID(), kind: 'drop-collection', collectionId: c.id });
       collections.remove(c.id);
       deps.logger.info({ collectionId: c.id, documentsDeleted, documentsKept }, 'collection deleted');
       return { collection: c, documentsDeleted, documentsKept };

@@ -6,7 +6,8 @@
  * acknowledged; an infrastructure failure is retried by the delivery policy, and on the last
  * attempt the document is failed too, so nobody watches a document that never finishes. A
  * `reindex` job rebuilds the whole index (reindex-job.ts). A `copy` job adds a document indexed in
- * one collection to another without embedding it again (copy-job.ts). Each collection has its own
+ * one collection to another without embedding it again (copy-job.ts). A `drop-collection` job removes
+ * a deleted collection's index directory (drop-collection-job.ts). Each collection has its own
  * index (retrieval/collection-stores.ts); an ingest job indexes into its job's collection.
  *
  * Jobs run one at a time in delivery order, but an indexed document's version is coalesced with
@@ -30,6 +31,7 @@ import { NO_METRICS, type IngestMetrics } from '../ports/metrics.ts';
 import { contextFrom, inSpan, messagingAttributes, SpanKind } from '../tracing/trace-context.ts';
 import { runCopyJob } from './copy-job.ts';
 import { runDeleteJob } from './delete-job.ts';
+import { runDropCollectionJob } from './drop-collection-job.ts';
 import { IndexBatch } from './index-batch.ts';
 import { documentOptions, ingestDocument } from './pipeline.ts';
 import { progressEvents, type ProgressEvents } from './progress-events.ts';
@@ -84,6 +86,11 @@ async function handleJob(delivery: Delivery, deps: IngestHandlerDeps, versions: 
     const log = deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: 'reindex' });
     await versions.flush();
     await runReindexJob(message, { ...deps, ...deps.reindex, lastAttempt: delivery.lastAttempt, logger: log });
+    return {};
+  }
+  if (message.kind === 'drop-collection') {
+    await versions.flush();
+    await runDropCollectionJob(message, { bus: deps.bus, stores: deps.stores, logger: deps.logger.child({ messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind }) });
     return {};
   }
   const log = deps.logger.child({ documentId: message.documentId, messageId: delivery.messageId, attempt: delivery.attempt, kind: message.kind ?? 'ingest' });

@@ -3,9 +3,22 @@
  * document's text. Two implementations: in the web process over its services (src/web/mcp/, for
  * POST /mcp) and over a running Docent's JSON API (./http-backend.ts, for `npm run mcp` on stdio),
  * so the tools are written once. Failures are thrown as Errors whose message a person (or an
- * agent) can act on; the server turns them into tool errors.
+ * agent) can act on; the server turns them into tool errors. A refusal that ends by itself (past
+ * the question rate limit, a busy service) is a RetryLaterError, which also says when.
  */
 import type { DocumentStatus } from '../contracts/ingest.ts';
+
+/** Refused for now: the message says why and when to try again, as the web's 429 or 503 does. */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
 
 /** A collection as tools show it. */
 export interface McpCollectionRef {

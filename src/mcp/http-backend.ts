@@ -5,11 +5,11 @@
  * /api/collections, GET /api/documents/:id/text. The service's own error messages are passed on
  * ("404: No collection named …").
  */
-import { ServiceClient } from '../cli/service-client.ts';
+import { BusyError, ServiceClient } from '../cli/service-client.ts';
 import { placeOf } from '../contracts/location.ts';
 import { citationCheck, type Source } from '../contracts/source.ts';
 import type { DocumentView } from '../ports/document-service.ts';
-import { docentSettings, type DocentBackend, type McpAnswer, type McpDocumentText, type McpSource } from './backend.ts';
+import { docentSettings, RetryLaterError, type DocentBackend, type McpAnswer, type McpDocumentText, type McpSource } from './backend.ts';
 
 interface ApiHit {
   documentId: string;
@@ -84,6 +84,10 @@ export function createHttpBackend(baseUrl: string, token?: string): DocentBacken
         headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
         body: JSON.stringify({ question, collections, settings: docentSettings(settings) }),
         signal: signal ?? null,
+      }).catch((err: unknown) => {
+        // Past the question rate limit (429, its message says the wait) or busy (503): as POST /mcp says it.
+        if (err instanceof BusyError) throw new RetryLaterError(err.status === 429 ? err.detail : `${err.detail} (try again in ${err.retryAfterSeconds} s)`, err.retryAfterSeconds, err);
+        throw err;
       });
       if (!res.body) throw new Error('Docent sent an empty reply to the question.');
       let tokens = 0;

@@ -7,13 +7,22 @@
  * Tool results carry the data twice, as MCP asks of tools without an output schema: as
  * `structuredContent` and as its JSON in a text block. Bad input (out of range, unknown
  * collection, busy service) comes back as a tool error (`isError: true`) with the message.
+ *
+ * A question past the rate limit (RATE_LIMIT_ASK_*) or to a busy service is a tool error too, not
+ * an HTTP 429: its text is the web's message ("Too many questions: at most N per minute for your
+ * account. Try again in S seconds."), and `structuredContent` holds it with `retryAfterSeconds`.
+ * Why not 429 + Retry-After on POST /mcp: the MCP clients (the SDK's Streamable HTTP transport
+ * among them) turn any HTTP error into a transport failure ("Error POSTing to endpoint (HTTP
+ * 429)"), ignore Retry-After, and show it as the server failing, while a tool error reaches the
+ * person and the model as the tool's answer, which they can act on. And the limit is counted inside
+ * the call, after the JSON-RPC message was read (one POST may carry several).
  */
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DOCUMENT_STATUSES } from '../contracts/ingest.ts';
 import { SETTING_RANGES } from '../contracts/settings.ts';
-import type { DocentBackend } from './backend.ts';
+import { RetryLaterError, type DocentBackend } from './backend.ts';
 
 /** Documents list_documents and the resource list return at most. */
 export const MAX_LISTED_DOCUMENTS = 100;
@@ -36,6 +45,11 @@ const collectionsField = z
 
 function result(data: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: data };
+}
+
+/** A refusal for now as a tool error: the message as text, and when to try again for programs. */
+function retryLater(err: RetryLaterError): CallToolResult {
+  return { content: [{ type: 'text', text: err.message }], structuredContent: { error: err.message, retryAfterSeconds: err.retryAfterSeconds }, isError: true };
 }
 
 /** The version the server reports (package.json's). */
@@ -104,9 +118,14 @@ export function createDocentMcpServer(backend: DocentBackend, opts: McpServerOpt
         : (message: string, progress: number): void => {
           sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } })).catch(() => undefined);
         };
-      const answer = await backend.ask({ question, collections: collections ?? [], settings: settings ?? {} }, signalFor(extra.signal), onProgress);
-      await sent;
-      return result({ ...answer });
+      try {
+        const answer = await backend.ask({ question, collections: collections ?? [], settings: settings ?? {} }, signalFor(extra.signal), onProgress);
+        await sent;
+        return result({ ...answer });
+      } catch (err) {
+        if (err instanceof RetryLaterError) return retryLater(err);
+        throw err;
+      }
     },
   );
 

@@ -7,7 +7,12 @@
  * Layout: General's index stays where the one index lived before collections, VECTORSTORE_DIR
  * itself, so an existing install upgrades with no file moved; every other collection lives under
  * VECTORSTORE_DIR/collections/<id>/. A collection whose directory does not exist yet (nothing was
- * ever indexed into it) holds nothing and is not created by a search.
+ * ever indexed into it) holds nothing and is not created by a search. A deleted collection's
+ * directory is removed (`remove`, by the ingest worker after its documents left the index), and
+ * every process forgets its store when a reload finds the directory gone.
+ *
+ * A forgotten store is closed a grace period later, not at once: a search that picked it up
+ * (storesOf) may still be embedding its question before it searches, and a closed store throws.
  *
  * Stores open lazily on first use (any process may learn of a collection only from an
  * `index.updates` message or a search naming it) and are reloaded together. Top-k is exact within
@@ -17,10 +22,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { collectionIdSchema, GENERAL_COLLECTION_ID } from '../contracts/collection.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { SearchHit, VectorStore } from '../ports/vector-store.ts';
 
 /** The directory under VECTORSTORE_DIR that holds every collection's index but General's. */
 export const COLLECTIONS_SUBDIR = 'collections';
+
+/** How long a forgotten store stays open for searches that already hold it. */
+const RETIRE_GRACE_MS = 60_000;
 
 export interface CollectionStoresOptions {
   /** VECTORSTORE_DIR: General's index, and the parent of collections/<id>/. */
@@ -32,6 +41,8 @@ export interface CollectionStoresOptions {
 export class CollectionStores {
   private readonly opening = new Map<string, Promise<VectorStore>>();
   private readonly opened = new Map<string, VectorStore>();
+  /** Forgotten stores waiting for their grace period to end, each with its timer. */
+  private readonly retired = new Map<VectorStore, NodeJS.Timeout>();
   private closed = false;
 
   constructor(private readonly opts: CollectionStoresOptions) {}
@@ -141,10 +152,53 @@ export class CollectionStores {
     await this.storesOf();
   }
 
-  /** Reloads every opened collection whose live version changed; true when one did. */
+  /**
+   * Reloads every opened collection whose live version changed; true when one did. A collection
+   * whose directory is gone (deleted, `remove`) is forgotten instead; that counts as a change.
+   */
   async reload(): Promise<boolean> {
-    const changed = await Promise.all([...this.opened.values()].map((s) => s.reload()));
+    const changed = await Promise.all(
+      [...this.opened].map(async ([id, s]) => {
+        if (id !== GENERAL_COLLECTION_ID && !(await exists(this.dirOf(id)))) return this.forget(id);
+        return s.reload();
+      }),
+    );
     return changed.some(Boolean);
+  }
+
+  /**
+   * Removes a deleted collection's index directory, VECTORSTORE_DIR/collections/<id>/, and forgets
+   * its store; true when the directory was there. Safe to repeat. Refuses General (its index is
+   * VECTORSTORE_DIR itself) and anything that would not be a direct child of collections/.
+   */
+  async remove(collectionId: string): Promise<boolean> {
+    const id = collectionIdSchema.parse(collectionId);
+    if (id === GENERAL_COLLECTION_ID) throw new InvalidInputError('General\'s index cannot be removed: it is the index directory itself.', { code: 'collection_general' });
+    const parent = path.resolve(this.opts.root, COLLECTIONS_SUBDIR);
+    const dir = path.resolve(this.dirOf(id));
+    if (path.dirname(dir) !== parent || path.basename(dir) !== id) throw new InvalidInputError(`Not a collection's index directory: ${dir}`);
+    await this.forget(id);
+    const existed = await exists(dir);
+    // A symbolic link in its place is removed itself, never what it points to.
+    await fs.rm(dir, { recursive: true, force: true });
+    return existed;
+  }
+
+  /** Drops a collection's store from this process (closed after the grace period); true when it was open. */
+  private async forget(collectionId: string): Promise<boolean> {
+    const p = this.opening.get(collectionId);
+    if (!p) return false;
+    this.opening.delete(collectionId);
+    this.opened.delete(collectionId);
+    const store = await p.catch(() => undefined);
+    if (!store) return false;
+    const timer = setTimeout(() => {
+      this.retired.delete(store);
+      store.close().catch(() => undefined);
+    }, RETIRE_GRACE_MS);
+    timer.unref();
+    this.retired.set(store, timer);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -152,6 +206,11 @@ export class CollectionStores {
     this.closed = true;
     const all = await Promise.allSettled([...this.opening.values()]);
     for (const r of all) if (r.status === 'fulfilled') await r.value.close();
+    for (const [store, timer] of this.retired) {
+      clearTimeout(timer);
+      await store.close();
+    }
+    this.retired.clear();
   }
 }
 

@@ -7,8 +7,9 @@
  *              the MCP ask tool);
  *   uploads    RATE_LIMIT_UPLOADS_PER_HOUR files per user, ..._PER_ADDRESS per address (POST
  *              /api/documents and the page's upload, a web page imported or refreshed by URL).
- * With sign-in off only the address counts. A refused request counts nothing and is answered
- * 429 + Retry-After (seconds) with a message saying the allowance and the wait. An upload is
+ * With sign-in off only the address counts. The windows slide (the last minute or hour before each
+ * request). A refused request counts nothing and is answered 429 + Retry-After (seconds: until it
+ * would be allowed) with a message saying the allowance and the wait. An upload is
  * checked for one file before its body is read (a refusal never reads it); the further files of a
  * batch are counted once received, so one batch can go past the allowance and the next is refused.
  * The address is the client's as TRUST_PROXY decides (./client-limits.ts clientOf). 0 = no limit.

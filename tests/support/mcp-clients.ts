@@ -10,9 +10,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export async function connectHttp(docentUrl: string): Promise<Client> {
+/** `headers`: sent with every request (e.g. an API token's Authorization). */
+export async function connectHttp(docentUrl: string, headers?: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'docent-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${docentUrl}/mcp`)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${docentUrl}/mcp`), headers ? { requestInit: { headers } } : undefined));
   return client;
 }
 

@@ -60,7 +60,7 @@ const vote = (id: string, answerId: string, v: 'up' | 'down', at: number, userId
 /** u1 asked a-1..a-3 (one over the `manuals` collection), u2 a-4 and a-5, a-6 was asked with sign-in off. */
 function fill(store: AnalyticsStore): void {
   store.recordQa(qa(1, 'u1', { collections: ['manuals'] }), neutral);
-  store.recordQa(qa(2, 'u1'), neutral);
+  store.recordQa(qa(2, 'u1', { channel: 'openai' }), neutral);
   store.recordQa(qa(3, 'u1'), neutral);
   store.recordQa(qa(4, 'u2'), neutral);
   store.recordQa(qa(5, 'u2'), neutral);
@@ -183,8 +183,8 @@ describe('the analytics process and its reader', () => {
     const reader = createHttpAnalyticsReader(server.base);
     assert.equal((await reader.summary('day', userScope('u1'))).answers, 3);
     const rows: string[] = [];
-    for await (const page of reader.exportAnswers('day', userScope('u1'))) rows.push(...page.map((r) => r.answerId));
-    assert.deepEqual(rows, ['a-1', 'a-2', 'a-3']);
+    for await (const page of reader.exportAnswers('day', userScope('u1'))) rows.push(...page.map((r) => `${r.answerId} ${r.channel ?? '-'} ${r.userId ?? '-'}`));
+    assert.deepEqual(rows, ['a-1 - u1', 'a-2 openai u1', 'a-3 - u1'], 'the rows carry the channel and the user');
     assert.deepEqual((await reader.answers('day', 10, userScope('u2'))).map((r) => r.answerId), ['a-4', 'a-5']);
   });
 });
@@ -207,7 +207,8 @@ describe('the web filters analytics by user (admins)', () => {
     bobToken = accounts.createToken(bob.id, 't').token;
     store = openAnalyticsStore(':memory:');
     for (let n = 1; n <= 3; n++) store.recordQa(qa(n, bob.id), neutral);
-    store.recordQa(qa(4, ada.id), neutral);
+    store.recordQa(qa(4, ada.id, { channel: 'mcp' }), neutral);
+    store.recordQa(qa(5), neutral); // sign-in off at the time: nobody
     const services = new FakeServices();
     services.analytics = createLocalAnalyticsReader(store);
     srv = await startTestServer({}, services, pino({ level: 'silent' }), accounts);
@@ -220,7 +221,7 @@ describe('the web filters analytics by user (admins)', () => {
 
   void test('summary and CSV export of one user, by id or name', async () => {
     const summary = async (q: string) => (await (await fetch(`${srv.url}/api/analytics/summary?range=day${q}`, bearer(adaToken))).json()) as { answers: number; user?: string };
-    assert.equal((await summary('')).answers, 4);
+    assert.equal((await summary('')).answers, 5);
     assert.equal((await summary(`&user=${bob.id}`)).answers, 3);
     assert.equal((await summary('&user=BOB')).answers, 3, 'a name works too');
     assert.equal((await summary('&user=Ada')).answers, 1);
@@ -230,6 +231,14 @@ describe('the web filters analytics by user (admins)', () => {
     const lines = (await csv.text()).trim().split('\n');
     assert.equal(lines.length, 1 + 3, 'a header and bob\'s three answers');
     assert.ok(lines.slice(1).every((l) => /question [123]/.test(l)), lines.join('\n'));
+  });
+
+  void test('the CSV export has the channel and the asking user by name (empty for nobody)', async () => {
+    const csv = await (await fetch(`${srv.url}/api/analytics/answers.csv?range=day`, bearer(adaToken))).text();
+    const [header, ...rows] = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.ok(header!.endsWith(',collections,channel,user'), header);
+    const byAnswer = new Map(rows.map((l) => [l.split(',')[1], l.split(',').slice(-2).join(',')]));
+    assert.deepEqual(Object.fromEntries(byAnswer), { 'a-1': 'web,bob', 'a-2': 'web,bob', 'a-3': 'web,bob', 'a-4': 'mcp,Ada', 'a-5': 'web,' });
   });
 
   void test('the page lists users by name in a select and keeps the filter in its links', async () => {

@@ -4,7 +4,8 @@
  * own collection stores on the same directory (another process's view, reloaded on
  * `index.updates`). Adding a document to a second collection and moving it copy the vectors the
  * index keeps (the embedder is not called again); a re-index embeds each document once; deleting a
- * collection keeps documents that are elsewhere too and deletes the others; re-indexing one
+ * collection keeps documents that are elsewhere too and deletes the others, then removes its index
+ * directory (also when the delete is tried again after failing half way); re-indexing one
  * collection re-embeds its documents and leaves every other collection's index version as it was.
  */
 import { afterEach, test } from 'node:test';
@@ -94,7 +95,10 @@ async function setup() {
     return new Map(body.results.map((r) => [r.chunkId, Math.round(r.score * 1e5) / 1e5]));
   };
   const doc = (id: string) => fetch(`${base}/api/documents/${id}`);
-  return { base, embedder, vsDir, uploadsDir, upload, post, hits, scores, eventually, json, doc };
+  const dirOf = (id: string) => path.join(vsDir, COLLECTIONS_SUBDIR, id);
+  /** Resolves once the collection's index directory is gone. */
+  const dirGone = (id: string) => eventually(() => assert.rejects(fs.access(dirOf(id)), { code: 'ENOENT' }));
+  return { base, bus, reader, embedder, vsDir, uploadsDir, upload, post, hits, scores, eventually, json, doc, dirOf, dirGone };
 }
 
 const ALPACA = 'Alpacas graze on the high plateau. The alpaca herd moves at dawn. '.repeat(8);
@@ -161,6 +165,7 @@ void test('a document in two collections is embedded once; a move copies its vec
   await t.eventually(async () => assert.deepEqual(await t.hits('alpaca herd'), ['alpaca.txt @ General', 'heron.txt @ Field notes']));
   assert.equal((await fetch(`${t.base}/api/search?q=alpaca&collections=Research`)).status, 404);
   await fs.access(path.join(t.uploadsDir, alpaca.id));
+  await t.dirGone(research.id);
 
   // Deleting Field notes deletes heron, which is nowhere else: row, passages and upload.
   const delNotes = await fetch(`${t.base}/api/collections/${notes.id}`, { method: 'DELETE' });
@@ -168,6 +173,41 @@ void test('a document in two collections is embedded once; a move copies its vec
   await t.eventually(async () => assert.equal((await t.doc(heron.id)).status, 404));
   assert.deepEqual(await t.hits('heron estuary'), ['alpaca.txt @ General']);
   await assert.rejects(fs.access(path.join(t.uploadsDir, heron.id)));
+  await t.dirGone(notes.id);
+  assert.deepEqual((await fs.readdir(path.join(t.vsDir, COLLECTIONS_SUBDIR))).sort(), [], 'no folder of a deleted collection is left');
+});
+
+void test('deleting a collection removes its index directory once its documents are gone; a delete that failed half way and is tried again does too', async () => {
+  const t = await setup();
+  const kept = await t.upload(ALPACA, 'alpaca.txt');
+  const birds = await t.json<{ id: string }>(await t.post('/api/collections', { name: 'Birds' }), 201);
+  const heron = await t.upload(HERON, 'heron.txt', 'Birds');
+  await t.eventually(async () => assert.deepEqual(await t.hits('heron estuary', ['Birds']), ['heron.txt @ Birds']));
+  await fs.access(path.join(t.dirOf(birds.id), 'CURRENT'));
+  assert.deepEqual(await t.reader.onDisk().then((ids) => ids.sort()), [birds.id, 'general'].sort());
+
+  // The broker refuses the job that would remove the directory: the delete fails, the collection stays.
+  const send = t.bus.send.bind(t.bus);
+  let refused = 0;
+  t.bus.send = (queue, body, opts) => {
+    if ((body as { kind?: string }).kind === 'drop-collection' && refused++ === 0) return Promise.reject(new Error('broker went away'));
+    return send(queue, body, opts);
+  };
+  const failed = await fetch(`${t.base}/api/collections/${birds.id}`, { method: 'DELETE' });
+  assert.ok(failed.status >= 500, `the delete failed: ${failed.status}`);
+  assert.equal((await fetch(`${t.base}/api/collections/Birds`)).status, 200, 'the collection is still there to delete again');
+  await t.eventually(async () => assert.equal((await t.doc(heron.id)).status, 404));
+  await fs.access(t.dirOf(birds.id));
+
+  // Tried again: the collection goes, and so does its index directory.
+  const again = await fetch(`${t.base}/api/collections/${birds.id}`, { method: 'DELETE' });
+  assert.equal(again.status, 202, await again.clone().text());
+  assert.equal(refused, 2);
+  await t.dirGone(birds.id);
+  await t.eventually(async () => assert.deepEqual(await t.reader.onDisk(), ['general'], 'the reader forgot the collection too'));
+  assert.deepEqual(await t.hits('alpaca heron estuary'), ['alpaca.txt @ General']);
+  assert.equal((await t.json<{ status: string }>(await t.doc(kept.id), 200)).status, 'ready');
+  await fs.access(path.join(t.vsDir, 'CURRENT'));
 });
 
 const OTTER = 'Otters crack shells on their bellies while floating in the kelp. '.repeat(8);
@@ -234,6 +274,7 @@ void test('deleting a collection while one of its documents is being ingested: t
   t.embedder.open();
   await t.eventually(async () => assert.equal((await t.doc(heron.id)).status, 404));
   assert.deepEqual(await t.hits('heron estuary shallow'), ['alpaca.txt @ General'], 'no passage of the deleted collection is searchable');
+  await t.dirGone(created.id);
   // Nothing of it stays in any index on disk either: a fresh reader of the whole directory sees General's document alone.
   const fresh = new CollectionStores({ root: t.vsDir, open: (d: string) => openFaissStore({ dir: d, manifest: { embedModelId: t.embedder.modelId, embedModelName: t.embedder.modelName, dimensions: t.embedder.dimensions, chunkSize: 200, chunkOverlap: 20 } }) });
   cleanup.push(() => fresh.close());

@@ -3,7 +3,8 @@
  * some collections never returns another collection's passage, even a near-duplicate that scores
  * higher; top-k is exact within the chosen collections (checked against a brute-force cosine
  * ranking) and never starves below k when they hold k; no choice searches every collection; a
- * second set of stores on the same directory (another process) sees new collections and reloads.
+ * second set of stores on the same directory (another process) sees new collections and reloads;
+ * removing a deleted collection removes its directory alone, and the other process forgets it.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,4 +126,39 @@ void test('a collection never written holds nothing and is not created by a sear
   const left = await reader.search(hashEmbed('pump oil'), 10, ['manuals']);
   assert.deepEqual(left.map((h) => h.documentId.slice(0, 9)).sort(), ['manuals-1', 'manuals-2']);
   assert.throws(() => writer.dirOf('../etc'), /collection id/);
+});
+
+void test('removing a deleted collection: only its own directory goes (never General, never through a link), repeatably; readers forget it', async () => {
+  const { root, stores: writer } = await storesIn();
+  await fill(writer, 'general', 'garden', 2);
+  await fill(writer, 'manuals', 'industrial', 2);
+  await fill(writer, 'spares', 'spare', 2);
+  const { stores: reader } = await storesIn(root);
+  assert.equal((await reader.search(hashEmbed('pump oil'), 10)).length, 6);
+  // A search that picked up the stores before the removal still runs against them (they close later).
+  const held = await reader.storesOf(['manuals']);
+
+  assert.equal(await writer.remove('manuals'), true);
+  await assert.rejects(fs.access(writer.dirOf('manuals')), { code: 'ENOENT' });
+  assert.equal(await writer.remove('manuals'), false, 'already gone: fine');
+  await assert.rejects(writer.remove('general'), /General's index cannot be removed/);
+  await assert.rejects(writer.remove('../spares'), /collection id/);
+  await fs.access(path.join(root, 'CURRENT'));
+  await fs.access(path.join(writer.dirOf('spares'), 'CURRENT'));
+  assert.deepEqual((await writer.onDisk()).sort(), ['general', 'spares']);
+
+  assert.equal((await held[0]!.store.search(hashEmbed('pump oil'), 5)).length, 2);
+  assert.equal(await reader.reload(), true, 'a collection gone is a change');
+  assert.deepEqual((await reader.onDisk()).sort(), ['general', 'spares']);
+  assert.equal((await reader.search(hashEmbed('pump oil'), 10)).length, 4);
+  assert.equal(await reader.reload(), false);
+
+  // A link in a collection's place: the link goes, what it points to stays.
+  const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'docent-outside-'));
+  dirs.push(outside);
+  await fs.writeFile(path.join(outside, 'keep.txt'), 'keep');
+  await fs.symlink(outside, writer.dirOf('linked'));
+  assert.equal(await writer.remove('linked'), true);
+  await assert.rejects(fs.lstat(writer.dirOf('linked')), { code: 'ENOENT' });
+  assert.equal(await fs.readFile(path.join(outside, 'keep.txt'), 'utf8'), 'keep');
 });

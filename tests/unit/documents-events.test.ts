@@ -69,6 +69,15 @@ void test('ingest.jobs contract: no kind = ingest (first version), delete jobs v
   assert.ok(!unknown.success && unknown.error.issues.some((i) => i.path.join('.') === 'kind'));
 });
 
+void test('ingest.jobs contract: a drop-collection job names a collection id, never General', () => {
+  const drop = parseIngestQueueMessage({ v: 1, id: 'j7', kind: 'drop-collection', collectionId: 'manuals' });
+  assert.ok(drop.success && drop.data.kind === 'drop-collection');
+  for (const collectionId of ['general', '../etc', '', undefined]) {
+    const bad = parseIngestQueueMessage({ v: 1, id: 'j8', kind: 'drop-collection', collectionId });
+    assert.ok(!bad.success && bad.error.issues.some((i) => i.path.join('.') === 'collectionId'), String(collectionId));
+  }
+});
+
 void test('a reindex job lists the stored documents; progress labels say what is counted', () => {
   const id = 'b'.repeat(64);
   const reindex = parseIngestQueueMessage({ v: 1, id: 'j5', kind: 'reindex', documents: [{ documentId: id, name: 'a.txt', storedPath: '/u/x' }] });

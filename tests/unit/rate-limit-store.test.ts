@@ -1,8 +1,9 @@
 /**
  * The shared rate-limit store (src/rate-limits/rate-limit-store.ts): two stores opened on one file,
- * as two web processes do, count against one allowance (windows and sign-in failures); a window
- * ends on an injected clock; old rows are pruned; and four threads taking at once from their own
- * connections never take more than the limit between them.
+ * as two web processes do, count against one allowance (windows and sign-in failures); windows
+ * slide on an injected clock, so no span of a window holds more than the limit, and a refusal's
+ * wait is exactly when a take is allowed again; old rows are pruned; and four threads taking at
+ * once from their own connections never take more than the limit between them.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +61,56 @@ void test('a window ends on the clock and starts again at the next take', () => 
   assert.equal(!r.ok && r.retryAfterMs, 59_000);
 });
 
+void test('a burst at the end of one window and the start of the next is held to the allowance', () => {
+  const s = store('burst.db');
+  const t = 7_000_000;
+  assert.ok(s.take(perMinute('k', 3), t).ok);
+  assert.ok(s.take(perMinute('k', 3), t + 59_000).ok);
+  assert.ok(s.take(perMinute('k', 3), t + 59_500).ok);
+  assert.equal(s.take(perMinute('k', 3), t + 59_900).ok, false);
+  // A minute after the first take only that one has left: one more, not a fresh allowance of three.
+  assert.ok(s.take(perMinute('k', 3), t + 60_000).ok);
+  const r = s.take(perMinute('k', 3), t + 60_500);
+  assert.equal(r.ok, false, 'four in 1.5 seconds would be past 3 per minute');
+  assert.equal(!r.ok && r.retryAfterMs, 58_500, 'until the take at +59 s leaves the minute');
+  assert.equal(s.take(perMinute('k', 3), t + 118_999).ok, false);
+  assert.ok(s.take(perMinute('k', 3), t + 119_000).ok);
+});
+
+void test('sliding: over a long irregular run, a take is allowed exactly when the last minute holds fewer than the limit, and a refusal waits exactly until then', () => {
+  const s = store('sliding.db');
+  const limit = 5;
+  const windowMs = 60_000;
+  let seed = 42;
+  const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const allowed: number[] = [];
+  let t = 50_000_000;
+  let refusals = 0;
+  for (let i = 0; i < 400; i++) {
+    // Bursts and pauses: mostly a few hundred ms apart, now and then most of a minute.
+    t += next() < 0.1 ? Math.floor(next() * 50_000) : Math.floor(next() * 2_000);
+    const inWindow = allowed.filter((a) => a > t - windowMs).length;
+    const r = s.take(perMinute('k', limit), t);
+    assert.equal(r.ok, inWindow < limit, `take ${i} at +${t - 50_000_000} ms with ${inWindow} in the last minute`);
+    if (r.ok) {
+      allowed.push(t);
+      continue;
+    }
+    refusals++;
+    // The oldest take that has to leave for one more to fit: the (inWindow - limit + 1)th in the window.
+    const leaving = allowed.filter((a) => a > t - windowMs)[inWindow - limit]!;
+    assert.equal(r.retryAfterMs, leaving + windowMs - t, `take ${i}: Retry-After`);
+    if (next() < 0.3) {
+      assert.equal(s.take(perMinute('k', limit), t + r.retryAfterMs - 1).ok, false, 'a millisecond early is still refused');
+      t += r.retryAfterMs;
+      assert.ok(s.take(perMinute('k', limit), t).ok, 'allowed once the wait is over');
+      allowed.push(t);
+    }
+  }
+  assert.ok(refusals > 20 && allowed.length > 100, `the run exercised both: ${allowed.length} allowed, ${refusals} refused`);
+  for (const a of allowed) assert.ok(allowed.filter((b) => b > a - windowMs && b <= a).length <= limit, `no minute ending at +${a - 50_000_000} ms holds more than ${limit}`);
+});
+
 void test('several checks: all or nothing, the longest wait reported; 0 is no limit; charge adds without refusing', () => {
   const s = store('multi.db');
   const t = 9_000_000;
@@ -90,6 +141,45 @@ void test('old windows and forgotten failures are pruned', () => {
   assert.equal(s.prune(t + 60_000), 50);
   assert.equal(s.failureCounts(['f'], t + 60_000).get('f')?.failures, 1);
   assert.equal(s.prune(t + 3_600_000), 1);
+});
+
+void test('pruning part of a key\'s hits keeps its count right', () => {
+  const s = store('prune-part.db');
+  const t = 25_000_000;
+  assert.ok(s.take(perMinute('k', 2), t).ok);
+  assert.ok(s.take(perMinute('k', 2), t + 30_000).ok);
+  assert.equal(s.prune(t + 60_000), 1, 'the first hit left the minute');
+  assert.ok(s.take(perMinute('k', 2), t + 60_000).ok, 'one left in the minute: one more fits');
+  assert.equal(s.take(perMinute('k', 2), t + 60_001).ok, false);
+  assert.equal(s.prune(t + 200_000), 2);
+  assert.ok(s.take(perMinute('k', 2), t + 200_000).ok);
+  assert.ok(s.take(perMinute('k', 2), t + 200_000).ok);
+  assert.equal(s.take(perMinute('k', 2), t + 200_000).ok, false);
+});
+
+void test('a check costs the same however many hits its key holds (a flood of refused requests stays cheap)', () => {
+  const key = 'upload-address\u0000x';
+  /** A store whose key holds `hits` hits, its limit spent. */
+  const full = (hits: number) => {
+    const s = new RateLimitStore(':memory:');
+    open.push(s);
+    const c = [{ key, limit: hits, windowMs: 3_600_000 }];
+    for (let i = 0; i < hits; i++) assert.ok(s.take(c, 1_000_000 + i).ok);
+    /** Microseconds per refused take, over 200. */
+    return () => {
+      const start = performance.now();
+      for (let i = 0; i < 200; i++) assert.equal(s.take(c, 1_000_000 + hits).ok, false);
+      return ((performance.now() - start) / 200) * 1000;
+    };
+  };
+  const [small, large] = [full(500), full(8_000)];
+  // Rounds alternate so a busy moment of the machine falls on both; the fastest of each counts.
+  let [a, b] = [Infinity, Infinity];
+  for (let r = 0; r < 9; r++) {
+    a = Math.min(a, small());
+    b = Math.min(b, large());
+  }
+  assert.ok(b / a < 4, `refused take: ${a.toFixed(1)} us with 500 hits, ${b.toFixed(1)} us with 8000 (x${(b / a).toFixed(2)}; reading the log would be about x16)`);
 });
 
 void test('the sign-in throttle counts in the shared store: failures spread over two processes lock the account', () => {

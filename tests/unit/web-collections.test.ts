@@ -65,7 +65,7 @@ void describe('/api/collections', () => {
     assert.equal((await send('DELETE', '/api/collections/General')).status, 400);
   });
 
-  void test('delete: documents elsewhere too leave only its index (a delete job naming it), the others are deleted; the reply counts them', async () => {
+  void test('delete: documents elsewhere too leave only its index (a delete job naming it), the others are deleted, then its index directory goes (a drop-collection job); the reply counts them', async () => {
     const s = srv.services;
     const temp = await expect<Collection>(await send('POST', '/api/collections', { name: 'Temp' }), 201);
     for (const [id, collections] of [['d-both', ['general', temp.id]], ['d-only', [temp.id]]] as const) {
@@ -79,6 +79,7 @@ void describe('/api/collections', () => {
     assert.deepEqual(s.deleted, ['d-only']);
     assert.deepEqual(s.jobs.slice(jobs).map((j) => ({ ...(j as object), id: 'x', v: 1 })), [
       { v: 1, id: 'x', kind: 'delete', documentId: 'd-both', name: 'd-both.txt', storedPath: null, collectionId: temp.id },
+      { v: 1, id: 'x', kind: 'drop-collection', collectionId: temp.id },
     ]);
     assert.deepEqual(s.registry.collections.of('d-both'), ['general']);
     assert.equal((await send('GET', `/api/collections/${temp.id}`)).status, 404);

@@ -1,7 +1,8 @@
 /**
  * Rates of questions and uploads on the real web app (fake services): every way of asking counts
  * against one allowance per address and per signed-in user, answered 429 + Retry-After with a
- * message that says the allowance and the wait (htmx gets it as an alert, /v1 in OpenAI's shape);
+ * message that says the allowance and the wait (htmx gets it as an alert, /v1 in OpenAI's shape,
+ * the MCP ask tool as a tool error with the same message);
  * uploads and URL imports count files per hour; a moved clock ends the window; two apps on one
  * store file (two web processes) share the counts. TRUST_PROXY decides the client address (and so
  * whose allowance a request spends) and the Secure flag of the sign-in cookie.
@@ -17,8 +18,13 @@ import { Accounts } from '../../src/accounts/accounts.ts';
 import { parseConfig } from '../../src/config.ts';
 import { RateLimitStore } from '../../src/rate-limits/rate-limit-store.ts';
 import { createWebApp } from '../../src/web/app.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { createHttpBackend } from '../../src/mcp/http-backend.ts';
+import { createDocentMcpServer } from '../../src/mcp/mcp-server.ts';
 import { FakeServices } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
+import { callTool, connectHttp, textOf } from '../support/mcp-clients.ts';
 
 const clock = { t: Date.UTC(2026, 0, 1) };
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -198,4 +204,34 @@ void test('TRUST_PROXY and RATE_LIMIT_* settings are checked at start-up', () =>
   assert.deepEqual(parseConfig({}).rateLimits, { askPerMinute: 30, askPerMinutePerAddress: 120, uploadsPerHour: 200, uploadsPerHourPerAddress: 1000 });
   assert.equal(parseConfig({ RATE_LIMIT_ASK_PER_MINUTE: 'off' }).rateLimits.askPerMinute, 0);
   assert.throws(() => parseConfig({ RATE_LIMIT_ASK_PER_MINUTE: 'lots' }), /RATE_LIMIT_ASK_PER_MINUTE/);
+});
+
+void test('the MCP ask tool over the allowance: a tool error with the web\'s message and when to try again (POST /mcp and the stdio server, through the SDK client)', async () => {
+  const accounts = new Accounts(new AccountStore(':memory:'), { sessionIdleMs: 3_600_000, sessionMaxMs: 86_400_000, now: () => clock.t, scrypt: { logN: 10, r: 8, p: 1 } });
+  cleanup.push(() => accounts.close());
+  await accounts.addUser('ada', 'admin', 'ada-password');
+  const token = accounts.createTokenFor('ada', 't').token;
+  const base = await start({ RATE_LIMIT_ASK_PER_MINUTE: '2' }, { accounts });
+  const overHttp = await connectHttp(base, { authorization: `Bearer ${token}` });
+  cleanup.push(() => overHttp.close());
+  // The stdio server's tools over the JSON API (`npm run mcp`), here connected in memory.
+  const stdioLike = new Client({ name: 'docent-test', version: '1.0.0' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createDocentMcpServer(createHttpBackend(base, token)).connect(serverSide);
+  await stdioLike.connect(clientSide);
+  cleanup.push(() => stdioLike.close());
+
+  assert.equal((await callTool(overHttp, 'ask', { question: 'q' })).isError, undefined);
+  clock.t += 15_000;
+  assert.equal((await callTool(stdioLike, 'ask', { question: 'q' })).isError, undefined);
+  const message = 'Too many questions: at most 2 per minute for your account. Try again in 45 seconds.';
+  for (const client of [overHttp, stdioLike]) {
+    const refused = await callTool(client, 'ask', { question: 'q' });
+    assert.equal(refused.isError, true, textOf(refused));
+    assert.equal(textOf(refused), message);
+    assert.deepEqual(refused.structuredContent, { error: message, retryAfterSeconds: 45 });
+  }
+  assert.equal((await ask(base, { authorization: `Bearer ${token}` })).status, 429, 'one allowance for every way of asking');
+  clock.t += 45_000;
+  assert.equal((await callTool(overHttp, 'ask', { question: 'q' })).isError, undefined, 'the first question left the minute');
 });

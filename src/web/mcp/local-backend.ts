@@ -9,8 +9,7 @@ import { signedInUser } from '../auth/current-user.ts';
 import { placeOf } from '../../contracts/location.ts';
 import { citationCheck, type Source } from '../../contracts/source.ts';
 import { UnavailableError } from '../../errors.ts';
-import type { DocentBackend, McpCollectionRef, McpPassage, McpSource } from '../../mcp/backend.ts';
-import { docentSettings } from '../../mcp/backend.ts';
+import { docentSettings, RetryLaterError, type DocentBackend, type McpCollectionRef, type McpPassage, type McpSource } from '../../mcp/backend.ts';
 import type { SearchHit } from '../../ports/vector-store.ts';
 import type { PerClientLimit } from '../client-limits.ts';
 import type { WebRateLimits } from '../rate-limits.ts';
@@ -27,7 +26,7 @@ export interface LocalBackendOptions {
   questions: PerClientLimit;
   maxQuestions: number;
   client: string;
-  /** Questions per minute per user and address (../rate-limits.ts); a refusal is the tool's error. */
+  /** Questions per minute per user and address (../rate-limits.ts); a refusal is the tool's error, with the web's message. */
   rates?: WebRateLimits | undefined;
 }
 
@@ -62,9 +61,9 @@ export function createLocalBackend({ services, maxQuestionChars, questions, maxQ
       if (!release) throw new Error(`You have ${maxQuestions} questions being answered already (MAX_PENDING_QUESTIONS_PER_CLIENT=${maxQuestions}); wait for one to finish, then ask again.`);
       try {
         const refused = rates?.take('ask', signedInUser()?.id, client);
-        if (refused) throw new Error(refused.message);
+        if (refused) throw new RetryLaterError(refused.message, refused.retryAfterSeconds);
         const handle = await askInChat({ chats: services.chats, answers: services.answers }, { ...input, collections: chosen, channel: 'mcp', userId: signedInUser()?.id ?? null }, signal).catch((err: unknown) => {
-          if (err instanceof UnavailableError) throw new Error(`${err.message} (try again in ${err.retryAfterSeconds} s)`, { cause: err });
+          if (err instanceof UnavailableError) throw new RetryLaterError(`${err.message} (try again in ${err.retryAfterSeconds} s)`, err.retryAfterSeconds, err);
           throw err;
         });
         let tokens = 0;

@@ -3,7 +3,8 @@
  * a row of the recent-answers table opens) and the CSV export of the answers table.
  *   GET /api/analytics/answers.csv?range=...          -> text/csv attachment: every answer of the range, newest
  *                                                       first, streamed page by page with back-pressure (no cap)
- *                                                       (&collection=: only that collection's; a collections column either way)
+ *                                                       (&collection=: only that collection's; a collections column either way;
+ *                                                       channel and user columns, the user by account name)
  *   GET /api/analytics/answers/:id                    -> AnalyticsAnswer JSON, 404 when not stored
  *   GET /analytics/answers/:id                        -> detail page; with HX-Request the fragment alone
  * `?collection=` (here, on the analytics page and on GET /api/analytics/summary) is one collection's
@@ -64,11 +65,13 @@ export function analyticsRoutes(services: WebServices, users?: AnalyticsUsers): 
     // The first page is read before the headers go out: analytics being down is still a 503.
     const pages = await started(services.analytics.exportAnswers(range, scope));
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
+    // Only admins get here (the export is theirs, ../auth/scoped-services.ts), and they see every user.
+    const userNames = new Map((users?.() ?? []).map((u) => [u.id, u.name]));
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="docent-answers-${range}${scopeSuffix(scope, users)}.csv"`)
       .set('Cache-Control', 'no-store');
-    await streamText(res, csvChunks(pages, (id) => names.get(id) ?? id));
+    await streamText(res, csvChunks(pages, { collection: (id) => names.get(id) ?? id, user: (id) => userNames.get(id) ?? id }));
   });
 
   router.get('/api/analytics/answers/:id', async (req, res) => {
