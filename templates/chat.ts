@@ -92,7 +92,7 @@ function webLink(s: Source): SafeHtml | string {
   return html` · <a class="source-url" href="${s.sourceUrl}" target="_blank" rel="noopener noreferrer nofollow">${s.sourceUrl}</a>`;
 }
 
-/** The passage's unit (page, slide, sheet rows, chapter) and the headings inside it; ask.js writes the same. */
+/** The passage's unit (page, slide, sheet rows, chapter) and the headings inside it; ask-sources.js writes the same. */
 function placeHtml(s: Source): SafeHtml {
   const { location, headingPath } = placeOf(s);
   return html`${location === null ? '' : html` · <span class="source-location">${location}</span>`}${headingPath ? html` · <span class="heading-path">${headingPath}</span>` : ''}`;
@@ -108,7 +108,7 @@ ${s.flagged ? html`\n  <div class="source-flag" role="note">${flagText(s)}</div>
 </li>`;
 }
 
-/** The warning on a passage the injection guard flagged (ask.js writes the same text). */
+/** The warning on a passage the injection guard flagged (ask-sources.js writes the same text). */
 export function flagText(s: Pick<Source, 'flaggedReason'>): string {
   return `Flagged: this passage reads as instructions to the assistant${s.flaggedReason ? ` (${s.flaggedReason})` : ''}; it is not followed.`;
 }

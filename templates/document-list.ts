@@ -110,7 +110,7 @@ export function documentFilters(q: DocumentPageQuery, collections: CollectionVie
 </form>`;
 }
 
-/** Select-all, the bulk actions and what they did (static/document-list.js runs them). */
+/** Select-all, the bulk actions and what they did (static/document-bulk.js runs them). */
 function bulkBar(collections: CollectionView[]): SafeHtml {
   return html`<div class="bulk-bar actions" id="bulk-bar">
   <label class="small"><input type="checkbox" id="select-all"> Select all shown</label>
@@ -148,7 +148,7 @@ export function documentList({ page, query, collections, writable = collections 
 ${page.next
   ? html`<a id="more-documents" class="button secondary more-documents" href="${withQuery('/documents', new URLSearchParams([...search, ['cursor', page.next]]))}" data-next="${page.next}">Load more</a>`
   : ''}`;
-  // No polling: progress arrives over /api/documents/events (static/document-list.js), for the rows shown.
+  // No polling: progress arrives over /api/documents/events (static/document-live.js), for the rows shown.
   return html`<div id="document-list" hx-get="${withQuery('/documents/list', search)}" hx-trigger="documents-changed from:body" hx-swap="outerHTML"
   data-query="${search.toString()}" data-newest-first="${String(newestFirst(query))}" data-busy="${busy}">
 <input type="hidden" name="sort" value="${query.sort}" form="document-filters"><input type="hidden" name="order" value="${query.order}" form="document-filters">

@@ -2,7 +2,7 @@
  * The Documents page: the upload form, also a drop zone for files and folders (static/upload-drop.js;
  * without JavaScript a multipart post to /documents), and the library, one page at a time with
  * filters, sorting and bulk actions (document-list.ts).
- * Progress is live: static/document-list.js follows `GET /api/documents/events` (Server-Sent Events)
+ * Progress is live: static/document-live.js follows `GET /api/documents/events` (Server-Sent Events)
  * and updates the status, progress bar and counts of the rows shown in place, removes deleted
  * rows, and puts a new upload at the top when the list shows the newest first.
  * The list also reloads once whenever an upload finished (HX-Trigger), and each row has a delete

@@ -52,7 +52,7 @@ export const sourceSchema = z.object({
 });
 export type Source = z.infer<typeof sourceSchema>;
 
-/** What the reader is told about a passage with `ocr` (sources, passage view; templates/static/ask.js writes the same). */
+/** What the reader is told about a passage with `ocr` (sources, passage view; templates/static/ask-sources.js writes the same). */
 export const OCR_NOTE = 'text recognised by OCR; may contain errors';
 
 /** The citation check's fields of a source, when it was checked (the same names in every API). */

@@ -21,7 +21,8 @@
  * is skipped, as for FAISS rows), removed in the step that swaps in the index without it, written
  * into each version and loaded with it. So both searches always see the same passages.
  *
- * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in index-manifest.ts.
+ * Persistence (atomic versions + CURRENT pointer) is in faiss-files.ts; the model check in
+ * index-manifest.ts; the state and how it is built in faiss-state.ts; the searches in faiss-search.ts.
  */
 import fs from 'node:fs/promises';
 import { AppError } from '../errors.ts';
@@ -29,11 +30,14 @@ import { logger } from '../log.ts';
 import { yieldToEventLoop } from '../shared/yield.ts';
 import type { ChunkRecord, DocumentRows, IndexManifest, SearchHit, VectorStore } from '../ports/vector-store.ts';
 import { pointCurrent, pruneVersions, readCurrent, readVersion, writeVersion, type SaveStepHook } from './faiss-files.ts';
-import { loadFaiss, type FaissIndex, type FaissModule } from './faiss-native.ts';
-import { searchDepth, storedIndexType, HNSW_DESCRIPTOR, type IndexType } from './index-kind.ts';
+import { documentRows, searchText, searchVectors, similarities } from './faiss-search.ts';
+import { ADD_SLICE_ROWS, countDocs, FaissStates, LEXICAL_SLICE_ROWS, lexicalOf, rowMap, type State } from './faiss-state.ts';
+import { loadFaiss, type FaissModule } from './faiss-native.ts';
+import { storedIndexType, type IndexType } from './index-kind.ts';
 import { assertCompatible, MANIFEST_FORMAT } from './index-manifest.ts';
-import { LexicalIndex } from './lexical-index.ts';
-import { assertUsable, normaliseInto, VectorRows } from './vector-rows.ts';
+import { assertUsable, VectorRows } from './vector-rows.ts';
+
+export { ADD_SLICE_ROWS } from './faiss-state.ts';
 
 export interface FaissStoreOptions {
   /** Directory of the versions and the CURRENT pointer (config VECTORSTORE_DIR); created if missing. */
@@ -48,24 +52,8 @@ export interface FaissStoreOptions {
   version?: string;
 }
 
-/** Rows per faiss-node add call between two yields: a few ms of work each (header). */
-export const ADD_SLICE_ROWS = 256;
-/** Passages added to the lexical index between two yields (~100 us each). */
-const LEXICAL_SLICE_ROWS = 256;
 /** Vectors validated and normalised between two yields (~4 us each). */
 const NORMALISE_SLICE_ROWS = 4096;
-
-interface State {
-  index: FaissIndex;
-  rows: ChunkRecord[];
-  vectors: VectorRows;
-  /** documentId -> name and chunk count. */
-  docs: Map<string, { name: string; chunks: number }>;
-  /** BM25 index of the same passages; shared by the states a rebuild derives from one another. */
-  lexical: LexicalIndex;
-  /** chunkId -> row, for the passages in `rows` (a lexical match outside it is not visible yet). */
-  rowOf: Map<string, number>;
-}
 
 class FaissStore implements VectorStore {
   private state: State;
@@ -78,6 +66,8 @@ class FaissStore implements VectorStore {
   private readonly query: number[];
   private readonly log = logger('faiss-store');
   private readonly indexType: IndexType;
+  /** Makes the empty, built and rebuilt states (./faiss-state.ts). */
+  private readonly states: FaissStates;
 
   constructor(
     private readonly faiss: FaissModule,
@@ -85,7 +75,8 @@ class FaissStore implements VectorStore {
   ) {
     this.indexType = opts.indexType ?? 'flat';
     this.query = new Array<number>(opts.manifest.dimensions).fill(0);
-    this.state = this.emptyState();
+    this.states = new FaissStates(faiss, opts.manifest.dimensions, this.indexType);
+    this.state = this.states.emptyState();
   }
 
   get size(): number {
@@ -112,7 +103,7 @@ class FaissStore implements VectorStore {
         if (i % NORMALISE_SLICE_ROWS === NORMALISE_SLICE_ROWS - 1) await yieldToEventLoop();
       }
       // Replacing keeps one copy of a document however often it is ingested.
-      if (this.state.docs.has(documentId)) this.state = await this.without(documentId);
+      if (this.state.docs.has(documentId)) this.state = await this.states.without(this.state, documentId);
       const state = this.state;
       const from = state.vectors.count;
       try {
@@ -138,7 +129,7 @@ class FaissStore implements VectorStore {
         state.vectors.truncate(from);
         state.lexical.removeDocument(documentId);
         this.pendingLexical = 0;
-        this.state = await this.build(state.rows, state.vectors, state.lexical);
+        this.state = await this.states.build(state.rows, state.vectors, state.lexical);
         throw err;
       }
       for (const c of chunks) {
@@ -152,91 +143,37 @@ class FaissStore implements VectorStore {
 
   /** Synchronous: one consistent state (a mutation swaps the state in one step). */
   documentRows(documentId: string): DocumentRows | undefined {
-    const { rows, vectors, docs } = this.state;
-    if (!docs.has(documentId)) return undefined;
-    const out: DocumentRows = { chunks: [], vectors: [] };
-    for (let i = 0; i < rows.length; i++) {
-      if (rows[i]!.documentId !== documentId) continue;
-      out.chunks.push({ ...rows[i]! });
-      out.vectors.push(vectors.row(i).slice());
-    }
-    return out;
+    return documentRows(this.state, documentId);
   }
 
   removeDocument(documentId: string): Promise<boolean> {
     return this.exclusive(async () => {
       if (!this.state.docs.has(documentId)) return false;
-      this.state = await this.without(documentId);
+      this.state = await this.states.without(this.state, documentId);
       return true;
     });
   }
 
   search(vector: number[], k: number): Promise<SearchHit[]> {
     // A throw inside the executor becomes a rejection, as callers of a Promise API expect.
-    return new Promise((resolve) => resolve(this.searchNow(vector, k)));
-  }
-
-  /** Synchronous on purpose: the state cannot change between the FAISS call and the row lookup. */
-  private searchNow(vector: number[], k: number): SearchHit[] {
-    this.assertOpen();
-    const { index, rows } = this.state;
-    if (vector.length !== this.query.length) throw new RangeError(`query has ${vector.length} dimensions, the index ${this.query.length}`);
-    // faiss-node throws when k exceeds the number of vectors.
-    const n = Math.min(Math.floor(k), rows.length);
-    if (n < 1 || !normaliseInto(vector, this.query)) return [];
-    // Rows of a document being added are in FAISS before their chunks are in `rows`: look past them.
-    const total = index.ntotal();
-    const hidden = total - rows.length;
-    const { labels, distances } = index.search(this.query, Math.min(total, searchDepth(this.indexType, n, rows.length) + hidden));
-    const hits: SearchHit[] = [];
-    // Results come best first; an HNSW search was asked for more than n to search deeper.
-    for (let i = 0; i < labels.length && hits.length < n; i++) {
-      const row = rows[labels[i]!];
-      if (row) hits.push({ ...row, score: distances[i]! });
-    }
-    return hits;
+    return new Promise((resolve) => {
+      this.assertOpen();
+      resolve(searchVectors(this.state, this.query, this.indexType, vector, k));
+    });
   }
 
   searchText(text: string, k: number): Promise<SearchHit[]> {
-    return new Promise((resolve) => resolve(this.searchTextNow(text, k)));
+    return new Promise((resolve) => {
+      this.assertOpen();
+      resolve(searchText(this.state, this.pendingLexical, text, k));
+    });
   }
 
   similarities(vector: number[], chunkIds: readonly string[]): Promise<Map<string, number>> {
-    return new Promise((resolve) => resolve(this.similaritiesNow(vector, chunkIds)));
-  }
-
-  /** Synchronous, like searchNow: one state for the FTS query and the row lookup. */
-  private searchTextNow(text: string, k: number): SearchHit[] {
-    this.assertOpen();
-    const { lexical, rows, rowOf } = this.state;
-    const n = Math.min(Math.floor(k), rows.length);
-    if (n < 1) return [];
-    // Passages of a document being added are in the FTS table before their rows: look past them.
-    const hidden = this.pendingLexical;
-    const hits: SearchHit[] = [];
-    for (const m of lexical.search(text, n + hidden)) {
-      const i = rowOf.get(m.chunkId);
-      if (i === undefined) continue;
-      hits.push({ ...rows[i]!, score: m.score, lexicalScore: m.score });
-      if (hits.length === n) break;
-    }
-    return hits;
-  }
-
-  private similaritiesNow(vector: number[], chunkIds: readonly string[]): Map<string, number> {
-    this.assertOpen();
-    const { vectors, rowOf } = this.state;
-    const out = new Map<string, number>();
-    if (vector.length !== this.query.length || !normaliseInto(vector, this.query)) return out;
-    for (const id of chunkIds) {
-      const i = rowOf.get(id);
-      if (i === undefined) continue;
-      const row = vectors.row(i);
-      let dot = 0;
-      for (let d = 0; d < row.length; d++) dot += row[d]! * this.query[d]!;
-      out.set(id, dot);
-    }
-    return out;
+    return new Promise((resolve) => {
+      this.assertOpen();
+      resolve(similarities(this.state, this.query, vector, chunkIds));
+    });
   }
 
   save(): Promise<string> {
@@ -281,7 +218,7 @@ class FaissStore implements VectorStore {
     this.closed = true;
     await this.tail.catch(() => undefined);
     this.state.lexical.close();
-    this.state = this.emptyState();
+    this.state = this.states.emptyState();
     this.state.lexical.close();
   }
 
@@ -298,7 +235,7 @@ class FaissStore implements VectorStore {
     if (storedType !== this.indexType) {
       // INDEX_TYPE changed: the kept vectors rebuild the index; the next save records the new type.
       this.log.info({ version: name, stored: storedType, configured: this.indexType, chunks: files.chunks.length }, 'rebuilding the index as the configured type');
-      this.swapIn(await this.build(files.chunks, vectors, await this.lexicalOf(name, files.lexicalPath, files.chunks)));
+      this.swapIn(await this.states.build(files.chunks, vectors, await lexicalOf(this.log, name, files.lexicalPath, files.chunks)));
       this.current = name;
       return;
     }
@@ -306,7 +243,7 @@ class FaissStore implements VectorStore {
     if (index.ntotal() !== files.chunks.length || index.getDimension() !== manifest.dimensions) {
       throw new AppError(`index version ${name} is damaged: index.faiss holds ${index.ntotal()} vectors, chunks.jsonl ${files.chunks.length}`, { code: 'index_damaged' });
     }
-    const lexical = await this.lexicalOf(name, files.lexicalPath, files.chunks);
+    const lexical = await lexicalOf(this.log, name, files.lexicalPath, files.chunks);
     this.swapIn({ index, rows: files.chunks, vectors, docs: countDocs(files.chunks), lexical, rowOf: rowMap(files.chunks) });
     this.current = name;
     this.log.info({ version: name, chunks: files.chunks.length }, 'index version loaded');
@@ -319,53 +256,6 @@ class FaissStore implements VectorStore {
     if (old !== state.lexical) old.close();
   }
 
-  /**
-   * The version's lexical index, opened in place; rebuilt from its chunks when the version has
-   * none (written before the lexical index existed) or it does not match them.
-   */
-  private async lexicalOf(name: string, file: string | null, chunks: ChunkRecord[]): Promise<LexicalIndex> {
-    const opened = file === null ? null : LexicalIndex.openFile(file);
-    if (opened && opened.size === chunks.length) return opened;
-    opened?.close();
-    this.log.warn({ version: name, chunks: chunks.length, file }, 'version has no usable lexical index: building it from the chunks');
-    const built = LexicalIndex.empty();
-    for (let i = 0; i < chunks.length; i += LEXICAL_SLICE_ROWS) {
-      built.add(chunks.slice(i, i + LEXICAL_SLICE_ROWS));
-      await yieldToEventLoop();
-    }
-    return built;
-  }
-
-  private newIndex(): FaissIndex {
-    const dims = this.opts.manifest.dimensions;
-    // HNSW keeps no row ids of its own either (removeIds aborts on it): rebuilt like Flat on delete.
-    return this.indexType === 'hnsw' ? this.faiss.Index.fromFactory(dims, HNSW_DESCRIPTOR, this.faiss.MetricType.METRIC_INNER_PRODUCT) : new this.faiss.IndexFlatIP(dims);
-  }
-
-  private emptyState(): State {
-    return { index: this.newIndex(), rows: [], vectors: new VectorRows(this.opts.manifest.dimensions), docs: new Map(), lexical: LexicalIndex.empty(), rowOf: new Map() };
-  }
-
-  /** A new state over `rows` and `vectors`, its index built off to the side a slice at a time (header). */
-  private async build(rows: ChunkRecord[], vectors: VectorRows, lexical: LexicalIndex): Promise<State> {
-    const index = this.newIndex();
-    for (const batch of vectors.plainBatches(ADD_SLICE_ROWS)) {
-      index.add(batch);
-      await yieldToEventLoop();
-    }
-    return { index, rows, vectors, docs: countDocs(rows), lexical, rowOf: rowMap(rows) };
-  }
-
-  /** A rebuilt state without one document (FAISS Flat removal would renumber rows under us). */
-  private async without(documentId: string): Promise<State> {
-    const { rows, vectors, lexical } = this.state;
-    const keep = (i: number) => rows[i]!.documentId !== documentId;
-    const state = await this.build(rows.filter((_, i) => keep(i)), vectors.filter(keep), lexical);
-    // In the same synchronous step as the caller's swap: the lexical rows go with the vectors.
-    lexical.removeDocument(documentId);
-    return state;
-  }
-
   private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new AppError('the vector store is closed', { code: 'closed' }));
     const run = this.tail.then(fn, fn);
@@ -376,22 +266,6 @@ class FaissStore implements VectorStore {
   private assertOpen(): void {
     if (this.closed) throw new AppError('the vector store is closed', { code: 'closed' });
   }
-}
-
-function rowMap(rows: ChunkRecord[]): Map<string, number> {
-  const out = new Map<string, number>();
-  rows.forEach((r, i) => out.set(r.chunkId, i));
-  return out;
-}
-
-function countDocs(rows: ChunkRecord[]): State['docs'] {
-  const docs: State['docs'] = new Map();
-  for (const r of rows) {
-    const d = docs.get(r.documentId);
-    if (d) d.chunks++;
-    else docs.set(r.documentId, { name: r.documentName, chunks: 1 });
-  }
-  return docs;
 }
 
 /**

@@ -9,10 +9,15 @@
 // chat's heading (rename, delete, "Show more") are ./chat-list.js; the answer's [n] links and each
 // source's citation label are ./citations.js. Each question carries the
 // collections checked in the chooser (`collections`, ids; none: all), which the server keeps with
-// the chat.
+// the chat. The settings, presets and chooser are ./ask-settings.js; a turn's parts and endings
+// ./ask-turn.js; its sources ./ask-sources.js; the stream reader ./ask-stream.js.
 import { initChatList, listNewChat } from './chat-list.js';
-import { citationStatus, placeOf, renderAnswer, sourceHref } from './citations.js';
+import { renderAnswer } from './citations.js';
 import { initRegenFeedback, showFeedback } from './regen-feedback.js';
+import { applyPreset, readCollections, readSettings, showCollections, syncPresets } from './ask-settings.js';
+import { renderSources } from './ask-sources.js';
+import { readStream } from './ask-stream.js';
+import { clearReading, endTurn, ms, part, readingText, resetTurn } from './ask-turn.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,7 +29,6 @@ const errorBox = $('ask-error');
 const conversation = $('conversation');
 const turnTemplate = $('turn-template');
 
-const SETTINGS = ['temperature', 'topK', 'topP', 'maxTokens', 'k', 'repeatPenalty', 'seed'];
 let chatId = conversation.dataset.chatId || undefined;
 let controller;
 
@@ -45,123 +49,9 @@ function showError(message, field) {
   }
 }
 
-function readSettings() {
-  const settings = {};
-  for (const name of SETTINGS) {
-    const value = form.elements.namedItem(name).value.trim();
-    // Empty means "use the default" (seed: random); anything else goes as a number so the
-    // server can say precisely what is out of range.
-    if (value !== '') settings[name] = Number(value);
-  }
-  return settings;
-}
-
-// The collection chooser: the ids checked (none: all), and the line saying what the chat asks over.
-const collectionBoxes = () => Array.from(form.querySelectorAll('input[name=collections]'));
-function readCollections() {
-  return collectionBoxes().filter((b) => b.checked).map((b) => b.value);
-}
-function showCollections() {
-  const line = $('collections-summary');
-  if (!line) return;
-  const names = collectionBoxes().filter((b) => b.checked).map((b) => b.dataset.name);
-  line.textContent = names.length === 0 ? 'all collections' : names.join(', ');
-}
 form.addEventListener('change', (event) => {
-  if (event.target?.name === 'collections') showCollections();
+  if (event.target?.name === 'collections') showCollections(form);
 });
-
-function ms(v) {
-  return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
-}
-
-const part = (turn, cls) => turn.querySelector(`.${cls}`);
-
-function renderSources(turn, sources, answerId) {
-  const list = part(turn, 'sources');
-  list.replaceChildren(
-    ...sources.map((s) => {
-      const li = document.createElement('li');
-      const head = document.createElement('div');
-      head.className = 'source-head';
-      const link = document.createElement('a');
-      link.className = 'source-link';
-      link.href = sourceHref(s, answerId);
-      link.target = '_blank';
-      link.rel = 'noopener';
-      const name = document.createElement('strong');
-      name.textContent = s.documentName;
-      link.append(name);
-      head.append(link);
-      const place = placeOf(s);
-      if (place.location) {
-        const loc = document.createElement('span');
-        loc.className = 'source-location';
-        loc.textContent = place.location;
-        head.append(' · ', loc);
-      }
-      if (place.headingPath) {
-        const hp = document.createElement('span');
-        hp.className = 'heading-path';
-        hp.textContent = place.headingPath;
-        head.append(' · ', hp);
-      }
-      if (s.collectionName) {
-        const collection = document.createElement('span');
-        collection.className = 'source-collection';
-        collection.textContent = s.collectionName;
-        head.append(' · ', collection);
-      }
-      if (typeof s.sourceUrl === 'string' && /^https?:\/\//i.test(s.sourceUrl)) {
-        // A web page's address, as templates/chat.ts (webLink) renders it.
-        const web = document.createElement('a');
-        web.className = 'source-url';
-        web.href = s.sourceUrl;
-        web.target = '_blank';
-        web.rel = 'noopener noreferrer nofollow';
-        web.textContent = s.sourceUrl;
-        head.append(' · ', web);
-      }
-      if (s.ocr === true) {
-        // The same note as templates/chat.ts (OCR_NOTE).
-        const ocr = document.createElement('span');
-        ocr.className = 'source-ocr';
-        ocr.textContent = 'text recognised by OCR; may contain errors';
-        head.append(' · ', ocr);
-      }
-      const score = document.createElement('span');
-      score.className = 'muted small';
-      score.textContent = ` · relevance ${Number(s.score).toFixed(2)}`;
-      head.append(score);
-      const status = citationStatus(s);
-      if (status) {
-        const label = document.createElement('span');
-        label.className = `source-status ${status.cls}`;
-        label.textContent = status.text;
-        head.append(' · ', label);
-      }
-      const excerpt = document.createElement('blockquote');
-      excerpt.textContent = s.text.length > 400 ? `${s.text.slice(0, 400)}…` : s.text;
-      li.append(head);
-      if (s.flagged === true) {
-        // The injection guard's warning (templates/chat.ts flagText): text only, never markup.
-        const flag = document.createElement('div');
-        flag.className = 'source-flag';
-        flag.setAttribute('role', 'note');
-        flag.textContent = `Flagged: this passage reads as instructions to the assistant${s.flaggedReason ? ` (${s.flaggedReason})` : ''}; it is not followed.`;
-        li.append(flag);
-      }
-      li.append(excerpt);
-      return li;
-    }),
-  );
-  if (sources.length === 0) {
-    const li = document.createElement('li');
-    li.className = 'muted';
-    li.textContent = 'No passages matched: upload documents on the Documents page.';
-    list.append(li);
-  }
-}
 
 function rememberChat(id, question) {
   if (!id || chatId === id) return;
@@ -170,22 +60,6 @@ function rememberChat(id, question) {
   // The address names the chat, so reload and back come back to it.
   history.replaceState(null, '', `/chats/${encodeURIComponent(id)}`);
   listNewChat(id, question);
-}
-
-/** "Reading 4 passages, about 3 s…": what the model does before its first token. */
-function readingText(data) {
-  const n = Number(data.passages) || 0;
-  const what = `Reading ${n} ${n === 1 ? 'passage' : 'passages'}`;
-  if (typeof data.estimateMs !== 'number') return `${what}…`;
-  return `${what}, about ${Math.max(1, Math.round(data.estimateMs / 1000))} s…`;
-}
-
-/** Takes the reading note out of the answer area (the answer's own text goes there). */
-function clearReading(turn) {
-  const text = part(turn, 'answer-text');
-  if (!text.classList.contains('answer-reading')) return;
-  text.classList.remove('answer-reading');
-  text.textContent = '';
 }
 
 function onEvent(turn, event, data, question) {
@@ -226,58 +100,6 @@ function onEvent(turn, event, data, question) {
     statusLine.textContent = '';
   }
 }
-
-// Minimal SSE reader: events are separated by a blank line; we only send `event:` and one `data:`.
-async function readStream(body, onBlock) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data += line.slice(5).trimStart();
-      }
-      if (data !== '') onBlock(event, JSON.parse(data));
-    }
-  }
-}
-
-/** Marks a turn that ended without a complete answer (its text so far stays); it can be regenerated. */
-function endTurn(turn, status, message) {
-  clearReading(turn);
-  turn.dataset.status = status;
-  part(turn, 'answer-text').classList.toggle('answer-partial', part(turn, 'answer-text').textContent !== '');
-  const note = document.createElement(status === 'stopped' ? 'p' : 'div');
-  note.className = status === 'stopped' ? 'turn-stopped muted' : 'alert alert-error turn-error';
-  if (status !== 'stopped') note.setAttribute('role', 'alert');
-  note.textContent = message;
-  part(turn, 'answer-meta').before(note);
-  if (turn.dataset.answerId) {
-    part(turn, 'vote').hidden = false;
-    part(turn, 'vote-choice').hidden = true;
-  }
-}
-
-function resetTurn(turn) {
-  turn.dataset.status = 'pending';
-  for (const cls of ['answer-text', 'answer-meta', 'vote-status', 'searched-text']) part(turn, cls).textContent = '';
-  part(turn, 'turn-error')?.remove();
-  part(turn, 'turn-stopped')?.remove();
-  part(turn, 'answer-text').classList.remove('answer-partial', 'answer-reading');
-  part(turn, 'searched').hidden = true;
-  part(turn, 'sources').replaceChildren();
-  part(turn, 'vote').hidden = true;
-  turn.querySelectorAll('.vote-button').forEach((b) => b.setAttribute('aria-pressed', 'false'));
-}
-
 /** Streams one answer into `turn`; the turn is removed again when a new question is refused. */
 async function run(turn, url, body, question, isNew) {
   controller = new AbortController();
@@ -338,7 +160,7 @@ async function ask(event) {
   if ($('empty-chat')) $('empty-chat').hidden = true;
   conversation.append(turn);
   turn.scrollIntoView({ block: 'nearest' });
-  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings(), collections: readCollections() }, question, true);
+  const ok = await run(turn, '/api/ask', { question, chatId, settings: readSettings(form), collections: readCollections(form) }, question, true);
   if (ok) field.value = '';
 }
 
@@ -349,7 +171,7 @@ async function regenerate(turn, feedback) {
   resetTurn(turn);
   showFeedback(turn, feedback);
   const question = part(turn, 'question-text').textContent;
-  const body = feedback ? { settings: readSettings(), feedback } : { settings: readSettings() };
+  const body = feedback ? { settings: readSettings(form), feedback } : { settings: readSettings(form) };
   await run(turn, `/api/answers/${encodeURIComponent(answerId)}/regenerate`, body, question, false);
 }
 
@@ -373,28 +195,6 @@ async function vote(turn, button) {
   }
 }
 
-function applyPreset(button) {
-  const values = JSON.parse(button.dataset.values);
-  // A preset sets the sampling controls; the ones it does not name go back to their defaults.
-  for (const name of ['temperature', 'topP', 'topK']) {
-    const input = form.elements.namedItem(name);
-    input.value = String(values[name] ?? input.dataset.default);
-  }
-  syncPresets();
-}
-
-/** Marks the preset the sampling controls match now (none after a hand-made change). */
-function syncPresets() {
-  for (const b of form.querySelectorAll('.preset')) {
-    const values = JSON.parse(b.dataset.values);
-    const matches = ['temperature', 'topP', 'topK'].every((name) => {
-      const input = form.elements.namedItem(name);
-      return Number(input.value) === Number(values[name] ?? input.dataset.default);
-    });
-    b.setAttribute('aria-pressed', String(matches));
-  }
-}
-
 form.addEventListener('submit', ask);
 stopButton.addEventListener('click', () => controller?.abort());
 conversation.addEventListener('click', (event) => {
@@ -406,14 +206,14 @@ conversation.addEventListener('click', (event) => {
 });
 form.addEventListener('click', (event) => {
   const preset = event.target.closest('button.preset');
-  if (preset) applyPreset(preset);
+  if (preset) applyPreset(form, preset);
 });
 initChatList(showError);
 initRegenFeedback(conversation, regenerate, showError);
 form.addEventListener('input', (event) => {
-  if (['temperature', 'topP', 'topK'].includes(event.target.name)) syncPresets();
+  if (['temperature', 'topP', 'topK'].includes(event.target.name)) syncPresets(form);
 });
-syncPresets();
+syncPresets(form);
 form.elements.namedItem('question').addEventListener('keydown', (e) => {
   // Enter asks, as in most chat tools; Shift+Enter is a new line; an IME composition is left alone.
   if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;

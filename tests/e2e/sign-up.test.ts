@@ -14,13 +14,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { Accounts } from '../../src/accounts/accounts.ts';
-import { freePort, ROOT, startE2eService, type E2eService } from '../support/e2e-service.ts';
+import { freePort, startE2eService, type E2eService } from '../support/e2e-service.ts';
 import { listenProvider, type TestProvider } from '../support/oidc-test-provider.ts';
+import { runCli, type CliRun } from '../support/run-cli.ts';
 
 const STEP_TIMEOUT_MS = 60_000;
 const CLIENT = { clientId: 'docent', clientSecret: 'docent-e2e-client-secret' };
@@ -62,17 +62,7 @@ async function signIn(browser: Browser, base: string, name: string, password: st
 }
 
 /** Runs `npm run search` (src/bin/search.ts) as a child process with the CLI's settings. */
-function searchCli(env: Record<string, string>, query: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/search.ts', query, '3'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const searchCli = (env: Record<string, string>, query: string): Promise<CliRun> => runCli('search.ts', [query, '3'], env);
 
 const withTail = async (run: () => Promise<void>): Promise<void> => {
   try {

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LATENCY_RELATIVE_ERROR, histogramPercentile, latencyBin, sentimentBin } from '../../src/analytics/buckets.ts';
-import { openAnalyticsStore, type AnalyticsStore, type BatchItem, type QaSentiment } from '../../src/analytics/store.ts';
+import { openAnalyticsStore, type BatchItem, type QaSentiment } from '../../src/analytics/store.ts';
 import { ANALYTICS_RANGES, type AnalyticsRange } from '../../src/contracts/analytics-summary.ts';
 import { EVENT_VERSION, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
+import { voteFixture as vote, withMemoryStore as withStore } from '../support/analytics-fixtures.ts';
 
 const NOW = Date.UTC(2025, 5, 10, 12, 34, 56, 789);
 const MIN = 60_000;
@@ -37,7 +38,6 @@ function qa(i: number, at: number, total: number, a = 0): { event: QaEvent; scor
     scored: { question: { score: 0, comparative: -a / 2 }, answer: { score: 1, comparative: a } },
   };
 }
-const vote = (id: string, answerId: string, v: 'up' | 'down', at: number): VoteEvent => ({ v: EVENT_VERSION, eventId: id, answerId, vote: v, at });
 
 /** Random events over 10 days before NOW (some in the future), votes, re-votes, early votes, duplicates. */
 function randomItems(seed: number, n: number): BatchItem[] {
@@ -80,15 +80,6 @@ function bruteForce(items: BatchItem[], range: AnalyticsRange) {
   const totals = inRange.map(([, a]) => a.total).sort((x, y) => x - y);
   const qMean = inRange.length === 0 ? null : inRange.reduce((s, [, a]) => s + a.q, 0) / inRange.length;
   return { answers: inRange.length, up, down, totals, qMean };
-}
-
-function withStore(fn: (s: AnalyticsStore) => void): void {
-  const s = openAnalyticsStore(':memory:');
-  try {
-    fn(s);
-  } finally {
-    s.close();
-  }
 }
 
 void test('every range equals a brute-force count over the events, edges and re-votes included', () => {

@@ -7,32 +7,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { qaEvent } from '../../src/answer/qa-event.ts';
 import { collectionsOfEvent } from '../../src/analytics/answer-collections.ts';
 import { openAnalyticsStore, type AnalyticsStore, type BatchItem } from '../../src/analytics/store.ts';
-import { SCHEMA_VERSION } from '../../src/analytics/schema.ts';
 import { ANSWER_CONTRACT_VERSION, type AnswerRequest } from '../../src/contracts/answer.ts';
-import { EVENT_VERSION, qaEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
+import { qaEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
 import { ANALYTICS_RANGES } from '../../src/contracts/analytics-summary.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
+import { NEUTRAL as neutral, qaFixture, voteFixture, withMigratedStore } from '../support/analytics-fixtures.ts';
 
 const NOW = 1_700_000_000_000;
 const DAY = 86_400_000;
 
 function qa(n: number, over: Partial<QaEvent> = {}): QaEvent {
-  return {
-    v: EVENT_VERSION, eventId: `qa-${n}`, answerId: `a-${n}`, chatId: 'c-1', question: `question ${n}`, answer: `answer ${n}`, sources: [],
-    settings: DEFAULT_SETTINGS, model: 'm', worker: 'w', tokens: { prompt: 100, completion: 20 },
+  return qaFixture(n, {
+    tokens: { prompt: 100, completion: 20 },
     timings: { queueWaitMs: n, retrievalMs: 10, firstTokenMs: 100, generationMs: 1000, totalMs: 1100 + n }, at: NOW - 60_000 - n, ...over,
-  };
+  });
 }
 const src = (collectionId?: string) => ({ documentId: 'd', documentName: 'doc.txt', page: null, ...(collectionId ? { collectionId } : {}) });
-const vote = (eventId: string, answerId: string, v: 'up' | 'down', at = NOW): VoteEvent => ({ v: EVENT_VERSION, eventId, answerId, vote: v, at });
-const neutral = { question: { score: 0, comparative: 0 }, answer: { score: 0, comparative: 0 } };
+const vote = (eventId: string, answerId: string, v: 'up' | 'down', at = NOW): VoteEvent => voteFixture(eventId, answerId, v, at);
 const offset = (topic: string, i: number) => ({ topic, partition: 0, offset: String(i) });
 
 void test('contract: an event from before collections is still valid; the new fields are checked when present', () => {
@@ -145,36 +139,19 @@ void test('a filtered summary equals the summary of a store holding only that co
 });
 
 void test('a version 2 store file is migrated in place: its answers stay (under all collections), new ones carry their collections', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-analytics-v2-'));
-  try {
-    const file = path.join(dir, 'analytics.db');
-    const v2 = openAnalyticsStore(file);
+  const seed = (v2: AnalyticsStore) => {
     v2.recordQa(qa(1), neutral);
     v2.recordVote(vote('v1', 'a-1', 'up'));
-    v2.close();
-    // Back to what version 2 wrote: no answer_collections table.
-    const db = new Database(file);
-    db.exec('DROP TABLE answer_collections');
-    db.pragma('user_version = 2');
-    db.close();
-
-    const store = openAnalyticsStore(file);
-    try {
-      const check = new Database(file, { readonly: true });
-      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-      check.close();
-      assert.equal(store.summary('day', NOW).answers, 1);
-      assert.deepEqual(store.summary('day', NOW).votes, { up: 1, down: 0 });
-      assert.equal(store.summary('day', NOW, 'x').answers, 0);
-      store.recordQa(qa(2, { collections: ['x'] }), neutral);
-      store.recordVote(vote('v2', 'a-2', 'down'));
-      assert.equal(store.summary('day', NOW, 'x').answers, 1);
-      assert.deepEqual(store.summary('day', NOW, 'x').votes, { up: 0, down: 1 });
-      assert.equal(store.summary('day', NOW).answers, 2);
-    } finally {
-      store.close();
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  };
+  // Back to what version 2 wrote: no answer_collections table.
+  withMigratedStore({ version: 2, seed, downgradeSql: 'DROP TABLE answer_collections' }, (store) => {
+    assert.equal(store.summary('day', NOW).answers, 1);
+    assert.deepEqual(store.summary('day', NOW).votes, { up: 1, down: 0 });
+    assert.equal(store.summary('day', NOW, 'x').answers, 0);
+    store.recordQa(qa(2, { collections: ['x'] }), neutral);
+    store.recordVote(vote('v2', 'a-2', 'down'));
+    assert.equal(store.summary('day', NOW, 'x').answers, 1);
+    assert.deepEqual(store.summary('day', NOW, 'x').votes, { up: 0, down: 1 });
+    assert.equal(store.summary('day', NOW).answers, 2);
+  });
 });

@@ -4,36 +4,29 @@ import assert from 'node:assert/strict';
 import { createMemoryEventLog } from '../../src/adapters/memory/event-log.ts';
 import { startAnalyticsConsumer, type AnalyticsDeadLetter } from '../../src/analytics/consumer.ts';
 import { openAnalyticsStore, type AnalyticsStore } from '../../src/analytics/store.ts';
-import { EVENT_VERSION, qaScoredSchema, type QaEvent, type QaScored, type VoteEvent } from '../../src/contracts/analytics.ts';
+import { qaScoredSchema, type QaEvent, type QaScored, type VoteEvent } from '../../src/contracts/analytics.ts';
 import { TOPICS, type TopicName } from '../../src/contracts/names.ts';
-import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
 import { logger } from '../../src/log.ts';
 import type { EventLog, LogRecord } from '../../src/ports/event-log.ts';
+import { qaFixture, voteFixture } from '../support/analytics-fixtures.ts';
 
 const log = logger('test');
 
 function qa(n: number, over: Partial<QaEvent> = {}): QaEvent {
-  return {
-    v: EVENT_VERSION,
-    eventId: `qa-${n}`,
-    answerId: `a-${n}`,
-    chatId: 'c-1',
+  return qaFixture(n, {
     question: 'Is the installation guide good?',
     answer: 'Yes, it is clear and helpful.',
     sources: [{ documentId: 'd-1', documentName: 'guide.pdf', page: 2 }],
-    settings: DEFAULT_SETTINGS,
     model: 'test-model',
     worker: 'w-1',
     timings: { queueWaitMs: 5, retrievalMs: 20, firstTokenMs: 300, generationMs: 2000, totalMs: 2400 },
     tokens: { prompt: 120, completion: 50 },
     at: Date.now(),
     ...over,
-  };
+  });
 }
 
-const vote = (eventId: string, answerId: string, v: 'up' | 'down', at = Date.now()): VoteEvent => ({
-  v: EVENT_VERSION, eventId, answerId, vote: v, at,
-});
+const vote = (eventId: string, answerId: string, v: 'up' | 'down', at = Date.now()): VoteEvent => voteFixture(eventId, answerId, v, at);
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 3000): Promise<void> {
   const until = Date.now() + timeoutMs;

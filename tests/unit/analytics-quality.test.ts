@@ -8,35 +8,29 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import express from 'express';
 import { pino } from 'pino';
-import { AccountStore } from '../../src/accounts/account-store.ts';
-import { Accounts } from '../../src/accounts/accounts.ts';
-import { createAnalyticsHttpApp } from '../../src/analytics/http.ts';
+import type { Accounts } from '../../src/accounts/accounts.ts';
 import { createHttpAnalyticsReader } from '../../src/analytics/http-reader.ts';
 import { createLocalAnalyticsReader } from '../../src/analytics/local-reader.ts';
 import { groupQuestions, type GapQuestion } from '../../src/analytics/question-groups.ts';
 import { SCHEMA_VERSION } from '../../src/analytics/schema.ts';
-import { openAnalyticsStore, type AnalyticsStore, type QaSentiment } from '../../src/analytics/store.ts';
+import { openAnalyticsStore, type AnalyticsStore } from '../../src/analytics/store.ts';
 import { bestSimilarity } from '../../src/answer/answer-steps.ts';
 import { NOT_FOUND_ANSWER } from '../../src/answer/prompt.ts';
 import { qaEvent } from '../../src/answer/qa-event.ts';
 import type { AnalyticsQuality } from '../../src/contracts/analytics-quality.ts';
-import { EVENT_VERSION, qaEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
+import { qaEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
 import { ANSWER_CONTRACT_VERSION, answerRequestSchema } from '../../src/contracts/answer.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
 import type { Source } from '../../src/contracts/source.ts';
 import type { SearchHit } from '../../src/ports/vector-store.ts';
+import { analyticsUsers, NEUTRAL as neutral, qaFixture, servedAnalyticsStore, signInCookie, voteFixture, withMigratedStore } from '../support/analytics-fixtures.ts';
 import { fakeDocument, FakeServices, startTestServer, type TestServer } from '../support/fake-services.ts';
 import { listen } from '../support/http-app.ts';
 
 const NOW = Date.now();
 const MIN = 60_000;
-const neutral: QaSentiment = { question: { score: 0, comparative: 0 }, answer: { score: 0, comparative: 0 } };
 const src = (documentId: string, cited?: boolean, page: number | null = 1): QaEvent['sources'][number] => ({
   documentId,
   documentName: `${documentId}.pdf`,
@@ -44,27 +38,8 @@ const src = (documentId: string, cited?: boolean, page: number | null = 1): QaEv
   ...(cited === undefined ? {} : { cited }),
 });
 
-function qa(n: number, over: Partial<QaEvent> = {}): QaEvent {
-  return {
-    v: EVENT_VERSION,
-    eventId: `qa-${n}`,
-    answerId: `a-${n}`,
-    chatId: 'c-1',
-    question: `question ${n}`,
-    answer: `answer ${n} [1]`,
-    sources: [],
-    refused: false,
-    bestSimilarity: 0.8,
-    settings: DEFAULT_SETTINGS,
-    model: 'm',
-    worker: 'w',
-    timings: { queueWaitMs: 1, retrievalMs: 1, firstTokenMs: 1, generationMs: 100, totalMs: 100 },
-    tokens: { prompt: 10, completion: 10 },
-    at: NOW - n * MIN,
-    ...over,
-  };
-}
-const down = (n: number, answerId: string, at: number, vote: 'up' | 'down' = 'down'): VoteEvent => ({ v: EVENT_VERSION, eventId: `v-${n}`, answerId, vote, at });
+const qa = (n: number, over: Partial<QaEvent> = {}): QaEvent => qaFixture(n, { answer: `answer ${n} [1]`, refused: false, bestSimilarity: 0.8, at: NOW - n * MIN, ...over });
+const down = (n: number, answerId: string, at: number, vote: 'up' | 'down' = 'down'): VoteEvent => voteFixture(`v-${n}`, answerId, vote, at);
 
 /**
  * Gaps: a-1, a-2 (refused, password reset, worded two ways), a-3 (low similarity, VPN), a-4 (refund:
@@ -218,54 +193,34 @@ describe('the store reads quality', () => {
   });
 
   void test('a version 5 file is migrated in place: refusals read from the answers, sources counted as cited', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-analytics-v5-'));
-    const file = path.join(dir, 'analytics.db');
-    try {
-      const first = openAnalyticsStore(file);
-      const old = (e: QaEvent): QaEvent => {
-        const { refused: _r, bestSimilarity: _b, ...rest } = e;
-        return { ...rest, sources: rest.sources.map(({ cited: _c, ...s }) => s) };
-      };
-      first.recordQa(old(qa(1, { answer: NOT_FOUND_ANSWER, sources: [src('guide')] })), neutral);
-      first.recordQa(old(qa(2, { sources: [src('policy'), src('policy', undefined, 2), src('faq')] })), neutral);
-      first.close();
-      // Back to what a version 5 build wrote: no quality columns, no citations table.
-      const raw = new Database(file);
-      raw.exec('DROP TABLE answer_citations; ALTER TABLE answers DROP COLUMN refused; ALTER TABLE answers DROP COLUMN best_similarity;');
-      raw.pragma('user_version = 5');
-      raw.close();
-      const store5 = openAnalyticsStore(file);
-      try {
-        const check = new Database(file, { readonly: true });
-        assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const old = (e: QaEvent): QaEvent => {
+      const { refused: _r, bestSimilarity: _b, ...rest } = e;
+      return { ...rest, sources: rest.sources.map(({ cited: _c, ...s }) => s) };
+    };
+    withMigratedStore(
+      {
+        version: 5,
+        seed: (first) => {
+          first.recordQa(old(qa(1, { answer: NOT_FOUND_ANSWER, sources: [src('guide')] })), neutral);
+          first.recordQa(old(qa(2, { sources: [src('policy'), src('policy', undefined, 2), src('faq')] })), neutral);
+        },
+        // Back to what a version 5 build wrote: no quality columns, no citations table.
+        downgradeSql: 'DROP TABLE answer_citations; ALTER TABLE answers DROP COLUMN refused; ALTER TABLE answers DROP COLUMN best_similarity;',
+      },
+      (store5) => {
         assert.equal(SCHEMA_VERSION, 6);
-        check.close();
         const q = store5.quality('day', {}, NOW);
         assert.deepEqual(q.gaps.groups.map((g) => [g.example, g.refused, g.bestSimilarity]), [['question 1', 1, null]]);
         assert.deepEqual(q.cited.map((d) => [d.documentId, d.citations]), [['faq', 1], ['policy', 1]]);
         store5.recordQa(qa(3, { sources: [src('faq', true)] }), neutral);
         assert.deepEqual(store5.quality('day', {}, NOW).cited.map((d) => [d.documentId, d.citations]), [['faq', 2], ['policy', 1]]);
-      } finally {
-        store5.close();
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    );
   });
 });
 
 describe('the analytics process serves quality', () => {
-  let store: AnalyticsStore;
-  let server: Awaited<ReturnType<typeof listen>>;
-  before(async () => {
-    store = openAnalyticsStore(':memory:');
-    fill(store);
-    server = await listen(createAnalyticsHttpApp(store));
-  });
-  after(async () => {
-    await server.close();
-    store.close();
-  });
+  const server = servedAnalyticsStore(fill);
 
   void test('the reader reads it over HTTP with the scope and threshold; bad values are a 400', async () => {
     const reader = createHttpAnalyticsReader(server.base);
@@ -294,23 +249,10 @@ describe('the web Quality page and API (admins)', () => {
   let admin: string;
   let member: string;
   const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-  /** A signed-in browser's cookie (pages take sessions, not tokens). */
-  const signIn = async (name: string, password: string): Promise<{ headers: { cookie: string } }> => {
-    const res = await fetch(`${srv.url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ name, password, next: '/' }).toString(),
-    });
-    return { headers: { cookie: res.headers.getSetCookie().find((c) => c.startsWith('docent_auth='))!.split(';')[0]! } };
-  };
+  const signIn = (name: string, password: string) => signInCookie(srv.url, name, password);
 
   before(async () => {
-    accounts = new Accounts(new AccountStore(':memory:'), { sessionIdleMs: 3_600_000, sessionMaxMs: 86_400_000, scrypt: { logN: 10, r: 8, p: 1 } });
-    const ada = await accounts.addUser('Ada', 'admin', 'ada-password');
-    const bob = await accounts.addUser('bob', 'member', 'bob-password');
-    admin = accounts.createToken(ada.id, 't').token;
-    member = accounts.createToken(bob.id, 't').token;
+    ({ accounts, adaToken: admin, bobToken: member } = await analyticsUsers());
     store = openAnalyticsStore(':memory:');
     fill(store);
     // A hostile gap question (refused), beside the hostile down-voted one of fill().

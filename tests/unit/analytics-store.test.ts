@@ -6,49 +6,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
-import { EVENT_VERSION, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
+import type { QaEvent, VoteEvent } from '../../src/contracts/analytics.ts';
 import { analyticsSummarySchema } from '../../src/contracts/analytics-summary.ts';
 import { LATENCY_RELATIVE_ERROR } from '../../src/analytics/buckets.ts';
-import { analyticsDbPath, openAnalyticsStore, type AnalyticsStore, type QaSentiment } from '../../src/analytics/store.ts';
+import { analyticsDbPath, openAnalyticsStore, type QaSentiment } from '../../src/analytics/store.ts';
+import { NEUTRAL as neutral, qaFixture, voteFixture, withMemoryStore as withStore } from '../support/analytics-fixtures.ts';
 
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
 
 function qa(n: number, over: Partial<QaEvent> = {}): QaEvent {
-  return {
-    v: EVENT_VERSION,
-    eventId: `qa-${n}`,
-    answerId: `a-${n}`,
-    chatId: 'c-1',
-    question: `question ${n}`,
-    answer: `answer ${n}`,
-    sources: [],
-    settings: DEFAULT_SETTINGS,
+  return qaFixture(n, {
     model: 'test-model',
     worker: 'w-1',
     timings: { queueWaitMs: n, retrievalMs: 10 * n, firstTokenMs: 100 * n, generationMs: 1000, totalMs: 1000 + 100 * n },
     tokens: { prompt: 100, completion: 20 * n },
     at: NOW - MIN,
     ...over,
-  };
+  });
 }
 
-function vote(eventId: string, answerId: string, v: 'up' | 'down', at = NOW): VoteEvent {
-  return { v: EVENT_VERSION, eventId, answerId, vote: v, at };
-}
+const vote = (eventId: string, answerId: string, v: 'up' | 'down', at = NOW): VoteEvent => voteFixture(eventId, answerId, v, at);
 
-const neutral: QaSentiment = { question: { score: 0, comparative: 0 }, answer: { score: 0, comparative: 0 } };
 const scored = (q: number, a: number): QaSentiment => ({ question: { score: q * 2, comparative: q }, answer: { score: a * 2, comparative: a } });
-
-function withStore(fn: (store: AnalyticsStore) => void): void {
-  const store = openAnalyticsStore(':memory:');
-  try {
-    fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 void test('the same qa event twice counts once', () => {
   withStore((store) => {

@@ -8,25 +8,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { AccountStore } from '../../src/accounts/account-store.ts';
-import { Accounts, type User } from '../../src/accounts/accounts.ts';
-import { createAnalyticsHttpApp } from '../../src/analytics/http.ts';
+import type { Accounts, User } from '../../src/accounts/accounts.ts';
 import { createHttpAnalyticsReader } from '../../src/analytics/http-reader.ts';
 import { createLocalAnalyticsReader } from '../../src/analytics/local-reader.ts';
-import { SCHEMA_VERSION } from '../../src/analytics/schema.ts';
-import { openAnalyticsStore, type AnalyticsStore, type QaSentiment } from '../../src/analytics/store.ts';
+import { openAnalyticsStore, type AnalyticsStore } from '../../src/analytics/store.ts';
 import { qaEvent } from '../../src/answer/qa-event.ts';
 import { userScope } from '../../src/contracts/analytics-scope.ts';
-import { EVENT_VERSION, qaEventSchema, voteEventSchema, type QaEvent, type VoteEvent } from '../../src/contracts/analytics.ts';
+import { qaEventSchema, voteEventSchema, type QaEvent } from '../../src/contracts/analytics.ts';
 import { ANSWER_CONTRACT_VERSION, answerRequestSchema, type AnswerRequest } from '../../src/contracts/answer.ts';
 import { DEFAULT_SETTINGS } from '../../src/contracts/settings.ts';
+import { analyticsUsers, NEUTRAL as neutral, qaFixture, servedAnalyticsStore, signInCookie, voteFixture as vote, withMigratedStore } from '../support/analytics-fixtures.ts';
 import { FakeServices, startTestServer, type TestServer } from '../support/fake-services.ts';
-import { listen } from '../support/http-app.ts';
 import { retryPolicy } from '../support/retry-policy.ts';
 import { createMemoryMessageBus } from '../../src/adapters/memory/message-bus.ts';
 import { createAnswerClient } from '../../src/asking/answer-client.ts';
@@ -34,28 +28,7 @@ import { QUEUES } from '../../src/contracts/names.ts';
 
 const NOW = Date.now();
 const MIN = 60_000;
-const neutral: QaSentiment = { question: { score: 0, comparative: 0 }, answer: { score: 0, comparative: 0 } };
-
-function qa(n: number, userId?: string, over: Partial<QaEvent> = {}): QaEvent {
-  return {
-    v: EVENT_VERSION,
-    eventId: `qa-${n}`,
-    answerId: `a-${n}`,
-    chatId: 'c-1',
-    question: `question ${n}`,
-    answer: `answer ${n}`,
-    sources: [],
-    settings: DEFAULT_SETTINGS,
-    model: 'm',
-    worker: 'w',
-    timings: { queueWaitMs: 1, retrievalMs: 1, firstTokenMs: 1, generationMs: 100, totalMs: 100 },
-    tokens: { prompt: 10, completion: 10 },
-    at: NOW - n * MIN,
-    ...(userId === undefined ? {} : { userId }),
-    ...over,
-  };
-}
-const vote = (id: string, answerId: string, v: 'up' | 'down', at: number, userId?: string): VoteEvent => ({ v: EVENT_VERSION, eventId: id, answerId, vote: v, at, ...(userId ? { userId } : {}) });
+const qa = (n: number, userId?: string, over: Partial<QaEvent> = {}): QaEvent => qaFixture(n, { at: NOW - n * MIN, ...(userId === undefined ? {} : { userId }), ...over });
 
 /** u1 asked a-1..a-3 (one over the `manuals` collection), u2 a-4 and a-5, a-6 was asked with sign-in off. */
 function fill(store: AnalyticsStore): void {
@@ -133,47 +106,20 @@ describe('the store by user', () => {
   });
 
   void test('a version 4 file is migrated in place: its answers stay (with no user) and new ones are filtered by user', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-analytics-v4-'));
-    const file = path.join(dir, 'analytics.db');
-    try {
-      const first = openAnalyticsStore(file);
-      first.recordQa(qa(1), neutral);
-      first.close();
-      const raw = new Database(file);
-      raw.exec('ALTER TABLE answers DROP COLUMN user_id');
-      raw.pragma('user_version = 4');
-      raw.close();
-      const store = openAnalyticsStore(file);
-      try {
-        const check = new Database(file, { readonly: true });
-        assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-        assert.ok((check.pragma('table_info(answers)') as Array<{ name: string }>).some((c) => c.name === 'user_id'));
-        check.close();
-        store.recordQa(qa(2, 'u1'), neutral);
-        assert.equal(store.summary('day', NOW + MIN).answers, 2);
-        assert.equal(store.summary('day', NOW + MIN, userScope('u1')).answers, 1);
-        assert.equal(store.answer('a-1')!.userId, null);
-      } finally {
-        store.close();
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    withMigratedStore({ version: 4, seed: (first) => first.recordQa(qa(1), neutral), downgradeSql: 'ALTER TABLE answers DROP COLUMN user_id' }, (store, file) => {
+      const check = new Database(file, { readonly: true });
+      assert.ok((check.pragma('table_info(answers)') as Array<{ name: string }>).some((c) => c.name === 'user_id'));
+      check.close();
+      store.recordQa(qa(2, 'u1'), neutral);
+      assert.equal(store.summary('day', NOW + MIN).answers, 2);
+      assert.equal(store.summary('day', NOW + MIN, userScope('u1')).answers, 1);
+      assert.equal(store.answer('a-1')!.userId, null);
+    });
   });
 });
 
 describe('the analytics process and its reader', () => {
-  let store: AnalyticsStore;
-  let server: Awaited<ReturnType<typeof listen>>;
-  before(async () => {
-    store = openAnalyticsStore(':memory:');
-    fill(store);
-    server = await listen(createAnalyticsHttpApp(store));
-  });
-  after(async () => {
-    await server.close();
-    store.close();
-  });
+  const server = servedAnalyticsStore(fill);
 
   void test('?user= filters; with ?collection= too it is a 400; the reader reads one user', async () => {
     const res = await fetch(`${server.base}/api/analytics/summary?range=day&user=u2`);
@@ -200,11 +146,7 @@ describe('the web filters analytics by user (admins)', () => {
   let bobToken: string;
 
   before(async () => {
-    accounts = new Accounts(new AccountStore(':memory:'), { sessionIdleMs: 3_600_000, sessionMaxMs: 86_400_000, scrypt: { logN: 10, r: 8, p: 1 } });
-    ada = await accounts.addUser('Ada', 'admin', 'ada-password');
-    bob = await accounts.addUser('bob', 'member', 'bob-password');
-    adaToken = accounts.createToken(ada.id, 't').token;
-    bobToken = accounts.createToken(bob.id, 't').token;
+    ({ accounts, ada, bob, adaToken, bobToken } = await analyticsUsers());
     store = openAnalyticsStore(':memory:');
     for (let n = 1; n <= 3; n++) store.recordQa(qa(n, bob.id), neutral);
     store.recordQa(qa(4, ada.id, { channel: 'mcp' }), neutral);
@@ -242,14 +184,7 @@ describe('the web filters analytics by user (admins)', () => {
   });
 
   void test('the page lists users by name in a select and keeps the filter in its links', async () => {
-    const cookieRes = await fetch(`${srv.url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ name: 'Ada', password: 'ada-password', next: '/' }).toString(),
-    });
-    const cookie = cookieRes.headers.getSetCookie().find((c) => c.startsWith('docent_auth='))!.split(';')[0]!;
-    const page = await (await fetch(`${srv.url}/analytics?range=day&user=${bob.id}`, { headers: { cookie } })).text();
+    const page = await (await fetch(`${srv.url}/analytics?range=day&user=${bob.id}`, await signInCookie(srv.url, 'Ada', 'ada-password'))).text();
     assert.match(page, /<select id="analytics-user" name="user">/);
     assert.match(page, new RegExp(`<option value="${ada.id}">Ada</option>`));
     assert.match(page, new RegExp(`<option value="${bob.id}" selected>bob</option>`));

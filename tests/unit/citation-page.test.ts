@@ -3,7 +3,7 @@
  * answer cites one supported and one unsupported source (and a number that names none): the [n]
  * links (the unsupported one styled and titled), each source's cited / not cited / unsupported
  * label, the supporting sentence marked in the passage view, the fields on /api/ask and /v1. ask.js
- * (static/citations.js) writes the same links with textContent only.
+ * and ask-sources.js (through static/citations.js) write the same links with textContent only.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -73,10 +73,12 @@ void test('/v1 message.sources carry the check', async () => {
   assert.deepEqual(body.choices[0]?.message.sources.map((s) => [s.index, s.cited, s.supported, s.support?.start]), [[1, true, true, 32], [2, true, false, 0], [3, false, null, undefined]]);
 });
 
-void test('ask.js (through citations.js) builds the citation links with textContent and the same title', async () => {
+void test('ask.js and ask-sources.js (through citations.js) build the citation links with textContent and the same title', async () => {
   const ask = await fs.readFile(path.resolve(import.meta.dirname, '../../templates/static/ask.js'), 'utf8');
-  assert.match(ask, /import \{ citationStatus, placeOf, renderAnswer, sourceHref \} from '\.\/citations\.js';/);
+  assert.match(ask, /import \{ renderAnswer \} from '\.\/citations\.js';/);
   assert.match(ask, /renderAnswer\(part\(turn, 'answer-text'\), data\.answer, data\.sources, data\.answerId\);/);
+  const sources = await fs.readFile(path.resolve(import.meta.dirname, '../../templates/static/ask-sources.js'), 'utf8');
+  assert.match(sources, /import \{ citationStatus, placeOf, sourceHref \} from '\.\/citations\.js';/);
   const js = await fs.readFile(path.resolve(import.meta.dirname, '../../templates/static/citations.js'), 'utf8');
   const block = js.slice(js.indexOf('function renderAnswer'), js.indexOf('function citationStatus'));
   assert.match(js, /const UNSUPPORTED_TITLE = 'this source may not support the sentence';/);

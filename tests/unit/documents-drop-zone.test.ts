@@ -92,7 +92,7 @@ void test('the upload form is the drop zone, with the server’s accepted types 
 void test('the page as served names MAX_UPLOAD_MB in bytes, and its scripts are served as JavaScript', async () => {
   const page = await (await fetch(`${srv.url}/documents`)).text();
   assert.match(page, new RegExp(`data-max-bytes="${3 * 1024 * 1024}"`));
-  for (const file of ['upload-drop.js', 'upload-files.js', 'upload-follow.js', 'upload-send.js', 'csrf.js']) {
+  for (const file of ['upload-drop.js', 'upload-files.js', 'upload-follow.js', 'upload-send.js', 'csrf.js', 'document-list.js', 'document-rows.js', 'document-live.js', 'document-bulk.js']) {
     const res = await fetch(`${srv.url}/static/${file}`);
     assert.equal(res.status, 200, file);
     assert.match(res.headers.get('content-type') ?? '', /javascript/, file);

@@ -6,34 +6,20 @@
  * searchable. A second run over the same folder ingests nothing new and still reports the failure.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { startIngestStack } from '../support/ingest-stack.ts';
+import { runCli as runBin, type CliRun } from '../support/run-cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const cleanup: Array<() => unknown> = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/bin/ingest.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npm run ingest -- <args>` (src/bin/ingest.ts), its log silenced. */
+const runCli = (args: string[], env: Record<string, string>): Promise<CliRun> => runBin('ingest.ts', args, { LOG_LEVEL: 'silent', ...env });
 
 const LIGHTHOUSE = 'The lighthouse keeper climbs the spiral stair at dusk to light the lamp. '.repeat(8);
 

@@ -1,6 +1,6 @@
 /**
  * The chat page's warning on a source the injection guard flagged (templates/chat.ts, and the
- * same text written by templates/static/ask.js as answers stream in): shown on that source only,
+ * same text written by templates/static/ask-sources.js as answers stream in): shown on that source only,
  * its reason escaped as text.
  */
 import assert from 'node:assert/strict';
@@ -44,8 +44,8 @@ void test('no warning without flagged sources', () => {
   assert.ok(!turnView(turn([FAKE_SOURCE])).value.includes('source-flag'));
 });
 
-void test('ask.js writes the same warning with textContent only', () => {
-  const js = fs.readFileSync(path.resolve(import.meta.dirname, '../../templates/static/ask.js'), 'utf8');
+void test('ask-sources.js writes the same warning with textContent only', () => {
+  const js = fs.readFileSync(path.resolve(import.meta.dirname, '../../templates/static/ask-sources.js'), 'utf8');
   const block = js.slice(js.indexOf("flag.className = 'source-flag'"), js.indexOf('li.append(flag)'));
   assert.match(block, /flag\.textContent = `Flagged: this passage reads as instructions to the assistant\$\{s\.flaggedReason \? ` \(\$\{s\.flaggedReason\}\)` : ''\}; it is not followed\.`/);
   assert.doesNotMatch(block, /innerHTML|insertAdjacentHTML/);

@@ -4,32 +4,21 @@
  * tiny page is added (a ratio measured here, the best of three runs each; cutting the article out
  * on the event loop pauses it for the whole parse, many times longer).
  */
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startIngestStack } from '../support/ingest-stack.ts';
+import { webPageServer } from '../support/web-page-server.ts';
 
 const paragraph = (i: number) => `<div class="block"><h2>Part ${i}</h2><p>Paragraph ${i} about otters, rivers, holts and the fish they eat at dusk.</p><span>aside</span></div>`;
 const pageOf = (n: number) => `<html><head><title>Long page</title></head><body><article>${Array.from({ length: n }, (_, i) => paragraph(i)).join('')}</article></body></html>`;
 const big = pageOf(25_000); // about 4 MB
 const small = pageOf(5);
 
-let server: http.Server;
-let base: string;
-before(async () => {
-  server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(req.url?.startsWith('/big') ? big : small));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+const pages = webPageServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(req.url?.startsWith('/big') ? big : small));
 let cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
@@ -45,7 +34,7 @@ test('the event loop keeps turning while a large page is added', async () => {
   const longestPause = async (which: 'big' | 'small'): Promise<number> => {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
-    const res = await fetch(`${s.base}/api/documents/url`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${base}/${which}?${n++}` }) });
+    const res = await fetch(`${s.base}/api/documents/url`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${pages.base}/${which}?${n++}` }) });
     h.disable();
     assert.equal(res.status, 202, await res.text());
     return h.max / 1e6;

@@ -5,14 +5,13 @@
  * stand-in embedder). Refresh of an unchanged page says so; of a changed page replaces its passages.
  * Refusals reach the API caller with their message and status.
  */
-import { afterEach, before, after, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { startIngestStack } from '../support/ingest-stack.ts';
+import { webPageServer } from '../support/web-page-server.ts';
 import { assertStoredWithin, StorageQuota } from '../../src/web/storage-quota.ts';
 
 const page = (body: string) => `<html><head><title>River otters</title></head><body>
@@ -22,19 +21,9 @@ const page = (body: string) => `<html><head><title>River otters</title></head><b
 <footer>Copyright and unrelated footer links</footer></body></html>`;
 
 let content = page('River otters live along clean rivers and build dens called holts among tree roots, sliding down mud banks for play.');
-let server: http.Server;
-let base: string;
-before(async () => {
-  server = http.createServer((req, res) => {
-    if (req.url === '/otters') return res.writeHead(200, { 'content-type': 'text/html' }).end(content);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+const pages = webPageServer((req, res) => {
+  if (req.url === '/otters') return res.writeHead(200, { 'content-type': 'text/html' }).end(content);
+  res.writeHead(404).end();
 });
 
 let cleanup: Array<() => unknown> = [];
@@ -56,7 +45,7 @@ const post = (s: { base: string }, p: string, body?: unknown) =>
 
 test('a web page is fetched, kept as its article, ingested, listed with its address, and refreshed', async () => {
   const s = await stack(true);
-  const url = `${base}/otters`;
+  const url = `${pages.base}/otters`;
   const res = await post(s, '/api/documents/url', { url });
   assert.equal(res.status, 202, await res.clone().text());
   const added = (await res.json()) as { id: string; name: string; url: string; duplicate: boolean };
@@ -99,7 +88,7 @@ test('a web page is fetched, kept as its article, ingested, listed with its addr
 
 test('refusals reach the caller with a message to act on', async () => {
   const s = await stack(false);
-  const privateRes = await post(s, '/api/documents/url', { url: `${base}/otters` });
+  const privateRes = await post(s, '/api/documents/url', { url: `${pages.base}/otters` });
   assert.equal(privateRes.status, 400);
   assert.match(((await privateRes.json()) as { error: string }).error, /private network.*ALLOW_PRIVATE_URLS=true/);
   assert.equal((await post(s, '/api/documents/url', { url: 'file:///etc/passwd' })).status, 400);
@@ -107,7 +96,7 @@ test('refusals reach the caller with a message to act on', async () => {
   assert.equal(missing.status, 400);
   assert.match(((await missing.json()) as { error: string }).error, /Give the address of the page in "url"/);
   const open = await stack(true);
-  const notFound = await post(open, '/api/documents/url', { url: `${base}/nope` });
+  const notFound = await post(open, '/api/documents/url', { url: `${pages.base}/nope` });
   assert.equal(notFound.status, 502);
   assert.match(((await notFound.json()) as { error: string }).error, /^HTTP 404 from the site/);
   assert.equal((await post(open, '/api/documents/0000/refresh')).status, 404);
@@ -115,7 +104,7 @@ test('refusals reach the caller with a message to act on', async () => {
 
 test('a page past MAX_STORAGE_MB is refused with 507 and nothing of it is kept', async () => {
   const s = await stack(true, 100);
-  const res = await post(s, '/api/documents/url', { url: `${base}/otters` });
+  const res = await post(s, '/api/documents/url', { url: `${pages.base}/otters` });
   assert.equal(res.status, 507, await res.clone().text());
   assert.match(((await res.json()) as { error: string }).error, /MAX_STORAGE_MB/);
   const dir = path.dirname(s.uploadsDir);
@@ -127,7 +116,7 @@ test('the Documents page form adds a page (urlencoded; htmx answers with the out
   const res = await fetch(`${s.base}/documents/url`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'HX-Request': 'true' },
-    body: new URLSearchParams({ url: `${base}/otters` }).toString(),
+    body: new URLSearchParams({ url: `${pages.base}/otters` }).toString(),
   });
   assert.equal(res.status, 200, await res.clone().text());
   assert.match(await res.text(), /Added:<\/strong> River otters\.html/);

@@ -204,7 +204,7 @@ void describe('probes, static files, headers', () => {
     assert.match(await chart.text(), /Chart\.js v4/);
     assert.equal((await get('/static/app.css')).status, 200);
     // The Ask page's scripts are ES modules: browsers run them only when served as JavaScript.
-    for (const file of ['ask.js', 'chat-list.js', 'regen-feedback.js', 'citations.js']) {
+    for (const file of ['ask.js', 'ask-settings.js', 'ask-sources.js', 'ask-stream.js', 'ask-turn.js', 'chat-list.js', 'regen-feedback.js', 'citations.js']) {
       const script = await get(`/static/${file}`);
       assert.equal(script.status, 200, file);
       assert.match(script.headers.get('content-type') ?? '', /javascript/, file);
