@@ -46,11 +46,11 @@ export const schema = z.object({
   SESSION_IDLE_MINUTES: int(5, 525_600).default(10_080),
   /** A signed-in session ends this many days after sign-in, however active (default 30). */
   SESSION_MAX_DAYS: int(1, 365).default(30),
-  /** Self sign-up: `off`, `invite` (single-use links from an admin) or `open` (anyone; README, Sign-up). */
+  /** Self sign-up: `off`, `invite` (single-use links from an admin) or `open` (anyone; docs/accounts.md, Sign-up). */
   SIGNUP: z.enum(['off', 'invite', 'open']).default('off'),
   /** An invite link works this many hours after it is made (default 3 days). */
   INVITE_TTL_HOURS: int(1, 8760).default(72),
-  /** Single sign-on through OpenID Connect (src/accounts/oidc-settings.ts; README, Single sign-on). */
+  /** Single sign-on through OpenID Connect (src/accounts/oidc-settings.ts; docs/accounts.md, Single sign-on). */
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),

@@ -76,7 +76,7 @@ export interface Config {
   readonly sources: { watchInbox: boolean; allowPrivateUrls: boolean; fetchTimeoutMs: number };
   /** OCR of scans and images (src/ingest/ocr/ocr-options.ts). */
   readonly ocr: OcrOptions;
-  /** Bounds on what one client, or all of them, can make the web hold (see README, Limits). */
+  /** Bounds on what one client, or all of them, can make the web hold (see the README, Using it and Configuration). */
   readonly limits: {
     /** MAX_STORAGE_MB in bytes (default 10,240 MB). */
     storageBytes: number;

@@ -1,7 +1,7 @@
 /**
  * Rights per collection, the rules over ./rights-store.ts (the rule of who may do what is
  * ./rights.ts). Defaults, chosen so a single-user install keeps working once its first user is
- * added, and written down in the README ("Roles and rights"):
+ * added, and written down in docs/accounts.md ("Roles and rights"):
  *   - the built-in General collection starts with everyone:write (given once per account store,
  *     so an admin may revoke it for good);
  *   - a collection a member creates gives its maker write on it; one an admin creates has no grant

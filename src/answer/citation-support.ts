@@ -14,7 +14,7 @@
  * SUPPORT_THRESHOLD, or when the sentence is terse (at most SHORT_TERMS content terms, "France
  * [1].") and one passage sentence holds all of its terms (its embedding says little). The weight,
  * threshold and terse clause were chosen by measurement on squad-dev (bench/calibrate-citations.ts,
- * figures in the README), not guessed.
+ * figures in docs/api.md, "Citations"), not guessed.
  */
 
 /** Weight of the lexical overlap in the combined score (the cosine has 1 - this). */

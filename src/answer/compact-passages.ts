@@ -1,6 +1,6 @@
 /**
  * The passage compaction the answer worker applies between retrieval and the prompt, each step
- * switchable (config `prompt`, README "Prompt compaction"), in this order:
+ * switchable (config `prompt`, docs/benchmarks.md "Prompt length"), in this order:
  * 1. adaptive k (adaptive-k.ts): passages far below the best one are dropped;
  * 2. merging (passage-merge.ts): overlapping chunks of one document become one passage;
  * 3. sentence trimming (sentence-trim.ts): each passage's `excerpt` is set to the sentences that

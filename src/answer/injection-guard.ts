@@ -1,6 +1,6 @@
 /**
  * The prompt-injection guard between retrieval and the prompt (config `prompt.injectionGuard`,
- * README "Prompt injection"). Passages that read as instructions to the assistant
+ * docs/benchmarks.md "Prompt injection"). Passages that read as instructions to the assistant
  * (injection-detector.ts) are, by mode:
  * - `drop` (default): kept out of the prompt, still listed in the sources with `flagged: true`;
  * - `mark`: kept in the prompt with a warning in the source's header, and flagged in the sources;

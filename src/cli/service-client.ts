@@ -58,7 +58,7 @@ export class ServiceClient {
       // not JSON: keep the text
     }
     const retryAfter = Number(res.headers.get('retry-after'));
-    // 503: the ingest queue is full; 429: past a rate limit (README "Rate limits"). Both say when to come back.
+    // 503: the ingest queue is full; 429: past a rate limit (docs/operations.md "Rate limits"). Both say when to come back.
     if ((res.status === 503 || res.status === 429) && retryAfter > 0) throw new BusyError(res.status, message, retryAfter);
     if (res.status === 401) throw new Error(`${res.status}: ${message}${this.token === undefined ? ' (set DOCENT_TOKEN to a personal API token)' : ''}`);
     throw new Error(`${res.status}: ${message}`);

@@ -24,7 +24,7 @@ export interface DocentPassageMetadata {
   end: number | null;
   /** Headings above the passage, outermost first, joined with " > "; null when none. */
   headingPath: string | null;
-  /** The service's ranking score under its SEARCH_MODE (README "Search modes"): fused 0-1 (hybrid), cosine (dense) or BM25 (lexical); higher is better. */
+  /** The service's ranking score under its SEARCH_MODE (docs/using.md "Search modes"): fused 0-1 (hybrid), cosine (dense) or BM25 (lexical); higher is better. */
   score: number;
   /** Cosine similarity of the passage to the query; null when the service did not compute it (lexical mode, older services). */
   similarity: number | null;

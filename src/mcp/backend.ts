@@ -44,7 +44,7 @@ export interface McpPassage {
 /** A cited source of an answer: a passage with the number the answer cites it by ([n]). */
 export interface McpSource extends McpPassage {
   n: number;
-  /** The citation check (README "Citations"): the answer cites it; it supports every sentence citing it (null: not cited). */
+  /** The citation check (docs/api.md "Citations"): the answer cites it; it supports every sentence citing it (null: not cited). */
   cited?: boolean;
   supported?: boolean | null;
   /** For a cited source: the [start, end) range in `text` of the best supporting sentence, and its score. */

@@ -3,7 +3,7 @@
  * all-in-one process every role reports into it and the web serves it). Names carry the `docent_`
  * prefix and their unit; counters end in `_total`. The process's memory, CPU, GC and event-loop lag
  * are prom-client's default metrics under their usual names (`process_*`, `nodejs_*`), so stock
- * Node.js dashboards work on them. Which metric means what: README, Operations.
+ * Node.js dashboards work on them. Which metric means what: docs/operations.md, "Metrics".
  *
  * Gauges that describe the brokers and the index are read when Prometheus scrapes, through the
  * `watch*` calls the roles make; a broker read is cached for `scrapeCacheMs` and a failed one leaves

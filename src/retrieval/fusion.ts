@@ -11,7 +11,7 @@
  *   plus the rest x BM25 divided by the best BM25 of the query (0 when not found lexically).
  *
  * The product uses the convex combination (FUSION), chosen by `npm run eval:retrieval`, which
- * reports both (README "Search modes"): on squad-dev hit@1 0.845 against RRF's 0.792, on the
+ * reports both (docs/benchmarks.md "Retrieval quality"): on squad-dev hit@1 0.845 against RRF's 0.792, on the
  * keyword questions 0.915 against 0.802. RRF throws away how far apart the scores are: when BM25
  * finds one passage holding the rare words of a question far above the rest, RRF still lets a
  * passage the embedder ranks first and BM25 never found win; the convex combination keeps that
@@ -21,7 +21,7 @@
 import type { SearchHit } from '../ports/vector-store.ts';
 
 export type FusionMethod = 'rrf' | 'convex';
-/** The method search-modes.ts uses (README: measured on both evaluation sets). */
+/** The method search-modes.ts uses (docs/benchmarks.md: measured on both evaluation sets). */
 export const FUSION: FusionMethod = 'convex';
 export const RRF_K = 60;
 export const CONVEX_DENSE_WEIGHT = 0.5;

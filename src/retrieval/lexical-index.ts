@@ -8,7 +8,7 @@
  * the document's title (its name without the extension) and the section path (headings above the
  * chunk) count TITLE_WEIGHT times the body, so a question naming a document or a section finds
  * its passages. Tokeniser: unicode61 with diacritics removed ("café" matches "cafe") and the
- * Porter stemmer ("founded" matches "found"): measured in `npm run eval:retrieval` (README).
+ * Porter stemmer ("founded" matches "found"): measured in `npm run eval:retrieval` (docs/benchmarks.md).
  *
  * The FTS table is contentless (`content=''`, `contentless_delete=1`): it holds only the inverted
  * index, as the text is in the store already; rowids map to chunk ids through a plain table.

@@ -1,7 +1,7 @@
 /**
  * A reader that goes on serving the index version it loaded after a version built by another
  * embedding model became live: the swap of a re-index run with a new EMBED_MODEL, on a cluster
- * whose web and answer workers still run the old model until they are restarted (README,
+ * whose web and answer workers still run the old model until they are restarted (docs/operations.md,
  * "Rotating to a new embedding model"). Without it those readers would stop answering for the
  * time of a rollout.
  *

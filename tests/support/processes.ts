@@ -19,7 +19,7 @@ export interface RoleProcess {
 
 /**
  * For benchmarks and evaluations that ask many questions from one address as fast as the service
- * answers: the per-address and per-user question limits (README "Rate limits") would refuse them.
+ * answers: the per-address and per-user question limits (docs/operations.md "Rate limits") would refuse them.
  */
 export const QUESTION_LIMITS_OFF = { RATE_LIMIT_ASK_PER_MINUTE: 'off', RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: 'off' } as const;
 

@@ -2,7 +2,7 @@
  * Rotating the embedding model with the roles apart, over the in-process bus with the real FAISS
  * store: the ingest worker runs the new (stand-in) model B, the web's search still the old model A.
  * `npm run ingest -- --reindex` swaps the live index to B; the web keeps answering from the
- * version it had loaded (README, "Rotating to a new embedding model", step 3) instead of 503 until
+ * version it had loaded (docs/operations.md, "Rotating to a new embedding model", step 3) instead of 503 until
  * it is restarted: a document deleted after the swap is no longer found, one uploaded after it is
  * found only once the web runs B.
  */

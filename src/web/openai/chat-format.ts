@@ -5,7 +5,7 @@
  *   {index: n, document, document_id, page, collection, collection_id, text, score,
  *    cited?, supported?, support?: {start, end, score}}
  * `cited` / `supported` / `support` are the answer worker's citation check (on the final sources
- * only; absent when unchecked): see the README's "Citations" section.
+ * only; absent when unchecked): see "Citations" in docs/api.md.
  * `searched_for` (extension) is what retrieval searched for when a follow-up was made
  * self-contained from the earlier messages.
  */

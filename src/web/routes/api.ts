@@ -74,7 +74,7 @@ export function jsonApi(services: WebServices, config: Config, upload: RequestHa
     const hits = await services.search.search(q, k, chosen.map((c) => c.id));
     const names = new Map(services.collections.list().map((c) => [c.id, c.name]));
     res.json({
-      // score: per SEARCH_MODE (README "Search modes"); similarity (cosine) and lexicalScore (BM25) when known.
+      // score: per SEARCH_MODE (docs/using.md "Search modes"); similarity (cosine) and lexicalScore (BM25) when known.
       results: hits.map(({ documentId, documentName, page, text, score, similarity, lexicalScore, chunkId, start, end, headingPath, collectionId, ocr, location }) => {
         const collection = collectionId === undefined ? null : { id: collectionId, name: names.get(collectionId) ?? collectionId };
         return { documentId, documentName, page, location: placeOf({ page, location }).location, text, score, similarity: similarity ?? null, lexicalScore: lexicalScore ?? null, chunkId, start, end, headingPath: headingPath ?? null, collection, ...(ocr ? { ocr: true } : {}) };
