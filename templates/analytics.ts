@@ -38,6 +38,17 @@ export interface AnalyticsUser {
   name: string;
 }
 
+/**
+ * Answers with a source the prompt-injection guard flagged (docs/benchmarks.md#prompt-injection):
+ * count and share of the period's answers, under the same filters as every other figure; nothing
+ * from an analytics service too old to count them.
+ */
+function flaggedStat(s: AnalyticsSummary): SafeHtml | '' {
+  if (s.flaggedAnswers === undefined) return '';
+  const share = s.answers === 0 ? null : s.flaggedAnswers / s.answers;
+  return stat('Answers with a flagged source', `${s.flaggedAnswers} (${pct(share)})`, 'a source read as instructions to the assistant');
+}
+
 function stat(label: string, value: string, note?: string): SafeHtml {
   return html`<div class="stat"><div class="stat-value">${value}</div><div class="stat-label">${label}</div>${note === undefined ? '' : html`<div class="stat-note">${note}</div>`}</div>`;
 }
@@ -178,6 +189,7 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
   return html`<div id="analytics-panel" ${refresh} data-answers="${s.answers}">
   <div class="stats">
     ${stat('Answers', String(s.answers))}
+    ${flaggedStat(s)}
     ${stat('Votes', `${s.votes.up} up · ${s.votes.down} down`)}
     ${stat('Satisfaction', pct(s.satisfaction), 'up / (up + down)')}
     ${stat('Latency p50', ms(s.latencyMs.total.p50), 'median, question to full answer')}

@@ -46,6 +46,7 @@ interface Row {
   collectionIds: string | null;
   userId: string | null;
   channel: string | null;
+  flaggedSources: number;
 }
 
 const COLUMNS = `a.answer_id AS answerId, a.chat_id AS chatId, a.at AS at, a.question AS question, a.answer AS answer,
@@ -55,7 +56,7 @@ const COLUMNS = `a.answer_id AS answerId, a.chat_id AS chatId, a.at AS at, a.que
   a.total_ms AS totalMs, a.tokens_per_second AS tokensPerSecond, a.prompt_tokens AS promptTokens,
   a.completion_tokens AS completionTokens, a.worker AS worker, a.model AS model, a.sources AS sources,
   a.settings AS settings,
-  a.user_id AS userId, a.channel AS channel,
+  a.user_id AS userId, a.channel AS channel, a.flagged_sources AS flaggedSources,
   (SELECT group_concat(ac.collection_id) FROM answer_collections ac WHERE ac.answer_id = a.answer_id AND ac.collection_id NOT LIKE 'user:%') AS collectionIds`;
 
 const FROM = 'FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id';
@@ -78,6 +79,7 @@ function toRow(r: Row): AnalyticsAnswerRow {
     collections: r.collectionIds ? r.collectionIds.split(',').sort() : [],
     userId: r.userId,
     channel: r.channel,
+    flaggedSources: r.flaggedSources,
   };
 }
 

@@ -11,11 +11,11 @@ import { tokensPerSecond } from './throughput.ts';
 export const INSERT_ANSWER_SQL = `INSERT INTO answers (event_id, answer_id, chat_id, question, answer, worker, model,
          queue_wait_ms, retrieval_ms, first_token_ms, generation_ms, total_ms,
          prompt_tokens, completion_tokens, tokens_per_second,
-         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel, user_id, refused, best_similarity)
+         question_score, question_comparative, answer_score, answer_comparative, at, sources, settings, channel, user_id, refused, best_similarity, flagged_sources)
        VALUES (@eventId, @answerId, @chatId, @question, @answer, @worker, @model,
          @queueWaitMs, @retrievalMs, @firstTokenMs, @generationMs, @totalMs,
          @promptTokens, @completionTokens, @tokensPerSecond,
-         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel, @userId, @refused, @bestSimilarity)
+         @questionScore, @questionComparative, @answerScore, @answerComparative, @at, @sources, @settings, @channel, @userId, @refused, @bestSimilarity, @flaggedSources)
        ON CONFLICT DO NOTHING`;
 
 /**
@@ -50,5 +50,11 @@ export function answerRow(e: QaEvent, s: { question: SentimentScore; answer: Sen
     userId: e.userId ?? null,
     refused: refusedOf(e) ? 1 : 0,
     bestSimilarity: e.bestSimilarity ?? null,
+    flaggedSources: flaggedSources(e),
   };
+}
+
+/** How many of an event's sources the prompt-injection guard flagged (src/answer/injection-guard.ts). */
+export function flaggedSources(e: Pick<QaEvent, 'sources'>): number {
+  return e.sources.filter((s) => s.flagged === true).length;
 }

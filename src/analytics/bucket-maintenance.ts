@@ -10,6 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { QaEvent, VoteEvent } from '../contracts/analytics.ts';
 import { answerCollectionsTable, type AnswerCollectionsTable } from './answer-collections.ts';
+import { flaggedSources } from './answer-row.ts';
 import { bucketWriter, type BucketWriter } from './bucket-writer.ts';
 import { Aggregator } from './buckets.ts';
 import type { SentimentScore } from './sentiment.ts';
@@ -62,6 +63,7 @@ export class BucketMaintenance {
       answerComparative: scored.answer.comparative,
       tokensPerSecond: tokensPerSecond(event.tokens.completion, t.generationMs),
       timings: { total: t.totalMs, queueWait: t.queueWaitMs, retrieval: t.retrievalMs, firstToken: t.firstTokenMs, generation: t.generationMs },
+      flaggedSources: flaggedSources(event),
     }, scopes);
     const vote = this.readVote.get(event.answerId);
     if (vote) this.agg.addVote(event.at, scored.answer.comparative, vote.vote, 1, scopes);

@@ -17,12 +17,12 @@ export function bucketWriter(db: Database.Database): BucketWriter {
             max_${c} = max(coalesce(max_${c}, excluded.max_${c}), coalesce(excluded.max_${c}, max_${c}))`;
   }).join(',\n');
   const bucket = db.prepare(
-    `INSERT INTO agg_buckets (level, start, answers, up, down, q_sum, a_sum, tps_sum, tps_n, ${rangeCols})
-     VALUES (@level, @start, @answers, @up, @down, @qSum, @aSum, @tpsSum, @tpsN, ${rangeParams})
+    `INSERT INTO agg_buckets (level, start, answers, up, down, q_sum, a_sum, tps_sum, tps_n, flagged, ${rangeCols})
+     VALUES (@level, @start, @answers, @up, @down, @qSum, @aSum, @tpsSum, @tpsN, @flagged, ${rangeParams})
      ON CONFLICT (level, start) DO UPDATE SET
        answers = answers + excluded.answers, up = up + excluded.up, down = down + excluded.down,
        q_sum = q_sum + excluded.q_sum, a_sum = a_sum + excluded.a_sum,
-       tps_sum = tps_sum + excluded.tps_sum, tps_n = tps_n + excluded.tps_n,
+       tps_sum = tps_sum + excluded.tps_sum, tps_n = tps_n + excluded.tps_n, flagged = flagged + excluded.flagged,
        ${rangeSet}`,
   );
   const latency = db.prepare(
@@ -68,6 +68,7 @@ export interface AnswerAggRow {
   retrieval_ms: number;
   first_token_ms: number;
   generation_ms: number;
+  flagged_sources: number;
 }
 
 export function answerFacts(r: AnswerAggRow): AnswerFacts {
@@ -83,6 +84,7 @@ export function answerFacts(r: AnswerAggRow): AnswerFacts {
       firstToken: r.first_token_ms,
       generation: r.generation_ms,
     },
+    flaggedSources: r.flagged_sources,
   };
 }
 
@@ -92,7 +94,7 @@ export function backfillBuckets(db: Database.Database): void {
   // Pages by rowid: better-sqlite3 refuses writes while a statement is being iterated.
   const page = db.prepare<[number], AnswerAggRow & { id: number; vote: 'up' | 'down' | null }>(
     `SELECT a.rowid AS id, a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms,
-            a.queue_wait_ms, a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote
+            a.queue_wait_ms, a.retrieval_ms, a.first_token_ms, a.generation_ms, a.flagged_sources, v.vote
        FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
       WHERE a.rowid > ? ORDER BY a.rowid LIMIT 10000`,
   );

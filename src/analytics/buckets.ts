@@ -17,6 +17,7 @@
  *   about 4.5% of the exact nearest-rank value. 200 bins cover 0 ms to about 7.7 hours.
  * - Sentiment (AFINN comparative) histograms use bands of 0.1 centred on multiples of 0.1, with
  *   everything at or beyond +-1 in the end bands; votes are also kept per answer-sentiment band.
+ * - `flagged` counts the answers with at least one source the prompt-injection guard flagged.
  * - Per collection: an answer of collection X (asked over it or citing it) is also added to the
  *   buckets of level `<level>@X` (scopedLevel), the same rows and arithmetic restricted to X.
  */
@@ -99,6 +100,8 @@ export interface AnswerFacts {
   answerComparative: number;
   tokensPerSecond: number | null;
   timings: Record<Stage, number>;
+  /** How many of its sources the prompt-injection guard flagged. */
+  flaggedSources: number;
 }
 
 export interface BucketDelta {
@@ -109,6 +112,8 @@ export interface BucketDelta {
   aSum: number;
   tpsSum: number;
   tpsN: number;
+  /** Answers with at least one flagged source. */
+  flagged: number;
   min: Partial<Record<Stage, number>>;
   max: Partial<Record<Stage, number>>;
 }
@@ -119,7 +124,7 @@ export interface SentimentDelta {
   down: number;
 }
 
-const emptyBucket = (): BucketDelta => ({ answers: 0, up: 0, down: 0, qSum: 0, aSum: 0, tpsSum: 0, tpsN: 0, min: {}, max: {} });
+const emptyBucket = (): BucketDelta => ({ answers: 0, up: 0, down: 0, qSum: 0, aSum: 0, tpsSum: 0, tpsN: 0, flagged: 0, min: {}, max: {} });
 
 /**
  * Accumulates the changes of one transaction in memory, keyed by bucket, so a batch of a thousand
@@ -153,6 +158,7 @@ export class Aggregator {
         b.tpsSum += Math.round(a.tokensPerSecond * TPS_SCALE);
         b.tpsN++;
       }
+      if (a.flaggedSources > 0) b.flagged++;
       for (const stage of STAGES) {
         const v = a.timings[stage];
         b.min[stage] = Math.min(b.min[stage] ?? v, v);

@@ -14,8 +14,10 @@
  * cited none, and for answers recorded before collections. Then `channel`, where the question came
  * from (web, api, openai, mcp: contracts/channel.ts; `web` for answers recorded before channels, as
  * the analytics page shows them), and `user`, the account that asked, by name when the caller knows
- * it (a deleted account shows its id), empty when nobody was signed in. New columns go last so the
- * earlier ones keep their places in spreadsheets built on older exports.
+ * it (a deleted account shows its id), empty when nobody was signed in. Then `flagged_sources`, how
+ * many of the answer's sources the prompt-injection guard flagged (0 for answers stored before it
+ * was counted). New columns go last so the earlier ones keep their places in spreadsheets built on
+ * older exports.
  */
 import type { AnalyticsAnswerRow } from '../contracts/analytics-summary.ts';
 
@@ -32,7 +34,7 @@ export function csvCell(value: string | number | null): string {
 export const CSV_HEADER = [
   'time (UTC)', 'answer id', 'question', 'answer', 'vote', 'question sentiment', 'answer sentiment',
   'total ms', 'queue wait ms', 'retrieval ms', 'first token ms', 'generation ms', 'tokens per second', 'worker', 'model',
-  'collections', 'channel', 'user',
+  'collections', 'channel', 'user', 'flagged_sources',
 ] as const;
 
 /** A name by id (a collection's, a user's); default the id itself. */
@@ -66,6 +68,7 @@ export function csvRows(rows: readonly AnalyticsAnswerRow[], names: CsvNames = {
       (r.collections ?? []).map(collection).join('; '),
       r.channel ?? 'web',
       r.userId ? user(r.userId) : null,
+      r.flaggedSources ?? 0,
     ].map(csvCell).join(',')}\r\n`;
   }
   return out;

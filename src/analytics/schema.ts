@@ -34,8 +34,13 @@
  *   "citations per document in a range" is an index range on `at`. Older files gain the columns and
  *   the table, filled from the rows: `refused` read from the answer text, every source of a
  *   non-refused answer counted as cited (older events did not say which were), similarity null.
+ * - answers.flagged_sources, agg_buckets.flagged (version 7): how many of an answer's sources the
+ *   prompt-injection guard flagged (src/answer/injection-guard.ts), and per bucket how many answers
+ *   had at least one, so "answers with a flagged source" is summed like the other counts. Older
+ *   files gain both columns as 0: answers stored before are counted as having none (a rebuild from
+ *   the topics, ./rebuild.ts, counts them from their events).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;
@@ -68,7 +73,8 @@ CREATE TABLE IF NOT EXISTS answers (
   channel              TEXT,
   user_id              TEXT,
   refused              INTEGER NOT NULL DEFAULT 0,
-  best_similarity      REAL
+  best_similarity      REAL,
+  flagged_sources      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 
@@ -121,6 +127,7 @@ CREATE TABLE IF NOT EXISTS agg_buckets (
   a_sum   INTEGER NOT NULL DEFAULT 0,
   tps_sum INTEGER NOT NULL DEFAULT 0,
   tps_n   INTEGER NOT NULL DEFAULT 0,
+  flagged INTEGER NOT NULL DEFAULT 0,
 ${STAGE_RANGE_COLUMNS.map((c) => `  min_${c} REAL, max_${c} REAL,`).join('\n')}
   PRIMARY KEY (level, start)
 ) WITHOUT ROWID;
@@ -158,9 +165,14 @@ export const MIGRATE_TO_V4_SQL = `ALTER TABLE answers ADD COLUMN channel TEXT;`;
 /** Versions 1-4 -> 5: the asking user's internal id (null for the answers already stored). */
 export const MIGRATE_TO_V5_SQL = `ALTER TABLE answers ADD COLUMN user_id TEXT;`;
 
-
 /** Versions 1-5 -> 6: the quality columns (filled by ./quality-backfill.ts; the table comes with SCHEMA_SQL). */
 export const MIGRATE_TO_V6_SQL = `
 ALTER TABLE answers ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE answers ADD COLUMN best_similarity REAL;
 `;
+
+/** Versions 1-6 -> 7: flagged sources per answer (0 for the answers already stored). */
+export const MIGRATE_TO_V7_ANSWERS_SQL = `ALTER TABLE answers ADD COLUMN flagged_sources INTEGER NOT NULL DEFAULT 0;`;
+
+/** Versions 2-6 -> 7: answers with a flagged source per bucket (version 1 files get the table with it). */
+export const MIGRATE_TO_V7_BUCKETS_SQL = `ALTER TABLE agg_buckets ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;`;

@@ -12,7 +12,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { backfillQuality } from './answer-citations.ts';
 import { backfillBuckets } from './bucket-writer.ts';
-import { MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_TO_V6_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import {
+  MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_TO_V6_SQL, MIGRATE_TO_V7_ANSWERS_SQL, MIGRATE_TO_V7_BUCKETS_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION,
+} from './schema.ts';
 import { SqliteAnalyticsStore } from './sqlite-store.ts';
 import type { AnalyticsStore } from './store-api.ts';
 
@@ -56,6 +58,10 @@ function migrate(db: Database.Database): void {
     if (version >= 1 && version < 4 && !columns.some((c) => c.name === 'channel')) db.exec(MIGRATE_TO_V4_SQL);
     if (version >= 1 && version < 5 && !columns.some((c) => c.name === 'user_id')) db.exec(MIGRATE_TO_V5_SQL);
     if (version >= 1 && version < 6 && !columns.some((c) => c.name === 'refused')) db.exec(MIGRATE_TO_V6_SQL);
+    if (version >= 1 && version < 7 && !columns.some((c) => c.name === 'flagged_sources')) db.exec(MIGRATE_TO_V7_ANSWERS_SQL);
+    // Version 1 files have no bucket table yet: SCHEMA_SQL creates it with the column.
+    const bucketColumns = db.pragma('table_info(agg_buckets)') as Array<{ name: string }>;
+    if (bucketColumns.length > 0 && version < 7 && !bucketColumns.some((c) => c.name === 'flagged')) db.exec(MIGRATE_TO_V7_BUCKETS_SQL);
     db.exec(SCHEMA_SQL);
     if (version === 1) backfillBuckets(db);
     if (version >= 1 && version < 6) backfillQuality(db);

@@ -16,6 +16,8 @@ export class Totals {
   aSum = 0;
   tpsSum = 0;
   tpsN = 0;
+  /** Answers with at least one source the prompt-injection guard flagged. */
+  flagged = 0;
   readonly min = new Map<Stage, number>();
   readonly max = new Map<Stage, number>();
   readonly latency = new Map<Stage, Map<number, number>>(STAGES.map((s) => [s, new Map()]));
@@ -30,6 +32,7 @@ export class Totals {
     this.aSum += r.a_sum ?? 0;
     this.tpsSum += r.tps_sum ?? 0;
     this.tpsN += r.tps_n ?? 0;
+    this.flagged += r.flagged ?? 0;
     for (const s of STAGES) {
       const lo = r[`min_${stem(s)}`];
       const hi = r[`max_${stem(s)}`];
@@ -52,7 +55,7 @@ export class Totals {
   /** Adds an in-memory Aggregator with one pseudo-level (the raw answers at a range's edge). */
   addAggregator(agg: Aggregator): void {
     for (const b of agg.buckets.values()) {
-      const row: Record<string, number | null> = { answers: b.answers, up: b.up, down: b.down, q_sum: b.qSum, a_sum: b.aSum, tps_sum: b.tpsSum, tps_n: b.tpsN };
+      const row: Record<string, number | null> = { answers: b.answers, up: b.up, down: b.down, q_sum: b.qSum, a_sum: b.aSum, tps_sum: b.tpsSum, tps_n: b.tpsN, flagged: b.flagged };
       for (const s of STAGES) {
         row[`min_${stem(s)}`] = b.min[s] ?? null;
         row[`max_${stem(s)}`] = b.max[s] ?? null;

@@ -73,7 +73,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
   const rangeAggs = STAGES.map((s) => `min(min_${stem(s)}) AS min_${stem(s)}, max(max_${stem(s)}) AS max_${stem(s)}`).join(', ');
   const bucketSums = db.prepare<[string, number, number], Record<string, number | null>>(
     `SELECT sum(answers) AS answers, sum(up) AS up, sum(down) AS down, sum(q_sum) AS q_sum, sum(a_sum) AS a_sum,
-            sum(tps_sum) AS tps_sum, sum(tps_n) AS tps_n, ${rangeAggs}
+            sum(tps_sum) AS tps_sum, sum(tps_n) AS tps_n, sum(flagged) AS flagged, ${rangeAggs}
        FROM agg_buckets WHERE ${where}`,
   );
   const latencySums = db.prepare<[string, number, number], { stage: Stage; bin: number; n: number }>(
@@ -83,7 +83,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
     `SELECT kind, bin, sum(n) AS n, sum(up) AS up, sum(down) AS down FROM agg_sentiment WHERE ${where} GROUP BY kind, bin`,
   );
   const EDGE_COLUMNS = `a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms, a.queue_wait_ms,
-            a.retrieval_ms, a.first_token_ms, a.generation_ms, v.vote`;
+            a.retrieval_ms, a.first_token_ms, a.generation_ms, a.flagged_sources, v.vote`;
   type EdgeRow = AnswerAggRow & { vote: 'up' | 'down' | null };
   const edgeAll = db.prepare<[number, number], EdgeRow>(
     `SELECT ${EDGE_COLUMNS} FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id WHERE a.at >= ? AND a.at < ?`,
@@ -210,6 +210,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
       collection: collectionOfScope(only) ?? null,
       user: userOfScope(only) ?? null,
       answers: t.answers,
+      flaggedAnswers: t.flagged,
       votes: { up: t.up, down: t.down },
       satisfaction: t.satisfaction(),
       latencyMs: t.latencyMs(),

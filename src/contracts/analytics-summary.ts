@@ -48,6 +48,12 @@ export const analyticsSummarySchema = z.object({
   /** The internal user id the numbers are restricted to (the answers that user asked), null for all. */
   user: z.string().nullable().optional(),
   answers: z.number().int(),
+  /**
+   * How many of those answers had at least one source the prompt-injection guard flagged (a passage
+   * that reads as instructions to the assistant); answers stored before it was counted have none.
+   * Absent from older analytics services.
+   */
+  flaggedAnswers: z.number().int().optional(),
   votes: z.object({ up: z.number().int(), down: z.number().int() }),
   /** up / (up + down), null without votes. */
   satisfaction: z.number().nullable(),
@@ -108,6 +114,11 @@ export const analyticsAnswerRowSchema = z.object({
   userId: z.string().nullable().optional(),
   /** Where the question came from (contracts/channel.ts); null or absent: recorded before channels (web). */
   channel: z.string().nullable().optional(),
+  /**
+   * How many of its sources the prompt-injection guard flagged; 0 for answers stored before it was
+   * counted (absent from older analytics services).
+   */
+  flaggedSources: z.number().int().optional(),
 });
 export type AnalyticsAnswerRow = z.infer<typeof analyticsAnswerRowSchema>;
 

@@ -32,7 +32,7 @@ void test('the export: BOM, header, CRLF rows, one row per answer in order', () 
   const lines = csv.slice(1).split('\r\n');
   assert.equal(lines.length, 4); // header, two rows, final empty
   assert.equal(lines[0]!.split(',').length, CSV_HEADER.length);
-  assert.equal(lines[1], `2025-01-02T03:04:05.000Z,a1,"'=cmd|""/c calc""!A0","line 1\nline 2, ""quoted""",down,-0.1235,0.5,1234.6,1,2,3,4,,w1,m,,mcp,u-1`, 'no collections: that cell is empty');
+  assert.equal(lines[1], `2025-01-02T03:04:05.000Z,a1,"'=cmd|""/c calc""!A0","line 1\nline 2, ""quoted""",down,-0.1235,0.5,1234.6,1,2,3,4,,w1,m,,mcp,u-1,0`, 'no collections: that cell is empty');
   assert.match(lines[2]!, /^[^,]+,a2,.*,,-0\.1235,/s);
 });
 
@@ -44,19 +44,19 @@ void test('the collections column comes after the model, names each collection (
   };
   const names = new Map([['hr', 'HR, policies'], ['manuals', '=Manuals']]);
   const [header, line] = answersCsv([row], { collection: (id) => names.get(id) ?? id }).slice(1).split('\r\n');
-  assert.ok(header!.endsWith(',model,collections,channel,user'));
-  assert.ok(line!.endsWith(`,w,m,"HR, policies; =Manuals; gone",web,`), line);
-  assert.ok(answersCsv([{ ...row, collections: ['=evil'] }]).includes(",m,'=evil,web,\r\n"), 'a name that looks like a formula is guarded');
-  assert.ok(answersCsv([{ ...row, collections: undefined }]).endsWith(',w,m,,web,\r\n'), 'rows from an older analytics service: empty');
+  assert.ok(header!.endsWith(',model,collections,channel,user,flagged_sources'));
+  assert.ok(line!.endsWith(`,w,m,"HR, policies; =Manuals; gone",web,,0`), line);
+  assert.ok(answersCsv([{ ...row, collections: ['=evil'] }]).includes(",m,'=evil,web,,0\r\n"), 'a name that looks like a formula is guarded');
+  assert.ok(answersCsv([{ ...row, collections: undefined }]).endsWith(',w,m,,web,,0\r\n'), 'rows from an older analytics service: empty');
 });
 
-void test('channel and user are the last columns: the channel as recorded (web before channels), the user by name, empty without one', () => {
+void test('channel and user come after the collections: the channel as recorded (web before channels), the user by name, empty without one', () => {
   const row: AnalyticsAnswerRow = {
     answerId: 'a1', at: 0, question: 'q', answer: 'a', vote: null, questionSentiment: 0, answerSentiment: 0,
     timings: { queueWaitMs: 1, retrievalMs: 2, firstTokenMs: 3, generationMs: 4, totalMs: 5 }, tokensPerSecond: null, worker: 'w', model: 'm',
     collections: [], channel: 'openai', userId: 'u-1',
   };
-  assert.deepEqual(CSV_HEADER.slice(-3), ['collections', 'channel', 'user']);
+  assert.deepEqual(CSV_HEADER.slice(-4, -1), ['collections', 'channel', 'user']);
   const users = new Map([['u-1', 'Smith, "Ada"'], ['u-2', '=cmd'], ['u-3', 'two\nlines'], ['u-4', '-x'], ['u-5', '+1'], ['u-6', '@me']]);
   const user = (id: string): string => users.get(id) ?? id;
   const lines = answersCsv([
@@ -67,11 +67,11 @@ void test('channel and user are the last columns: the channel as recorded (web b
     { ...row, answerId: 'a5', channel: 'api', userId: 'gone' },
     { ...row, answerId: 'a6', userId: 'u-3' },
   ], { user }).slice(1).split('\r\n');
-  assert.ok(lines[1]!.endsWith(',w,m,,openai,"Smith, ""Ada"""'), lines[1]);
-  assert.ok(lines[2]!.endsWith(",w,m,,mcp,'=cmd"), `a name that looks like a formula is guarded: ${lines[2]}`);
-  assert.ok(lines[3]!.endsWith(',w,m,,web,'), `recorded before channels, nobody signed in: ${lines[3]}`);
-  assert.ok(lines[4]!.endsWith(',w,m,,web,'), `an older analytics service: ${lines[4]}`);
-  assert.ok(lines[5]!.endsWith(',w,m,,api,gone'), `an account no longer known: its id: ${lines[5]}`);
-  assert.ok(lines[6]!.endsWith(',w,m,,openai,"two\nlines"'), lines[6]);
-  for (const id of ['u-4', 'u-5', 'u-6']) assert.ok(answersCsv([{ ...row, userId: id }], { user }).endsWith(`,openai,'${users.get(id)!}\r\n`), id);
+  assert.ok(lines[1]!.endsWith(',w,m,,openai,"Smith, ""Ada""",0'), lines[1]);
+  assert.ok(lines[2]!.endsWith(",w,m,,mcp,'=cmd,0"), `a name that looks like a formula is guarded: ${lines[2]}`);
+  assert.ok(lines[3]!.endsWith(',w,m,,web,,0'), `recorded before channels, nobody signed in: ${lines[3]}`);
+  assert.ok(lines[4]!.endsWith(',w,m,,web,,0'), `an older analytics service: ${lines[4]}`);
+  assert.ok(lines[5]!.endsWith(',w,m,,api,gone,0'), `an account no longer known: its id: ${lines[5]}`);
+  assert.ok(lines[6]!.endsWith(',w,m,,openai,"two\nlines",0'), lines[6]);
+  for (const id of ['u-4', 'u-5', 'u-6']) assert.ok(answersCsv([{ ...row, userId: id }], { user }).endsWith(`,openai,'${users.get(id)!},0\r\n`), id);
 });

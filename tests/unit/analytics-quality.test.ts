@@ -208,7 +208,7 @@ describe('the store reads quality', () => {
         downgradeSql: 'DROP TABLE answer_citations; ALTER TABLE answers DROP COLUMN refused; ALTER TABLE answers DROP COLUMN best_similarity;',
       },
       (store5) => {
-        assert.equal(SCHEMA_VERSION, 6);
+        assert.ok(SCHEMA_VERSION >= 6);
         const q = store5.quality('day', {}, NOW);
         assert.deepEqual(q.gaps.groups.map((g) => [g.example, g.refused, g.bestSimilarity]), [['question 1', 1, null]]);
         assert.deepEqual(q.cited.map((d) => [d.documentId, d.citations]), [['faq', 1], ['policy', 1]]);
