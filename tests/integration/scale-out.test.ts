@@ -21,6 +21,7 @@ import path from 'node:path';
 import { brokerRoleEnv } from '../support/brokers-env.ts';
 import { deleteRabbitPrefix, requireKafka, requireRabbit } from '../support/brokers.ts';
 import { freePort, startRole, waitForHttp, waitForOutput, type RoleProcess, testRoleEnv } from '../support/processes.ts';
+import { catchIndexing } from '../support/catch-indexing.ts';
 import { sseEvents } from '../support/sse.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -28,6 +29,17 @@ const DOCS = Array.from({ length: 6 }, (_, d) => ({
   name: `district-${d + 1}.txt`,
   text: Array.from({ length: 30 }, (_, p) => `District ${d + 1}, note ${p + 1}: the ferry from pier ${d * 30 + p} leaves at ${(p % 12) + 1} o'clock, and keeper ${['Ansel', 'Brin', 'Cato', 'Dara', 'Eske', 'Fenn'][d]} logs the tide.`).join('\n\n'),
 }));
+/**
+ * Larger documents, uploaded only when every document of DOCS was indexed before a status poll saw
+ * one processing (a fast machine): round r has two of 30 x 4^r notes (the second is still queued
+ * when the first is caught, so the standby has work either way).
+ */
+const largerDocs = (round: number): Array<{ name: string; text: string }> => Array.from({ length: 2 }, (_, d) => ({
+  name: `harbour-${round}-${d + 1}.txt`,
+  text: Array.from({ length: 30 * 4 ** round }, (_, p) => `Harbour ${round}.${d + 1}, entry ${p + 1}: the barge from quay ${p} sails at ${(p % 12) + 1} o'clock, and warden ${['Gale', 'Hild'][d]} counts the crates.`).join('\n\n'),
+}));
+/** Rounds of largerDocs at most (the largest: 1,920 notes, about 230 KB each). */
+const LARGER_ROUNDS = 3;
 const QUESTIONS = Array.from({ length: 12 }, (_, i) => `When does the ferry from pier ${i * 13} leave, and who logs the tide there (question ${i + 1})?`);
 const SETTINGS = { temperature: 0, maxTokens: 24, seed: 7 };
 
@@ -145,17 +157,26 @@ test('one process of each role SIGKILLed under load: documents, answers and anal
     const killed: string[] = [];
     // Load: documents uploaded over both webs while questions stream.
     const docIds: string[] = [];
+    let uploaded = false;
     const uploads = (async () => {
       for (const [i, doc] of DOCS.entries()) docIds.push(await upload(web(i), doc));
+      uploaded = true;
     })();
 
-    // Kill the active ingest worker while it is indexing (a document processing, not all ready).
+    // Kill the active ingest worker while it is indexing: once any document is seen processing.
+    // Should every document be ready before a poll sees one processing, larger ones are uploaded
+    // and the wait starts again (bounded: ../support/catch-indexing.ts).
     const ingestKill = (async () => {
-      await waitFor('the active ingest worker is indexing', async () => {
-        if (docIds.length < 2) return false;
-        const d = await getDoc(docIds[1]!);
-        return d.status === 'processing';
-      }, 180_000);
+      await catchIndexing(
+        { ids: docIds, uploaded: () => uploaded, status: async (id) => (await getDoc(id)).status },
+        {
+          rounds: LARGER_ROUNDS,
+          timeoutMs: 180_000,
+          more: async (round) => {
+            for (const [i, doc] of largerDocs(round).entries()) docIds.push(await upload(web(i), doc));
+          },
+        },
+      );
       assert.ok(!ingesters[1]!.output().includes('"ingested"'), 'the standby had done nothing before the kill');
       await kill(ingesters[0]!);
       killed.push('ingest-1');
