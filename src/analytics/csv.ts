@@ -14,7 +14,7 @@
  * cited none, and for answers recorded before collections. Then `channel`, where the question came
  * from (web, api, openai, mcp: contracts/channel.ts; `web` for answers recorded before channels, as
  * the analytics page shows them), and `user`, the account that asked, by name when the caller knows
- * it (a deleted account shows its id), empty when nobody was signed in. Then `flagged_sources`, how
+ * it (a deleted account shows its id), empty when nobody was signed in. Then `flagged sources`, how
  * many of the answer's sources the prompt-injection guard flagged (0 for answers stored before it
  * was counted). New columns go last so the earlier ones keep their places in spreadsheets built on
  * older exports.
@@ -34,7 +34,7 @@ export function csvCell(value: string | number | null): string {
 export const CSV_HEADER = [
   'time (UTC)', 'answer id', 'question', 'answer', 'vote', 'question sentiment', 'answer sentiment',
   'total ms', 'queue wait ms', 'retrieval ms', 'first token ms', 'generation ms', 'tokens per second', 'worker', 'model',
-  'collections', 'channel', 'user', 'flagged_sources',
+  'collections', 'channel', 'user', 'flagged sources',
 ] as const;
 
 /** A name by id (a collection's, a user's); default the id itself. */

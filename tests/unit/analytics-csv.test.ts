@@ -44,7 +44,7 @@ void test('the collections column comes after the model, names each collection (
   };
   const names = new Map([['hr', 'HR, policies'], ['manuals', '=Manuals']]);
   const [header, line] = answersCsv([row], { collection: (id) => names.get(id) ?? id }).slice(1).split('\r\n');
-  assert.ok(header!.endsWith(',model,collections,channel,user,flagged_sources'));
+  assert.ok(header!.endsWith(',model,collections,channel,user,flagged sources'));
   assert.ok(line!.endsWith(`,w,m,"HR, policies; =Manuals; gone",web,,0`), line);
   assert.ok(answersCsv([{ ...row, collections: ['=evil'] }]).includes(",m,'=evil,web,,0\r\n"), 'a name that looks like a formula is guarded');
   assert.ok(answersCsv([{ ...row, collections: undefined }]).endsWith(',w,m,,web,,0\r\n'), 'rows from an older analytics service: empty');

@@ -2,7 +2,7 @@
  * Answers with a source the prompt-injection guard flagged, in analytics: qa events consumed by the
  * real consumer into the real store count them per answer (how many sources) and per bucket (answers
  * with at least one), so the summary gives "answers with a flagged source" under the same filters as
- * its other counts (period, collection, user); the export rows and the CSV carry `flagged_sources`;
+ * its other counts (period, collection, user); the export rows and the CSV carry `flagged sources`;
  * the analytics process's HTTP reader passes the count on; a version 6 file is migrated in place with
  * its answers read as having none.
  */
@@ -82,7 +82,7 @@ describe('the consumer and the store count flagged sources', () => {
       assert.deepEqual(rows.map((r) => [r.answerId, r.flaggedSources]), [['a-1', 1], ['a-2', 2], ['a-3', 0], ['a-4', 1], ['a-5', 1]]);
       assert.equal(store.answer('a-2')!.flaggedSources, 2);
       const csv = answersCsv(rows).slice(1).trimEnd().split('\r\n');
-      assert.ok(csv[0]!.endsWith(',channel,user,flagged_sources'), csv[0]);
+      assert.ok(csv[0]!.endsWith(',channel,user,flagged sources'), csv[0]);
       assert.deepEqual(csv.slice(1).map((l) => l.split(',').at(-1)), ['1', '2', '0', '1', '1']);
     } finally {
       await consumer.stop();

@@ -178,7 +178,7 @@ describe('the web filters analytics by user (admins)', () => {
   void test('the CSV export has the channel and the asking user by name (empty for nobody)', async () => {
     const csv = await (await fetch(`${srv.url}/api/analytics/answers.csv?range=day`, bearer(adaToken))).text();
     const [header, ...rows] = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
-    assert.ok(header!.endsWith(',collections,channel,user,flagged_sources'), header);
+    assert.ok(header!.endsWith(',collections,channel,user,flagged sources'), header);
     const byAnswer = new Map(rows.map((l) => [l.split(',')[1], l.split(',').slice(-3, -1).join(',')]));
     assert.deepEqual(Object.fromEntries(byAnswer), { 'a-1': 'web,bob', 'a-2': 'web,bob', 'a-3': 'web,bob', 'a-4': 'mcp,Ada', 'a-5': 'web,' });
   });

@@ -1,7 +1,7 @@
 /**
  * The analytics page shows "answers with a flagged source" (count and share) from a real store,
  * under the page's filters (period, collection, user), and the CSV export ends with the
- * `flagged_sources` column; an analytics service too old to count them shows no such figure.
+ * `flagged sources` column; an analytics service too old to count them shows no such figure.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,11 +84,11 @@ describe('the analytics page counts answers with a flagged source', () => {
     }
   });
 
-  void test('the CSV export ends with flagged_sources: how many sources of each answer were flagged', async () => {
+  void test('the CSV export ends with flagged sources: how many sources of each answer were flagged', async () => {
     const cookie = (await signInCookie(srv.url, 'Ada', 'ada-password')).headers;
     const csv = await (await fetch(`${srv.url}/api/analytics/answers.csv?range=day`, { headers: cookie })).text();
     const [header, ...rows] = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-    assert.ok(header!.endsWith(',collections,channel,user,flagged_sources'), header);
+    assert.ok(header!.endsWith(',collections,channel,user,flagged sources'), header);
     const last = Object.fromEntries(rows.map((l): [string, string] => [l.split(',')[1]!, l.split(',').at(-1)!]));
     assert.deepEqual(last, { 'a-1': '2', 'a-2': '0', 'a-3': '0', 'a-4': '0', 'a-5': '1', 'a-6': '3' });
   });

@@ -149,7 +149,7 @@ void describe('analytics by collection', () => {
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`docent-answers-all-${c.id}\\.csv`));
       const lines = res.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-      assert.ok(lines[0]!.endsWith(',model,collections,channel,user,flagged_sources'));
+      assert.ok(lines[0]!.endsWith(',model,collections,channel,user,flagged sources'));
       assert.equal(lines.length, 3, 'header and the two answers of the collection');
       assert.ok(lines.slice(1).every((l) => l.endsWith(',"Policies, HR; deleted-one",web,,0')), lines.join('\n'));
       const all = await get('/api/analytics/answers.csv?range=all');
