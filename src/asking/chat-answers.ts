@@ -21,7 +21,7 @@ import type { Channel } from '../contracts/channel.ts';
 import type { Settings } from '../contracts/settings.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AnswerService, AskHandle } from '../ports/answer-service.ts';
-import type { ChatCollection, ChatScope, ChatStore, PartialAnswer } from '../chats/chat-store.ts';
+import type { ChatCollection, ChatScope, ChatStore, ChatTurn, PartialAnswer } from '../chats/chat-store.ts';
 
 /** What a turn that was stopped early says under its partial answer. */
 export const STOPPED_NOTE = 'Stopped before the answer was complete.';
@@ -88,11 +88,20 @@ export async function askInChat(deps: Deps, input: ChatAskInput, signal?: AbortS
   return { ...handle, chatId, replies: recorded(chats, turnId, handle, input.settings) };
 }
 
+/**
+ * The chat and turn of the answer to regenerate; a NotFoundError when there is none in `scope`
+ * (another's is the same 404). Routes call it before counting the question against the rate
+ * limits, so asking to regenerate an unknown answer spends nothing.
+ */
+export function answerToRegenerate(chats: ChatStore, answerId: string, scope: ChatScope | undefined): { chatId: string; turn: ChatTurn } {
+  const found = chats.findAnswer(answerId, scope);
+  if (!found) throw new NotFoundError(`No answer with id "${answerId}" in any chat. It may have been deleted with its chat.`);
+  return found;
+}
+
 export async function regenerate(deps: Deps, input: RegenerateInput, signal?: AbortSignal): Promise<AskHandle> {
   const { chats } = deps;
-  const found = chats.findAnswer(input.answerId, input.scope);
-  if (!found) throw new NotFoundError(`No answer with id "${input.answerId}" in any chat. It may have been deleted with its chat.`);
-  const { chatId, turn } = found;
+  const { chatId, turn } = answerToRegenerate(chats, input.answerId, input.scope);
   const settings = input.settings ?? turn.settings;
   const history = chats.history(chatId, turn.id);
   const collections = input.collections && input.collections.length > 0 ? { collections: input.collections } : {};

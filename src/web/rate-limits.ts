@@ -9,7 +9,8 @@
  *              /api/documents and the page's upload, a web page imported or refreshed by URL).
  * With sign-in off only the address counts. The windows slide (the last minute or hour before each
  * request). A refused request counts nothing and is answered 429 + Retry-After (seconds: until it
- * would be allowed) with a message saying the allowance and the wait. An upload is
+ * would be allowed) with a message saying the allowance and the wait; so does a regeneration of
+ * an unknown (or another's) answer, a 404 checked before counting (./routes/ask-api.ts). An upload is
  * checked for one file before its body is read (a refusal never reads it); the further files of a
  * batch are counted once received, so one batch can go past the allowance and the next is refused.
  * The address is the client's as TRUST_PROXY decides (./client-limits.ts clientOf). 0 = no limit.

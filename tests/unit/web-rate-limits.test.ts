@@ -59,7 +59,9 @@ function uploadForm(files: number): FormData {
 
 void test('questions per address: /api/ask and /v1 share the allowance; the next is 429 + Retry-After until the minute ends', async () => {
   const base = await start({ RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: '3' });
-  assert.equal((await ask(base)).status, 200);
+  const first = await ask(base);
+  assert.equal(first.status, 200);
+  const answerId = first.headers.get('docent-answer-id')!;
   assert.equal((await chat(base)).status, 200);
   clock.t += 10_000;
   assert.equal((await ask(base)).status, 200);
@@ -72,9 +74,40 @@ void test('questions per address: /api/ask and /v1 share the allowance; the next
   const body = (await openai.json()) as { error: { message: string; code: string } };
   assert.match(body.error.message, /^Too many questions: at most 3 per minute/);
   assert.equal(body.error.code, 'rate_limit_exceeded');
-  assert.equal((await fetch(`${base}/api/answers/some-answer/regenerate`, json({}))).status, 429, 'regenerating is asking too');
+  assert.equal((await fetch(`${base}/api/answers/${answerId}/regenerate`, json({}))).status, 429, 'regenerating is asking too');
   clock.t += 50_000;
   assert.equal((await ask(base)).status, 200, 'a new minute');
+});
+
+void test('regenerating an unknown answer (or another\'s) is a 404 that spends nothing; a real regeneration counts', async () => {
+  const accounts = new Accounts(new AccountStore(':memory:'), { sessionIdleMs: 3_600_000, sessionMaxMs: 86_400_000, now: () => clock.t, scrypt: { logN: 10, r: 8, p: 1 } });
+  cleanup.push(() => accounts.close());
+  await accounts.addUser('ada', 'admin', 'ada-password');
+  await accounts.addUser('bob', 'member', 'bob-password');
+  const ada = { authorization: `Bearer ${accounts.createTokenFor('ada', 't').token}` };
+  const bob = { authorization: `Bearer ${accounts.createTokenFor('bob', 't').token}` };
+  const base = await start({ RATE_LIMIT_ASK_PER_MINUTE: '2', RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: '100' }, { accounts });
+  const adas = await ask(base, ada);
+  assert.equal(adas.status, 200);
+  const answerId = adas.headers.get('docent-answer-id')!;
+  const regen = (id: string, who: Record<string, string>) => fetch(`${base}/api/answers/${id}/regenerate`, json({}, who));
+  const regenInAsk = (id: string, who: Record<string, string>) => fetch(`${base}/api/ask`, json({ question: 'q', regenerate: id }, who));
+  for (let i = 0; i < 3; i++) {
+    const none = await regen('no-such-answer', bob);
+    assert.equal(none.status, 404);
+    assert.match(((await none.json()) as { error: string }).error, /No answer with id "no-such-answer"/);
+    assert.equal((await regenInAsk('no-such-answer', bob)).status, 404);
+    assert.equal((await regen(answerId, bob)).status, 404, 'another\'s answer is the same 404');
+    assert.equal((await regenInAsk(answerId, bob)).status, 404);
+  }
+  assert.equal((await ask(base, bob)).status, 200, 'bob\'s 404s spent none of his 2');
+  assert.equal((await ask(base, bob)).status, 200);
+  assert.equal((await ask(base, bob)).status, 429);
+  const regenerated = await regen(answerId, ada);
+  assert.equal(regenerated.status, 200, 'a real regeneration');
+  const newId = regenerated.headers.get('docent-answer-id')!;
+  assert.equal((await regenInAsk(newId, ada)).status, 429, 'counted: ada asked once and regenerated once');
+  clock.t += 60_000;
 });
 
 void test('0 or off turns a limit off', async () => {

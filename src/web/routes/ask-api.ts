@@ -46,7 +46,7 @@ import type { AskHandle } from '../../ports/answer-service.ts';
 import type { WebServices } from '../services.ts';
 import { sendSse, startSse } from '../sse.ts';
 import { parseAskBody, parseRegenerateBody } from '../validate.ts';
-import { askInChat, regenerate } from '../../asking/chat-answers.ts';
+import { answerToRegenerate, askInChat, regenerate } from '../../asking/chat-answers.ts';
 import { isBrowser } from '../guards/cross-site-guard.ts';
 import { chatOwners, type ChatOwners } from '../auth/chat-owner.ts';
 import type { ChatScope } from '../../chats/chat-scope.ts';
@@ -125,11 +125,13 @@ export function askApi(services: WebServices, config: Config, log: Logger, gate:
     });
   /**
    * A regenerated answer asks over its chat's chosen collections that still exist. When every one
-   * of them was deleted it is a 404 saying so (asking over all instead would surprise).
+   * of them was deleted it is a 404 saying so (asking over all instead would surprise). An unknown
+   * answer (or another's) is a 404 here, before the gate counts the question against the rate
+   * limits: a regeneration that cannot happen spends nothing.
    */
   const chatCollections = (answerId: string, scope: ChatScope | undefined): string[] | undefined => {
-    const found = services.chats.findAnswer(answerId, scope);
-    const chosen = found ? (services.chats.get(found.chatId, scope)?.collections ?? []) : [];
+    const found = answerToRegenerate(services.chats, answerId, scope);
+    const chosen = services.chats.get(found.chatId, scope)?.collections ?? [];
     const live = new Set(services.collections.list().map((c) => c.id));
     const ids = chosen.filter((c) => live.has(c.id)).map((c) => c.id);
     if (chosen.length > 0 && ids.length === 0) {
