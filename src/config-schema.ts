@@ -8,6 +8,12 @@ import { z } from 'zod';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A rate limit: a count, or `off` (= 0, no limit). */
 const limitOrOff = z.union([z.literal('off').transform(() => 0), int(0, 10_000_000)]);
+/**
+ * An allowance of the sign-in throttle: 1..max, never `0`/`off` (without the throttle a password
+ * could be guessed online as fast as the server answers; a deployment that needs more room raises it).
+ */
+const NO_OFF = 'must be a whole number of at least 1: the sign-in throttle cannot be turned off, only raised';
+const signInAllowance = (max: number) => z.coerce.number({ invalid_type_error: NO_OFF }).int(NO_OFF).min(1, NO_OFF).max(max, `must be at most ${max}`);
 
 /** The default models' names inside MODELS_DIR; `npm start` fetches them there when missing. */
 export const DEFAULT_MODEL_FILES = {
@@ -145,6 +151,13 @@ export const schema = z.object({
   RATE_LIMIT_ASK_PER_MINUTE_PER_ADDRESS: limitOrOff.default(120),
   RATE_LIMIT_UPLOADS_PER_HOUR: limitOrOff.default(200),
   RATE_LIMIT_UPLOADS_PER_HOUR_PER_ADDRESS: limitOrOff.default(1000),
+  /** Failed sign-ins allowed per user name and address, per address, per name before a lock (src/accounts/login-throttle.ts); at least 1. */
+  SIGNIN_FAILURES_PER_NAME_AND_ADDRESS: signInAllowance(1000).default(5),
+  SIGNIN_FAILURES_PER_ADDRESS: signInAllowance(1_000_000).default(20),
+  SIGNIN_FAILURES_PER_NAME: signInAllowance(1_000_000).default(50),
+  /** The first sign-in lock past an allowance, doubling per further failure up to SIGNIN_LOCK_MAX_MINUTES. */
+  SIGNIN_LOCK_SECONDS: int(1, 3600).default(30),
+  SIGNIN_LOCK_MAX_MINUTES: int(1, 1440).default(15),
   /** Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: a hop count or addresses/CIDRs/`loopback` (Express's 'trust proxy'); `off` (default) believes none. */
   TRUST_PROXY: z.string().default('off'),
   /** Hours a failed document (its row and stored file) is kept before it is removed. */

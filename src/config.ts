@@ -13,6 +13,7 @@ import { ConfigError } from './config-error.ts';
 import { parseAllowedHosts, parseAllowedOrigins, parseTrustProxy } from './config-network.ts';
 import { DEFAULT_MODEL_FILES, schema, type RawConfig } from './config-schema.ts';
 import { readOidcSettings, type OidcSettings } from './accounts/oidc/oidc-settings.ts';
+import type { LoginThrottleSettings } from './accounts/login-throttle.ts';
 import type { OcrOptions } from './ingest/ocr/ocr-options.ts';
 import type { RetryPolicy } from './ports/message-bus.ts';
 
@@ -39,7 +40,7 @@ export interface Config {
     trustProxy: false | number | string[];
   };
   /** Accounts and sign-in (src/accounts/). */
-  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined; signup: RawConfig['SIGNUP']; inviteTtlMs: number };
+  readonly auth: { mode: RawConfig['AUTH']; sessionIdleMs: number; sessionMaxMs: number; oidc: OidcSettings | undefined; signup: RawConfig['SIGNUP']; inviteTtlMs: number; signInThrottle: LoginThrottleSettings };
   readonly analytics: { port: number; url: string | undefined };
   readonly log: { level: RawConfig['LOG_LEVEL'] };
   /** Metrics and traces (src/metrics/, src/tracing/). */
@@ -113,6 +114,9 @@ export function parseConfig(env: Env): Config {
   if (e.RETRY_BACKOFF_MS > e.RETRY_BACKOFF_MAX_MS) {
     throw new ConfigError(`invalid configuration:\n  RETRY_BACKOFF_MAX_MS: must be at least RETRY_BACKOFF_MS (${e.RETRY_BACKOFF_MS})`);
   }
+  if (e.SIGNIN_LOCK_MAX_MINUTES * 60 < e.SIGNIN_LOCK_SECONDS) {
+    throw new ConfigError(`invalid configuration:\n  SIGNIN_LOCK_MAX_MINUTES: must be at least SIGNIN_LOCK_SECONDS (${e.SIGNIN_LOCK_SECONDS} s)`);
+  }
   if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
     throw new ConfigError(`invalid configuration:\n  ${e.TLS_CERT === undefined ? 'TLS_CERT' : 'TLS_KEY'}: set TLS_CERT and TLS_KEY together (or neither, for plain HTTP)`);
   }
@@ -132,7 +136,7 @@ export function parseConfig(env: Env): Config {
       tls: e.TLS_CERT !== undefined && e.TLS_KEY !== undefined ? { cert: path.resolve(e.TLS_CERT), key: path.resolve(e.TLS_KEY) } : undefined,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
     },
-    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc, signup: e.SIGNUP, inviteTtlMs: e.INVITE_TTL_HOURS * 3_600_000 },
+    auth: { mode: e.AUTH, sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000, oidc, signup: e.SIGNUP, inviteTtlMs: e.INVITE_TTL_HOURS * 3_600_000, signInThrottle: signInThrottleOf(e) },
     analytics: { port: e.ANALYTICS_PORT, url: e.ANALYTICS_URL },
     log: { level: e.LOG_LEVEL },
     observe: { metricsPort: e.METRICS_PORT, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
@@ -191,6 +195,16 @@ export function parseConfig(env: Env): Config {
     cli: { serviceUrl: (e.DOCENT_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''), token: e.DOCENT_TOKEN },
   };
   return deepFreeze(cfg);
+}
+
+function signInThrottleOf(e: RawConfig): LoginThrottleSettings {
+  return {
+    perNameAndAddress: e.SIGNIN_FAILURES_PER_NAME_AND_ADDRESS,
+    perAddress: e.SIGNIN_FAILURES_PER_ADDRESS,
+    perName: e.SIGNIN_FAILURES_PER_NAME,
+    firstLockMs: e.SIGNIN_LOCK_SECONDS * 1000,
+    maxLockMs: e.SIGNIN_LOCK_MAX_MINUTES * 60_000,
+  };
 }
 
 let loaded: Config | undefined;

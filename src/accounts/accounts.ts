@@ -11,7 +11,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { AccountStore, ApiTokenView, Role, User } from './account-store.ts';
 import { CollectionRights } from './collection-rights.ts';
 import { Invites } from './invites.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import { LoginThrottle, type LoginThrottleSettings } from './login-throttle.ts';
 import type { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams, DEFAULT_SCRYPT } from './password-hash.ts';
 
@@ -30,6 +30,8 @@ export interface AccountsOptions {
   rateLimits?: RateLimitStore;
   /** How long a sign-up invite can be used (config INVITE_TTL_HOURS). Default 72 hours. */
   inviteTtlMs?: number;
+  /** The sign-in throttle's allowances and locks (config SIGNIN_*). Default ./login-throttle.ts DEFAULT_LOGIN_THROTTLE. */
+  signInThrottle?: LoginThrottleSettings;
 }
 
 /** `external`: the name is a single sign-on user, who has no password here. */
@@ -68,7 +70,7 @@ export class Accounts {
   ) {
     this.now = options.now ?? Date.now;
     this.scrypt = options.scrypt ?? DEFAULT_SCRYPT;
-    this.throttle = new LoginThrottle(this.now, options.rateLimits);
+    this.throttle = new LoginThrottle(this.now, options.rateLimits, options.signInThrottle);
     this.rights = new CollectionRights(store, this.now);
     this.rights.seedDefaults();
     this.invites = new Invites(store, options.inviteTtlMs ?? 72 * 3_600_000, this.now);

@@ -1,13 +1,17 @@
 /**
- * Sign-in throttling. Failures are counted under three keys, each with its own allowance:
+ * Sign-in throttling. Failures are counted under three keys, each with its own allowance
+ * (defaults; settings SIGNIN_FAILURES_PER_NAME_AND_ADDRESS, _PER_ADDRESS, _PER_NAME):
  *   account + address   5 free failures: one guesser at one account;
  *   address             20: one address trying many accounts (password spraying);
  *   account             50: many addresses trying one account.
- * Past its allowance a key is locked for 30 s, doubling with each further failure up to 15 minutes;
- * attempts during a lock are refused without checking the password and do not extend it. A key's
+ * Past its allowance a key is locked for 30 s (SIGNIN_LOCK_SECONDS), doubling with each further
+ * failure up to 15 minutes (SIGNIN_LOCK_MAX_MINUTES); attempts during a lock are refused without
+ * checking the password and do not extend it. A key's
  * count is forgotten 24 h after its last failure, and a successful sign-in clears the account's
  * keys. So a lock is never permanent, and a stranger who fails from another address spends the
  * shared account allowance (50) long before the owner's own address (account + address) is locked.
+ * The throttle cannot be turned off (every allowance is at least 1): without it a password could
+ * be guessed online at the speed of the server.
  *
  * Sign-up attempts (src/accounts/sign-up.ts) are counted here too, under an account key of their
  * own per address, so they share the per-address allowance with failed sign-ins.
@@ -20,9 +24,21 @@
 
 import { RateLimitStore } from '../rate-limits/rate-limit-store.ts';
 
-const KINDS = { pair: 5, address: 20, account: 50 } as const;
-const FIRST_LOCK_MS = 30_000;
-const MAX_LOCK_MS = 15 * 60_000;
+/** The throttle's allowances and locks (config SIGNIN_*); every allowance at least 1. */
+export interface LoginThrottleSettings {
+  /** Free failures of one account from one address. Default 5. */
+  perNameAndAddress: number;
+  /** Free failures from one address, over all accounts. Default 20. */
+  perAddress: number;
+  /** Free failures of one account, from all addresses. Default 50. */
+  perName: number;
+  /** The first lock past an allowance; doubles with each further failure. Default 30 s. */
+  firstLockMs: number;
+  /** The longest lock. Default 15 minutes. */
+  maxLockMs: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { perNameAndAddress: 5, perAddress: 20, perName: 50, firstLockMs: 30_000, maxLockMs: 15 * 60_000 };
 const FORGET_MS = 24 * 3_600_000;
 
 export class LoginThrottle {
@@ -30,13 +46,15 @@ export class LoginThrottle {
   constructor(
     private readonly now: () => number = Date.now,
     private readonly store: RateLimitStore = new RateLimitStore(':memory:'),
+    private readonly settings: LoginThrottleSettings = DEFAULT_LOGIN_THROTTLE,
   ) {}
 
   private keys(account: string, address: string): Array<[string, number]> {
+    const s = this.settings;
     return [
-      [`login-pair\u0000${account}\u0000${address}`, KINDS.pair],
-      [`login-address\u0000${address}`, KINDS.address],
-      [`login-account\u0000${account}`, KINDS.account],
+      [`login-pair\u0000${account}\u0000${address}`, s.perNameAndAddress],
+      [`login-address\u0000${address}`, s.perAddress],
+      [`login-account\u0000${account}`, s.perName],
     ];
   }
 
@@ -49,7 +67,7 @@ export class LoginThrottle {
     for (const [key, allowance] of keys) {
       const e = counts.get(key);
       if (!e || e.failures < allowance) continue;
-      until = Math.max(until, e.lastAt + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (e.failures - allowance)));
+      until = Math.max(until, e.lastAt + Math.min(this.settings.maxLockMs, this.settings.firstLockMs * 2 ** (e.failures - allowance)));
     }
     return Math.max(0, until - now);
   }

@@ -139,6 +139,35 @@ void describe('account rules', () => {
     assert.equal((await a.signIn('ada', 'password1', '10.0.0.9')).ok, true, 'not locked forever');
   });
 
+  void test('throttling settings (SIGNIN_*): the allowances and locks come from the config, as the web builds its accounts', async () => {
+    const clock = { t: 1_000_000 };
+    const { auth } = parseConfig({ SIGNIN_FAILURES_PER_NAME_AND_ADDRESS: '2', SIGNIN_FAILURES_PER_ADDRESS: '3', SIGNIN_FAILURES_PER_NAME: '4', SIGNIN_LOCK_SECONDS: '10', SIGNIN_LOCK_MAX_MINUTES: '1' });
+    const a = new Accounts(new AccountStore(':memory:'), { ...auth, now: () => clock.t, scrypt: FAST });
+    await a.addUser('ada', 'member', 'password1');
+    await a.addUser('bob', 'member', 'password1');
+    for (let i = 0; i < 2; i++) assert.deepEqual(await a.signIn('ada', 'wrong-pass', '10.0.0.9'), { ok: false });
+    assert.deepEqual(await a.signIn('ada', 'password1', '10.0.0.9'), { ok: false, retryAfterSeconds: 10 }, 'locked after 2 (name and address), for 10 s');
+    clock.t += 11_000;
+    assert.deepEqual(await a.signIn('bob', 'wrong-pass', '10.0.0.9'), { ok: false });
+    assert.deepEqual(await a.signIn('bob', 'password1', '10.0.0.9'), { ok: false, retryAfterSeconds: 10 }, 'the address spent its 3 over two names');
+    for (let i = 0; i < 6; i++) {
+      clock.t += 70_000;
+      await a.signIn('ada', 'wrong-pass', `10.0.1.${i}`);
+    }
+    const capped = await a.signIn('ada', 'password1', '10.0.2.1');
+    assert.deepEqual(capped, { ok: false, retryAfterSeconds: 60 }, 'the name spent its 4 from many addresses; the lock doubles (10, 20, 40, 80 s) up to 1 minute');
+    assert.deepEqual(parseConfig({}).auth.signInThrottle, { perNameAndAddress: 5, perAddress: 20, perName: 50, firstLockMs: 30_000, maxLockMs: 15 * 60_000 });
+  });
+
+  void test('throttling settings cannot turn the throttle off, and out-of-range values stop the start', () => {
+    for (const v of ['0', 'off', '-1', '2.5']) {
+      assert.throws(() => parseConfig({ SIGNIN_FAILURES_PER_ADDRESS: v }), /SIGNIN_FAILURES_PER_ADDRESS: must be a whole number of at least 1: the sign-in throttle cannot be turned off, only raised/, v);
+    }
+    assert.throws(() => parseConfig({ SIGNIN_FAILURES_PER_NAME_AND_ADDRESS: '1001' }), /SIGNIN_FAILURES_PER_NAME_AND_ADDRESS: must be at most 1000/);
+    assert.throws(() => parseConfig({ SIGNIN_LOCK_SECONDS: '0' }), /SIGNIN_LOCK_SECONDS/);
+    assert.throws(() => parseConfig({ SIGNIN_LOCK_SECONDS: '600', SIGNIN_LOCK_MAX_MINUTES: '5' }), /SIGNIN_LOCK_MAX_MINUTES: must be at least SIGNIN_LOCK_SECONDS \(600 s\)/);
+  });
+
   void test('an unknown name and a wrong password are refused alike', async () => {
     const { a } = accounts();
     await a.addUser('ada', 'member', 'password1');
@@ -206,9 +235,11 @@ void describe('mode at start', () => {
 
   void test('AUTH, SESSION_IDLE_MINUTES, SESSION_MAX_DAYS, SIGNUP and INVITE_TTL_HOURS are parsed, with defaults', () => {
     const d = parseConfig({});
-    assert.deepEqual(d.auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000, oidc: undefined, signup: 'off', inviteTtlMs: 72 * 3_600_000 });
+    const { signInThrottle, ...auth } = d.auth;
+    assert.deepEqual(auth, { mode: 'auto', sessionIdleMs: 7 * 86_400_000, sessionMaxMs: 30 * 86_400_000, oidc: undefined, signup: 'off', inviteTtlMs: 72 * 3_600_000 });
+    assert.equal(signInThrottle.perNameAndAddress, 5);
     const c = parseConfig({ AUTH: 'off', SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '2', DOCENT_TOKEN: 'dct_x', SIGNUP: 'invite', INVITE_TTL_HOURS: '24' });
-    assert.deepEqual(c.auth, { mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000, oidc: undefined, signup: 'invite', inviteTtlMs: 24 * 3_600_000 });
+    assert.deepEqual({ ...c.auth, signInThrottle: undefined }, { signInThrottle: undefined, mode: 'off', sessionIdleMs: 30 * 60_000, sessionMaxMs: 2 * 86_400_000, oidc: undefined, signup: 'invite', inviteTtlMs: 24 * 3_600_000 });
     assert.equal(c.cli.token, 'dct_x');
     assert.throws(() => parseConfig({ AUTH: 'maybe' }), /AUTH/);
     assert.throws(() => parseConfig({ SIGNUP: 'everyone' }), /SIGNUP/);
