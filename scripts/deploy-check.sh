@@ -12,7 +12,9 @@
 #      each one got (exactly one of KEDA and the HPA), and the NetworkPolicies (none by default,
 #      one per role in production);
 #   4. the cases that must fail: values that break a manifest, values the schema refuses, and
-#      fixtures with an unknown field, a wrong type, a bad ScaledObject and two autoscalers.
+#      fixtures with an unknown field, a wrong type, a bad ScaledObject and two autoscalers;
+#   5. the compose files (tests/unit/deploy-compose.test.ts, no Docker needed): what they publish,
+#      and that the HTTPS proxy file (docker-compose.tls.yml) brings the web's TRUST_PROXY with it.
 # Needs Go 1.26 (`go` on PATH, or /usr/local/go/bin/go, or $GO). Run: npm run test:deploy
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -143,6 +145,10 @@ must_fail "fixture scaledobject-unknown-field.yaml (trigger type)" 'spec.trigger
   validate "$VALIDATE_SRC/testdata/scaledobject-unknown-field.yaml"
 must_fail "fixture two-autoscalers.yaml" 'has 2 autoscalers' validate "$VALIDATE_SRC/testdata/two-autoscalers.yaml"
 if validate "$VALIDATE_SRC/testdata/valid.yaml" >/dev/null; then pass "fixture valid.yaml accepted"; else fail "fixture valid.yaml refused"; fi
+
+# The compose files, read as compose reads them.
+if node --import tsx --test --test-concurrency=1 tests/unit/deploy-compose.test.ts >"$out/compose.log" 2>&1; then pass "compose files (tests/unit/deploy-compose.test.ts)"
+else cat "$out/compose.log"; fail "compose files (tests/unit/deploy-compose.test.ts)"; fi
 
 say "$passed passed, $failed failed"
 echo "$passed passed, $failed failed"
