@@ -15,8 +15,13 @@
  * A user filter (`?user=<internal id>`, admins): a second select listing users by name (names come
  * from the account store in the web; analytics holds only the id). One filter at a time: each select
  * is its own form, so choosing a user drops the collection and the other way round.
+ *
+ * A channel filter (`?channel=web|api|openai|mcp`): a third select, the same kind of form, so
+ * choosing a channel drops the collection and user filters (each filter has its own aggregate
+ * buckets; combinations are not kept). Answers recorded before channels count as web.
  */
 import { ANALYTICS_RANGES, type AnalyticsRange, type AnalyticsSummary } from '../src/contracts/analytics-summary.ts';
+import { CHANNELS, type Channel } from '../src/contracts/channel.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
 import { html, jsonAttr, type SafeHtml } from '../src/web/html.ts';
 import { thumbDown, thumbUp } from './icons.ts';
@@ -28,9 +33,17 @@ const ms = (v: number | null): string => (v === null ? '–' : v >= 1000 ? `${(v
 const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)}%`);
 
-/** `&collection=<id>` or `&user=<id>` of a filtered summary, '' otherwise (values are escaped where used). */
+/** `&collection=<id>`, `&user=<id>` or `&channel=<channel>` of a filtered summary, '' otherwise (values are escaped where used). */
 const collectionParam = (s: AnalyticsSummary): string =>
-  s.collection ? `&collection=${encodeURIComponent(s.collection)}` : s.user ? `&user=${encodeURIComponent(s.user)}` : '';
+  s.collection ? `&collection=${encodeURIComponent(s.collection)}` : s.user ? `&user=${encodeURIComponent(s.user)}` : s.channel ? `&channel=${encodeURIComponent(s.channel)}` : '';
+
+/** What each channel means, for the channel select and the note under the heading. */
+export const CHANNEL_LABELS: Record<Channel, string> = {
+  web: 'Web pages',
+  api: 'API (/api/ask)',
+  openai: 'OpenAI API (/v1)',
+  mcp: 'MCP',
+};
 
 /** A user the user filter lists: internal id and the name people see. */
 export interface AnalyticsUser {
@@ -181,7 +194,7 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
 export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
   const refresh = html`hx-get="/analytics/panel?range=${s.range}${collectionParam(s)}" hx-trigger="every 5s" hx-swap="outerHTML"`;
   if (s.answers === 0 && s.votes.up + s.votes.down === 0) {
-    const where = s.collection ? ' for this collection (no answer asked over it or citing it)' : '';
+    const where = s.collection ? ' for this collection (no answer asked over it or citing it)' : s.channel ? ' through this channel' : '';
     return html`<div id="analytics-panel" ${refresh} data-answers="0">
   <p class="empty">No answers in this period${where} yet. Ask a question on the <a href="/">Ask</a> page and the numbers appear here.</p>
 </div>`;
@@ -214,7 +227,7 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
 }
 
 /** What the filter forms keep and show as chosen. */
-export type FilterState = Pick<AnalyticsSummary, 'range' | 'collection' | 'user'>;
+export type FilterState = Pick<AnalyticsSummary, 'range' | 'collection' | 'user' | 'channel'>;
 
 /** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
 export function collectionFilter(s: FilterState, collections: readonly CollectionView[], action = '/analytics'): SafeHtml {
@@ -242,6 +255,26 @@ export function userFilter(s: FilterState, users: readonly AnalyticsUser[], acti
 </form>`;
 }
 
+/** The channel select: every channel, or the answers that came through one; keeps the range, drops the other filters. */
+export function channelFilter(s: FilterState, action = '/analytics'): SafeHtml {
+  return html`<form class="collection-filter channel-filter" method="get" action="${action}">
+  <input type="hidden" name="range" value="${s.range}">
+  <label for="analytics-channel" class="small" title="Choosing a channel clears the collection and user filters">Channel</label>
+  <select id="analytics-channel" name="channel">
+    <option value=""${s.channel ? '' : html` selected`}>All channels</option>
+    ${CHANNELS.map((c) => html`<option value="${c}"${c === s.channel ? html` selected` : ''}>${CHANNEL_LABELS[c]}</option>`)}
+  </select>
+  <button type="submit" class="secondary small">Show</button>
+</form>`;
+}
+
+/** The line under the heading naming a channel filter, or ''. */
+export function channelNote(channel: string | null | undefined): SafeHtml | '' {
+  const label = CHANNEL_LABELS[channel as Channel] as string | undefined;
+  if (!channel || label === undefined) return '';
+  return html`<p class="muted small channel-note">Answers that came through ${label}${channel === 'web' ? ' (and those recorded before channels were kept)' : ''}, and the votes on them. One filter at a time: a channel replaces the collection and user filters.</p>`;
+}
+
 /**
  * The page; `collections` fills the collection select (the summary says which one is chosen);
  * `users` the user select (none: no select, e.g. sign-in off or not an admin).
@@ -250,16 +283,18 @@ export function analyticsPage(s: AnalyticsSummary, collections: readonly Collect
   const chosen = collections.find((c) => c.id === s.collection);
   const user = s.user ? (users.find((u) => u.id === s.user)?.name ?? s.user) : undefined;
   const body = html`
-<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}${user !== undefined ? html` <span class="muted">· ${user}</span>` : ''}</h1>
+<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}${user !== undefined ? html` <span class="muted">· ${user}</span>` : ''}${s.channel ? html` <span class="muted">· ${CHANNEL_LABELS[s.channel as Channel] ?? s.channel}</span>` : ''}</h1>
 <nav class="ranges" aria-label="Period">
   ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics?range=${r}${collectionParam(s)}"${r === s.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
   ${collectionFilter(s, collections)}
   ${users.length > 0 ? userFilter(s, users) : ''}
+  ${channelFilter(s)}
   <span class="muted small">Refreshes every 5 seconds.</span>
   <a class="button small secondary" href="/analytics/quality?range=${s.range}${collectionParam(s)}">Quality: gaps, citations, down-votes</a>
 </nav>
 ${chosen ? html`<p class="muted small">Answers asked over ${chosen.name} or citing a passage from it, and the votes on them.</p>` : ''}
 ${user !== undefined ? html`<p class="muted small">Answers ${user} asked, and the votes on them.</p>` : ''}
+${channelNote(s.channel)}
 <section class="card">
 ${analyticsPanel(s)}
 </section>
