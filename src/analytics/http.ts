@@ -57,7 +57,7 @@ function collectionOf(req: Request, res: Response): string | undefined | null {
   if (given(ch)) {
     const parsed = channelSchema.safeParse(ch);
     if (parsed.success) return channelScope(parsed.data);
-    res.status(400).json({ error: unknownChannelMessage(typeof ch === 'string' ? ch : String(ch)) });
+    res.status(400).json({ error: unknownChannelMessage(ch) });
     return null;
   }
   if (given(u)) {

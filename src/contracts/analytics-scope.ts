@@ -31,6 +31,6 @@ export const channelOfScope = (scope: string | undefined): Channel | undefined =
 export const collectionOfScope = (scope: string | undefined): string | undefined =>
   scope === undefined || scope.startsWith(USER_PREFIX) || scope.startsWith(CHANNEL_PREFIX) ? undefined : scope;
 
-/** The 400 message of a channel that is not one of CHANNELS. */
-export const unknownChannelMessage = (value: string): string =>
-  `Unknown channel "${value.slice(0, 40)}": channel must be one of ${CHANNELS.join(', ')}.`;
+/** The 400 message of a `channel` parameter that is not one of CHANNELS (a repeated one: the list). */
+export const unknownChannelMessage = (value: unknown): string =>
+  `Unknown channel "${(typeof value === 'string' ? value : JSON.stringify(value) ?? '').slice(0, 40)}": channel must be one of ${CHANNELS.join(', ')}.`;

@@ -44,7 +44,7 @@ export function analyticsScope(collections: CollectionService, users: AnalyticsU
   if (given(ch)) {
     if (given(query.collection) || given(query.user)) throw badRequest('Filter by a collection, a user or a channel, one at a time.', 'channel');
     const parsed = channelSchema.safeParse(ch);
-    if (!parsed.success) throw badRequest(unknownChannelMessage(typeof ch === 'string' ? ch : String(ch)), 'channel');
+    if (!parsed.success) throw badRequest(unknownChannelMessage(ch), 'channel');
     return channelScope(parsed.data);
   }
   const u = query.user;
