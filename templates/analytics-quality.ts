@@ -10,7 +10,8 @@ import { channelOfScope, collectionOfScope, userOfScope } from '../src/contracts
 import { ANALYTICS_RANGES } from '../src/contracts/analytics-summary.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
-import { channelFilter, channelNote, collectionFilter, RANGE_LABELS, userFilter, type AnalyticsUser, type FilterState } from './analytics.ts';
+import { channelFilter, channelNote, collectionFilter, userFilter, type AnalyticsUser, type FilterState } from './analytics-filters.ts';
+import { RANGE_LABELS } from './analytics.ts';
 import { layout } from './layout.ts';
 
 export type QualityView = AnalyticsQuality & { neverCitedTotal: number };

@@ -20,10 +20,16 @@ export function backfillChannels(db: Database.Database): void {
     DELETE FROM agg_sentiment WHERE level LIKE '%@channel:%';
   `);
   const scopeOf = (channel: string | null): string => channelScope(channelSchema.catch('web').parse(channel ?? 'web'));
-  const rows = db.prepare<[], { answerId: string; channel: string | null; at: number }>('SELECT answer_id AS answerId, channel, at FROM answers').all();
+  // Pages by rowid: better-sqlite3 refuses writes while a statement is being iterated, and a page
+  // at a time keeps memory flat however many answers the file holds.
+  const page = db.prepare<[number], { id: number; answerId: string; channel: string | null; at: number }>(
+    'SELECT rowid AS id, answer_id AS answerId, channel, at FROM answers WHERE rowid > ? ORDER BY rowid LIMIT 10000',
+  );
   const insert = db.prepare<[string, string, number]>(
     'INSERT INTO answer_collections (answer_id, collection_id, asked, cited, at) VALUES (?, ?, 0, 0, ?) ON CONFLICT DO NOTHING',
   );
-  for (const r of rows) insert.run(r.answerId, scopeOf(r.channel), r.at);
+  for (let rows = page.all(0); rows.length > 0; rows = page.all(rows[rows.length - 1]!.id)) {
+    for (const r of rows) insert.run(r.answerId, scopeOf(r.channel), r.at);
+  }
   backfillBuckets(db, (r) => [scopeOf(r.channel)]);
 }
