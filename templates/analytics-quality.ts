@@ -6,11 +6,12 @@
  * Questions, answers and document names are user and model text: escaped like every value.
  */
 import type { AnalyticsQuality } from '../src/contracts/analytics-quality.ts';
-import { userOfScope } from '../src/contracts/analytics-scope.ts';
+import { channelOfScope, collectionOfScope, userOfScope } from '../src/contracts/analytics-scope.ts';
 import { ANALYTICS_RANGES } from '../src/contracts/analytics-summary.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
 import { html, type SafeHtml } from '../src/web/html.ts';
-import { collectionFilter, RANGE_LABELS, userFilter, type AnalyticsUser, type FilterState } from './analytics.ts';
+import { channelFilter, channelNote, collectionFilter, userFilter, type AnalyticsUser, type FilterState } from './analytics-filters.ts';
+import { RANGE_LABELS } from './analytics.ts';
 import { layout } from './layout.ts';
 
 export type QualityView = AnalyticsQuality & { neverCitedTotal: number };
@@ -18,10 +19,12 @@ export type QualityView = AnalyticsQuality & { neverCitedTotal: number };
 const when = (t: number): string => new Date(t).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 const sim = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
 
-/** `&collection=` or `&user=` of the scope read ('' for all). */
+/** `&collection=`, `&user=` or `&channel=` of the scope read ('' for all). */
 function scopeParam(q: QualityView): string {
   const user = userOfScope(q.scope ?? undefined);
-  return q.scope === null ? '' : user !== undefined ? `&user=${encodeURIComponent(user)}` : `&collection=${encodeURIComponent(q.scope)}`;
+  const channel = channelOfScope(q.scope ?? undefined);
+  if (q.scope === null) return '';
+  return user !== undefined ? `&user=${encodeURIComponent(user)}` : channel !== undefined ? `&channel=${channel}` : `&collection=${encodeURIComponent(q.scope)}`;
 }
 
 /** The scope and the similarity threshold, kept across the page's links. */
@@ -58,7 +61,7 @@ function citations(q: QualityView): SafeHtml {
   return html`<h2>Documents most cited</h2>
 <p class="muted small">How many answers of the period cite each document (a source the answer marks [n]).</p>${most}
 <h2>Documents never cited <span class="muted small">${q.neverCitedTotal}</span></h2>
-<p class="muted small">Documents of the library${q.scope !== null && userOfScope(q.scope) === undefined ? ' (this collection)' : ''} that no answer of the period cites: out of date, hard to find, or not asked about.</p>${never}`;
+<p class="muted small">Documents of the library${collectionOfScope(q.scope ?? undefined) !== undefined ? ' (this collection)' : ''} that no answer of the period cites: out of date, hard to find, or not asked about.</p>${never}`;
 }
 
 function downvoted(q: QualityView, base: string): SafeHtml {
@@ -88,7 +91,8 @@ function downvoted(q: QualityView, base: string): SafeHtml {
 
 export function qualityPage(q: QualityView, collections: readonly CollectionView[] = [], users: readonly AnalyticsUser[] = []): SafeHtml {
   const user = userOfScope(q.scope ?? undefined);
-  const state: FilterState = { range: q.range, collection: user === undefined ? q.scope : null, user: user ?? null };
+  const channel = channelOfScope(q.scope ?? undefined);
+  const state: FilterState = { range: q.range, collection: collectionOfScope(q.scope ?? undefined) ?? null, user: user ?? null, channel: channel ?? null };
   const chosen = collections.find((c) => c.id === state.collection);
   const userName = user === undefined ? undefined : (users.find((u) => u.id === user)?.name ?? user);
   const base = `/analytics/quality?range=${q.range}${keep(q)}`;
@@ -98,8 +102,10 @@ export function qualityPage(q: QualityView, collections: readonly CollectionView
   ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics/quality?range=${r}${keep(q)}"${r === q.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
   ${collectionFilter(state, collections, '/analytics/quality')}
   ${users.length > 0 ? userFilter(state, users, '/analytics/quality') : ''}
+  ${channelFilter(state, '/analytics/quality')}
   <a class="small" href="/analytics?range=${q.range}${scopeParam(q)}">← Overview</a>
 </nav>
+${channelNote(channel)}
 <section class="card">${gaps(q)}</section>
 <section class="card">${citations(q)}</section>
 <section class="card">${downvoted(q, base)}</section>`;

@@ -7,6 +7,7 @@
  * on purpose: htmx 4 keeps elements whose id persists across a swap and rewrites their attributes
  * (style included, which the CSP blocks), so a fresh canvas per refresh is the clean path.
  *
+ * The filter selects (collection, user, channel) are ./analytics-filters.ts.
  * A collection filter (`?collection=<id>`): a select beside the range links (a GET form, so it works
  * without scripts; analytics.js submits it on change). The range links, the panel's refresh and the
  * CSV link all keep the collection, and the select keeps the range. Collection names are user text
@@ -15,9 +16,15 @@
  * A user filter (`?user=<internal id>`, admins): a second select listing users by name (names come
  * from the account store in the web; analytics holds only the id). One filter at a time: each select
  * is its own form, so choosing a user drops the collection and the other way round.
+ *
+ * A channel filter (`?channel=web|api|openai|mcp`): a third select, the same kind of form, so
+ * choosing a channel drops the collection and user filters (each filter has its own aggregate
+ * buckets; combinations are not kept). Answers recorded before channels count as web.
  */
 import { ANALYTICS_RANGES, type AnalyticsRange, type AnalyticsSummary } from '../src/contracts/analytics-summary.ts';
+import type { Channel } from '../src/contracts/channel.ts';
 import type { CollectionView } from '../src/ports/collection-service.ts';
+import { CHANNEL_LABELS, channelFilter, channelNote, collectionFilter, userFilter, type AnalyticsUser } from './analytics-filters.ts';
 import { html, jsonAttr, type SafeHtml } from '../src/web/html.ts';
 import { thumbDown, thumbUp } from './icons.ts';
 import { layout } from './layout.ts';
@@ -28,15 +35,9 @@ const ms = (v: number | null): string => (v === null ? '–' : v >= 1000 ? `${(v
 const num = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)}%`);
 
-/** `&collection=<id>` or `&user=<id>` of a filtered summary, '' otherwise (values are escaped where used). */
+/** `&collection=<id>`, `&user=<id>` or `&channel=<channel>` of a filtered summary, '' otherwise (values are escaped where used). */
 const collectionParam = (s: AnalyticsSummary): string =>
-  s.collection ? `&collection=${encodeURIComponent(s.collection)}` : s.user ? `&user=${encodeURIComponent(s.user)}` : '';
-
-/** A user the user filter lists: internal id and the name people see. */
-export interface AnalyticsUser {
-  id: string;
-  name: string;
-}
+  s.collection ? `&collection=${encodeURIComponent(s.collection)}` : s.user ? `&user=${encodeURIComponent(s.user)}` : s.channel ? `&channel=${encodeURIComponent(s.channel)}` : '';
 
 /**
  * Answers with a source the prompt-injection guard flagged (docs/benchmarks.md#prompt-injection):
@@ -181,7 +182,7 @@ function recentTable(s: AnalyticsSummary): SafeHtml {
 export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
   const refresh = html`hx-get="/analytics/panel?range=${s.range}${collectionParam(s)}" hx-trigger="every 5s" hx-swap="outerHTML"`;
   if (s.answers === 0 && s.votes.up + s.votes.down === 0) {
-    const where = s.collection ? ' for this collection (no answer asked over it or citing it)' : '';
+    const where = s.collection ? ' for this collection (no answer asked over it or citing it)' : s.channel ? ' through this channel' : '';
     return html`<div id="analytics-panel" ${refresh} data-answers="0">
   <p class="empty">No answers in this period${where} yet. Ask a question on the <a href="/">Ask</a> page and the numbers appear here.</p>
 </div>`;
@@ -213,35 +214,6 @@ export function analyticsPanel(s: AnalyticsSummary): SafeHtml {
 </div>`;
 }
 
-/** What the filter forms keep and show as chosen. */
-export type FilterState = Pick<AnalyticsSummary, 'range' | 'collection' | 'user'>;
-
-/** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
-export function collectionFilter(s: FilterState, collections: readonly CollectionView[], action = '/analytics'): SafeHtml {
-  return html`<form class="collection-filter" method="get" action="${action}">
-  <input type="hidden" name="range" value="${s.range}">
-  <label for="analytics-collection" class="small">Collection</label>
-  <select id="analytics-collection" name="collection">
-    <option value=""${s.collection ? '' : html` selected`}>All collections</option>
-    ${collections.map((c) => html`<option value="${c.id}"${c.id === s.collection ? html` selected` : ''}>${c.name}</option>`)}
-  </select>
-  <button type="submit" class="secondary small">Show</button>
-</form>`;
-}
-
-/** The user select (admins): everyone, or the answers one user asked; keeps the range. */
-export function userFilter(s: FilterState, users: readonly AnalyticsUser[], action = '/analytics'): SafeHtml {
-  return html`<form class="collection-filter user-filter" method="get" action="${action}">
-  <input type="hidden" name="range" value="${s.range}">
-  <label for="analytics-user" class="small">User</label>
-  <select id="analytics-user" name="user">
-    <option value=""${s.user ? '' : html` selected`}>All users</option>
-    ${users.map((u) => html`<option value="${u.id}"${u.id === s.user ? html` selected` : ''}>${u.name}</option>`)}
-  </select>
-  <button type="submit" class="secondary small">Show</button>
-</form>`;
-}
-
 /**
  * The page; `collections` fills the collection select (the summary says which one is chosen);
  * `users` the user select (none: no select, e.g. sign-in off or not an admin).
@@ -250,16 +222,18 @@ export function analyticsPage(s: AnalyticsSummary, collections: readonly Collect
   const chosen = collections.find((c) => c.id === s.collection);
   const user = s.user ? (users.find((u) => u.id === s.user)?.name ?? s.user) : undefined;
   const body = html`
-<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}${user !== undefined ? html` <span class="muted">· ${user}</span>` : ''}</h1>
+<h1>Analytics${chosen ? html` <span class="muted">· ${chosen.name}</span>` : ''}${user !== undefined ? html` <span class="muted">· ${user}</span>` : ''}${s.channel ? html` <span class="muted">· ${CHANNEL_LABELS[s.channel as Channel] ?? s.channel}</span>` : ''}</h1>
 <nav class="ranges" aria-label="Period">
   ${ANALYTICS_RANGES.map((r) => html`<a href="/analytics?range=${r}${collectionParam(s)}"${r === s.range ? html` aria-current="true" class="active"` : ''}>${RANGE_LABELS[r]}</a>`)}
   ${collectionFilter(s, collections)}
   ${users.length > 0 ? userFilter(s, users) : ''}
+  ${channelFilter(s)}
   <span class="muted small">Refreshes every 5 seconds.</span>
   <a class="button small secondary" href="/analytics/quality?range=${s.range}${collectionParam(s)}">Quality: gaps, citations, down-votes</a>
 </nav>
 ${chosen ? html`<p class="muted small">Answers asked over ${chosen.name} or citing a passage from it, and the votes on them.</p>` : ''}
 ${user !== undefined ? html`<p class="muted small">Answers ${user} asked, and the votes on them.</p>` : ''}
+${channelNote(s.channel)}
 <section class="card">
 ${analyticsPanel(s)}
 </section>

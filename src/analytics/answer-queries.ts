@@ -12,7 +12,7 @@
  * Restricted to one collection (answers asked over it or citing it, ./answer-collections.ts) the
  * rows are read from that collection's entries in `answer_collections`, an index range on
  * (collection, at, answer id), with keyset (at, answer id): as cheap per row as the unfiltered reads.
- * Each row lists the ids of its collections.
+ * Each row lists the ids of its collections (not the user and channel scopes, which share the table).
  */
 import type Database from 'better-sqlite3';
 import type { AnalyticsAnswer, AnalyticsAnswerRow, AnalyticsRange } from '../contracts/analytics-summary.ts';
@@ -57,7 +57,7 @@ const COLUMNS = `a.answer_id AS answerId, a.chat_id AS chatId, a.at AS at, a.que
   a.completion_tokens AS completionTokens, a.worker AS worker, a.model AS model, a.sources AS sources,
   a.settings AS settings,
   a.user_id AS userId, a.channel AS channel, a.flagged_sources AS flaggedSources,
-  (SELECT group_concat(ac.collection_id) FROM answer_collections ac WHERE ac.answer_id = a.answer_id AND ac.collection_id NOT LIKE 'user:%') AS collectionIds`;
+  (SELECT group_concat(ac.collection_id) FROM answer_collections ac WHERE ac.answer_id = a.answer_id AND ac.collection_id NOT LIKE 'user:%' AND ac.collection_id NOT LIKE 'channel:%') AS collectionIds`;
 
 const FROM = 'FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id';
 /** One collection's answers: its index range first, then the answer and its vote. */

@@ -88,13 +88,17 @@ export function answerFacts(r: AnswerAggRow): AnswerFacts {
   };
 }
 
-/** Fills the buckets from the rows (the version 1 -> 2 migration); inside the caller's transaction. */
-export function backfillBuckets(db: Database.Database): void {
+/**
+ * Fills buckets from the stored rows, inside the caller's transaction: the unfiltered ones (the
+ * version 1 -> 2 migration; `scopesOf` absent) or those of the scopes `scopesOf` gives each row
+ * (e.g. its channel: the version 7 -> 8 migration). Votes count as they do live.
+ */
+export function backfillBuckets(db: Database.Database, scopesOf?: (row: { channel: string | null }) => string[]): void {
   const write = bucketWriter(db);
   // Pages by rowid: better-sqlite3 refuses writes while a statement is being iterated.
-  const page = db.prepare<[number], AnswerAggRow & { id: number; vote: 'up' | 'down' | null }>(
+  const page = db.prepare<[number], AnswerAggRow & { id: number; channel: string | null; vote: 'up' | 'down' | null }>(
     `SELECT a.rowid AS id, a.at, a.question_comparative, a.answer_comparative, a.tokens_per_second, a.total_ms,
-            a.queue_wait_ms, a.retrieval_ms, a.first_token_ms, a.generation_ms, a.flagged_sources, v.vote
+            a.queue_wait_ms, a.retrieval_ms, a.first_token_ms, a.generation_ms, a.flagged_sources, a.channel, v.vote
        FROM answers a LEFT JOIN votes v ON v.answer_id = a.answer_id
       WHERE a.rowid > ? ORDER BY a.rowid LIMIT 10000`,
   );
@@ -103,8 +107,9 @@ export function backfillBuckets(db: Database.Database): void {
     if (rows.length === 0) return;
     const agg = new Aggregator();
     for (const r of rows) {
-      agg.addAnswer(answerFacts(r));
-      if (r.vote) agg.addVote(r.at, r.answer_comparative, r.vote, 1);
+      const scopes = scopesOf ? scopesOf(r) : [''];
+      agg.addAnswer(answerFacts(r), scopes);
+      if (r.vote) agg.addVote(r.at, r.answer_comparative, r.vote, 1, scopes);
       after = r.id;
     }
     write(agg);

@@ -11,7 +11,7 @@
  * filter by collection (`&collection=`): its summary does not name the collection and its rows do
  * not list theirs, and the web refuses to show unfiltered numbers as if they were filtered.
  */
-import { userOfScope } from '../contracts/analytics-scope.ts';
+import { channelOfScope, userOfScope } from '../contracts/analytics-scope.ts';
 import { z } from 'zod';
 import {
   analyticsAnswerRowSchema,
@@ -97,7 +97,9 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
     async summary(range: AnalyticsRange, collection?: string): Promise<AnalyticsSummary> {
       const s = (await get(`/api/analytics/summary?range=${encodeURIComponent(range)}${inCollection(collection)}`, analyticsSummarySchema, 'summary'))!;
       const user = userOfScope(collection);
-      if (user !== undefined ? s.user !== user : collection !== undefined && s.collection !== collection) throw cannotFilter();
+      const channel = channelOfScope(collection);
+      const held = user !== undefined ? s.user === user : channel !== undefined ? s.channel === channel : collection === undefined || s.collection === collection;
+      if (!held) throw cannotFilter();
       return s;
     },
     answer(answerId: string): Promise<AnalyticsAnswer | undefined> {
@@ -152,22 +154,28 @@ export function createHttpAnalyticsReader(baseUrl: string, opts: HttpAnalyticsRe
   };
 
   function cannotFilter(): AppError {
-    return new AppError(`analytics service at ${base} cannot filter by collection or user; update it to this version of Docent`, { code: 'analytics_contract' });
+    return new AppError(`analytics service at ${base} cannot filter by collection, user or channel; update it to this version of Docent`, { code: 'analytics_contract' });
   }
 
   /** A row of a filtered read must list the collection (or user): an older service ignores the filter. */
   function filtered(row: AnalyticsAnswerRow, collection: string | undefined): AnalyticsAnswerRow {
     const user = userOfScope(collection);
-    if (user !== undefined ? row.userId !== user : collection !== undefined && !row.collections?.includes(collection)) throw cannotFilter();
+    const channel = channelOfScope(collection);
+    const held =
+      user !== undefined ? row.userId === user : channel !== undefined ? (row.channel ?? 'web') === channel : collection === undefined || row.collections?.includes(collection) === true;
+    if (!held) throw cannotFilter();
     return row;
   }
 }
 
-/** The query parameter of a scope (contracts/analytics-scope.ts): `&collection=` or `&user=`. */
+/** The query parameter of a scope (contracts/analytics-scope.ts): `&collection=`, `&user=` or `&channel=`. */
 const inCollection = (scope: string | undefined): string => {
   if (scope === undefined) return '';
   const user = userOfScope(scope);
-  return user === undefined ? `&collection=${encodeURIComponent(scope)}` : `&user=${encodeURIComponent(user)}`;
+  const channel = channelOfScope(scope);
+  if (user !== undefined) return `&user=${encodeURIComponent(user)}`;
+  if (channel !== undefined) return `&channel=${channel}`;
+  return `&collection=${encodeURIComponent(scope)}`;
 };
 
 /** fetch wraps the real reason (ECONNREFUSED...) in `cause`. */

@@ -3,7 +3,9 @@
  *   GET /api/analytics/summary?range=hour|day|week|all  -> AnalyticsSummary (JSON; range defaults to day)
  *   Every list and summary also takes `&collection=<id>`: only the answers asked over that collection
  *   or citing it (ids only: the web resolves names; an id with no answers gives empty results), or
- *   `&user=<internal user id>`: only the answers that user asked (not both at once: 400).
+ *   `&user=<internal user id>`: only the answers that user asked, or `&channel=web|api|openai|mcp`:
+ *   only the answers that came through that channel (before channels: web). One at a time (400);
+ *   an unknown channel is a 400 listing the channels.
  *   GET /api/analytics/answers/:id                      -> AnalyticsAnswer, 404 `{error}` when not stored
  *   GET /api/analytics/answers?range=...&limit=N        -> {answers: AnalyticsAnswerRow[]} newest first (limit 1..100000, default 10000)
  *   GET /api/analytics/answers.ndjson?range=...         -> every answer of the range, newest first, one
@@ -19,7 +21,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { parseQualityQuery } from '../contracts/analytics-quality.ts';
 import { ANALYTICS_RANGES, type AnalyticsAnswerRow, type AnalyticsRange } from '../contracts/analytics-summary.ts';
 import { collectionIdSchema } from '../contracts/collection.ts';
-import { userScope } from '../contracts/analytics-scope.ts';
+import { channelScope, unknownChannelMessage, userScope } from '../contracts/analytics-scope.ts';
+import { channelSchema } from '../contracts/channel.ts';
 import { userIdSchema } from '../contracts/user-id.ts';
 import { errorMessage } from '../errors.ts';
 import { foreignHostMessage, hostAllowed, hostName } from '../shared/host-names.ts';
@@ -38,22 +41,31 @@ function isRange(v: unknown): v is AnalyticsRange {
 }
 
 /**
- * `?collection=` or `?user=` as a scope (contracts/analytics-scope.ts): undefined when neither, the
- * scope when well-formed, else a 400 reply sent (null).
+ * `?collection=`, `?user=` or `?channel=` as a scope (contracts/analytics-scope.ts): undefined when
+ * none, the scope when well-formed, else a 400 reply sent (null). One at a time (each scope has its
+ * own buckets).
  */
 function collectionOf(req: Request, res: Response): string | undefined | null {
+  const given = (v: unknown): boolean => v !== undefined && v !== '';
   const c = req.query.collection;
   const u = req.query.user;
-  if (u !== undefined && u !== '') {
-    if (c !== undefined && c !== '') {
-      res.status(400).json({ error: 'filter by a collection or by a user, not both at once' });
-      return null;
-    }
+  const ch = req.query.channel;
+  if ([c, u, ch].filter(given).length > 1) {
+    res.status(400).json({ error: 'filter by a collection, a user or a channel, one at a time' });
+    return null;
+  }
+  if (given(ch)) {
+    const parsed = channelSchema.safeParse(ch);
+    if (parsed.success) return channelScope(parsed.data);
+    res.status(400).json({ error: unknownChannelMessage(ch) });
+    return null;
+  }
+  if (given(u)) {
     if (typeof u === 'string' && userIdSchema.safeParse(u).success) return userScope(u);
     res.status(400).json({ error: 'user must be one internal user id (letters, digits, _ or -)' });
     return null;
   }
-  if (c === undefined || c === '') return undefined;
+  if (!given(c)) return undefined;
   if (typeof c === 'string' && collectionIdSchema.safeParse(c).success) return c;
   res.status(400).json({ error: 'collection must be one collection id (1-40 lower-case letters, digits or dashes)' });
   return null;

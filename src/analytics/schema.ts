@@ -39,8 +39,13 @@
  *   had at least one, so "answers with a flagged source" is summed like the other counts. Older
  *   files gain both columns as 0: answers stored before are counted as having none (a rebuild from
  *   the topics, ./rebuild.ts, counts them from their events).
+ * - channel scopes (version 8): the analytics filter "channel X" is the scope `channel:<X>`
+ *   (contracts/analytics-scope.ts), stored like a user's: a row in `answer_collections` (asked =
+ *   cited = 0) and buckets at level `<level>@channel:<X>`; an answer recorded before channels is
+ *   `web`. No new columns or tables: older files gain the rows and buckets from their answers
+ *   (./channel-backfill.ts).
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** Bucket columns holding the min and max of each stage (fixed names, see STAGE_COLUMNS). */
 export const STAGE_RANGE_COLUMNS = ['total', 'queue_wait', 'retrieval', 'first_token', 'generation'] as const;

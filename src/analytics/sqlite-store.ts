@@ -13,7 +13,7 @@ import { answerRow, INSERT_ANSWER_SQL } from './answer-row.ts';
 import { BucketMaintenance } from './bucket-maintenance.ts';
 import { qualityQueries } from './quality.ts';
 import type { AnalyticsQualityData, QualityQuery } from '../contracts/analytics-quality.ts';
-import { userScope } from '../contracts/analytics-scope.ts';
+import { channelScope, userScope } from '../contracts/analytics-scope.ts';
 import type { AnalyticsStore, BatchItem, ConsumedOffset, QaSentiment } from './store-api.ts';
 import { summaryQueries } from './summary.ts';
 
@@ -102,9 +102,11 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     if (!fresh) return false;
     const row = answerRow(event, scored);
     if (this.insertAnswer.run(row).changes !== 1) return false;
-    // The asking user is one more scope beside the collections (./schema.ts, answers.user_id).
+    // The asking user and the channel are more scopes beside the collections (./schema.ts,
+    // answers.user_id and answers.channel); an event from before channels came through the web.
     const user = event.userId === undefined ? [] : [{ id: userScope(event.userId), asked: false, cited: false }];
-    const scopes = [...collectionsOfEvent(event), ...user];
+    const channel = { id: channelScope(event.channel ?? 'web'), asked: false, cited: false };
+    const scopes = [...collectionsOfEvent(event), ...user, channel];
     this.collections.insert(event.answerId, event.at, scopes);
     this.citations.insert(event.answerId, event.at, citedDocuments(event.sources, refusedOf(event)));
     this.buckets.answerStored(event, scored, scopes.map((c) => c.id));

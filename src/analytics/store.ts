@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { backfillQuality } from './answer-citations.ts';
 import { backfillBuckets } from './bucket-writer.ts';
+import { backfillChannels } from './channel-backfill.ts';
 import {
   MIGRATE_TO_V4_SQL, MIGRATE_TO_V5_SQL, MIGRATE_TO_V6_SQL, MIGRATE_TO_V7_ANSWERS_SQL, MIGRATE_TO_V7_BUCKETS_SQL, MIGRATE_V1_SQL, SCHEMA_SQL, SCHEMA_VERSION,
 } from './schema.ts';
@@ -65,6 +66,8 @@ function migrate(db: Database.Database): void {
     db.exec(SCHEMA_SQL);
     if (version === 1) backfillBuckets(db);
     if (version >= 1 && version < 6) backfillQuality(db);
+    // Version 8 filters by channel: every stored answer gains its channel scope and buckets.
+    if (version >= 1 && version < 8) backfillChannels(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

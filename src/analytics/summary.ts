@@ -20,10 +20,11 @@
  * Restricted to one collection (answers asked over it or citing it: ./answer-collections.ts) the
  * same reads run on that collection's buckets (levels `<level>@<id>`, ./buckets.ts scopedLevel),
  * and the raw edge and the recent answers on its `answer_collections` index range: exactly the
- * same arithmetic and bounds as the unfiltered summary.
+ * same arithmetic and bounds as the unfiltered summary. A user (`user:<id>`) or a channel
+ * (`channel:<channel>`) is read the same way: each is a scope with its own rows and buckets.
  */
 import type Database from 'better-sqlite3';
-import { collectionOfScope, userOfScope } from '../contracts/analytics-scope.ts';
+import { channelOfScope, collectionOfScope, userOfScope } from '../contracts/analytics-scope.ts';
 import type { AnalyticsRange, AnalyticsSummary } from '../contracts/analytics-summary.ts';
 import { answerFacts, type AnswerAggRow } from './bucket-writer.ts';
 import { Aggregator, LEVELS, SENTIMENT_BINS, SENTIMENT_SCALE, STAGES, scopedLevel, stageStem as stem, type Level, type Stage } from './buckets.ts';
@@ -209,6 +210,7 @@ export function summaryQueries(db: Database.Database): (range: AnalyticsRange, n
       range,
       collection: collectionOfScope(only) ?? null,
       user: userOfScope(only) ?? null,
+      channel: channelOfScope(only) ?? null,
       answers: t.answers,
       flaggedAnswers: t.flagged,
       votes: { up: t.up, down: t.down },

@@ -57,7 +57,7 @@ export type DownvotedAnswer = z.infer<typeof downvotedSchema>;
 
 export const analyticsQualityDataSchema = z.object({
   range: z.enum(ANALYTICS_RANGES),
-  /** The scope read (a collection id or `user:<id>`), null: every answer. */
+  /** The scope read (a collection id, `user:<id>` or `channel:<channel>`), null: every answer. */
   scope: z.string().nullable(),
   minSimilarity: z.number(),
   gaps: z.object({

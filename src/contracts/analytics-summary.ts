@@ -47,6 +47,8 @@ export const analyticsSummarySchema = z.object({
   collection: z.string().nullable().optional(),
   /** The internal user id the numbers are restricted to (the answers that user asked), null for all. */
   user: z.string().nullable().optional(),
+  /** The channel the numbers are restricted to (contracts/channel.ts; before channels: web), null for all. */
+  channel: z.string().nullable().optional(),
   answers: z.number().int(),
   /**
    * How many of those answers had at least one source the prompt-injection guard flagged (a passage

@@ -187,8 +187,8 @@ new MutationObserver(() => {
 }).observe(document.body, { childList: true, subtree: true });
 draw();
 
-// The collection and user selects submit their form on change (the Show button is there for no-script use).
+// The collection, user and channel selects submit their form on change (the Show button is there for no-script use).
 document.addEventListener('change', (e) => {
   const form = e.target.closest?.('form.collection-filter');
-  if (form && (e.target.name === 'collection' || e.target.name === 'user')) form.requestSubmit();
+  if (form && ['collection', 'user', 'channel'].includes(e.target.name)) form.requestSubmit();
 });

@@ -3,7 +3,7 @@
  * itself keeps only the internal id). Admins only: a signed-in member gets undefined (the select
  * is not shown and `?user=` is refused); with sign-in off (AUTH=off with accounts) everyone may.
  */
-import type { AnalyticsUser } from '../../../templates/analytics.ts';
+import type { AnalyticsUser } from '../../../templates/analytics-filters.ts';
 import { signedInUser } from './current-user.ts';
 
 export type AnalyticsUsers = () => AnalyticsUser[] | undefined;

@@ -11,6 +11,9 @@
  * id or name: only the answers asked over it or citing it (src/analytics/answer-collections.ts);
  * unknown is a 404 naming it. `?user=` (an internal id or a name; admins only, 403 otherwise) is
  * one user's answers instead (src/contracts/analytics-scope.ts); unknown is a 404; both at once a 400.
+ * `?channel=web|api|openai|mcp` is the answers that came through one channel (answers recorded
+ * before channels count as web); another value is a 400 listing the channels. One filter at a time:
+ * each has its own aggregate buckets, so a channel with a collection or a user is a 400.
  */
 import { Router } from 'express';
 import type { CollectionService, CollectionView } from '../../ports/collection-service.ts';
@@ -19,7 +22,8 @@ import { started, streamText } from '../../analytics/stream-out.ts';
 import { answerDetail, answerDetailPage } from '../../../templates/analytics-detail.ts';
 import { badRequest, HttpError, notFound } from '../http-error.ts';
 import type { AnalyticsUsers } from '../auth/analytics-users.ts';
-import { userOfScope, userScope } from '../../contracts/analytics-scope.ts';
+import { channelOfScope, channelScope, unknownChannelMessage, userOfScope, userScope } from '../../contracts/analytics-scope.ts';
+import { channelSchema } from '../../contracts/channel.ts';
 import type { WebServices } from '../services.ts';
 import { parseRange } from '../validate.ts';
 
@@ -31,13 +35,21 @@ export function analyticsCollection(collections: CollectionService, value: unkno
 }
 
 /**
- * The scope of an analytics read from `?collection=` and `?user=` (one at a time): undefined for
- * every answer, else a collection id or a user scope. `users` lists whom an admin may pick.
+ * The scope of an analytics read from `?collection=`, `?user=` and `?channel=` (one at a time):
+ * undefined for every answer, else a collection id, a user scope or a channel scope. `users` lists whom an admin may pick.
  */
 export function analyticsScope(collections: CollectionService, users: AnalyticsUsers | undefined, query: Record<string, unknown>): string | undefined {
+  const given = (v: unknown): boolean => v !== undefined && v !== '';
+  const ch = query.channel;
+  if (given(ch)) {
+    if (given(query.collection) || given(query.user)) throw badRequest('Filter by a collection, a user or a channel, one at a time.', 'channel');
+    const parsed = channelSchema.safeParse(ch);
+    if (!parsed.success) throw badRequest(unknownChannelMessage(ch), 'channel');
+    return channelScope(parsed.data);
+  }
   const u = query.user;
-  if (u === undefined || u === '') return analyticsCollection(collections, query.collection)?.id;
-  if (query.collection !== undefined && query.collection !== '') throw badRequest('Filter by a collection or by a user, not both at once.', 'user');
+  if (!given(u)) return analyticsCollection(collections, query.collection)?.id;
+  if (given(query.collection)) throw badRequest('Filter by a collection or by a user, not both at once.', 'user');
   if (typeof u !== 'string') throw badRequest('Name one user in "user" (their name or id).', 'user');
   if (!users) throw notFound('There are no user accounts to filter by: add users with `npm run users -- add NAME`.');
   const known = users();
@@ -47,9 +59,11 @@ export function analyticsScope(collections: CollectionService, users: AnalyticsU
   return userScope(found.id);
 }
 
-/** The file name part of a scope: the collection id, or `user-<name>` kept to safe characters. */
+/** The file name part of a scope: the collection id, `channel-<channel>`, or `user-<name>` kept to safe characters. */
 function scopeSuffix(scope: string | undefined, users: AnalyticsUsers | undefined): string {
   if (scope === undefined) return '';
+  const channel = channelOfScope(scope);
+  if (channel !== undefined) return `-channel-${channel}`;
   const user = userOfScope(scope);
   if (user === undefined) return `-${scope}`;
   const name = users?.()?.find((x) => x.id === user)?.name ?? user;
