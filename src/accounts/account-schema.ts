@@ -25,12 +25,12 @@
  * store does), never by rewriting data.
  */
 import type Database from 'better-sqlite3';
+import { shareableSqlite } from '../shared/sqlite-wal.ts';
 
 export function openAccountSchema(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
   // The web and `npm run users` may write at the same moment; wait for the other's lock briefly.
-  db.pragma('busy_timeout = 5000');
+  shareableSqlite(db);
+  db.pragma('foreign_keys = ON');
   db.exec(`CREATE TABLE IF NOT EXISTS users (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE,
       role TEXT NOT NULL CHECK (role IN ('admin', 'member')), password_hash TEXT,

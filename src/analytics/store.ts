@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { shareableSqlite } from '../shared/sqlite-wal.ts';
 import { backfillQuality } from './answer-citations.ts';
 import { backfillBuckets } from './bucket-writer.ts';
 import { backfillChannels } from './channel-backfill.ts';
@@ -31,12 +32,12 @@ export function openAnalyticsStore(file: string): AnalyticsStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   try {
-    db.pragma('journal_mode = WAL');
+    // More than one process may open the same file (web replicas, an operator's rebuild, a second
+    // consumer): wait for the other's lock, first of all for the switch to WAL.
+    shareableSqlite(db);
     // NORMAL in WAL mode may lose the last commits on power loss, never corrupt; the offsets are
     // lost with them, so those records are simply consumed again.
     db.pragma('synchronous = NORMAL');
-    // More than one process may open the same file (an operator's rebuild, a second consumer).
-    db.pragma('busy_timeout = 5000');
     migrate(db);
     return new SqliteAnalyticsStore(db);
   } catch (err) {
@@ -45,14 +46,21 @@ export function openAnalyticsStore(file: string): AnalyticsStore {
   }
 }
 
+/**
+ * Brings the file to SCHEMA_VERSION in one IMMEDIATE transaction that reads the version itself:
+ * processes opening the same file at once (two web replicas sharing DATA_DIR, a consumer) take
+ * turns on the write lock (busy_timeout), and the later one finds the file migrated. A deferred
+ * transaction would read first and then fail at its first write (SQLITE_BUSY, no wait) when the
+ * other process committed in between.
+ */
 function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`analytics database has schema version ${version}, this build knows up to ${SCHEMA_VERSION}`);
-  }
-  // Version 1 had no buckets: add the columns, create the tables, fill the buckets from the rows,
-  // all in one transaction so an interrupted migration is simply done again.
   db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`analytics database has schema version ${version}, this build knows up to ${SCHEMA_VERSION}`);
+    }
+    // Version 1 had no buckets: add the columns, create the tables, fill the buckets from the rows,
+    // all in one transaction so an interrupted migration is simply done again.
     if (version === 1) db.exec(MIGRATE_V1_SQL);
     // The column may exist already (a file rolled back to an older version number by hand).
     const columns = db.pragma('table_info(answers)') as Array<{ name: string }>;
@@ -69,5 +77,5 @@ function migrate(db: Database.Database): void {
     // Version 8 filters by channel: every stored answer gains its channel scope and buckets.
     if (version >= 1 && version < 8) backfillChannels(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }).immediate();
 }

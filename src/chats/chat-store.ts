@@ -25,6 +25,7 @@
  * when a later regeneration stops before replacing a complete answer. Tables: chat-schema.ts.
  */
 import Database from 'better-sqlite3';
+import { shareableSqlite } from '../shared/sqlite-wal.ts';
 import { MAX_HISTORY_TURNS, type AnswerDone, type HistoryTurn } from '../contracts/answer.ts';
 import type { Settings } from '../contracts/settings.ts';
 import type { Source } from '../contracts/source.ts';
@@ -46,9 +47,10 @@ export class SqliteChatStore implements ChatStore {
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    shareableSqlite(this.db);
     this.db.pragma('foreign_keys = ON');
-    openChatSchema(this.db);
+    // One IMMEDIATE transaction: web replicas opening the file at once take turns (chat-schema.ts).
+    this.db.transaction(() => openChatSchema(this.db)).immediate();
   }
 
   list(scope?: ChatScope): ChatSummary[] {

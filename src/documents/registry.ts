@@ -8,6 +8,7 @@
  * So a deleted document leaves no row behind, and uploading the same content again is a new upload.
  */
 import Database from 'better-sqlite3';
+import { shareableSqlite } from '../shared/sqlite-wal.ts';
 import type { DocumentStatus, IngestEvent } from '../contracts/ingest.ts';
 import type { DocumentPageQuery, DocumentView } from '../ports/document-service.ts';
 import { CollectionRegistry, migrateCollections } from './collection-registry.ts';
@@ -59,7 +60,18 @@ export class DocumentRegistry {
   /** `file` is a path or ':memory:'. */
   constructor(file: string) {
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    shareableSqlite(this.db);
+    // Before any transaction: the pragma does nothing inside one (cascades of document_collections).
+    this.db.pragma('foreign_keys = ON');
+    // One IMMEDIATE transaction: web replicas opening the file at once take turns, and the later
+    // one finds the columns added (read-then-alter in two would add them twice).
+    this.db.transaction(() => this.migrate()).immediate();
+    this.collections = new CollectionRegistry(this.db);
+    this.sources = new SourceRegistry(this.db);
+    preparePages(this.db);
+  }
+
+  private migrate(): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS documents (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
       status TEXT NOT NULL, stage TEXT NOT NULL, progress REAL NOT NULL, pages INTEGER, chunks INTEGER,
@@ -69,9 +81,6 @@ export class DocumentRegistry {
     if (!columns.has('done')) this.db.exec('ALTER TABLE documents ADD COLUMN done INTEGER');
     if (!columns.has('total')) this.db.exec('ALTER TABLE documents ADD COLUMN total INTEGER');
     migrateCollections(this.db);
-    this.collections = new CollectionRegistry(this.db);
-    this.sources = new SourceRegistry(this.db);
-    preparePages(this.db);
   }
 
   get(id: string): DocumentView | undefined {

@@ -14,6 +14,7 @@
  * upgrade.
  */
 import Database from 'better-sqlite3';
+import { shareableSqlite } from '../shared/sqlite-wal.ts';
 import { SLIDING_LOG_SCHEMA, SlidingLog, type WindowCheck } from './sliding-log.ts';
 
 export type { WindowCheck } from './sliding-log.ts';
@@ -38,8 +39,7 @@ export class RateLimitStore {
   /** `file` is a path or ':memory:' (one process alone: the CLI, tests). */
   constructor(file: string) {
     this.db = new Database(file);
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma('journal_mode = WAL');
+    shareableSqlite(this.db, BUSY_TIMEOUT_MS);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       ${SLIDING_LOG_SCHEMA}
