@@ -5,7 +5,7 @@
 // list shows the newest first (fetched again if it changed while being fetched). A row that
 // finished is fetched again from the server (GET /documents/:id/row). A reconnection reloads the
 // list (events may have been missed).
-import { adopt, BUSY, fetchRow, findRow, reloadList, shownRows, updateCounts, updateRow, updateSelection } from './document-rows.js';
+import { adopt, BUSY, fetchRow, findRow, reloadList, replaceRow, shownRows, updateCounts, updateRow, updateSelection } from './document-rows.js';
 
 /** Ids the event stream's snapshot may name. */
 const SNAPSHOT_IDS = 100;
@@ -40,6 +40,28 @@ async function insertNew(id) {
   updateCounts(1);
 }
 
+/**
+ * A safety net: a busy row that no event has touched for STALE_MS is fetched again (a few per
+ * tick), so an event lost in a race cannot leave a finished document showing "processing" until
+ * the page is reloaded. Rows that wait in a long queue cost one small request each per STALE_MS.
+ */
+const STALE_MS = 15_000;
+const STALE_PER_TICK = 5;
+const touched = new Map();
+function refreshStale() {
+  const now = Date.now();
+  let fetched = 0;
+  for (const tr of shownRows()) {
+    const id = tr.getAttribute('data-id');
+    if (!id || arriving.has(id) || !BUSY.has(tr.getAttribute('data-status') ?? '')) continue;
+    if (!touched.has(id)) touched.set(id, now);
+    if (now - touched.get(id) < STALE_MS) continue;
+    touched.set(id, now);
+    void replaceRow(id);
+    if (++fetched >= STALE_PER_TICK) break;
+  }
+}
+
 export function follow() {
   if (!$('document-list') || typeof window.EventSource === 'undefined') return;
   const ids = shownRows().slice(0, SNAPSHOT_IDS).map((tr) => tr.getAttribute('data-id'));
@@ -62,8 +84,10 @@ export function follow() {
       updateCounts(-1);
     }
   });
+  window.setInterval(refreshStale, STALE_MS / 3);
   source.addEventListener('document', (event) => {
     const d = JSON.parse(event.data);
+    touched.set(d.id, Date.now());
     const tr = findRow(d.id);
     if (!tr && arriving.has(d.id)) missed.add(d.id);
     if (d.status === 'deleted') {

@@ -47,7 +47,7 @@ export async function fetchRow(id) {
 }
 
 /** The server's rendering of a row whose ingest finished (its final counts and delete button). */
-async function replaceRow(id) {
+export async function replaceRow(id) {
   const fresh = await fetchRow(id);
   const tr = findRow(id);
   if (!tr || fresh === undefined) return;
