@@ -26,43 +26,50 @@ export interface AnalyticsUser {
 /** What the filter forms keep and show as chosen. */
 export type FilterState = Pick<AnalyticsSummary, 'range' | 'collection' | 'user' | 'channel'>;
 
-/** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
-export function collectionFilter(s: FilterState, collections: readonly CollectionView[], action = '/analytics'): SafeHtml {
-  return html`<form class="collection-filter" method="get" action="${action}">
-  <input type="hidden" name="range" value="${s.range}">
-  <label for="analytics-collection" class="small">Collection</label>
-  <select id="analytics-collection" name="collection">
-    <option value=""${s.collection ? '' : html` selected`}>All collections</option>
-    ${collections.map((c) => html`<option value="${c.id}"${c.id === s.collection ? html` selected` : ''}>${c.name}</option>`)}
+interface SelectForm {
+  /** Extra form class beside `collection-filter`. */
+  kind: string;
+  name: 'collection' | 'user' | 'channel';
+  label: string;
+  labelTitle?: string;
+  all: string;
+  chosen: string | null | undefined;
+  options: ReadonlyArray<{ value: string; text: string }>;
+}
+
+/** One filter form: a select of `options` (plus "all"), keeping the range. */
+function selectForm(f: SelectForm, range: string, action: string): SafeHtml {
+  const title = f.labelTitle === undefined ? '' : html` title="${f.labelTitle}"`;
+  return html`<form class="collection-filter${f.kind}" method="get" action="${action}">
+  <input type="hidden" name="range" value="${range}">
+  <label for="analytics-${f.name}" class="small"${title}>${f.label}</label>
+  <select id="analytics-${f.name}" name="${f.name}">
+    <option value=""${f.chosen ? '' : html` selected`}>${f.all}</option>
+    ${f.options.map((o) => html`<option value="${o.value}"${o.value === f.chosen ? html` selected` : ''}>${o.text}</option>`)}
   </select>
   <button type="submit" class="secondary small">Show</button>
 </form>`;
+}
+
+/** The collection select: all, or one collection (answers asked over it or citing it); keeps the range. */
+export function collectionFilter(s: FilterState, collections: readonly CollectionView[], action = '/analytics'): SafeHtml {
+  const options = collections.map((c) => ({ value: c.id, text: c.name }));
+  return selectForm({ kind: '', name: 'collection', label: 'Collection', all: 'All collections', chosen: s.collection, options }, s.range, action);
 }
 
 /** The user select (admins): everyone, or the answers one user asked; keeps the range. */
 export function userFilter(s: FilterState, users: readonly AnalyticsUser[], action = '/analytics'): SafeHtml {
-  return html`<form class="collection-filter user-filter" method="get" action="${action}">
-  <input type="hidden" name="range" value="${s.range}">
-  <label for="analytics-user" class="small">User</label>
-  <select id="analytics-user" name="user">
-    <option value=""${s.user ? '' : html` selected`}>All users</option>
-    ${users.map((u) => html`<option value="${u.id}"${u.id === s.user ? html` selected` : ''}>${u.name}</option>`)}
-  </select>
-  <button type="submit" class="secondary small">Show</button>
-</form>`;
+  const options = users.map((u) => ({ value: u.id, text: u.name }));
+  return selectForm({ kind: ' user-filter', name: 'user', label: 'User', all: 'All users', chosen: s.user, options }, s.range, action);
 }
 
 /** The channel select: every channel, or the answers that came through one; keeps the range, drops the other filters. */
 export function channelFilter(s: FilterState, action = '/analytics'): SafeHtml {
-  return html`<form class="collection-filter channel-filter" method="get" action="${action}">
-  <input type="hidden" name="range" value="${s.range}">
-  <label for="analytics-channel" class="small" title="Choosing a channel clears the collection and user filters">Channel</label>
-  <select id="analytics-channel" name="channel">
-    <option value=""${s.channel ? '' : html` selected`}>All channels</option>
-    ${CHANNELS.map((c) => html`<option value="${c}"${c === s.channel ? html` selected` : ''}>${CHANNEL_LABELS[c]}</option>`)}
-  </select>
-  <button type="submit" class="secondary small">Show</button>
-</form>`;
+  const options = CHANNELS.map((c) => ({ value: c, text: CHANNEL_LABELS[c] }));
+  return selectForm({
+    kind: ' channel-filter', name: 'channel', label: 'Channel', labelTitle: 'Choosing a channel clears the collection and user filters',
+    all: 'All channels', chosen: s.channel, options,
+  }, s.range, action);
 }
 
 /** The line under the heading naming a channel filter, or ''. */
